@@ -1,0 +1,73 @@
+"""abstractions: formal abstractions of computations.
+
+Model a finite computation (:class:`Computation`), express abstractions as
+partitions of its states (:class:`Partition`), check the commutative
+consistency condition (:func:`is_complete`, :func:`find_violation`), and
+compute minimal complete abstractions (:func:`minimal_complete_abstraction`):
+the least fixed point of the completion operator above the information to
+keep.
+
+Examples
+--------
+>>> import numpy as np
+>>> from abstractions import Computation, Partition, minimal_complete_abstraction
+>>> counter = Computation((np.arange(12) + 1) % 12)          # counter mod 12
+>>> keep = Partition.kernel(np.arange(12) % 3)                # value mod 3
+>>> minimal_complete_abstraction(counter, keep).n_blocks
+3
+"""
+
+from abstractions.completion import (
+    METHODS,
+    complete_abstractions,
+    completion,
+    minimal_complete_abstraction,
+)
+from abstractions.computation import Computation
+from abstractions.consistency import (
+    UNDETERMINED,
+    abstract_computation,
+    find_violation,
+    finish_abstraction,
+    halting_abstraction,
+    is_complete,
+    output_abstraction,
+)
+from abstractions.exceptions import (
+    AbstractionsError,
+    InvalidTypeError,
+    InvalidValueError,
+    NonHaltingError,
+    NotCompleteError,
+    SizeMismatchError,
+    TooLargeError,
+    UnknownInputError,
+)
+from abstractions.partition import Partition
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Computation",
+    "Partition",
+    "is_complete",
+    "find_violation",
+    "completion",
+    "minimal_complete_abstraction",
+    "abstract_computation",
+    "complete_abstractions",
+    "output_abstraction",
+    "halting_abstraction",
+    "finish_abstraction",
+    "METHODS",
+    "UNDETERMINED",
+    "AbstractionsError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "NonHaltingError",
+    "NotCompleteError",
+    "SizeMismatchError",
+    "TooLargeError",
+    "UnknownInputError",
+    "__version__",
+]

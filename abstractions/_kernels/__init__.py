@@ -1,0 +1,15 @@
+"""Numba kernels on plain int arrays.
+
+Private: the public functions in :mod:`abstractions` validate their input,
+fix one dtype per role (``int64`` ids, ``bool`` flags) and then call these.
+Kernels take and return contiguous numpy arrays and ints only, and are
+compiled lazily (``cache=True``) on their first call, never at import of
+:mod:`abstractions` (the public modules import this package inside the
+functions that need it, so that ``import abstractions`` does not even load
+numba).
+"""
+
+from abstractions._kernels.graph import _final_states, _reach
+from abstractions._kernels.labels import _first_occurrence, _meet_roots
+
+__all__ = ["_first_occurrence", "_meet_roots", "_reach", "_final_states"]

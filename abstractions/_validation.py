@@ -1,0 +1,213 @@
+"""Input checks shared by the public API.
+
+Each checker turns user input into the one dtype a role uses (``int64``
+for state ids and labels, ``bool`` for flags) or raises an error that names
+the argument and the first offending index and value. Kernels never see
+unchecked input: a numba kernel indexing out of range would read garbage
+memory instead of raising.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from abstractions.exceptions import InvalidTypeError, InvalidValueError
+
+__all__ = [
+    "Ids",
+    "Mask",
+    "as_index_array",
+    "as_bool_array",
+    "as_count",
+    "readonly",
+]
+
+#: State ids, block labels and output ids: one dtype for every kernel.
+Ids = npt.NDArray[np.int64]
+#: Per-state flags such as ``halted``.
+Mask = npt.NDArray[np.bool_]
+
+
+def readonly(array: np.ndarray) -> np.ndarray:
+    """Mark ``array`` read-only and return it (objects here are immutable)."""
+    array.flags.writeable = False
+    return array
+
+
+def as_count(value: Any, name: str) -> int:
+    """Return ``value`` as a non-negative Python int, or raise naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(
+            f"{name} must be a non-negative integer, got {value!r} "
+            f"of type {type(value).__name__}"
+        )
+    count = operator.index(value)
+    if count < 0:
+        raise InvalidValueError(f"{name} must be non-negative, got {count}")
+    return count
+
+
+def _as_1d(values: Any, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError) as err:
+        raise InvalidValueError(f"{name} must be a 1-d array: {err}") from None
+    if array.ndim != 1:
+        raise InvalidValueError(
+            f"{name} must be 1-dimensional, got an array of shape {array.shape}"
+        )
+    return array
+
+
+def _check_length(array: np.ndarray, name: str, length: int | None) -> None:
+    if length is not None and array.shape[0] != length:
+        raise InvalidValueError(
+            f"{name} has length {array.shape[0]}, expected {length} (one entry per state)"
+        )
+
+
+def as_index_array(
+    values: Any, name: str, *, n: int | None = None, length: int | None = None
+) -> Ids:
+    """Check ``values`` as a 1-d array of state ids and return it as int64.
+
+    Parameters
+    ----------
+    values : array_like
+        Candidate ids.
+    name : str
+        Argument name used in error messages.
+    n : int, optional
+        Ids must lie in ``range(n)``; without ``n`` they only have to be
+        non-negative.
+    length : int, optional
+        Required length.
+
+    Returns
+    -------
+    numpy.ndarray
+        A C-contiguous ``int64`` array (a copy when a conversion was needed).
+
+    Raises
+    ------
+    InvalidTypeError
+        For booleans, floats, strings or other non-integer entries.
+    InvalidValueError
+        For a wrong shape or length, a negative id or an id ``>= n``.
+
+    Examples
+    --------
+    >>> as_index_array([2, 0, 1], "step", n=3)
+    array([2, 0, 1])
+    >>> as_index_array([0, 3], "step", n=3)
+    Traceback (most recent call last):
+    ...
+    abstractions.exceptions.InvalidValueError: step[1] = 3 is out of range for 3 states (valid ids are 0..2)
+    """
+    array = _as_1d(values, name)
+    _check_length(array, name, length)
+    kind = array.dtype.kind
+    if kind in "iu" and not isinstance(values, np.ndarray):
+        # np.asarray([True, 0]) silently makes ints; a bool among ids is a bug
+        for i, item in enumerate(values):
+            if isinstance(item, (bool, np.bool_)):
+                raise InvalidTypeError(
+                    f"{name} must hold integer ids, but {name}[{i}] = {item!r} is a boolean"
+                )
+    if kind == "O":
+        for i, item in enumerate(array):
+            if isinstance(item, (bool, np.bool_)) or not isinstance(item, numbers.Integral):
+                raise InvalidTypeError(
+                    f"{name} must hold integer ids, but {name}[{i}] = {item!r} "
+                    f"is of type {type(item).__name__}"
+                )
+        try:
+            array = array.astype(np.int64)
+        except OverflowError:
+            raise InvalidValueError(f"{name} holds an id too large for int64") from None
+    elif kind not in "iu":
+        if array.size == 0:
+            # np.asarray([]) is float64; an empty list is a fine empty id array.
+            return np.zeros(0, dtype=np.int64)
+        if kind == "b":
+            raise InvalidTypeError(
+                f"{name} must hold integer ids, got booleans (dtype bool); "
+                f"convert with .astype(int) if that is meant"
+            )
+        bad = 0
+        if kind == "f":
+            nonint = np.flatnonzero(array != np.floor(array))
+            bad = int(nonint[0]) if nonint.size else 0
+        raise InvalidTypeError(
+            f"{name} must hold integer ids, got dtype {array.dtype} "
+            f"({name}[{bad}] = {array[bad]!r})"
+        )
+    if array.size:
+        negative = np.flatnonzero(array < 0) if kind != "u" else np.zeros(0, np.int64)
+        if negative.size:
+            i = int(negative[0])
+            raise InvalidValueError(
+                f"{name}[{i}] = {array[i]} is negative; state ids are non-negative"
+            )
+        if n is not None:
+            too_big = np.flatnonzero(array >= n)
+            if too_big.size:
+                i = int(too_big[0])
+                valid = f"0..{n - 1}" if n > 0 else "none"
+                raise InvalidValueError(
+                    f"{name}[{i}] = {array[i]} is out of range for {n} states "
+                    f"(valid ids are {valid})"
+                )
+        if kind == "u" and array.dtype.itemsize == 8 and int(array.max()) > np.iinfo(np.int64).max:
+            raise InvalidValueError(f"{name} holds an id too large for int64")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def as_bool_array(values: Any, name: str, *, length: int) -> Mask:
+    """Check ``values`` as a 1-d array of flags and return it as bool.
+
+    Booleans and the integers 0 and 1 are accepted.
+
+    Raises
+    ------
+    InvalidTypeError
+        For floats, strings or other objects.
+    InvalidValueError
+        For a wrong shape or length, or an integer other than 0 and 1.
+
+    Examples
+    --------
+    >>> as_bool_array([0, 1, True], "halted", length=3)
+    array([False,  True,  True])
+    """
+    array = _as_1d(values, name)
+    _check_length(array, name, length)
+    if array.size == 0:
+        return np.zeros(0, dtype=bool)
+    kind = array.dtype.kind
+    if kind == "O":
+        for i, item in enumerate(array):
+            if not isinstance(item, (bool, np.bool_, numbers.Integral)):
+                raise InvalidTypeError(
+                    f"{name} must hold booleans, but {name}[{i}] = {item!r} "
+                    f"is of type {type(item).__name__}"
+                )
+        array = array.astype(np.int64)
+        kind = "i"
+    if kind in "iu":
+        bad = np.flatnonzero((array != 0) & (array != 1))
+        if bad.size:
+            i = int(bad[0])
+            raise InvalidValueError(
+                f"{name} must hold booleans (or 0/1), but {name}[{i}] = {array[i]}"
+            )
+    elif kind != "b":
+        raise InvalidTypeError(
+            f"{name} must hold booleans, got dtype {array.dtype} ({name}[0] = {array[0]!r})"
+        )
+    return np.ascontiguousarray(array, dtype=bool)

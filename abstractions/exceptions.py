@@ -1,0 +1,90 @@
+"""Exceptions raised by :mod:`abstractions`.
+
+Every exception derives from :class:`AbstractionsError`, and each leaf also
+derives from the matching builtin (``ValueError``, ``TypeError``, ...), so
+``except ValueError`` keeps working for callers who do not know this package.
+
+Examples
+--------
+>>> from abstractions import Partition, AbstractionsError
+>>> try:
+...     Partition.top(3) | Partition.top(4)
+... except ValueError as err:
+...     print(type(err).__name__, isinstance(err, AbstractionsError))
+SizeMismatchError True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AbstractionsError",
+    "InvalidValueError",
+    "InvalidTypeError",
+    "SizeMismatchError",
+    "NotCompleteError",
+    "NonHaltingError",
+    "UnknownInputError",
+    "TooLargeError",
+]
+
+
+class AbstractionsError(Exception):
+    """Root of every exception raised by this package."""
+
+
+class InvalidValueError(AbstractionsError, ValueError):
+    """An argument has the right type but a wrong value, shape or length."""
+
+
+class InvalidTypeError(AbstractionsError, TypeError):
+    """An argument has the wrong type or dtype."""
+
+
+class SizeMismatchError(InvalidValueError):
+    """Objects over different numbers of states were combined."""
+
+
+class NotCompleteError(AbstractionsError, ValueError):
+    """A partition is not complete for a computation.
+
+    Attributes
+    ----------
+    witness : tuple of int
+        States ``(m1, m2)`` in the same block whose successors are in
+        different blocks.
+    """
+
+    def __init__(self, message: str, witness: tuple[int, int]) -> None:
+        super().__init__(message)
+        self.witness = witness
+
+
+class NonHaltingError(AbstractionsError, RuntimeError):
+    """A run does not reach a halted state.
+
+    Attributes
+    ----------
+    input : object
+        The input value whose run does not halt.
+    state : int
+        Its start state.
+    """
+
+    def __init__(self, message: str, input: Any, state: int) -> None:
+        super().__init__(message)
+        self.input = input
+        self.state = state
+
+
+class UnknownInputError(AbstractionsError, KeyError):
+    """A value that is not one of the computation's inputs was given."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; show the sentence as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class TooLargeError(AbstractionsError, ValueError):
+    """A job would exceed the size limit it was given."""

@@ -1,0 +1,307 @@
+"""Hypothesis strategies for partitions and computations.
+
+Strategies that generate valid :class:`~abstractions.Partition` and
+:class:`~abstractions.Computation` objects, for property-based tests of
+code built on :mod:`abstractions` (and of :mod:`abstractions` itself).
+They build valid values directly instead of filtering, and they shrink
+towards simple examples: partitions towards one block, transitions
+towards state 0, computations towards fewer states, no halting and one
+output.
+
+This module needs `hypothesis <https://hypothesis.readthedocs.io>`_ and is
+not imported by ``import abstractions``. Installing :mod:`abstractions`
+registers :func:`partitions` and :func:`computations` for
+``st.from_type`` through a ``hypothesis`` entry point.
+
+Examples
+--------
+>>> from hypothesis import given, settings
+>>> from abstractions.strategies import partitions
+>>> @settings(max_examples=20, database=None)
+... @given(partitions(4))
+... def test_four_states(p):
+...     assert p.n == 4 and p.labels[0] == 0
+>>> test_four_states()
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from abstractions.computation import Computation
+from abstractions.partition import Partition
+
+__all__ = ["partitions", "computations", "complete_partitions"]
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register the strategies for ``st.from_type`` (hypothesis entry point).
+
+    Defined before this module imports hypothesis, and registering callables
+    that look the strategies up when they are first needed: importing
+    hypothesis runs its entry points, which import this module, so either
+    module may be the one being imported first.
+    """
+    from hypothesis import strategies as st
+
+    st.register_type_strategy(Partition, lambda _: partitions())
+    st.register_type_strategy(Computation, lambda _: computations())
+
+
+# Imported after the hook on purpose (see _hypothesis_setup_hook).
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.errors import InvalidArgument  # noqa: E402
+
+
+def _check_count(value: Any, name: str) -> int:
+    """Return ``value`` as a non-negative int or raise ``InvalidArgument``."""
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{name}={value!r} must be an integer, not a bool")
+    try:
+        count = operator.index(value)
+    except TypeError:
+        raise InvalidArgument(
+            f"{name}={value!r} must be an integer, got {type(value).__name__}"
+        ) from None
+    if count < 0:
+        raise InvalidArgument(f"{name}={count} must be non-negative")
+    return count
+
+
+def _check_range(min_states: Any, max_states: Any) -> tuple[int, int]:
+    lo = _check_count(min_states, "min_states")
+    hi = _check_count(max_states, "max_states")
+    if lo > hi:
+        raise InvalidArgument(f"min_states={lo} is larger than max_states={hi}")
+    return lo, hi
+
+
+@st.composite
+def _restricted_growth_strings(draw: st.DrawFn, n: int) -> list[int]:
+    """Draw a restricted growth string of length ``n``.
+
+    Entry ``i`` lies in ``0 .. max(entries before i) + 1``: exactly the
+    canonical (first-occurrence) labels, each partition drawn one way.
+    Every entry shrinks towards 0, so examples shrink towards one block.
+    """
+    labels: list[int] = []
+    highest = -1
+    for _ in range(n):
+        label = draw(st.integers(min_value=0, max_value=highest + 1))
+        labels.append(label)
+        highest = max(highest, label)
+    return labels
+
+
+def partitions(
+    n: int | None = None, *, min_states: int = 0, max_states: int = 10
+) -> st.SearchStrategy[Partition]:
+    """Return a strategy of partitions.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of states. When given, every partition is over exactly
+        ``n`` states and ``min_states`` / ``max_states`` are ignored;
+        otherwise the number of states is drawn.
+    min_states, max_states : int
+        Bounds on the number of states when ``n`` is not given.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Generates :class:`~abstractions.Partition` objects.
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        For a negative or non-integer size, or ``min_states > max_states``.
+
+    See Also
+    --------
+    complete_partitions : complete partitions of a given computation.
+
+    Notes
+    -----
+    Partitions are drawn as restricted growth strings: the label of state
+    ``i`` is drawn from ``0 .. m + 1`` where ``m`` is the largest label of
+    the states before it. This is the canonical form, so each partition
+    has one encoding, and the strategy shrinks towards the bottom partition
+    (one block) and towards fewer states.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from abstractions import Partition
+    >>> @settings(max_examples=20, database=None)
+    ... @given(partitions(min_states=1, max_states=5))
+    ... def test_bounds(p):
+    ...     assert Partition.bottom(p.n) <= p <= Partition.top(p.n)
+    >>> test_bounds()
+    """
+    if n is not None:
+        size = _check_count(n, "n")
+        sizes: st.SearchStrategy[int] = st.just(size)
+    else:
+        lo, hi = _check_range(min_states, max_states)
+        sizes = st.integers(min_value=lo, max_value=hi)
+    return sizes.flatmap(_restricted_growth_strings).map(Partition.from_labels)
+
+
+@st.composite
+def _computations(
+    draw: st.DrawFn,
+    min_states: int,
+    max_states: int,
+    halting: bool | None,
+    max_outputs: int,
+    all_inputs: bool | None,
+) -> Computation:
+    n = draw(st.integers(min_value=min_states, max_value=max_states))
+    step = draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n)) if n else []
+
+    if halting is False or n == 0:
+        halted = [False] * n
+    else:
+        halted = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        if halting is True:
+            # At least one halted state, built directly rather than filtered.
+            halted[draw(st.integers(0, n - 1))] = True
+
+    k = draw(st.integers(min_value=1, max_value=max_outputs))
+    output = draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+
+    subset = all_inputs is False or (all_inputs is None and n > 0 and draw(st.booleans()))
+    inputs: dict[int, int] | None = None
+    if subset and n > 0:
+        starts = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))
+        inputs = {s: s for s in starts}
+
+    return Computation(
+        step,
+        halted=halted,
+        output=output,
+        inputs=inputs,
+        output_values=tuple(range(k)),
+    )
+
+
+def computations(
+    *,
+    min_states: int = 1,
+    max_states: int = 10,
+    halting: bool | None = None,
+    max_outputs: int = 3,
+    all_inputs: bool | None = None,
+) -> st.SearchStrategy[Computation]:
+    """Return a strategy of computations.
+
+    Parameters
+    ----------
+    min_states, max_states : int
+        Bounds on the number of states.
+    halting : bool or None
+        ``True``: at least one state halts; ``False``: no state halts;
+        ``None`` (default): the halted states are drawn freely (possibly
+        none).
+    max_outputs : int
+        The number of output values ``k`` is drawn from ``1 .. max_outputs``;
+        the output values are ``0 .. k-1`` and each state's output id is
+        drawn from them.
+    all_inputs : bool or None
+        ``True``: every state is an input (``inputs=None``); ``False``: the
+        inputs are a drawn non-empty set of states, each input value being
+        its start state; ``None`` (default): either.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Generates :class:`~abstractions.Computation` objects.
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        For negative or non-integer bounds, ``min_states > max_states``,
+        ``max_outputs < 1``, or ``min_states == 0`` together with
+        ``halting=True`` or ``all_inputs=False`` (a computation without
+        states has no halted state and no input).
+
+    Notes
+    -----
+    Transitions are drawn as integers in ``range(n)`` and shrink towards
+    state 0; halted flags shrink towards ``False``. Halted states are
+    absorbing (:class:`~abstractions.Computation` stores ``step[m] = m``
+    for them), so the drawn transition of a halted state is ignored.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=20, database=None)
+    ... @given(computations(max_states=5, halting=True))
+    ... def test_some_state_halts(c):
+    ...     assert 1 <= c.n <= 5 and c.halted.any()
+    >>> test_some_state_halts()
+    """
+    lo, hi = _check_range(min_states, max_states)
+    k = _check_count(max_outputs, "max_outputs")
+    if k < 1:
+        raise InvalidArgument(f"max_outputs={k} must be at least 1")
+    if halting not in (None, True, False):
+        raise InvalidArgument(f"halting={halting!r} must be None, True or False")
+    if all_inputs not in (None, True, False):
+        raise InvalidArgument(f"all_inputs={all_inputs!r} must be None, True or False")
+    if lo == 0 and (halting is True or all_inputs is False):
+        raise InvalidArgument(
+            "min_states=0 allows computations without states, which cannot have "
+            "a halted state (halting=True) or a set of inputs (all_inputs=False); "
+            "use min_states >= 1"
+        )
+    return _computations(lo, hi, halting, k, all_inputs)
+
+
+def complete_partitions(computation: Computation) -> st.SearchStrategy[Partition]:
+    """Return a strategy of complete partitions of ``computation``.
+
+    Parameters
+    ----------
+    computation : Computation
+        The computation whose complete partitions are drawn.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Generates partitions ``P`` of ``computation.n`` states with
+        ``is_complete(computation, P)``.
+
+    See Also
+    --------
+    abstractions.minimal_complete_abstraction
+
+    Notes
+    -----
+    A partition ``beta`` is drawn with :func:`partitions` and the minimal
+    complete abstraction above it is returned. Every complete partition
+    ``P`` arises this way (from ``beta = P``), and the strategy shrinks
+    towards the minimal complete abstraction above one block.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from abstractions import Computation, is_complete
+    >>> counter = Computation([1, 2, 3, 0])
+    >>> @settings(max_examples=20, database=None)
+    ... @given(complete_partitions(counter))
+    ... def test_complete(p):
+    ...     assert is_complete(counter, p)
+    >>> test_complete()
+    """
+    from abstractions.completion import minimal_complete_abstraction
+
+    if not isinstance(computation, Computation):
+        raise InvalidArgument(
+            f"computation must be a Computation, got {type(computation).__name__}"
+        )
+    return partitions(computation.n).map(
+        lambda beta: minimal_complete_abstraction(computation, beta)
+    )
