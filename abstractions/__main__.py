@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from abstractions.exceptions import AbstractionsError
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
             from abstractions.demo import run_demo
 
             run_demo(args.bits)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (AbstractionsError, ValueError, TypeError) as err:
         print(f"abstractions: error: {err}", file=sys.stderr)
         return 1

@@ -72,7 +72,12 @@ def _check_length(array: np.ndarray, name: str, length: int | None) -> None:
 
 
 def as_index_array(
-    values: Any, name: str, *, n: int | None = None, length: int | None = None
+    values: Any,
+    name: str,
+    *,
+    n: int | None = None,
+    length: int | None = None,
+    copy: bool = False,
 ) -> Ids:
     """Check ``values`` as a 1-d array of state ids and return it as int64.
 
@@ -87,11 +92,15 @@ def as_index_array(
         non-negative.
     length : int, optional
         Required length.
+    copy : bool, default False
+        Always return a new array. Objects that keep the array must ask for
+        this: they mark it read-only, which must not freeze the caller's array.
 
     Returns
     -------
     numpy.ndarray
-        A C-contiguous ``int64`` array (a copy when a conversion was needed).
+        A C-contiguous ``int64`` array (without ``copy``, possibly ``values``
+        itself).
 
     Raises
     ------
@@ -165,11 +174,13 @@ def as_index_array(
                 )
         if kind == "u" and array.dtype.itemsize == 8 and int(array.max()) > np.iinfo(np.int64).max:
             raise InvalidValueError(f"{name} holds an id too large for int64")
+    if copy:
+        return np.array(array, dtype=np.int64, order="C", copy=True)
     return np.ascontiguousarray(array, dtype=np.int64)
 
 
 def as_bool_array(values: Any, name: str, *, length: int) -> Mask:
-    """Check ``values`` as a 1-d array of flags and return it as bool.
+    """Check ``values`` as a 1-d array of flags and return a new bool array.
 
     Booleans and the integers 0 and 1 are accepted.
 
@@ -210,4 +221,5 @@ def as_bool_array(values: Any, name: str, *, length: int) -> Mask:
         raise InvalidTypeError(
             f"{name} must hold booleans, got dtype {array.dtype} ({name}[0] = {array[0]!r})"
         )
-    return np.ascontiguousarray(array, dtype=bool)
+    # always a new array: the caller's flags must not become read-only
+    return np.array(array, dtype=bool, order="C", copy=True)

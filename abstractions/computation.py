@@ -158,9 +158,9 @@ class Computation:
         output_values: Sequence[Any] | None = None,
         state_labels: Sequence[Hashable] | None = None,
     ) -> None:
-        step_ids = as_index_array(step, "step")
+        step_ids = as_index_array(step, "step", copy=True)
         n = step_ids.shape[0]
-        step_ids = as_index_array(step_ids, "step", n=n)
+        as_index_array(step_ids, "step", n=n)  # range check now that n is known
         if halted is None:
             halted_mask = np.zeros(n, dtype=bool)
         else:
@@ -182,8 +182,10 @@ class Computation:
     ) -> None:
         if halted.any():
             # Halted states are absorbing; whatever step the user gave them
-            # is never taken by a run, so store the self-loop.
-            step = step.copy() if not step.flags.writeable else step
+            # is never taken by a run, so store the self-loop. (Callers pass
+            # arrays they own: never the user's.)
+            if not step.flags.writeable:
+                step = step.copy()
             where = np.flatnonzero(halted)
             step[where] = where
         object.__setattr__(self, "_step", readonly(step))
@@ -722,7 +724,7 @@ def _check_output(
         return np.arange(n, dtype=np.int64), values
     if output_values is not None:
         values = _distinct(output_values, "output_values", "output values")
-        ids = as_index_array(output, "output", n=len(values), length=n)
+        ids = as_index_array(output, "output", n=len(values), length=n, copy=True)
         return ids, values
     array = _as_label_array(output, "output")
     if array.shape[0] != n:
@@ -738,7 +740,7 @@ def _check_inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
         keys = list(inputs.keys())
         raw = list(inputs.values())
         try:
-            states = as_index_array(raw, "inputs", n=n)
+            states = as_index_array(raw, "inputs", n=n, copy=True)
         except (InvalidValueError, InvalidTypeError):
             for key, state in zip(keys, raw):
                 try:
@@ -754,7 +756,9 @@ def _check_inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
         raise InvalidTypeError(
             f"inputs must be a mapping or a sequence of start states, got {type(inputs).__name__}"
         )
-    states = as_index_array(inputs if isinstance(inputs, np.ndarray) else list(inputs), "inputs", n=n)
+    states = as_index_array(
+        inputs if isinstance(inputs, np.ndarray) else list(inputs), "inputs", n=n, copy=True
+    )
     counts = np.bincount(states, minlength=n) if states.size else np.zeros(n, np.int64)
     if (counts > 1).any():
         state = int(np.flatnonzero(counts > 1)[0])

@@ -69,6 +69,17 @@ def format_blocks(
     return "\n".join(lines)
 
 
+def _print_table(C: Computation, names: list[str], first: str, out: TextIO) -> None:
+    width = max(len(first), *(len(s) for s in names))
+    print(f"{first:<{width}}  {'next':<{width}}  halted  output", file=out)
+    for m in range(C.n):
+        print(
+            f"{names[m]:<{width}}  {names[int(C.step[m])]:<{width}}  "
+            f"{'yes' if C.halted[m] else '':<6}  {C.output_value(m)}",
+            file=out,
+        )
+
+
 def _heading(text: str, out: TextIO) -> None:
     print(f"\n== {text} ==", file=out)
 
@@ -95,14 +106,7 @@ def run_demo(n_bits: int = 3, out: TextIO | None = None) -> None:
         f"a state is the parity of k. {C.n} states are reachable from {len(C.input_values)} inputs.\n",
         file=out,
     )
-    width = max(len(s) for s in names)
-    print(f"{'state':<{width}}  {'next':<{width}}  halted  output", file=out)
-    for m in range(C.n):
-        print(
-            f"{names[m]:<{width}}  {names[int(C.step[m])]:<{width}}  "
-            f"{'yes' if C.halted[m] else '':<6}  {C.output_value(m)}",
-            file=out,
-        )
+    _print_table(C, names, "state", out)
     word = "1" * n_bits
     path = " -> ".join(names[int(m)] for m in C.trace(word))
     print(f"\nrun({word!r}) = {C.run(word)!r}: {path}", file=out)
@@ -128,14 +132,7 @@ def run_demo(n_bits: int = 3, out: TextIO | None = None) -> None:
         file=out,
     )
     block_names = [names[int(states[0])] + ("*" if states.size > 1 else "") for states in alpha.blocks()]
-    width = max(len(s) for s in block_names)
-    print(f"{'block':<{width}}  {'next':<{width}}  halted  output", file=out)
-    for b in range(A.n):
-        print(
-            f"{block_names[b]:<{width}}  {block_names[int(A.step[b])]:<{width}}  "
-            f"{'yes' if A.halted[b] else '':<6}  {A.output_value(b)}",
-            file=out,
-        )
+    _print_table(A, block_names, "block", out)
     print("(a block is named by its first state; * marks merged blocks)", file=out)
     commutes = bool((quotient.labels[C.step] == A.step[quotient.labels]).all())
     agree = all(A.run(x) == C.run(x) for x in C.input_values)

@@ -101,7 +101,7 @@ def test_minimal_matches_kleene_iteration(method, cb):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(cb=computation_and_partitions(max_states=6))
+@given(cb=computation_and_partitions(max_states=7))
 def test_minimal_is_brute_force_least_element(method, cb):
     """Among ALL complete partitions >= beta (brute force), it is the least one."""
     c, beta = cb

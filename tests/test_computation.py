@@ -461,3 +461,19 @@ def test_table_and_repr():
     big = Computation((np.arange(10_000) + 1) % 10_000)
     assert len(big.table(max_states=8).splitlines()) < 40
     assert len(repr(big)) < 1000
+
+
+def test_user_arrays_are_neither_changed_nor_frozen():
+    """The constructor copies what it keeps: the caller's arrays stay as they were, writeable."""
+    step = np.array([1, 0, 2])
+    halted = np.array([True, False, False])
+    output = np.array([0, 1, 1])
+    inputs = np.array([1, 2])
+    c = Computation(step, halted=halted, output=output, inputs=inputs, output_values=("a", "b"))
+    assert c.step.tolist() == [0, 0, 2]  # the halted state 0 is absorbing in the copy
+    np.testing.assert_array_equal(step, [1, 0, 2])
+    for array in (step, halted, output, inputs):
+        assert array.flags.writeable
+    step[1] = 2
+    assert c.step[1] == 0
+

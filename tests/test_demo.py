@@ -91,3 +91,18 @@ def test_counter_machine():
     np.testing.assert_array_equal(counter(5).step, [1, 2, 3, 4, 0])
     with pytest.raises(ValueError, match="modulus"):
         counter(0)
+
+
+def test_cli_closed_pipe_is_quiet():
+    """When the reader closes the pipe early (`| head -1`), the demo exits 0 without a traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "abstractions", "demo", "--bits", "10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err

@@ -587,3 +587,12 @@ def test_partition_errors_are_abstractions_errors():
         Partition.top(-3)
     with pytest.raises(AbstractionsError):
         Partition.from_blocks([[0, 0]])
+
+
+def test_partition_does_not_freeze_user_labels():
+    """Partition.from_labels leaves the caller's array writeable and unchanged."""
+    labels = np.array([3, 3, 1], dtype=np.int64)
+    p = Partition.from_labels(labels)
+    assert labels.flags.writeable
+    labels[0] = 7
+    assert p.labels.tolist() == [0, 0, 1]
