@@ -11,7 +11,6 @@ the arrays and used only at the edges (:meth:`Computation.run`,
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 

@@ -79,7 +79,8 @@ def _violations(C: Computation, P: Partition) -> np.ndarray:
     """Mask of states whose successor's block differs from their block leader's."""
     nxt = P.labels[C.step]
     reps = P.representatives()
-    return nxt != nxt[reps][P.labels]
+    mask: np.ndarray = nxt != nxt[reps][P.labels]
+    return mask
 
 
 def find_violation(computation: Computation, partition: Any) -> tuple[int, int] | None:

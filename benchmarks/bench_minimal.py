@@ -86,7 +86,9 @@ def main() -> None:
             results = {}
             for method in METHODS:
                 seconds, result, peak = measure(
-                    lambda: minimal_complete_abstraction(C, beta, method=method)
+                    lambda C=C, beta=beta, method=method: minimal_complete_abstraction(
+                        C, beta, method=method
+                    )
                 )
                 results[method] = result
                 rows.append(
