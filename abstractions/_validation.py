@@ -78,6 +78,7 @@ def as_index_array(
     n: int | None = None,
     length: int | None = None,
     copy: bool = False,
+    self_map: bool = False,
 ) -> Ids:
     """Check ``values`` as a 1-d array of state ids and return it as int64.
 
@@ -95,6 +96,10 @@ def as_index_array(
     copy : bool, default False
         Always return a new array. Objects that keep the array must ask for
         this: they mark it read-only, which must not freeze the caller's array.
+    self_map : bool, default False
+        ``values`` maps its own index set into itself (like ``step``): ids
+        must lie in ``range(len(values))``. Used instead of ``n`` when the
+        size is only known from ``values``.
 
     Returns
     -------
@@ -117,9 +122,15 @@ def as_index_array(
     Traceback (most recent call last):
     ...
     abstractions.exceptions.InvalidValueError: step[1] = 3 is out of range for 3 states (valid ids are 0..2)
+    >>> as_index_array([1, 2], "step", self_map=True)
+    Traceback (most recent call last):
+    ...
+    abstractions.exceptions.InvalidValueError: step[1] = 2 is out of range for 2 states (valid ids are 0..1)
     """
     array = _as_1d(values, name)
     _check_length(array, name, length)
+    if self_map:
+        n = array.shape[0]
     kind = array.dtype.kind
     if kind in "iu" and not isinstance(values, np.ndarray):
         # np.asarray([True, 0]) silently makes ints; a bool among ids is a bug

@@ -157,9 +157,8 @@ class Computation:
         output_values: Sequence[Any] | None = None,
         state_labels: Sequence[Hashable] | None = None,
     ) -> None:
-        step_ids = as_index_array(step, "step", copy=True)
+        step_ids = as_index_array(step, "step", copy=True, self_map=True)
         n = step_ids.shape[0]
-        as_index_array(step_ids, "step", n=n)  # range check now that n is known
         if halted is None:
             halted_mask = np.zeros(n, dtype=bool)
         else:

@@ -11,7 +11,7 @@ __all__ = ["_reach", "_final_states"]
 
 
 @numba.njit(cache=NUMBA_CACHE)
-def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Mask of the states reachable from ``starts`` by following ``step``.
 
     Each walk stops at the first state already marked, so every state is
@@ -29,7 +29,7 @@ def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:  # pragma: no co
 
 
 @numba.njit(cache=NUMBA_CACHE)
-def _final_states(step: np.ndarray, halted: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _final_states(step: np.ndarray, halted: np.ndarray) -> np.ndarray:
     """For each state, the halted state its run reaches, or -1 if none.
 
     A walk from each unresolved state is followed until it meets a halted

@@ -11,7 +11,7 @@ __all__ = ["_first_occurrence", "_meet_roots"]
 
 
 @numba.njit(cache=NUMBA_CACHE)
-def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:  # pragma: no cover - compiled (covered under NUMBA_DISABLE_JIT)
+def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     """Renumber ``values`` (ints in ``[0, k)``) by first occurrence.
 
     Returns the canonical labels and the number of distinct values; one pass,
@@ -31,7 +31,7 @@ def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:  # 
 
 
 @numba.njit(cache=NUMBA_CACHE)
-def _meet_roots(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> np.ndarray:  # pragma: no cover - compiled
+def _meet_roots(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> np.ndarray:
     """Connected components of the blocks of ``a`` linked through ``b``.
 
     Union-find over the ``na`` blocks of ``a``: all ``a``-blocks that meet
