@@ -17,6 +17,7 @@ Examples
 3
 """
 
+from abstractions._warmup import warmup
 from abstractions.completion import (
     METHODS,
     complete_abstractions,
@@ -60,6 +61,7 @@ __all__ = [
     "halting_abstraction",
     "finish_abstraction",
     "METHODS",
+    "warmup",
     "UNDETERMINED",
     "AbstractionsError",
     "InvalidTypeError",

@@ -41,6 +41,22 @@ def _first_occurrence(values: Ids, k: int) -> tuple[Ids, int]:
     return labels, int(count)
 
 
+def _pair_ids(a: Ids, ka: int, b: Ids, kb: int) -> tuple[Ids, int]:
+    """Canonical labels of the pairs ``(a[i], b[i])``, ``a < ka`` and ``b < kb``.
+
+    The kernel of both labellings at once: the join of two partitions and
+    one round of refinement are both this.
+    """
+    n = a.shape[0]
+    if ka * kb <= 4 * n + 64:
+        # Few possible pairs: index them directly, no hashing.
+        return _first_occurrence(a * kb + b, max(ka * kb, 1))
+    from abstractions._kernels import _pair_labels
+
+    labels, count = _pair_labels(a, b, kb, min(n, ka * kb))
+    return labels, int(count)
+
+
 def _as_label_array(labels: Any, name: str) -> np.ndarray:
     """Turn any 1-d collection of hashable labels into a 1-d numpy array."""
     if isinstance(labels, Partition):
@@ -129,11 +145,18 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
         return np.zeros(0, dtype=np.int64), 0
     kind = array.dtype.kind
     if kind in "iu":
-        low, high = array.min(), array.max()
+        low, high = int(array.min()), int(array.max())
         if low >= 0 and high < 2 * n + 64:
             # Dense small ids (the common case: labels of another partition):
             # one linear pass, no sort.
-            return _first_occurrence(array.astype(np.int64, copy=False), int(high) + 1)
+            return _first_occurrence(array.astype(np.int64, copy=False), high + 1)
+        if high - low < 2**62:
+            # Sparse ints (codes, hashes): one hashing pass, no sort.
+            if kind == "u":  # subtract before the cast: uint64 may exceed int64
+                shifted = (array - array.dtype.type(low)).astype(np.int64)
+            else:
+                shifted = array.astype(np.int64) - low
+            return _pair_ids(shifted, high - low + 1, np.zeros(n, dtype=np.int64), 1)
     if kind == "O":
         ids: dict[Any, int] = {}
         out = np.empty(n, dtype=np.int64)
@@ -146,7 +169,8 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
                     + (" (for a list of blocks use Partition.from_blocks)" if isinstance(item, list) else "")
                 ) from None
         return out, len(ids)
-    # Sparse ints, floats, strings: compress by sorting, then renumber.
+    # Floats, strings, ints spread over more than 2**62: compress by
+    # sorting, then renumber.
     _, inverse = np.unique(array, return_inverse=True)
     inverse = inverse.reshape(-1).astype(np.int64, copy=False)
     return _first_occurrence(inverse, int(inverse.max()) + 1)
@@ -563,12 +587,8 @@ class Partition:
         """
         other = _require_partition(other, "other")
         self._check_same_n(other, "join")
-        nb = other._n_blocks
-        if self._n_blocks * nb <= 4 * self.n + 64:
-            pairs = self._labels * nb + other._labels
-            labels, count = _first_occurrence(pairs, max(self._n_blocks * nb, 1))
-            return Partition._from_canonical(labels, count)
-        return Partition._from_canonical(*canonical_labels(self._labels * nb + other._labels))
+        labels, count = _pair_ids(self._labels, self._n_blocks, other._labels, other._n_blocks)
+        return Partition._from_canonical(labels, count)
 
     def meet(self, other: Partition) -> Partition:
         """Finest common coarsening: what both abstractions let you know.

@@ -29,6 +29,10 @@ __all__ = [
     "least",
     "first_occurrence",
     "meet_roots",
+    "cycle_states",
+    "tree_preds",
+    "sequence_classes",
+    "pair_labels",
 ]
 
 
@@ -198,3 +202,46 @@ def first_occurrence(values: Sequence[int], k: int) -> tuple[list[int], int]:
 def meet_roots(a: Sequence[int], b: Sequence[int]) -> list[int]:
     """Twin of ``_meet_roots`` after canonicalising: the meet."""
     return meet(a, b)
+
+
+def cycle_states(step: Sequence[int]) -> list[bool]:
+    """States on a cycle of step: those that come back to themselves."""
+    n = len(step)
+    result = []
+    for s in range(n):
+        t = step[s]
+        for _ in range(n):
+            if t == s:
+                break
+            t = step[t]
+        result.append(t == s)
+    return result
+
+
+def tree_preds(step: Sequence[int]) -> list[list[int]]:
+    """For each state, the states off every cycle that step into it, increasing."""
+    on_cycle = cycle_states(step)
+    return [[s for s in range(len(step)) if step[s] == t and not on_cycle[s]] for t in range(len(step))]
+
+
+def sequence_classes(step: Sequence[int], beta: Sequence[int]) -> list[int]:
+    """Canonical classes of the label sequences beta(m), beta(step(m)), ...
+
+    Two runs that agree on their first n labels agree forever (n states, so
+    the pair of runs repeats within n steps), so the first n labels decide.
+    """
+    n = len(step)
+    words = []
+    for s in range(n):
+        word = []
+        for _ in range(n):
+            word.append(beta[s])
+            s = step[s]
+        words.append(tuple(word))
+    return canonical(words)
+
+
+def pair_labels(a: Sequence[int], b: Sequence[int]) -> tuple[list[int], int]:
+    """Twin of ``_pair_labels``: canonical labels of the pairs and their number."""
+    labels = canonical(list(zip(a, b)))
+    return labels, len(set(labels))

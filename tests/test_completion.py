@@ -265,3 +265,75 @@ def test_complete_abstractions_too_large():
     with pytest.raises(ValueError):
         complete_abstractions(c, Partition.bottom(6), max_candidates=202)
     assert len(complete_abstractions(c, max_candidates=203)) == 4
+
+
+# --- the benchmark families, every method against the reference ---------------
+
+
+def _chain(n):
+    """step[i] = i + 1 into a last state that halts; only the last state is marked."""
+    c = Computation(np.minimum(np.arange(n) + 1, n - 1), halted=np.arange(n) == n - 1)
+    return c, Partition.kernel(np.arange(n) == n - 1)
+
+
+def _cycles(n, k=4):
+    """k cycles of n // k states (plus a remainder on the last), one marked state each."""
+    step = np.arange(1, n + 1)
+    marked = np.zeros(n, dtype=bool)
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        step[hi - 1] = lo
+        marked[lo] = True
+    return Computation(step), Partition.kernel(marked)
+
+
+def _random(n, classes, seed):
+    rng = np.random.default_rng(seed)
+    return Computation(rng.integers(0, n, n)), Partition.kernel(rng.integers(0, classes, n))
+
+
+FAMILIES = {
+    "chain": lambda n: _chain(n),
+    "cycles": lambda n: _cycles(n),
+    "cycles-uneven": lambda n: _cycles(n, k=3),
+    "random-2": lambda n: _random(n, 2, 1),
+    "random-16": lambda n: _random(n, 16, 2),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "reference"])
+def test_families_match_reference(family, method):
+    """On every benchmark family (n = 300) each method returns the reference partition."""
+    c, beta = FAMILIES[family](300)
+    expected = minimal_complete_abstraction(c, beta, method="reference")
+    assert minimal_complete_abstraction(c, beta, method=method) == expected
+
+
+@pytest.mark.parametrize("method", ["auto", "linear", "doubling"])
+def test_families_known_block_counts_at_scale(method):
+    """n = 20000: a chain needs every state; 4 equal marked cycles need one cycle's length."""
+    n = 20_000
+    assert minimal_complete_abstraction(*_chain(n), method=method) == Partition.top(n)
+    m = minimal_complete_abstraction(*_cycles(n), method=method)
+    assert m.n_blocks == n // 4
+    assert (m.labels == np.arange(n) % (n // 4)).all()
+
+
+def test_fast_methods_agree_at_scale():
+    """n = 50000 random functions: the linear and round methods agree exactly."""
+    for classes in (2, 16):
+        c, beta = _random(50_000, classes, 3)
+        linear = minimal_complete_abstraction(c, beta, method="linear")
+        assert is_complete(c, linear) and beta <= linear
+        assert minimal_complete_abstraction(c, beta, method="doubling") == linear
+        assert minimal_complete_abstraction(c, beta, method="rounds") == linear
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(cb=computation_and_partitions(max_states=60))
+def test_minimal_on_larger_computations(method, cb):
+    """Up to 60 states (beyond brute force): equal to the naive Kleene iteration."""
+    c, beta = cb
+    m = minimal_complete_abstraction(c, beta, method=method)
+    assert labels_of(m) == naive.kleene_minimal(c.step.tolist(), labels_of(beta))

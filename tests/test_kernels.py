@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abstractions._kernels import _final_states, _first_occurrence, _meet_roots, _reach
+from abstractions._kernels import (
+    _cycle_classes,
+    _final_states,
+    _first_occurrence,
+    _functional_graph,
+    _meet_roots,
+    _pair_labels,
+    _reach,
+    _tree_classes,
+)
 from tests import naive
 
 MAX_N = 12
@@ -139,3 +149,128 @@ def test_final_states_known_answer_and_empty():
     assert _final_states(_ints([]), np.zeros(0, dtype=np.bool_)).tolist() == []
     assert _final_states(_ints([0]), np.array([True])).tolist() == [0]
     assert _final_states(_ints([0]), np.array([False])).tolist() == [-1]
+
+
+# --- refinement kernels --------------------------------------------------------
+
+
+@st.composite
+def step_and_beta(draw, max_n=MAX_N):
+    """A functional graph (random, or cycles with trees) and a labelling beta."""
+    n = draw(st.integers(1, max_n))
+    if draw(st.booleans()):
+        step = draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n))
+    else:
+        # long cycles: a permutation with some states redirected into trees
+        perm = draw(st.permutations(range(n)))
+        step = [perm[(perm.index(s) + 1) % n] for s in range(n)]
+        for s in draw(st.lists(st.integers(0, n - 1), max_size=n // 2)):
+            step[s] = draw(st.integers(0, n - 1))
+    k = draw(st.integers(1, 3))
+    beta = naive.canonical(draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)))
+    return step, beta
+
+
+WITNESSES = [np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)]
+
+
+def _refine(step, beta, w, chunk=4096):
+    """Run the three refinement kernels as the linear method does."""
+    step_a, beta_a = _ints(step), _ints(beta)
+    nb = max(beta, default=-1) + 1
+    on_cycle, indptr, preds = _functional_graph(step_a, w)
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(step_a, beta_a, nb, on_cycle, w)
+    count = _tree_classes(
+        beta_a, nb, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, chunk
+    )
+    return cls, int(count)
+
+
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
+@given(step_and_beta())
+def test_functional_graph_matches_naive(w, data):
+    """_functional_graph finds the cycle states and the tree predecessors in CSR form."""
+    step, _ = data
+    on_cycle, indptr, preds = _functional_graph(_ints(step), w)
+    assert indptr.dtype == w.dtype and preds.dtype == w.dtype
+    assert on_cycle.tolist() == naive.cycle_states(step)
+    lists = [preds[indptr[t] : indptr[t + 1]].tolist() for t in range(len(step))]
+    assert lists == naive.tree_preds(step)
+
+
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
+@given(step_and_beta())
+def test_cycle_classes_match_sequences(w, data):
+    """Cycle states share a class iff their label sequences agree; prev_* describe the cycle."""
+    step, beta = data
+    on_cycle = np.array(naive.cycle_states(step))
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(
+        _ints(step), _ints(beta), max(beta) + 1, on_cycle, w
+    )
+    cycle = np.flatnonzero(on_cycle)
+    assert (cls[~on_cycle] == -1).all()
+    assert sorted(set(cls[cycle].tolist())) == list(range(int(n_cycle)))
+    expected = naive.sequence_classes(step, beta)
+    assert naive.canonical(cls[cycle].tolist()) == naive.canonical([expected[s] for s in cycle])
+    for y in cycle:
+        x = step[y]
+        assert prev_class[cls[x]] == cls[y]
+        assert prev_label[cls[x]] == beta[y]
+
+
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
+@given(step_and_beta(), st.sampled_from([1, 2, 3, 4096]))
+def test_refinement_kernels_match_sequence_classes(w, data, chunk):
+    """The three kernels give the classes of the label sequences, with any chunk size."""
+    step, beta = data
+    cls, count = _refine(step, beta, w, chunk)
+    assert sorted(set(cls.tolist())) == list(range(count))
+    assert naive.canonical(cls.tolist()) == naive.sequence_classes(step, beta)
+
+
+def test_refinement_kernels_known_answers():
+    """A cycle of period 2 inside a cycle of 4, trees that join it, a chain to a fixed point."""
+    # 0->1->2->3->0 labelled 0 1 0 1 (period 2); 4->0 labelled 1 (periodic: like 3);
+    # 5->4 labelled 1 (not periodic); 6->7->7 labelled 0 0 with 7 a fixed point.
+    step = [1, 2, 3, 0, 0, 4, 7, 7]
+    beta = [0, 1, 0, 1, 1, 1, 0, 0]
+    cls, _ = _refine(step, beta, WITNESSES[0])
+    assert naive.canonical(cls.tolist()) == [0, 1, 0, 1, 1, 2, 3, 3]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_refinement_kernels_grow_scratch(chunk):
+    """A state with thousands of predecessors and a class of thousands of states."""
+    n = 6000
+    step = [0] * n  # a star into the fixed point 0
+    beta = [i % 2 for i in range(n)]
+    cls, _ = _refine(step, beta, WITNESSES[0], chunk)
+    # the label-0 leaves read 0 0 0 ... like the fixed point itself
+    assert naive.canonical(cls.tolist()) == beta
+    # two levels: 3000 states into the fixed point, each with one predecessor
+    half = n // 2
+    step = [0] * half + list(range(half))
+    beta = [0] * n
+    cls, count = _refine(step, beta, WITNESSES[0], chunk)
+    assert count == 1 and set(cls.tolist()) == {0}
+    beta = [0] * half + [1] * half
+    cls, _ = _refine(step, beta, WITNESSES[0], chunk)
+    assert naive.canonical(cls.tolist()) == [0] * half + [1] * half
+
+
+@given(two_labellings())
+def test_pair_labels_matches_naive(data):
+    """_pair_labels numbers the distinct pairs by first occurrence."""
+    a, b = data
+    kb = max(b, default=-1) + 1
+    labels, count = _pair_labels(_ints(a), _ints(b), kb, len(a))
+    assert labels.dtype == np.int64
+    assert (labels.tolist(), int(count)) == naive.pair_labels(a, b)
+
+
+def test_pair_labels_large_codes():
+    """Codes far above n (the hashing path the direct index cannot take)."""
+    a = np.array([10**9, 5, 10**9, 5, 7], dtype=np.int64)
+    b = np.array([3, 3, 3, 4, 3], dtype=np.int64)
+    labels, count = _pair_labels(a, b, 10**6, 5)
+    assert labels.tolist() == [0, 1, 0, 2, 3] and int(count) == 4

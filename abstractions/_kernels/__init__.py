@@ -11,5 +11,20 @@ numba).
 
 from abstractions._kernels.graph import _final_states, _reach
 from abstractions._kernels.labels import _first_occurrence, _meet_roots
+from abstractions._kernels.refine import (
+    _cycle_classes,
+    _functional_graph,
+    _pair_labels,
+    _tree_classes,
+)
 
-__all__ = ["_first_occurrence", "_meet_roots", "_reach", "_final_states"]
+__all__ = [
+    "_first_occurrence",
+    "_meet_roots",
+    "_reach",
+    "_final_states",
+    "_functional_graph",
+    "_cycle_classes",
+    "_tree_classes",
+    "_pair_labels",
+]

@@ -22,11 +22,15 @@ def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     out = np.empty(n, dtype=np.int64)
     count = 0
     for i in range(n):
+        # Branch-free: on random labels a branch on new_id[v] mispredicts
+        # often, and each miss waits for a cache miss to resolve.
         v = values[i]
-        if new_id[v] < 0:
-            new_id[v] = count
-            count += 1
-        out[i] = new_id[v]
+        c = new_id[v]
+        fresh = c < 0
+        c = count if fresh else c
+        new_id[v] = c
+        count += fresh
+        out[i] = c
     return out, count
 
 
