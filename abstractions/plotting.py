@@ -125,16 +125,29 @@ def block_colors(n_blocks: int) -> np.ndarray:
     return np.asarray(colormaps["hsv"](np.arange(k) / k), dtype=float)
 
 
-def _depth_to_halt(C: Computation) -> np.ndarray:
-    """Steps from each state to its halt (-1 where the run never halts)."""
-    depth = np.where(C.halted, 0, -1).astype(np.int64)
-    # Each round settles the states one step further from a halted state;
-    # n rounds suffice (a halting run has fewer than n steps).
-    for _ in range(C.n):
-        todo = (depth < 0) & (depth[C.step] >= 0)
+def _recurrent(step: np.ndarray) -> np.ndarray:
+    """Mask of the states on a cycle of ``step`` (halted states: their self-loop)."""
+    n = step.shape[0]
+    power = step.copy()
+    reach = 1
+    # step^(2^k) by repeated squaring; after at least n steps every run is on its cycle.
+    while reach < n:
+        power = power[power]
+        reach *= 2
+    mask = np.zeros(n, dtype=bool)
+    mask[power] = True
+    return mask
+
+
+def _depth(step: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Steps from each state into the set ``base`` (-1 where never)."""
+    depth = np.where(base, 0, -1).astype(np.int64)
+    # Each round settles the states one step further out; n rounds suffice.
+    for _ in range(step.shape[0]):
+        todo = (depth < 0) & (depth[step] >= 0)
         if not todo.any():
             break
-        depth[todo] = depth[C.step[todo]] + 1
+        depth[todo] = depth[step[todo]] + 1
     return depth
 
 
@@ -145,14 +158,15 @@ def layout_positions(computation: Computation, layout: str = "auto") -> np.ndarr
     ----------
     computation : Computation
     layout : str, default "auto"
-        One of :data:`LAYOUTS`. ``"layered"``: column = steps until the
-        halt (inputs on the left, halted states on the right), each column
-        ordered by the successors' rows, so transitions never cross; only
-        when every run halts. ``"circular"``: states on a circle in index
-        order (a counter is a ring). ``"spring"``: networkx's force-directed
-        layout, seeded so pictures are reproducible. ``"auto"`` picks
-        layered when every state halts, circular when the step is a single
-        cycle through all states, spring otherwise.
+        One of :data:`LAYOUTS`. ``"layered"``: column = steps until the run
+        reaches a halted state or a cycle (inputs towards the left, halted
+        states and cycles in the rightmost column, each cycle's states
+        together); each column is ordered by the successors' rows, so
+        transitions between columns never cross. ``"circular"``: states on
+        a circle in index order (a counter is a ring). ``"spring"``:
+        networkx's force-directed layout, seeded so pictures are
+        reproducible. ``"auto"`` picks circular when the step is a single
+        cycle through all states, layered otherwise.
 
     Returns
     -------
@@ -161,7 +175,7 @@ def layout_positions(computation: Computation, layout: str = "auto") -> np.ndarr
     Raises
     ------
     InvalidValueError
-        For an unknown ``layout``, or ``"layered"`` when some run never halts.
+        For an unknown ``layout``.
 
     Examples
     --------
@@ -175,22 +189,10 @@ def layout_positions(computation: Computation, layout: str = "auto") -> np.ndarr
             f"unknown layout {layout!r}; choose one of {', '.join(map(repr, LAYOUTS))}"
         )
     n = C.n
-    depth = _depth_to_halt(C)
     if layout == "auto":
-        if n and (depth >= 0).all():
-            layout = "layered"
-        elif n and _single_cycle(C.step):
-            layout = "circular"
-        else:
-            layout = "spring"
+        layout = "circular" if n > 1 and _single_cycle(C.step) else "layered"
     if layout == "layered":
-        never = np.flatnonzero(depth < 0)
-        if never.size:
-            raise InvalidValueError(
-                f"layout='layered' needs every run to halt, but the run from state "
-                f"{C.label(int(never[0]))!r} never halts; use 'spring' or 'circular'"
-            )
-        return _layered(C.step, depth)
+        return _layered(C.step)
     if layout == "circular":
         angle = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
         return np.column_stack([np.cos(angle), np.sin(angle)])
@@ -212,17 +214,29 @@ def _single_cycle(step: np.ndarray) -> bool:
     return m == 0 and seen == step.shape[0]
 
 
-def _layered(step: np.ndarray, depth: np.ndarray) -> np.ndarray:
+def _layered(step: np.ndarray) -> np.ndarray:
     n = step.shape[0]
     pos = np.zeros((n, 2))
-    width = int(depth.max()) if n else 0
+    if n == 0:
+        return pos
+    cyclic = _recurrent(step)
+    depth = _depth(step, cyclic)
+    width = int(depth.max())
     row = np.zeros(n)
-    for d in range(width + 1):
+    # Rightmost column: the cycles, each walked in order so its states sit together.
+    order: list[int] = []
+    placed = np.zeros(n, dtype=bool)
+    for m in np.flatnonzero(cyclic).tolist():
+        while not placed[m]:
+            placed[m] = True
+            order.append(m)
+            m = int(step[m])
+    row[order] = np.arange(len(order)) - (len(order) - 1) / 2
+    for d in range(1, width + 1):
         layer = np.flatnonzero(depth == d)
         # Order a column by the rows of the successors (then by index): every
-        # edge goes to the previous column, so no two transitions cross.
-        key = row[step[layer]] if d else np.zeros(layer.size)
-        layer = layer[np.lexsort((layer, key))]
+        # edge goes to the next column, so no two of these transitions cross.
+        layer = layer[np.lexsort((layer, row[step[layer]]))]
         row[layer] = np.arange(layer.size) - (layer.size - 1) / 2
     pos[:, 0] = width - depth
     pos[:, 1] = -row
@@ -370,7 +384,11 @@ def draw_computation(
             arrow = FancyArrowPatch(
                 posA=(float(xy[m, 0]), float(xy[m, 1])),
                 posB=(float(xy[s, 0]), float(xy[s, 1])),
-                connectionstyle="arc3,rad=0.08",
+                # Steps within one column (along a cycle) bow out so they
+                # do not run through the states between.
+                connectionstyle="arc3,rad=0.08"
+                if xy[m, 0] != xy[s, 0]
+                else "arc3,rad=0.5",
                 arrowstyle="-|>",
                 mutation_scale=8,
                 shrinkA=radius,

@@ -106,13 +106,24 @@ def test_layered_layout_edges_point_one_column_right():
 
 
 def test_auto_layout_choices():
-    """auto: circular for a single cycle, layered when everything halts, finite positions always."""
+    """auto: circular for a single cycle, layered otherwise; spring gives finite positions."""
     ring = layout_positions(counter(8))
     np.testing.assert_allclose(np.hypot(ring[:, 0], ring[:, 1]), 1.0)
-    C = Computation([1, 1, 3, 3])  # two fixed points, not halted: spring
-    xy = layout_positions(C)
-    assert xy.shape == (4, 2) and np.isfinite(xy).all()
+    C = Computation([1, 2, 0, 2, 3])  # a 3-cycle with a tail 4 -> 3 -> 2
+    np.testing.assert_allclose(layout_positions(C), layout_positions(C, "layered"))
+    xy = layout_positions(C, "spring")
+    assert xy.shape == (5, 2) and np.isfinite(xy).all()
     assert set(LAYOUTS) == {"auto", "layered", "circular", "spring"}
+
+
+def test_layered_layout_puts_cycles_last():
+    """Cycles sit in the rightmost column, each tail state one column per step before it."""
+    C = Computation([1, 2, 0, 2, 3, 5])  # 3-cycle 0 1 2, tail 4 -> 3 -> 2, fixed point 5
+    xy = layout_positions(C, "layered")
+    assert xy[:, 0].tolist() == [2, 2, 2, 1, 0, 2]
+    # the cycle's states are adjacent rows, in cycle order
+    rows = xy[[0, 1, 2], 1]
+    assert sorted(np.abs(np.diff(rows)).tolist()) == [1, 1]
 
 
 def test_too_large_names_the_limit_and_n():
@@ -145,8 +156,6 @@ def test_bad_layout_and_pos_are_named():
     """Unknown layouts, layered on a non-halting run, and misshapen pos are refused clearly."""
     with pytest.raises(ValueError, match="unknown layout 'tree'"):
         draw_computation(counter(3), ax=_axes(), layout="tree")
-    with pytest.raises(ValueError, match="never halts"):
-        layout_positions(counter(3), "layered")
     with pytest.raises(ValueError, match=r"pos must have shape \(3, 2\)"):
         draw_computation(counter(3), ax=_axes(), pos=np.zeros((2, 2)))
     with pytest.raises(TypeError, match="labels must be"):
