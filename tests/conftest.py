@@ -5,11 +5,17 @@ would otherwise trip hypothesis' deadline). ``ci``: also derandomized, and
 failing examples are printed as reproduction blobs. The ``ci`` profile is
 loaded when the environment variable ``CI`` is set to a true value.
 ``thorough``: many more examples, chosen with ``--hypothesis-profile=thorough``.
+
+matplotlib draws with the non-interactive Agg backend in the tests (the
+examples and ``abstractions.plotting`` must never need a display).
 """
 
 from __future__ import annotations
 
 import os
+
+# Before anything imports matplotlib: no window ever opens during the tests.
+os.environ["MPLBACKEND"] = "Agg"
 
 from hypothesis import HealthCheck, settings
 

@@ -1,0 +1,265 @@
+"""abstractions.plotting: what is drawn matches the computation and the partition."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+
+from abstractions import (
+    Computation,
+    NotCompleteError,
+    Partition,
+    SizeMismatchError,
+    TooLargeError,
+    complete_abstractions,
+    minimal_complete_abstraction,
+)
+from abstractions.machines import bit_serial_parity, counter
+from abstractions.plotting import (
+    LAYOUTS,
+    MAX_DRAWN_STATES,
+    block_colors,
+    draw_abstract,
+    draw_computation,
+    draw_lattice,
+    layout_positions,
+)
+
+
+def _axes():
+    return Figure().subplots()
+
+
+def _by_gid(ax, gid):
+    found = [a for a in [*ax.collections, *ax.patches] if a.get_gid() == gid]
+    return found
+
+
+def _one(ax, gid):
+    (artist,) = [c for c in ax.collections if c.get_gid() == gid]
+    return artist
+
+
+def test_import_does_not_import_matplotlib():
+    """``import abstractions`` and ``import abstractions.plotting`` leave matplotlib unimported."""
+    code = (
+        "import sys, abstractions, abstractions.plotting; "
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_node_colours_match_blocks():
+    """State m is drawn in the colour of its block, and states share a colour iff they share a block."""
+    C = counter(12)
+    P = Partition.kernel(np.arange(12) % 3)
+    ax = draw_computation(C, P, ax=_axes())
+    states = _one(ax, "states")
+    assert isinstance(states, PathCollection)
+    faces = states.get_facecolors()
+    np.testing.assert_allclose(faces, block_colors(3)[P.labels])
+    distinct = {tuple(row) for row in faces}
+    assert len(distinct) == P.n_blocks
+    assert Partition.kernel(lambda m: tuple(faces[m]), 12) == P
+
+
+def test_state_and_transition_counts():
+    """One dot per state; one arrow per non-halted state; rings for halted and input states."""
+    C = bit_serial_parity(3)
+    ax = draw_computation(C, C.output, ax=_axes())
+    assert len(_one(ax, "states").get_offsets()) == C.n == 22
+    arrows = _by_gid(ax, "transitions")
+    assert all(isinstance(a, FancyArrowPatch) for a in arrows)
+    assert len(arrows) == int((~C.halted).sum()) == 20
+    assert len(_one(ax, "halted").get_offsets()) == 2
+    assert len(_one(ax, "inputs").get_offsets()) == 8
+
+
+def test_offsets_are_the_layout_positions():
+    """States are drawn where layout_positions puts them, in state order."""
+    C = bit_serial_parity(2)
+    ax = draw_computation(C, ax=_axes(), layout="layered")
+    np.testing.assert_allclose(_one(ax, "states").get_offsets(), layout_positions(C, "layered"))
+
+
+def test_non_halted_fixed_point_gets_a_loop():
+    """A state that steps to itself without halting is drawn with its own transition."""
+    C = Computation([0, 0, 1])
+    ax = draw_computation(C, ax=_axes())
+    assert len(_by_gid(ax, "transitions")) == 3
+    assert not [c for c in ax.collections if c.get_gid() == "halted"]
+
+
+def test_layered_layout_edges_point_one_column_right():
+    """In the layered layout every transition goes one column to the right (towards the halt)."""
+    C = bit_serial_parity(3)
+    xy = layout_positions(C, "layered")
+    moving = ~C.halted
+    np.testing.assert_allclose(xy[C.step[moving], 0] - xy[moving, 0], 1.0)
+    # and no two states share a position
+    assert len({tuple(p) for p in xy.tolist()}) == C.n
+
+
+def test_auto_layout_choices():
+    """auto: circular for a single cycle, layered otherwise; spring gives finite positions."""
+    ring = layout_positions(counter(8))
+    np.testing.assert_allclose(np.hypot(ring[:, 0], ring[:, 1]), 1.0)
+    C = Computation([1, 2, 0, 2, 3])  # a 3-cycle with a tail 4 -> 3 -> 2
+    np.testing.assert_allclose(layout_positions(C), layout_positions(C, "layered"))
+    xy = layout_positions(C, "spring")
+    assert xy.shape == (5, 2) and np.isfinite(xy).all()
+    assert set(LAYOUTS) == {"auto", "layered", "circular", "spring"}
+
+
+def test_layered_layout_puts_cycles_last():
+    """Cycles sit in the rightmost column, each tail state one column per step before it."""
+    C = Computation([1, 2, 0, 2, 3, 5])  # 3-cycle 0 1 2, tail 4 -> 3 -> 2, fixed point 5
+    xy = layout_positions(C, "layered")
+    assert xy[:, 0].tolist() == [2, 2, 2, 1, 0, 2]
+    # the cycle's states are adjacent rows, in cycle order
+    rows = xy[[0, 1, 2], 1]
+    assert sorted(np.abs(np.diff(rows)).tolist()) == [1, 1]
+
+
+def test_too_large_names_the_limit_and_n():
+    """Beyond max_states the error says the limit and the size."""
+    with pytest.raises(TooLargeError, match=r"max_states=300.*n=301"):
+        draw_computation(counter(301), ax=_axes())
+    with pytest.raises(TooLargeError, match=r"max_states=5.*n=6"):
+        draw_computation(counter(6), ax=_axes(), max_states=5)
+    assert MAX_DRAWN_STATES == 300
+    draw_computation(counter(6), ax=_axes(), max_states=6)  # at the limit: fine
+
+
+def test_bad_partition_names_the_argument():
+    """A partition of another size, or of the wrong type, raises an error naming `partition`."""
+    with pytest.raises(SizeMismatchError, match="partition is a partition of 3 states.*5 states"):
+        draw_computation(counter(5), Partition([0, 1, 1]), ax=_axes())
+    with pytest.raises(ValueError, match="partition is a partition of 2 states"):
+        draw_computation(counter(3), [0, 1], ax=_axes())
+    with pytest.raises(TypeError, match="partition must be a 1-d sequence of labels, got str"):
+        draw_computation(counter(3), "abc", ax=_axes())
+    with pytest.raises(TypeError, match=r"partition\[0\] = \[0, 1\] is not hashable"):
+        draw_computation(counter(3), [[0, 1], [2]], ax=_axes())
+    # labels are accepted as well as Partitions
+    ax = draw_computation(counter(3), ["a", "b", "a"], ax=_axes())
+    faces = _one(ax, "states").get_facecolors()
+    assert np.allclose(faces[0], faces[2]) and not np.allclose(faces[0], faces[1])
+
+
+def test_bad_layout_and_pos_are_named():
+    """Unknown layouts, layered on a non-halting run, and misshapen pos are refused clearly."""
+    with pytest.raises(ValueError, match="unknown layout 'tree'"):
+        draw_computation(counter(3), ax=_axes(), layout="tree")
+    with pytest.raises(ValueError, match=r"pos must have shape \(3, 2\)"):
+        draw_computation(counter(3), ax=_axes(), pos=np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="labels must be"):
+        draw_computation(counter(3), ax=_axes(), labels="yes")
+
+
+def test_labels_are_written_for_small_graphs_only():
+    """State names appear up to the labelling limit, never beyond (unless asked)."""
+    ax = draw_computation(counter(5), ax=_axes())
+    assert [t.get_text() for t in ax.texts] == ["0", "1", "2", "3", "4"]
+    assert not draw_computation(counter(50), ax=_axes()).texts
+    ax = draw_computation(counter(3), ax=_axes(), labels=lambda s: f"s{s}")
+    assert [t.get_text() for t in ax.texts] == ["s0", "s1", "s2"]
+
+
+def test_draw_abstract_shares_colours_with_blocks():
+    """The quotient has one dot per block, in the block's colour, and one arrow per abstract step."""
+    C = counter(12)
+    P = minimal_complete_abstraction(C, Partition.kernel(np.arange(12) % 4))
+    left, right = draw_abstract(C, P, Figure().subplots(1, 2))
+    np.testing.assert_allclose(_one(left, "states").get_facecolors(), block_colors(4)[P.labels])
+    np.testing.assert_allclose(_one(right, "states").get_facecolors(), block_colors(4))
+    assert len(_by_gid(right, "transitions")) == 4
+
+
+def test_draw_abstract_refuses_incomplete():
+    """An incomplete partition has no quotient to draw."""
+    with pytest.raises(NotCompleteError):
+        draw_abstract(counter(4), Partition([0, 1, 1, 1]), Figure().subplots(1, 2))
+    with pytest.raises(ValueError, match="axes must be a pair"):
+        draw_abstract(counter(4), Partition.top(4), [_axes()])
+
+
+def test_draw_lattice_marks_the_least_element():
+    """The marked element is the minimal complete abstraction; covers are the Hasse edges."""
+    C = Computation([1, 2, 0, 0, 3])
+    beta = Partition.bottom(5)
+    lattice = complete_abstractions(C, beta)
+    ax = draw_lattice(lattice, ax=_axes())
+    least = minimal_complete_abstraction(C, beta)
+    where = lattice.index(least)
+    dots = _one(ax, "elements")
+    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), dots.get_offsets()[[where]])
+    faces = dots.get_facecolors()
+    odd = [i for i in range(len(lattice)) if not np.allclose(faces[i], faces[(where + 1) % len(lattice)])]
+    assert odd == [where]
+    covers = _one(ax, "covers")
+    assert isinstance(covers, LineCollection)
+    expected = sum(
+        1
+        for p in lattice
+        for q in lattice
+        if p < q and not any(p < r < q for r in lattice)
+    )
+    assert len(covers.get_segments()) == expected
+
+
+def test_draw_lattice_heights_are_block_counts():
+    """More information is drawn higher: y is the number of blocks."""
+    ps = [Partition.bottom(3), Partition([0, 0, 1]), Partition.top(3)]
+    ax = draw_lattice(ps, ax=_axes())
+    assert _one(ax, "elements").get_offsets()[:, 1].tolist() == [1, 2, 3]
+    assert len(_one(ax, "covers").get_segments()) == 2
+
+
+def test_draw_lattice_without_least_marks_nothing():
+    """Two incomparable partitions have no least element: nothing is marked."""
+    ax = draw_lattice([Partition([0, 0, 1]), Partition([0, 1, 1])], ax=_axes())
+    assert not [c for c in ax.collections if c.get_gid() == "marked"]
+    ax = draw_lattice([Partition([0, 0, 1]), Partition([0, 1, 1])], ax=_axes(), mark=Partition([0, 1, 1]))
+    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), _one(ax, "elements").get_offsets()[[1]])
+
+
+def test_draw_lattice_bad_input():
+    """Empty, mixed sizes, repeats, non-partitions, a foreign mark and too many are refused."""
+    with pytest.raises(ValueError, match="empty"):
+        draw_lattice([], ax=_axes())
+    with pytest.raises(SizeMismatchError, match=r"partitions\[1\] is over 2 states"):
+        draw_lattice([Partition.top(3), Partition.top(2)], ax=_axes())
+    with pytest.raises(ValueError, match=r"partitions\[1\] = 0 \| 1 repeats partitions\[0\]"):
+        draw_lattice([Partition.top(2), Partition.top(2)], ax=_axes())
+    with pytest.raises(TypeError, match=r"partitions\[0\] must be a Partition, got list"):
+        draw_lattice([[0, 1]], ax=_axes())
+    with pytest.raises(ValueError, match="mark = 0 1 is not one of the partitions"):
+        draw_lattice([Partition.top(2)], ax=_axes(), mark=Partition.bottom(2))
+    with pytest.raises(TooLargeError, match="max_elements=1 partitions, got 2"):
+        draw_lattice([Partition.top(2), Partition.bottom(2)], ax=_axes(), max_elements=1)
+
+
+def test_new_figure_when_no_axes_given():
+    """Without ax, a new figure is made (pyplot, Agg in the tests)."""
+    import matplotlib.pyplot as plt
+
+    ax = draw_computation(counter(3))
+    assert ax.figure is not None
+    plt.close(ax.figure)
+    left, right = draw_abstract(counter(4), Partition([0, 1, 0, 1]))
+    assert left.figure is right.figure
+    plt.close(left.figure)
+
+
+def test_block_colours_distinct():
+    """Up to 20 blocks every block has its own colour."""
+    for k in (1, 5, 10, 11, 20):
+        assert len({tuple(c) for c in block_colors(k)}) == k
+    assert block_colors(0).shape == (0, 4)
+    assert block_colors(40).shape == (40, 4)
