@@ -113,7 +113,7 @@ def _linear(C: Computation, beta: Partition) -> Partition:
     k = beta.n_blocks
     cls, n_cycle, prev_class, prev_label = _cycle_classes(C.step, labels, k, on_cycle, w)
     count = _tree_classes(
-        labels, k, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, _CHUNK
+        k, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, _CHUNK
     )
     # Free the graph before the final relabel allocates its output.
     del on_cycle, indptr, preds, prev_class, prev_label

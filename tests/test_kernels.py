@@ -181,7 +181,7 @@ def _refine(step, beta, w, chunk=4096):
     on_cycle, indptr, preds = _functional_graph(step_a, w)
     cls, n_cycle, prev_class, prev_label = _cycle_classes(step_a, beta_a, nb, on_cycle, w)
     count = _tree_classes(
-        beta_a, nb, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, chunk
+        nb, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, chunk
     )
     return cls, int(count)
 
@@ -208,7 +208,7 @@ def test_cycle_classes_match_sequences(w, data):
         _ints(step), _ints(beta), max(beta) + 1, on_cycle, w
     )
     cycle = np.flatnonzero(on_cycle)
-    assert (cls[~on_cycle] == -1).all()
+    assert (cls[~on_cycle] == -1 - np.array(beta)[~on_cycle]).all()
     assert sorted(set(cls[cycle].tolist())) == list(range(int(n_cycle)))
     expected = naive.sequence_classes(step, beta)
     assert naive.canonical(cls[cycle].tolist()) == naive.canonical([expected[s] for s in cycle])

@@ -141,7 +141,7 @@ def _cycle_classes(
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """Classes of the cycle states.
 
-    Returns ``cls`` (the class of every cycle state, -1 elsewhere), the
+    Returns ``cls`` (the class of every cycle state, ``-1 - beta`` elsewhere), the
     number of cycle classes, and per cycle class the class and the label
     of the state before it on its cycle (what a tree state must look like
     to be equivalent to a cycle state).
@@ -151,7 +151,11 @@ def _cycle_classes(
     for s in range(n):
         if on_cycle[s]:
             n_cyc += 1
-    cls = np.full(n, -1, dtype=w.dtype)
+    # Unclassified states hold -1 - beta(s): negative, and one read gives
+    # the tree phase both "not yet classified" and the label.
+    cls = np.empty(n, dtype=w.dtype)
+    for s in range(n):
+        cls[s] = -1 - beta[s]
     members = np.empty(n_cyc, dtype=w.dtype)
     word = np.empty(n_cyc, dtype=w.dtype)
     fail = np.empty(n_cyc, dtype=w.dtype)
@@ -265,7 +269,6 @@ def _cycle_classes(
 
 @numba.njit(cache=NUMBA_CACHE)
 def _tree_classes(
-    beta: np.ndarray,
     nb: int,
     on_cycle: np.ndarray,
     indptr: np.ndarray,
@@ -278,10 +281,13 @@ def _tree_classes(
 ) -> int:
     """Give every tree state its class, in place in ``cls``; return the class count.
 
+    ``cls`` comes from :func:`_cycle_classes`: classes on the cycles and
+    ``-1 - beta(s)`` on the tree states.
+
     ``chunk`` is the number of work-list states handled per batch (extended
     to a whole run); any value >= 1 gives the same classes.
     """
-    n = beta.shape[0]
+    n = cls.shape[0]
     queue = np.empty(n, dtype=cls.dtype)
     tail = 0
     for s in range(n):
@@ -297,7 +303,7 @@ def _tree_classes(
         c = cls[x]
         for e in range(indptr[x], indptr[x + 1]):
             q = preds[e]
-            if beta[q] == prev_label[c]:
+            if -1 - cls[q] == prev_label[c]:
                 cls[q] = prev_class[c]
                 queue[tail] = q
                 tail += 1
@@ -369,8 +375,8 @@ def _tree_classes(
         # Labels of the predecessors; -1 marks the periodic ones, which are
         # already placed.
         for t in range(m):
-            q = found[t]
-            found_id[t] = beta[q] if cls[q] < 0 else -1
+            v = cls[found[t]]
+            found_id[t] = -1 - v if v < 0 else -1
         # Number the new classes: within one run, one per label.
         chunk_first = n_classes
         first_new = n_classes
