@@ -245,6 +245,9 @@ class Solver:
     warm: Callable[[], None] = lambda: None
 
 
+_WARM: set[str] = set()  # our methods already run once in this process
+
+
 def _ours(method: str) -> Solver:
     import abstractions as ab
 
@@ -257,8 +260,10 @@ def _ours(method: str) -> Solver:
     def warm() -> None:
         # Load (or compile) this method's numba kernels before the clock
         # starts; the fresh-process overhead is measured separately.
-        for family in DEFAULT_FAMILIES:
-            solve(prepare(*make_instance(family, 12)))
+        if method not in _WARM:
+            for family in DEFAULT_FAMILIES:
+                solve(prepare(*make_instance(family, 12)))
+            _WARM.add(method)
 
     return Solver(f"ours:{method}", prepare, solve, lambda P, n: np.asarray(P.labels), warm)
 
@@ -564,27 +569,27 @@ def subprocess_runner(
         "ready": str(ready),
         "report": str(report),
     }
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    started = time.monotonic()
-    deadline = started + prep_timeout
-    solving = False
-    while proc.poll() is None:
-        if not solving and ready.exists():
-            solving, deadline = True, time.monotonic() + timeout
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            what = "timeout" if solving else "prep-timeout"
-            return {"status": what, "seconds": None}
-        time.sleep(0.02)
-    stderr = proc.stderr.read() if proc.stderr else ""
+    errors = labels_path.with_suffix(".err")
+    # stderr goes to a file: a pipe nobody reads while polling could fill up
+    # and stall the child
+    with open(errors, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        deadline = time.monotonic() + prep_timeout
+        solving = False
+        while proc.poll() is None:
+            if not solving and ready.exists():
+                solving, deadline = True, time.monotonic() + timeout
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                return {"status": "timeout" if solving else "prep-timeout", "seconds": None}
+            time.sleep(0.02)
     if proc.returncode != 0 or not report.exists():
-        tail = stderr.strip().splitlines()[-3:]
+        tail = errors.read_text(errors="replace").strip().splitlines()[-3:]
         return {
             "status": "error",
             "seconds": None,
@@ -669,6 +674,38 @@ def _iterate(step: np.ndarray, s: int, i: int) -> int:
     return s
 
 
+def _available_memory() -> int | None:
+    """MemAvailable in bytes (Linux), else None."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _hopeless(previous: dict[str, Any] | None, n: int, timeout: float) -> str | None:
+    """Why running at ``n`` is pointless given the row at the previous size, or None.
+
+    Every solver here is at least linear, so ``seconds * n / n_prev`` is a
+    lower bound on its time at ``n``; skipping on it spares the machine a
+    peer that would only time out after filling the memory with Python
+    objects (the peers take over 1 kB per state). Likewise for memory.
+    """
+    if previous is None or previous.get("status") != "ok":
+        return None
+    scale = n / previous["n"]
+    if previous["seconds"] * scale > timeout:
+        return f"predicted > {previous['seconds'] * scale:.0f} s from n={previous['n']}"
+    need = previous["bytes_per_state"] * n
+    free = _available_memory()
+    if free is not None and need > 0.8 * free:
+        return f"predicted > {need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB available"
+    return None
+
+
 def run_benchmark(
     sizes: Sequence[int],
     solvers: Sequence[str],
@@ -684,7 +721,8 @@ def run_benchmark(
     """Run every (family, n, solver) and verify agreement; return the rows.
 
     A solver that timed out on a family is skipped at the larger sizes of
-    that family.
+    that family, and so is one whose time or memory at the previous size,
+    scaled linearly, already exceeds the timeout or the free memory.
     """
     rows: list[dict[str, Any]] = []
     own_tmp = workdir is None
@@ -692,20 +730,24 @@ def run_benchmark(
     assert tmp is not None
     try:
         for family in families:
-            given_up: set[str] = set()
+            given_up: dict[str, str] = {}  # solver -> why it is skipped from here on
+            last: dict[str, dict[str, Any]] = {}  # solver -> its row at the last size
             for n in sorted(sizes):
                 instance_rows, paths = [], {}
                 for solver in solvers:
                     row: dict[str, Any] = {"family": family, "n": n, "solver": solver}
-                    if solver in given_up:
-                        row.update(status="skipped", seconds=None)
+                    why = given_up.get(solver) or _hopeless(last.get(solver), n, timeout)
+                    if why:
+                        given_up[solver] = why
+                        row.update(status="skipped", seconds=None, reason=why)
                     else:
                         paths[solver] = tmp / f"{family}-{n}-{solver.replace(':', '_')}.npy"
                         row.update(
                             runner(solver, family, n, seed, paths[solver], timeout, prep_timeout)
                         )
                         if row["status"] in ("timeout", "prep-timeout"):
-                            given_up.add(solver)
+                            given_up[solver] = f"{row['status']} at n={n}"
+                        last[solver] = row
                     instance_rows.append(row)
                 _verify(instance_rows, family, n, seed, paths)
                 for row in instance_rows:
@@ -716,6 +758,7 @@ def run_benchmark(
                             path,
                             path.with_suffix(".ready"),
                             path.with_suffix(".json"),
+                            path.with_suffix(".err"),
                         ):
                             leftover.unlink(missing_ok=True)
                 rows.extend(instance_rows)
@@ -733,7 +776,8 @@ HEADER = (
 
 def format_row(row: dict[str, Any], gather: dict[int, float] | None = None) -> str:
     if row["status"] != "ok":
-        return f"{row['family']:<10} {row['n']:>10} {row['solver']:<16} {row['status']:>9}"
+        why = row.get("reason") or row.get("error") or ""
+        return f"{row['family']:<10} {row['n']:>10} {row['solver']:<16} {row['status']:>9}  {why}"
     ratio = ""
     if gather and gather.get(row["n"]):
         ratio = f"{row['seconds'] / gather[row['n']]:.1f}"

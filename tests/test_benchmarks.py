@@ -200,3 +200,29 @@ def test_plot_series() -> None:
         ]
     }
     assert plot_results.series(document) == {"chain": {"x": [(10, 1.0), (100, 2.0)]}}
+
+
+def test_hopeless_sizes_are_skipped(tmp_path: Path) -> None:
+    """A solver whose time, scaled linearly, would exceed the timeout is not started."""
+    calls: list[int] = []
+
+    def run(solver: str, family: str, n: int, seed: int, path: Path, *_: float) -> dict[str, Any]:
+        calls.append(n)
+        np.save(path, np.arange(n))
+        return {"status": "ok", "seconds": n / 10, "blocks": n, "peak_extra_bytes": 0,
+                "bytes_per_state": 0.0}  # fmt: skip
+
+    rows = bench.run_benchmark(
+        [10, 100, 1000], ["slow"], ["chain"], timeout=50.0, runner=run, workdir=tmp_path
+    )
+    assert calls == [10, 100]  # 10 s at n=100 predicts >= 100 s > 50 s at n=1000
+    assert [r["status"] for r in rows] == ["ok", "ok", "skipped"]
+    assert "predicted" in rows[2]["reason"]
+    assert "predicted" in bench.format_row(rows[2])
+
+
+def test_subprocess_row_error(tmp_path: Path) -> None:
+    """A child that fails is reported as an error with the end of its traceback."""
+    row = bench.subprocess_runner("no-such-solver", "chain", 5, 0, tmp_path / "x.npy", 60.0, 60.0)
+    assert row["status"] == "error"
+    assert "no-such-solver" in row["error"]
