@@ -174,7 +174,7 @@ def distinguishing_step(
 
     Moore's refinement stabilises within n rounds, so states that agree for
     ``n`` steps agree forever: None means s and t belong together in the
-    minimal complete abstraction.
+    minimal complete abstraction (with ``limit < n``: none found so far).
     """
     n = step.shape[0]
     for i in range(n if limit is None else min(n, limit)):
@@ -654,8 +654,11 @@ def _explain(
 ) -> str:
     side, s, t = witness
     together, apart = (name, base) if side == "a" else (base, name)
-    i = distinguishing_step(step, beta, s, t, limit=20_000_000)
-    if i is None:
+    limit = 20_000_000  # a Python loop: keep the diagnosis under a minute
+    i = distinguishing_step(step, beta, s, t, limit=limit)
+    if i is None and step.shape[0] > limit:
+        verdict = f"beta agrees for {limit} steps, undecided who is wrong"
+    elif i is None:
         verdict = f"they are equivalent, so {apart} is wrong (not coarsest)"
     else:
         verdict = (
