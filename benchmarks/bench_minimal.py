@@ -786,7 +786,7 @@ def format_row(row: dict[str, Any], gather: dict[int, float] | None = None) -> s
         ratio = f"{row['seconds'] / gather[row['n']]:.1f}"
     same = {True: "yes", False: "NO", None: "-"}[row["same"]]
     if row.get("checked_against") == row["solver"]:
-        same = "(ref)"
+        same = "(base)"  # what the others are checked against
     line = (
         f"{row['family']:<10} {row['n']:>10} {row['solver']:<16} {row['seconds']:>9.4f} "
         f"{row['blocks']:>10} {row['peak_extra_bytes'] / 2**20:>9.1f} "
@@ -948,7 +948,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if disagree:
         print(f"DISAGREEMENT in {len(disagree)} of {len(checked)} rows (see witnesses above)")
     else:
-        print(f"same partition: yes, in all {len(checked)} rows that finished")
+        print(
+            f"same partition: yes, in all {len(checked)} rows that finished (checked against "
+            "ours:reference, or where it did not finish the majority: the '(base)' row)"
+        )
 
     out = args.json
     if out is None:

@@ -5,7 +5,8 @@ Run (from the repository root)::
     python benchmarks/plot_results.py benchmarks/results/latest.json \
         --out docs/images/performance.png
 
-Solvers that timed out at a size are drawn up to their last finished size.
+Solvers are drawn up to their last finished size; a timeout is an x at the
+timeout.
 The numpy gather ``labels[step]`` (and 10x it, the fast-core target) is drawn
 dashed when the JSON has it. Needs matplotlib (imported only when plotting).
 """
@@ -56,6 +57,11 @@ def plot(document: dict[str, Any], out: Path, title: str | None = None) -> Path:
             if points:
                 ns, secs = zip(*points)
                 ax.loglog(ns, secs, "o-", color=colours[solver], label=solver)
+        # a timed-out row: an x at the timeout, where its line would leave the plot
+        for row in document["rows"]:
+            if row["family"] == family and row["status"] == "timeout" and row["solver"] in colours:
+                timeout = float(document.get("timeout", 60.0))
+                ax.loglog([row["n"]], [timeout], "x", color=colours[row["solver"]], ms=9)
         if gather:
             ns, secs = zip(*gather)
             ax.loglog(ns, secs, "k--", lw=1, label="numpy gather labels[step]")

@@ -117,7 +117,7 @@ def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
         assert row["checked_against"] == "ours:reference"
     chain = [r for r in rows if r["family"] == "chain"]
     assert {r["blocks"] for r in chain} == {50}
-    assert "(ref)" in bench.format_row(chain[0 if chain[0]["solver"] == "ours:reference" else 1])
+    assert "(base)" in bench.format_row(chain[0 if chain[0]["solver"] == "ours:reference" else 1])
 
 
 def _wrong_runner(wrong: str) -> Any:
