@@ -1,0 +1,228 @@
+"""The benchmark script stays runnable and its agreement check stays honest.
+
+Runs the machinery of ``benchmarks/bench_minimal.py`` at tiny n with our
+methods and whichever peers are installed; the DFA encoding used for the
+automata libraries is checked against a pure-Python minimiser twin, so it is
+tested even where the peers are not installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from abstractions import Computation, Partition, minimal_complete_abstraction
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("bench_minimal")
+plot_results = _load("plot_results")
+
+
+def _reference(step: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    C = Computation(step)
+    return minimal_complete_abstraction(C, Partition.from_labels(beta), method="reference").labels
+
+
+def _minimise_dfa(delta_a: list[int], delta_b: list[int], final: int) -> list[int]:
+    """Naive twin of Hopcroft: Moore refinement of a complete DFA over {a, b}.
+
+    Start from final / non-final and split by (block, block after a, block
+    after b) until nothing changes; returns a block id per state.
+    """
+    block = [int(s == final) for s in range(len(delta_a))]
+    while True:
+        keys = [(block[s], block[delta_a[s]], block[delta_b[s]]) for s in range(len(block))]
+        ids: dict[tuple[int, int, int], int] = {}
+        new = [ids.setdefault(key, len(ids)) for key in keys]
+        if len(ids) == len(set(block)):
+            return new
+        block = new
+
+
+def _instances() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    cases = [
+        (f"{fam}-{n}", *bench.make_instance(fam, n, seed=3))
+        for fam in bench.FAMILIES
+        for n in (1, 2, 7, 40)
+    ]
+    rng = np.random.default_rng(11)
+    for n in (1, 3, 9, 25):
+        for k in (1, 2, 5, n):
+            step = rng.integers(0, n, size=n)
+            beta = rng.integers(0, k, size=n)
+            beta = np.unique(beta, return_inverse=True)[1]  # class ids 0 .. k'-1
+            cases.append((f"random n={n} k={k}", step, beta))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("name", "step", "beta"), _instances(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_dfa_encoding_gives_our_partition(name: str, step: np.ndarray, beta: np.ndarray) -> None:
+    """Minimising the gadget DFA and restricting to the original states is our partition."""
+    enc = bench.dfa_encoding(step, beta)
+    n, k = len(step), int(beta.max()) + 1
+    assert enc.n_states == n + k + 1
+    blocks = _minimise_dfa(enc.delta_a.tolist(), enc.delta_b.tolist(), enc.final)
+    np.testing.assert_array_equal(bench.canonical(blocks[:n]), _reference(step, beta))
+    # the gadget states q_0 .. q_{k-1} and the dead state are pairwise
+    # distinguishable and never equivalent to an original state
+    gadget = set(blocks[n:])
+    assert len(gadget) == k + 1
+    assert gadget.isdisjoint(blocks[:n])
+
+
+def test_canonical_and_disagreement() -> None:
+    """Canonical labels number blocks by first occurrence; witnesses name a split pair."""
+    np.testing.assert_array_equal(bench.canonical([7, 7, 3, 9, 3]), [0, 0, 1, 2, 1])
+    a = np.array([0, 0, 1, 1])
+    assert bench.disagreement(a, a.copy()) is None
+    assert bench.disagreement(a, np.array([0, 1, 2, 2])) == ("a", 0, 1)
+    assert bench.disagreement(np.array([0, 1, 2, 2]), a) == ("b", 0, 1)
+
+
+def test_distinguishing_step() -> None:
+    """Orbits are compared step by step; equivalent states give None."""
+    step, beta = bench.make_instance("chain", 5)
+    assert bench.distinguishing_step(step, beta, 0, 1) == 3  # 1 reaches the mark first
+    step, beta = bench.make_instance("cycles", 8)  # four 2-cycles: 0 and 2 alike
+    assert bench.distinguishing_step(step, beta, 0, 2) is None
+
+
+def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
+    """Every available solver (ours, and installed peers) returns our partition at n = 50."""
+    solvers = bench.available_solvers()
+    rows = bench.run_benchmark([50], solvers, runner=bench.inprocess_runner, workdir=tmp_path)
+    assert len(rows) == len(solvers) * len(bench.DEFAULT_FAMILIES)
+    for row in rows:
+        assert row["status"] == "ok", row
+        assert row["same"] is True, row
+        assert row["checked_against"] == "ours:reference"
+    chain = [r for r in rows if r["family"] == "chain"]
+    assert {r["blocks"] for r in chain} == {50}
+    assert "(base)" in bench.format_row(chain[0 if chain[0]["solver"] == "ours:reference" else 1])
+
+
+def _wrong_runner(wrong: str) -> Any:
+    """In-process runner where solver "bad" answers with the ``wrong`` partition."""
+
+    def run(
+        solver: str, family: str, n: int, seed: int, path: Path, *timeouts: float
+    ) -> dict[str, Any]:
+        if solver != "bad":
+            return bench.inprocess_runner(solver, family, n, seed, path, *timeouts)
+        labels = np.zeros(n, dtype=np.int64) if wrong == "bottom" else np.arange(n)
+        np.save(path, labels)
+        return {
+            "status": "ok",
+            "seconds": 0.0,
+            "blocks": int(labels.max()) + 1,
+            "peak_extra_bytes": 0,
+            "bytes_per_state": 0.0,
+        }
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("wrong", "blame"), [("bottom", "so bad is wrong"), ("top", "so bad is wrong (not coarsest)")]
+)
+def test_disagreement_is_reported_with_witness(tmp_path: Path, wrong: str, blame: str) -> None:
+    """A solver returning a different partition gets "no" and a witness that blames it."""
+    rows = bench.run_benchmark(
+        [12], ["ours:reference", "bad"], ["cycles"], runner=_wrong_runner(wrong), workdir=tmp_path
+    )
+    bad = rows[1]
+    assert bad["same"] is False
+    assert blame in bad["witness"]
+    assert "NO" in bench.format_row(bad)
+
+
+def test_baseline_without_reference_is_majority(tmp_path: Path) -> None:
+    """Without the reference, the majority answer is the baseline, ours on a tie."""
+    runner = _wrong_runner("top")
+
+    def run(solver: str, *args: Any) -> dict[str, Any]:
+        if solver == "ours:reference":
+            return {"status": "timeout", "seconds": None}
+        return runner(solver, *args)
+
+    # "bad" comes first, so a tie (one vote each) must go to our method
+    rows = bench.run_benchmark(
+        [10],
+        ["ours:reference", "bad", "ours:auto"],
+        ["chain", "cycles"],
+        runner=run,
+        workdir=tmp_path,
+    )
+    cycles = {r["solver"]: r for r in rows if r["family"] == "cycles"}
+    assert cycles["ours:reference"]["same"] is None
+    assert cycles["ours:auto"]["checked_against"] == "ours:auto"
+    assert cycles["bad"]["same"] is False
+    # a timeout on the smaller size of a family skips the larger ones (here: one size)
+    assert all(r["status"] == "timeout" for r in rows if r["solver"] == "ours:reference")
+
+
+def test_subprocess_row(tmp_path: Path) -> None:
+    """One row through the real fresh-process protocol: timed, measured, labels saved."""
+    path = tmp_path / "row.npy"
+    row = bench.subprocess_runner("ours:reference", "chain", 30, 0, path, 60.0, 120.0)
+    assert row["status"] == "ok", row
+    assert row["blocks"] == 30
+    assert row["seconds"] >= 0 and row["peak_extra_bytes"] >= 0
+    np.testing.assert_array_equal(np.load(path), np.arange(30))
+
+
+def test_plot_series() -> None:
+    """The plot reads finished rows per family and solver, sorted by n."""
+    document = {
+        "rows": [
+            {"family": "chain", "n": 100, "solver": "x", "status": "ok", "seconds": 2.0},
+            {"family": "chain", "n": 10, "solver": "x", "status": "ok", "seconds": 1.0},
+            {"family": "chain", "n": 1000, "solver": "x", "status": "timeout", "seconds": None},
+        ]
+    }
+    assert plot_results.series(document) == {"chain": {"x": [(10, 1.0), (100, 2.0)]}}
+
+
+def test_hopeless_sizes_are_skipped(tmp_path: Path) -> None:
+    """A solver whose time, scaled linearly, would exceed the timeout is not started."""
+    calls: list[int] = []
+
+    def run(solver: str, family: str, n: int, seed: int, path: Path, *_: float) -> dict[str, Any]:
+        calls.append(n)
+        np.save(path, np.arange(n))
+        return {"status": "ok", "seconds": n / 10, "blocks": n, "peak_extra_bytes": 0,
+                "bytes_per_state": 0.0}  # fmt: skip
+
+    rows = bench.run_benchmark(
+        [10, 100, 1000], ["slow"], ["chain"], timeout=50.0, runner=run, workdir=tmp_path
+    )
+    assert calls == [10, 100]  # 10 s at n=100 predicts >= 100 s > 50 s at n=1000
+    assert [r["status"] for r in rows] == ["ok", "ok", "skipped"]
+    assert "predicted" in rows[2]["reason"]
+    assert "predicted" in bench.format_row(rows[2])
+
+
+def test_subprocess_row_error(tmp_path: Path) -> None:
+    """A child that fails is reported as an error with the end of its traceback."""
+    row = bench.subprocess_runner("no-such-solver", "chain", 5, 0, tmp_path / "x.npy", 60.0, 60.0)
+    assert row["status"] == "error"
+    assert "no-such-solver" in row["error"]
