@@ -117,7 +117,8 @@ def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
         assert row["checked_against"] == "ours:reference"
     chain = [r for r in rows if r["family"] == "chain"]
     assert {r["blocks"] for r in chain} == {50}
-    assert "(base)" in bench.format_row(chain[0 if chain[0]["solver"] == "ours:reference" else 1])
+    base = next(r for r in chain if r["solver"] == "ours:reference")
+    assert "(base)" in bench.format_row(base)
 
 
 def _wrong_runner(wrong: str) -> Any:
