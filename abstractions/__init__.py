@@ -35,6 +35,7 @@ from abstractions.consistency import (
 )
 from abstractions.exceptions import (
     AbstractionsError,
+    FileFormatError,
     InvalidTypeError,
     InvalidValueError,
     NonHaltingError,
@@ -43,6 +44,7 @@ from abstractions.exceptions import (
     TooLargeError,
     UnknownInputError,
 )
+from abstractions.files import load, save
 from abstractions.partition import Partition
 
 __version__ = "0.1.0"
@@ -69,5 +71,8 @@ __all__ = [
     "SizeMismatchError",
     "TooLargeError",
     "UnknownInputError",
+    "FileFormatError",
+    "save",
+    "load",
     "__version__",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "NonHaltingError",
     "UnknownInputError",
     "TooLargeError",
+    "FileFormatError",
 ]
 
 
@@ -88,3 +89,17 @@ class UnknownInputError(AbstractionsError, KeyError):
 
 class TooLargeError(AbstractionsError, ValueError):
     """A job would exceed the size limit it was given."""
+
+
+class FileFormatError(AbstractionsError, ValueError):
+    """A file cannot be loaded: corrupt, truncated, of the wrong kind or inconsistent.
+
+    Attributes
+    ----------
+    path : str
+        The file that was being read.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
