@@ -440,15 +440,14 @@ def _load_npz(path: str) -> tuple[str, Computation | Partition]:
     import zlib
 
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):  # pragma: no cover - np.load's context
-                raise FileFormatError(path, "not an .npz archive")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            # np.load also reads a plain .npy array, whatever the suffix
+            raise FileFormatError(path, "holds a single .npy array, not an .npz archive")
+        with archive:
             arrays = {name: archive[name] for name in archive.files}
     except FileFormatError:
         raise
-    except AttributeError:
-        # a plain .npy array (np.load returns an ndarray, which is no context manager)
-        raise FileFormatError(path, "holds a single .npy array, not an .npz archive") from None
     except FileNotFoundError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
