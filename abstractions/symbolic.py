@@ -170,7 +170,7 @@ def _bad(
     what: str, problem: str,
 ) -> str:
     where = f" at state {_describe(symbols, columns, m)}" if columns is not None else f" (entry {m})"
-    hint = f"; reduce it, e.g. Mod(..., {len(r)})" if r.start == 0 and r.step == 1 else ""
+    hint = f"; reduce it, e.g. Mod(..., {len(r)})" if what == "step" and r.start == 0 and r.step == 1 else ""
     return f"{what} for {symbol}{where} is {value!r}, {problem}{hint}"
 
 
@@ -406,6 +406,8 @@ def partition_to_sympy(partition: Partition) -> Any:
     ------
     TooLargeError
         For more than :data:`SYMPY_MAX_STATES` states.
+    InvalidValueError
+        For 0 states (sympy has no empty partition).
 
     Notes
     -----
@@ -433,6 +435,9 @@ def partition_to_sympy(partition: Partition) -> Any:
             f"the partition has {partition.n} states; conversion to sympy is limited to "
             f"SYMPY_MAX_STATES = {SYMPY_MAX_STATES} (sympy stores every element as an object)"
         )
+    if partition.n == 0:
+        # sympy has no partition of the empty set: Partition() returns EmptySet
+        raise InvalidValueError("a partition of 0 states has no sympy Partition (sympy needs an element)")
     return SympyPartition(*(block.tolist() for block in partition.blocks()))
 
 
