@@ -98,8 +98,15 @@ class FileFormatError(AbstractionsError, ValueError):
     ----------
     path : str
         The file that was being read.
+    problem : str
+        What is wrong with it (the message without the file name).
     """
 
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuild from (path, problem), not from the joined message (pickling, multiprocessing)
+        return (type(self), (self.path, self.problem))
