@@ -4,9 +4,10 @@ Exit codes (those of ``diff`` and ``cmp``): 0 success (for ``check``: the
 partition is complete), 1 ``check`` found the partition not complete, 2 an
 error (bad file, bad arguments), reported as one line on stderr.
 
-While a command runs for longer than half a second, an elapsed-time spinner
-is drawn on stderr, but only when stderr is a terminal: pipes and log files
-get no control characters.
+While a command runs for longer than half a second, a spinner with the
+current phase (loading, minimizing, ...) and the elapsed time is drawn on
+stderr, but only when stderr is a terminal: pipes and log files get no
+control characters.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ class Progress:
             return
         while not self._stop.is_set():
             elapsed = time.perf_counter() - self._start
-            line = f"{self._FRAMES[self.frames % len(self._FRAMES)]} {self.message} ... {elapsed:.1f} s"
+            frame = self._FRAMES[self.frames % len(self._FRAMES)]
+            line = f"{frame} {self.message} ... {elapsed:.1f} s"
+            # pad over a longer previous line (the message changes between phases)
+            line = line.ljust(self._width)
             self._width = max(self._width, len(line))
             self.stream.write("\r" + line)
             self.stream.flush()
@@ -116,10 +120,11 @@ class Progress:
             self.stream.flush()
 
 
-def _timed(message: str, job: Callable[[], T]) -> tuple[T, float]:
+def _timed(progress: Progress, message: str, job: Callable[[], T]) -> tuple[T, float]:
+    """Run ``job`` under ``message``; return its result and its wall-clock seconds."""
+    progress.message = message
     start = time.perf_counter()
-    with Progress(message):
-        result = job()
+    result = job()
     return result, time.perf_counter() - start
 
 
@@ -172,9 +177,10 @@ def _keep(C: Computation, text: str) -> Partition:
     from abstractions.consistency import finish_abstraction, halting_abstraction, output_abstraction
 
     makers = {"output": output_abstraction, "halting": halting_abstraction, "finish": finish_abstraction}
-    beta = Partition.bottom(C.n)
-    for part in text.split("+"):
-        beta = beta | makers[part](C)
+    parts = [makers[part](C) for part in dict.fromkeys(text.split("+"))]
+    beta = parts[0]
+    for other in parts[1:]:
+        beta = beta | other
     return beta
 
 
@@ -190,32 +196,43 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from abstractions.files import load
 
     stream = sys.stdout if out is None else out
+    # Everything slow runs inside one Progress (loading a big file takes time
+    # too); results are printed after it, so stdout never interleaves with
+    # the spinner's line on the same terminal.
     if args.command == "minimize":
         from abstractions.completion import minimal_complete_abstraction
         from abstractions.consistency import abstract_computation
         from abstractions.files import save
 
-        C = load(args.file, kind=Computation)
-        beta = _keep(C, args.keep)
-        alpha, seconds = _timed(
-            "minimizing", lambda: minimal_complete_abstraction(C, beta, method=args.method)
-        )
-        A, _ = abstract_computation(C, alpha)
+        with Progress(f"loading {args.file}") as progress:
+            C = load(args.file, kind=Computation)
+            progress.message = "building beta"
+            beta = _keep(C, args.keep)
+            alpha, seconds = _timed(
+                progress, "minimizing",
+                lambda: minimal_complete_abstraction(C, beta, method=args.method),
+            )
+            progress.message = "building the abstract computation"
+            A, _ = abstract_computation(C, alpha)
+            if args.out:
+                progress.message = f"saving {args.out}"
+                save(alpha, args.out)
         print(f"{args.file}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
         print(f"minimal complete abstraction: {alpha.n_blocks} blocks for {C.n} states", file=stream)
         print("abstract computation:", end=" ", file=stream)
         _summary(A, stream)
         print(f"time: {seconds:.3f} s", file=stream)
         if args.out:
-            save(alpha, args.out)
             print(f"saved the abstraction to {args.out}", file=stream)
         return 0
     if args.command == "check":
         from abstractions.consistency import _as_partition, find_violation
 
-        C = load(args.file, kind=Computation)
-        P = _as_partition(load(args.partition_file, kind=Partition), C.n, "the partition")
-        witness, seconds = _timed("checking", lambda: find_violation(C, P))
+        with Progress(f"loading {args.file}") as progress:
+            C = load(args.file, kind=Computation)
+            progress.message = f"loading {args.partition_file}"
+            P = _as_partition(load(args.partition_file, kind=Partition), C.n, "the partition")
+            witness, seconds = _timed(progress, "checking", lambda: find_violation(C, P))
         if witness is None:
             print(f"complete: {P.n_blocks} blocks for {C.n} states ({seconds:.3f} s)", file=stream)
             return 0
@@ -229,7 +246,10 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
         )
         return EXIT_NOT_COMPLETE
     if args.command == "info":
-        obj = load(args.file)
+        with Progress(f"loading {args.file}") as progress:
+            obj = load(args.file)
+            progress.message = "finding the reachable states"
+            reachable = obj.reachable_states().shape[0] if isinstance(obj, Computation) else 0
         if isinstance(obj, Partition):
             sizes = obj.block_sizes()
             shown = f", block sizes {int(sizes.min())}..{int(sizes.max())}" if obj.n else ""
@@ -237,7 +257,6 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if obj.n and obj.n <= 32:
                 print(f"blocks: {obj}", file=stream)
             return 0
-        reachable = obj.reachable_states().shape[0]
         print(f"{args.file}: computation", file=stream)
         print(
             f"{obj.n} states ({reachable} reachable from the inputs), "
