@@ -675,7 +675,14 @@ class Computation:
     # which import networkx and sympy only when called.
 
     @classmethod
-    def from_networkx(cls, G: Any, **kwargs: Any) -> Computation:
+    def from_networkx(
+        cls,
+        G: Any,
+        *,
+        halted: str | None = "halted",
+        output: str | None = "output",
+        inputs: Any = None,
+    ) -> Computation:
         """Build a computation from a ``networkx.DiGraph``; see :func:`abstractions.graphs.from_networkx`.
 
         Examples
@@ -686,7 +693,7 @@ class Computation:
         """
         from abstractions.graphs import from_networkx
 
-        return from_networkx(G, **kwargs)
+        return from_networkx(G, halted=halted, output=output, inputs=inputs)
 
     def to_networkx(self, partition: Any = None) -> Any:
         """The computation as a ``networkx.DiGraph``; see :func:`abstractions.graphs.to_networkx`.
@@ -701,7 +708,17 @@ class Computation:
         return to_networkx(self, partition)
 
     @classmethod
-    def from_sympy(cls, variables: Any, step: Any, **kwargs: Any) -> Computation:
+    def from_sympy(
+        cls,
+        variables: Any,
+        step: Any,
+        *,
+        halted: Any = None,
+        output: Any = None,
+        inputs: Any = None,
+        state_labels: bool = True,
+        max_states: int = 10_000_000,
+    ) -> Computation:
         """Build a computation from sympy expressions; see :func:`abstractions.symbolic.computation_from_sympy`.
 
         Examples
@@ -713,7 +730,15 @@ class Computation:
         """
         from abstractions.symbolic import computation_from_sympy
 
-        return computation_from_sympy(variables, step, **kwargs)
+        return computation_from_sympy(
+            variables,
+            step,
+            halted=halted,
+            output=output,
+            inputs=inputs,
+            state_labels=state_labels,
+            max_states=max_states,
+        )
 
 
 def _show(label: Hashable) -> str:

@@ -694,7 +694,9 @@ class Partition:
     # Thin delegates to abstractions.symbolic, which imports sympy only when called.
 
     @classmethod
-    def from_expression(cls, expr: Any, variables: Any, **kwargs: Any) -> Partition:
+    def from_expression(
+        cls, expr: Any, variables: Any, *, max_states: int = 10_000_000
+    ) -> Partition:
         """The kernel of a sympy expression of the state; see :func:`abstractions.symbolic.partition_from_expression`.
 
         Examples
@@ -706,7 +708,7 @@ class Partition:
         """
         from abstractions.symbolic import partition_from_expression
 
-        return partition_from_expression(expr, variables, **kwargs)
+        return partition_from_expression(expr, variables, max_states=max_states)
 
     def to_sympy(self) -> Any:
         """As a ``sympy.combinatorics.partitions.Partition``; see :func:`abstractions.symbolic.partition_to_sympy`.
