@@ -25,7 +25,9 @@ __all__ = ["from_networkx", "to_networkx", "quotient_graph"]
 
 
 def _require_digraph(G: Any) -> Any:
-    import networkx as nx  # type: ignore[import-untyped]
+    # networkx ships no types; unused-ignore keeps this valid where the mypy
+    # configuration already ignores its missing imports
+    import networkx as nx  # type: ignore[import-untyped,unused-ignore]
 
     if not isinstance(G, nx.DiGraph) or G.is_multigraph():
         raise InvalidTypeError(

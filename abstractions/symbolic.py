@@ -39,7 +39,7 @@ SYMPY_MAX_STATES = 1000
 
 def _space(variables: Any, max_states: int) -> tuple[list[Any], list[range], int]:
     """Check ``variables`` (symbol -> size or range) and return symbols, ranges, n."""
-    import sympy  # type: ignore[import-untyped]
+    import sympy  # type: ignore[import-untyped,unused-ignore]  # sympy ships no types
 
     if isinstance(variables, Mapping):
         pairs = list(variables.items())
@@ -426,7 +426,9 @@ def partition_to_sympy(partition: Partition) -> Any:
     >>> Partition.from_sympy(p) == Partition([0, 1, 0])
     True
     """
-    from sympy.combinatorics.partitions import Partition as SympyPartition  # type: ignore[import-untyped]
+    from sympy.combinatorics.partitions import (  # type: ignore[import-untyped,unused-ignore]
+        Partition as SympyPartition,
+    )
 
     if not isinstance(partition, Partition):
         raise InvalidTypeError(f"partition must be a Partition, got {type(partition).__name__}")
