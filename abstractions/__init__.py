@@ -36,6 +36,7 @@ from abstractions.consistency import (
 )
 from abstractions.exceptions import (
     AbstractionsError,
+    FileFormatError,
     InvalidTypeError,
     InvalidValueError,
     NonHaltingError,
@@ -44,6 +45,7 @@ from abstractions.exceptions import (
     TooLargeError,
     UnknownInputError,
 )
+from abstractions.files import load, save
 from abstractions.partition import Partition
 
 __version__ = "0.1.0"
@@ -71,5 +73,8 @@ __all__ = [
     "SizeMismatchError",
     "TooLargeError",
     "UnknownInputError",
+    "FileFormatError",
+    "save",
+    "load",
     "__version__",
 ]

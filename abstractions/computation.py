@@ -670,6 +670,76 @@ class Computation:
 
     __hash__ = None  # type: ignore[assignment]  # holds arrays; equality is by value
 
+    # ------------------------------------------------------------------ ecosystem
+    # Thin delegates; the code lives in abstractions.graphs and abstractions.symbolic,
+    # which import networkx and sympy only when called.
+
+    @classmethod
+    def from_networkx(
+        cls,
+        G: Any,
+        *,
+        halted: str | None = "halted",
+        output: str | None = "output",
+        inputs: Any = None,
+    ) -> Computation:
+        """Build a computation from a ``networkx.DiGraph``; see :func:`abstractions.graphs.from_networkx`.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> Computation.from_networkx(nx.DiGraph([(0, 1), (1, 0)])).step
+        array([1, 0])
+        """
+        from abstractions.graphs import from_networkx
+
+        return from_networkx(G, halted=halted, output=output, inputs=inputs)
+
+    def to_networkx(self, partition: Any = None) -> Any:
+        """The computation as a ``networkx.DiGraph``; see :func:`abstractions.graphs.to_networkx`.
+
+        Examples
+        --------
+        >>> list(Computation([1, 0]).to_networkx().edges)
+        [(0, 1), (1, 0)]
+        """
+        from abstractions.graphs import to_networkx
+
+        return to_networkx(self, partition)
+
+    @classmethod
+    def from_sympy(
+        cls,
+        variables: Any,
+        step: Any,
+        *,
+        halted: Any = None,
+        output: Any = None,
+        inputs: Any = None,
+        state_labels: bool = True,
+        max_states: int = 10_000_000,
+    ) -> Computation:
+        """Build a computation from sympy expressions; see :func:`abstractions.symbolic.computation_from_sympy`.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> b = sympy.Symbol("b")
+        >>> Computation.from_sympy({b: 2}, {b: 1 - b}).step   # a bit that flips
+        array([1, 0])
+        """
+        from abstractions.symbolic import computation_from_sympy
+
+        return computation_from_sympy(
+            variables,
+            step,
+            halted=halted,
+            output=output,
+            inputs=inputs,
+            state_labels=state_labels,
+            max_states=max_states,
+        )
+
 
 def _show(label: Hashable) -> str:
     if isinstance(label, str):

@@ -27,6 +27,7 @@ __all__ = [
     "NonHaltingError",
     "UnknownInputError",
     "TooLargeError",
+    "FileFormatError",
 ]
 
 
@@ -88,3 +89,24 @@ class UnknownInputError(AbstractionsError, KeyError):
 
 class TooLargeError(AbstractionsError, ValueError):
     """A job would exceed the size limit it was given."""
+
+
+class FileFormatError(AbstractionsError, ValueError):
+    """A file cannot be loaded: corrupt, truncated, of the wrong kind or inconsistent.
+
+    Attributes
+    ----------
+    path : str
+        The file that was being read.
+    problem : str
+        What is wrong with it (the message without the file name).
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuild from (path, problem), not from the joined message (pickling, multiprocessing)
+        return (type(self), (self.path, self.problem))

@@ -710,6 +710,52 @@ class Partition:
             return " | ".join(" ".join(str(s) for s in b.tolist()) for b in self.blocks())
         return repr(self)
 
+    # ------------------------------------------------------------------ ecosystem
+    # Thin delegates to abstractions.symbolic, which imports sympy only when called.
+
+    @classmethod
+    def from_expression(
+        cls, expr: Any, variables: Any, *, max_states: int = 10_000_000
+    ) -> Partition:
+        """The kernel of a sympy expression of the state; see :func:`abstractions.symbolic.partition_from_expression`.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> x = sympy.Symbol("x")
+        >>> Partition.from_expression(x // 2, {x: 4}).labels
+        array([0, 0, 1, 1])
+        """
+        from abstractions.symbolic import partition_from_expression
+
+        return partition_from_expression(expr, variables, max_states=max_states)
+
+    def to_sympy(self) -> Any:
+        """As a ``sympy.combinatorics.partitions.Partition``; see :func:`abstractions.symbolic.partition_to_sympy`.
+
+        Examples
+        --------
+        >>> Partition([0, 0, 1]).to_sympy()
+        Partition({2}, {0, 1})
+        """
+        from abstractions.symbolic import partition_to_sympy
+
+        return partition_to_sympy(self)
+
+    @classmethod
+    def from_sympy(cls, p: Any) -> Partition:
+        """From a sympy ``Partition`` of ``0 .. n-1``; see :func:`abstractions.symbolic.partition_from_sympy`.
+
+        Examples
+        --------
+        >>> from sympy.combinatorics.partitions import Partition as SympyPartition
+        >>> Partition.from_sympy(SympyPartition([0, 1], [2])).labels
+        array([0, 0, 1])
+        """
+        from abstractions.symbolic import partition_from_sympy
+
+        return partition_from_sympy(p)
+
 
 def _require_partition(value: Any, name: str) -> Partition:
     if not isinstance(value, Partition):

@@ -8,10 +8,14 @@ towards simple examples: partitions towards one block, transitions
 towards state 0, computations towards fewer states, no halting and one
 output.
 
-This module needs `hypothesis <https://hypothesis.readthedocs.io>`_ and is
-not imported by ``import abstractions``. Installing :mod:`abstractions`
-registers :func:`partitions` and :func:`computations` for
-``st.from_type`` through a ``hypothesis`` entry point.
+This module is public API for downstream property tests:
+:func:`partitions`, :func:`computations` and :func:`complete_partitions`
+(the complete abstractions of a computation, optionally above a given
+``beta``) keep their names and keyword arguments. It needs
+`hypothesis <https://hypothesis.readthedocs.io>`_ and is not imported by
+``import abstractions``. Installing :mod:`abstractions` registers
+:func:`partitions` and :func:`computations` for ``st.from_type`` through a
+``hypothesis`` entry point.
 
 Examples
 --------
@@ -22,6 +26,24 @@ Examples
 ... def test_four_states(p):
 ...     assert p.n == 4 and p.labels[0] == 0
 >>> test_four_states()
+
+A downstream property: every complete abstraction of a drawn computation
+has an abstract computation whose square commutes.
+
+>>> from hypothesis import strategies as st
+>>> from abstractions import Computation, abstract_computation
+>>> @settings(max_examples=20, database=None)
+... @given(st.data(), computations(max_states=6))
+... def test_square_commutes(data, c):
+...     p = data.draw(complete_partitions(c))
+...     a, q = abstract_computation(c, p)
+...     assert (q.labels[c.step] == a.step[q.labels]).all()
+>>> test_square_commutes()
+>>> @settings(max_examples=5, database=None)
+... @given(st.from_type(Computation))
+... def test_registered(c):
+...     assert isinstance(c, Computation)
+>>> test_registered()
 """
 
 from __future__ import annotations
@@ -260,19 +282,30 @@ def computations(
     return _computations(lo, hi, halting, k, all_inputs)
 
 
-def complete_partitions(computation: Computation) -> st.SearchStrategy[Partition]:
+def complete_partitions(
+    computation: Computation, *, above: Partition | None = None
+) -> st.SearchStrategy[Partition]:
     """Return a strategy of complete partitions of ``computation``.
 
     Parameters
     ----------
     computation : Computation
         The computation whose complete partitions are drawn.
+    above : Partition, optional
+        Draw only complete partitions ``P >= above`` (those that keep at
+        least the information of ``above``, e.g. ``output_abstraction(C)``).
 
     Returns
     -------
     hypothesis.strategies.SearchStrategy
         Generates partitions ``P`` of ``computation.n`` states with
-        ``is_complete(computation, P)``.
+        ``is_complete(computation, P)`` (and ``P >= above``).
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        If ``computation`` is not a Computation, or ``above`` is not a
+        Partition of ``computation.n`` states.
 
     See Also
     --------
@@ -281,9 +314,11 @@ def complete_partitions(computation: Computation) -> st.SearchStrategy[Partition
     Notes
     -----
     A partition ``beta`` is drawn with :func:`partitions` and the minimal
-    complete abstraction above it is returned. Every complete partition
-    ``P`` arises this way (from ``beta = P``), and the strategy shrinks
-    towards the minimal complete abstraction above one block.
+    complete abstraction above ``beta | above`` is returned. Every complete
+    partition ``P >= above`` arises this way (from ``beta = P``), and the
+    strategy shrinks towards the minimal complete abstraction above
+    ``above`` (one block by default): the least element of the lattice of
+    complete abstractions above it.
 
     Examples
     --------
@@ -295,6 +330,13 @@ def complete_partitions(computation: Computation) -> st.SearchStrategy[Partition
     ... def test_complete(p):
     ...     assert is_complete(counter, p)
     >>> test_complete()
+    >>> from abstractions import output_abstraction
+    >>> C = Computation([1, 2, 3, 0], output=[0, 1, 0, 1])
+    >>> @settings(max_examples=20, database=None)
+    ... @given(complete_partitions(C, above=output_abstraction(C)))
+    ... def test_keeps_output(p):
+    ...     assert is_complete(C, p) and p >= output_abstraction(C)
+    >>> test_keeps_output()
     """
     from abstractions.completion import minimal_complete_abstraction
 
@@ -302,6 +344,17 @@ def complete_partitions(computation: Computation) -> st.SearchStrategy[Partition
         raise InvalidArgument(
             f"computation must be a Computation, got {type(computation).__name__}"
         )
+    if above is not None:
+        if not isinstance(above, Partition):
+            raise InvalidArgument(f"above must be a Partition, got {type(above).__name__}")
+        if above.n != computation.n:
+            raise InvalidArgument(
+                f"above is a partition of {above.n} states, but the computation has "
+                f"{computation.n}"
+            )
+        floor = above
+    else:
+        floor = Partition.bottom(computation.n)
     return partitions(computation.n).map(
-        lambda beta: minimal_complete_abstraction(computation, beta)
+        lambda beta: minimal_complete_abstraction(computation, beta | floor)
     )

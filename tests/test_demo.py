@@ -47,7 +47,7 @@ def test_cli_demo_runs_as_module():
 
 def test_cli_error_is_one_line(capsys):
     """A bad argument exits non-zero with a one-line message, not a traceback."""
-    assert main(["demo", "--bits", "-1"]) == 1
+    assert main(["demo", "--bits", "-1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("abstractions: error:") and "n_bits" in err
     assert "Traceback" not in err

@@ -153,3 +153,28 @@ def test_setup_hook_registers_from_type():
         assert isinstance(c, Computation)
 
     check()
+
+
+@given(st.data(), computations(max_states=6))
+def test_complete_partitions_above(data, c):
+    """complete_partitions(C, above=beta) draws complete partitions that keep beta."""
+    beta = data.draw(partitions(c.n))
+    p = data.draw(complete_partitions(c, above=beta))
+    assert is_complete(c, p) and beta <= p
+
+
+def test_complete_partitions_above_shrinks_to_the_least():
+    """The simplest draw above beta is the minimal complete abstraction above beta."""
+    from abstractions import minimal_complete_abstraction
+
+    c = Computation([1, 2, 3, 0], output=[0, 1, 0, 1])
+    beta = Partition([0, 1, 0, 1])
+    p = find(complete_partitions(c, above=beta), lambda p: True, settings=settings(database=None))
+    assert p == minimal_complete_abstraction(c, beta)
+
+
+@pytest.mark.parametrize("above", [[0, 1], Partition([0, 1, 0])])
+def test_complete_partitions_above_invalid(above):
+    """above must be a Partition over the computation's states."""
+    with pytest.raises(InvalidArgument, match="above"):
+        complete_partitions(Computation([1, 0]), above=above)

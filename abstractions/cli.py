@@ -1,0 +1,270 @@
+"""The ``minimize``, ``check`` and ``info`` commands of ``python -m abstractions``.
+
+Exit codes (those of ``diff`` and ``cmp``): 0 success (for ``check``: the
+partition is complete), 1 ``check`` found the partition not complete, 2 an
+error (bad file, bad arguments), reported as one line on stderr.
+
+While a command runs for longer than half a second, a spinner with the
+current phase (loading, minimizing, ...) and the elapsed time is drawn on
+stderr, but only when stderr is a terminal: pipes and log files get no
+control characters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TextIO, TypeVar
+
+from abstractions.computation import Computation
+from abstractions.partition import Partition
+
+__all__ = ["Progress", "add_commands", "run_command", "KEEP_CHOICES", "EXIT_NOT_COMPLETE"]
+
+#: Pieces of ``--keep``, joined with ``+`` (e.g. ``output+halting``).
+KEEP_CHOICES = ("output", "halting", "finish")
+#: Exit status of ``check`` when the partition is not complete.
+EXIT_NOT_COMPLETE = 1
+
+T = TypeVar("T")
+
+
+class Progress:
+    """An elapsed-time spinner on a terminal, drawn by a background thread.
+
+    Parameters
+    ----------
+    message : str
+        What is running, e.g. ``"minimizing"``.
+    stream : text stream, optional
+        Where to draw; default ``sys.stderr``. Nothing is drawn unless
+        ``stream.isatty()``.
+    delay : float, default 0.5
+        Seconds before the first frame: quick jobs show nothing.
+    interval : float, default 0.1
+        Seconds between frames.
+
+    Examples
+    --------
+    >>> import io
+    >>> with Progress("working", stream=io.StringIO()) as progress:   # not a terminal
+    ...     pass
+    >>> progress.frames
+    0
+    """
+
+    _FRAMES = "|/-\\"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        stream: TextIO | None = None,
+        delay: float = 0.5,
+        interval: float = 0.1,
+    ) -> None:
+        self.message = message
+        self.stream = sys.stderr if stream is None else stream
+        self.delay = delay
+        self.interval = interval
+        self.frames = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._width = 0
+
+    def _enabled(self) -> bool:
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, ValueError):  # closed or tty-less stream
+            return False
+
+    def __enter__(self) -> Progress:
+        if self._enabled():
+            self._start = time.perf_counter()
+            self._thread = threading.Thread(target=self._spin, name="abstractions-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def _spin(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        while not self._stop.is_set():
+            elapsed = time.perf_counter() - self._start
+            frame = self._FRAMES[self.frames % len(self._FRAMES)]
+            line = f"{frame} {self.message} ... {elapsed:.1f} s"
+            # pad over a longer previous line (the message changes between phases)
+            line = line.ljust(self._width)
+            self._width = max(self._width, len(line))
+            self.stream.write("\r" + line)
+            self.stream.flush()
+            self.frames += 1
+            self._stop.wait(self.interval)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        if self.frames:
+            # wipe the spinner line so the command's own output starts clean
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+
+
+def _timed(progress: Progress, message: str, job: Callable[[], T]) -> tuple[T, float]:
+    """Run ``job`` under ``message``; return its result and its wall-clock seconds."""
+    progress.message = message
+    start = time.perf_counter()
+    result = job()
+    return result, time.perf_counter() - start
+
+
+def _keep_value(text: str) -> str:
+    parts = text.split("+")
+    for part in parts:
+        if part not in KEEP_CHOICES:
+            raise argparse.ArgumentTypeError(
+                f"unknown piece {part!r} in --keep {text!r}; use {', '.join(KEEP_CHOICES)} "
+                f"joined with '+', e.g. output+halting"
+            )
+    return text
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``minimize``, ``check`` and ``info`` to an argparse subparsers object."""
+    from abstractions.completion import METHODS
+
+    minimize = commands.add_parser(
+        "minimize",
+        help="the minimal complete abstraction of a saved computation",
+        description="Compute the minimal complete abstraction above the kept information, "
+        "print its block count, the abstract computation and the time taken.",
+    )
+    minimize.add_argument("file", help="a computation saved with abstractions.save (.npz or .json)")
+    minimize.add_argument(
+        "--keep",
+        type=_keep_value,
+        default="output+halting",
+        help="what beta keeps: output, halting, finish, or several joined by '+' "
+        "(default: output+halting)",
+    )
+    minimize.add_argument("--method", choices=list(METHODS), default="auto", help="algorithm")
+    minimize.add_argument("--out", metavar="PARTITION_FILE", help="save the abstraction here (.npz or .json)")
+
+    check = commands.add_parser(
+        "check",
+        help="is a saved partition complete for a saved computation?",
+        description="Exit 0 if the partition is complete, 1 with a violation witness if not, "
+        "2 on errors.",
+    )
+    check.add_argument("file", help="the computation")
+    check.add_argument("partition_file", metavar="PARTITION_FILE", help="the partition")
+
+    info = commands.add_parser("info", help="describe a saved computation or partition")
+    info.add_argument("file")
+
+
+def _keep(C: Computation, text: str) -> Partition:
+    from abstractions.consistency import finish_abstraction, halting_abstraction, output_abstraction
+
+    makers = {"output": output_abstraction, "halting": halting_abstraction, "finish": finish_abstraction}
+    parts = [makers[part](C) for part in dict.fromkeys(text.split("+"))]
+    beta = parts[0]
+    for other in parts[1:]:
+        beta = beta | other
+    return beta
+
+
+def _summary(C: Computation, out: TextIO) -> None:
+    print(repr(C), file=out)
+    text = str(C)
+    if "\n" in text:
+        print(text.split("\n", 1)[1], file=out)
+
+
+def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run a parsed ``minimize``, ``check`` or ``info`` command; return the exit status."""
+    from abstractions.files import load
+
+    stream = sys.stdout if out is None else out
+    # Everything slow runs inside one Progress (loading a big file takes time
+    # too); results are printed after it, so stdout never interleaves with
+    # the spinner's line on the same terminal.
+    if args.command == "minimize":
+        from abstractions.completion import minimal_complete_abstraction
+        from abstractions.consistency import abstract_computation
+        from abstractions.files import save
+
+        with Progress(f"loading {args.file}") as progress:
+            C = load(args.file, kind=Computation)
+            progress.message = "building beta"
+            beta = _keep(C, args.keep)
+            alpha, seconds = _timed(
+                progress, "minimizing",
+                lambda: minimal_complete_abstraction(C, beta, method=args.method),
+            )
+            progress.message = "building the abstract computation"
+            A, _ = abstract_computation(C, alpha)
+            if args.out:
+                progress.message = f"saving {args.out}"
+                save(alpha, args.out)
+        print(f"{args.file}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
+        print(f"minimal complete abstraction: {alpha.n_blocks} blocks for {C.n} states", file=stream)
+        print("abstract computation:", end=" ", file=stream)
+        _summary(A, stream)
+        print(f"time: {seconds:.3f} s", file=stream)
+        if args.out:
+            print(f"saved the abstraction to {args.out}", file=stream)
+        return 0
+    if args.command == "check":
+        from abstractions.consistency import _as_partition, find_violation
+
+        with Progress(f"loading {args.file}") as progress:
+            C = load(args.file, kind=Computation)
+            progress.message = f"loading {args.partition_file}"
+            P = _as_partition(load(args.partition_file, kind=Partition), C.n, "the partition")
+            witness, seconds = _timed(progress, "checking", lambda: find_violation(C, P))
+        if witness is None:
+            print(f"complete: {P.n_blocks} blocks for {C.n} states ({seconds:.3f} s)", file=stream)
+            return 0
+        m1, m2 = witness
+        s1, s2 = int(C.step[m1]), int(C.step[m2])
+        print(
+            f"not complete: states {C.label(m1)!r} and {C.label(m2)!r} share block "
+            f"{int(P.labels[m1])}, but step to {C.label(s1)!r} (block {int(P.labels[s1])}) "
+            f"and {C.label(s2)!r} (block {int(P.labels[s2])})",
+            file=stream,
+        )
+        return EXIT_NOT_COMPLETE
+    if args.command == "info":
+        with Progress(f"loading {args.file}") as progress:
+            obj = load(args.file)
+            progress.message = "finding the reachable states"
+            reachable = obj.reachable_states().shape[0] if isinstance(obj, Computation) else 0
+        if isinstance(obj, Partition):
+            sizes = obj.block_sizes()
+            shown = f", block sizes {int(sizes.min())}..{int(sizes.max())}" if obj.n else ""
+            print(f"{args.file}: partition of {obj.n} states into {obj.n_blocks} blocks{shown}", file=stream)
+            if obj.n and obj.n <= 32:
+                print(f"blocks: {obj}", file=stream)
+            return 0
+        print(f"{args.file}: computation", file=stream)
+        print(
+            f"{obj.n} states ({reachable} reachable from the inputs), "
+            f"{int(obj.halted.sum())} halted, {obj.n_outputs} output values, "
+            f"{len(obj.input_values)} inputs, "
+            f"states {'named' if obj.state_labels is not None else 'numbered'}",
+            file=stream,
+        )
+        _summary(obj, stream)
+        return 0
+    raise ValueError(f"unknown command {args.command!r}")  # pragma: no cover - argparse checks

@@ -1,0 +1,636 @@
+"""Save and load computations and partitions: ``.npz`` for any size, ``.json`` by hand.
+
+:func:`save` and :func:`load` pick the format from the file's suffix:
+
+``.npz`` (numpy archive, any size)
+    The arrays are stored natively (no pickle; :func:`load` reads with
+    ``allow_pickle=False``, so a file cannot run code). Entries:
+
+    ===============  ===========================================================
+    ``format``       the string ``"abstractions"``
+    ``version``      the format version, ``1``
+    ``kind``         ``"computation"`` or ``"partition"``
+    ``labels``       partition: int64 block id per state
+    ``step``         computation: int64, shape (n,)
+    ``halted``       computation: bool, shape (n,)
+    ``output``       computation: int64 output id per state
+    ``input_states`` computation: int64 start state per input
+    ``meta``         computation: a JSON string ``{"output_values": V,
+                     "input_values": V, "state_labels": V or null}``
+    ===============  ===========================================================
+
+``.json`` (small, hand-written examples)
+    One JSON object whose keys are the arguments of
+    :class:`~abstractions.Computation` (or :class:`~abstractions.Partition`)::
+
+        {"format": "abstractions", "version": 1, "kind": "computation",
+         "step": [1, 2, 2],                      # required: next state ids
+         "halted": [false, false, true],         # optional, default: none halt
+         "output": ["run", "run", "done"],       # optional: a value per state ...
+         "output_values": ["run", "done"],       # ... or ids into these values
+         "inputs": [0, 1],                       # optional: start states, or
+                                                 #   [[value, state], ...] pairs
+         "state_labels": ["a", "b", "c"]}        # optional: state names
+
+        {"kind": "partition", "labels": [0, 0, 1]}
+        {"kind": "partition", "blocks": [[0, 1], [2]], "n": 3}
+
+    ``kind`` is required; ``format`` and ``version`` are optional when read
+    (written always). Unknown keys are errors, so a typo is not ignored.
+
+Values (state labels, output values, input values) are stored as JSON, in
+both formats: ``None``, ``bool``, ``int``, ``float`` and ``str`` as
+themselves, tuples as JSON arrays (read back as tuples: every label and
+value is hashable, so a list never needs to be stored), and
+:data:`~abstractions.UNDETERMINED` as ``{"undetermined": true}``. Any other
+value (bytes, frozensets, objects) makes :func:`save` raise
+:class:`~abstractions.InvalidTypeError` naming it; nothing is dropped
+silently. ``range(n)`` (states named by their index) is stored as
+``{"range": n}``.
+
+A save never leaves a half-written file: it writes a temporary file in the
+target's directory and renames it over the target (:func:`os.replace`,
+atomic on POSIX and Windows). A file that cannot be read as what it claims
+raises :class:`~abstractions.FileFormatError` (a ``ValueError``) naming the
+file and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import IO, Any, overload
+
+import numpy as np
+
+from abstractions.computation import Computation, Values, _object_array, _python
+from abstractions.exceptions import (
+    FileFormatError,
+    InvalidTypeError,
+    InvalidValueError,
+)
+from abstractions.partition import Partition
+
+__all__ = ["save", "load", "FORMAT_VERSION", "SUFFIXES"]
+
+#: Version written into every file; files with a larger version are refused.
+FORMAT_VERSION = 1
+#: The suffixes :func:`save` and :func:`load` understand.
+SUFFIXES = (".npz", ".json")
+
+_FORMAT = "abstractions"
+_KINDS = {"computation": Computation, "partition": Partition}
+_COMPUTATION_KEYS = {
+    "format", "version", "kind", "step", "halted", "output", "output_values", "inputs",
+    "state_labels",
+}
+_PARTITION_KEYS = {"format", "version", "kind", "labels", "blocks", "n"}
+
+
+# ---------------------------------------------------------------------- values
+
+
+def _encode_value(value: Any, name: str, i: int) -> Any:
+    from abstractions.consistency import UNDETERMINED
+
+    value = _python(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, tuple):
+        return [_encode_value(item, name, i) for item in value]
+    if value is UNDETERMINED:
+        return {"undetermined": True}
+    raise InvalidTypeError(
+        f"cannot save {name}[{i}] = {value!r} of type {type(value).__name__}: only None, "
+        f"bool, int, float, str, UNDETERMINED and tuples of these can be stored"
+    )
+
+
+def _encode_values(values: Values | tuple[Any, ...], name: str) -> Any:
+    if isinstance(values, range) and values.start == 0 and values.step == 1:
+        return {"range": len(values)}
+    return [_encode_value(v, name, i) for i, v in enumerate(values)]
+
+
+def _decode_value(value: Any, name: str, path: str) -> Any:
+    from abstractions.consistency import UNDETERMINED
+
+    if isinstance(value, list):
+        return tuple(_decode_value(item, name, path) for item in value)
+    if isinstance(value, dict):
+        if value == {"undetermined": True}:
+            return UNDETERMINED
+        raise FileFormatError(
+            path, f"{name} holds the object {value!r}; the only object allowed as a "
+            f'value is {{"undetermined": true}}'
+        )
+    return value
+
+
+def _decode_values(data: Any, name: str, path: str) -> Values:
+    if isinstance(data, dict) and set(data) == {"range"}:
+        n = data["range"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise FileFormatError(path, f'{name} = {{"range": {n!r}}} needs a non-negative int')
+        return range(n)
+    if not isinstance(data, list):
+        raise FileFormatError(path, f"{name} must be a JSON array, got {type(data).__name__}")
+    return tuple(_decode_value(v, name, path) for v in data)
+
+
+# ---------------------------------------------------------------------- public API
+
+
+def _suffix(path: str) -> str:
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in SUFFIXES:
+        raise InvalidValueError(
+            f"cannot tell the file format of {path!r} from its suffix {suffix or '(none)'!r}; "
+            f"use one of {', '.join(SUFFIXES)}"
+        )
+    return suffix
+
+
+def _as_path(path: Any) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fsdecode(os.fspath(path))
+
+
+def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress: bool = False) -> None:
+    """Save a computation or a partition; the format comes from the suffix.
+
+    Parameters
+    ----------
+    obj : Computation or Partition
+        What to save.
+    path : str or os.PathLike
+        Target file, ending in ``.npz`` (arrays, any size) or ``.json``
+        (readable, for small examples). An existing file is replaced.
+    compress : bool, default False
+        ``.npz`` only: compress the arrays (smaller, slower).
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown suffix.
+    InvalidTypeError
+        If ``obj`` is neither a Computation nor a Partition, or holds a
+        state label or value that cannot be stored (see the module notes).
+    OSError
+        If the file cannot be written; the target is then left as it was.
+
+    See Also
+    --------
+    load
+
+    Notes
+    -----
+    The data is written to a temporary file in the target's directory, then
+    renamed over the target with :func:`os.replace`: a reader sees either
+    the old file or the complete new one, never a half-written file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from abstractions import Computation, Partition, load, save
+    >>> folder = tempfile.mkdtemp()
+    >>> C = Computation([1, 2, 2], halted=[False, False, True], output=["run", "run", "done"])
+    >>> save(C, os.path.join(folder, "c.npz"))
+    >>> load(os.path.join(folder, "c.npz")) == C
+    True
+    >>> save(Partition([0, 0, 1]), os.path.join(folder, "p.json"))
+    >>> print(open(os.path.join(folder, "p.json")).read())
+    {
+     "format": "abstractions",
+     "version": 1,
+     "kind": "partition",
+     "labels": [0, 0, 1]
+    }
+    """
+    target = _as_path(path)
+    suffix = _suffix(target)
+    if not isinstance(obj, (Computation, Partition)):
+        raise InvalidTypeError(
+            f"can only save a Computation or a Partition, got {type(obj).__name__}"
+        )
+    # Build the whole payload first: an unstorable value fails before any file exists.
+    if suffix == ".npz":
+        arrays = _npz_arrays(obj)
+
+        def write(handle: IO[bytes]) -> None:
+            if compress:
+                np.savez_compressed(handle, **arrays)
+            else:
+                np.savez(handle, **arrays)
+
+    else:
+        text = _json_text(obj).encode("utf-8")
+
+        def write(handle: IO[bytes]) -> None:
+            handle.write(text)
+
+    _write_atomically(target, write)
+
+
+@overload
+def load(path: str | os.PathLike[str], *, kind: None = None) -> Computation | Partition: ...
+@overload
+def load(path: str | os.PathLike[str], *, kind: type[Computation]) -> Computation: ...
+@overload
+def load(path: str | os.PathLike[str], *, kind: type[Partition]) -> Partition: ...
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    kind: type[Computation] | type[Partition] | None = None,
+) -> Computation | Partition:
+    """Load a computation or a partition saved by :func:`save` (or written by hand).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npz`` or ``.json`` file; the suffix decides how it is read.
+    kind : {Computation, Partition}, optional
+        Require the file to hold this kind of object.
+
+    Returns
+    -------
+    Computation or Partition
+        Checked exactly as the constructors check their arguments.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is corrupt or truncated, is not an abstractions file,
+        has a newer format version, holds another kind than ``kind``, or
+        its contents are inconsistent (e.g. ``halted`` of another length
+        than ``step``); the message names the file and the problem.
+    InvalidValueError
+        For an unknown suffix.
+    FileNotFoundError
+        If there is no such file.
+
+    See Also
+    --------
+    save
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from abstractions import Computation, load
+    >>> path = os.path.join(tempfile.mkdtemp(), "countdown.json")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('{"kind": "computation", "step": [0, 0, 1], '
+    ...                 '"halted": [true, false, false]}')
+    >>> C = load(path, kind=Computation)
+    >>> C.run(2), C.n
+    (0, 3)
+    >>> from abstractions import Partition
+    >>> load(path, kind=Partition)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    abstractions.exceptions.FileFormatError: ...countdown.json: holds a computation, expected a partition
+    """
+    source = _as_path(path)
+    suffix = _suffix(source)
+    if kind is not None and kind not in (Computation, Partition):
+        raise InvalidTypeError(f"kind must be Computation, Partition or None, got {kind!r}")
+    if suffix == ".npz":
+        found, obj = _load_npz(source)
+    else:
+        found, obj = _load_json(source)
+    if kind is not None and not isinstance(obj, kind):
+        raise FileFormatError(source, f"holds a {found}, expected a {kind.__name__.lower()}")
+    return obj
+
+
+# ---------------------------------------------------------------------- writing
+
+
+def _write_atomically(target: str, write: Callable[[IO[bytes]], None]) -> None:
+    directory = os.path.dirname(os.path.abspath(target))
+    base = os.path.basename(target)
+    for attempt in range(100):
+        temporary = os.path.join(directory, f".{base}.{os.getpid()}.{attempt}.tmp")
+        try:
+            # O_EXCL: never reuse someone else's file; mode 0o666 lets the umask
+            # decide the permissions, as for any new file (mkstemp would force 0600).
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - a hundred stale temporary files of this process
+        raise FileExistsError(f"cannot create a temporary file next to {target!r}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
+    import json
+
+    # Any: numpy types savez(**arrays) as if a key could be its allow_pickle flag.
+    arrays: dict[str, Any] = {
+        "format": np.array(_FORMAT),
+        "version": np.array(FORMAT_VERSION, dtype=np.int64),
+    }
+    if isinstance(obj, Partition):
+        arrays["kind"] = np.array("partition")
+        arrays["labels"] = np.asarray(obj.labels)
+        return arrays
+    arrays["kind"] = np.array("computation")
+    arrays["step"] = np.asarray(obj.step)
+    arrays["halted"] = np.asarray(obj.halted)
+    arrays["output"] = np.asarray(obj.output)
+    arrays["input_states"] = np.asarray(obj.input_states)
+    labels = obj.state_labels
+    meta = {
+        "output_values": _encode_values(obj.output_values, "output_values"),
+        "input_values": _encode_values(obj.input_values, "input_values"),
+        "state_labels": None if labels is None else _encode_values(labels, "state_labels"),
+    }
+    arrays["meta"] = np.array(json.dumps(meta))
+    return arrays
+
+
+def _json_text(obj: Computation | Partition) -> str:
+    import json
+
+    doc: dict[str, Any] = {"format": _FORMAT, "version": FORMAT_VERSION}
+    if isinstance(obj, Partition):
+        doc["kind"] = "partition"
+        doc["labels"] = obj.labels.tolist()
+    else:
+        C = obj
+        doc["kind"] = "computation"
+        doc["step"] = C.step.tolist()
+        if C.halted.any():
+            doc["halted"] = C.halted.tolist()
+        default_output = (
+            C.state_labels is None
+            and isinstance(C.output_values, range)
+            and np.array_equal(C.output, np.arange(C.n))
+        )
+        if not default_output:
+            doc["output"] = C.output.tolist()
+            doc["output_values"] = _encode_values(tuple(C.output_values), "output_values")
+        if not (
+            isinstance(C.input_values, range) and np.array_equal(C.input_states, np.arange(C.n))
+        ):
+            values = _encode_values(tuple(C.input_values), "input_values")
+            doc["inputs"] = [[v, s] for v, s in zip(values, C.input_states.tolist())]
+        if C.state_labels is not None:
+            doc["state_labels"] = _encode_values(C.state_labels, "state_labels")
+    # One key per line: small files stay readable and diff well.
+    lines = [f" {json.dumps(key)}: {json.dumps(value)}" for key, value in doc.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def _check_header(get: Callable[[str], Any], has: Callable[[str], bool], path: str, required: bool) -> str:
+    if has("format") or required:
+        fmt = get("format") if has("format") else None
+        if fmt != _FORMAT:
+            raise FileFormatError(
+                path, f"not an abstractions file (expected format = {_FORMAT!r}, got {fmt!r})"
+            )
+    if has("version") or required:
+        version = get("version") if has("version") else None
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise FileFormatError(path, f"the format version must be an integer, got {version!r}")
+        if version > FORMAT_VERSION or version < 1:
+            raise FileFormatError(
+                path, f"format version {version} is not supported (this abstractions reads "
+                f"versions 1..{FORMAT_VERSION}); upgrade abstractions to read it"
+            )
+    if not has("kind"):
+        raise FileFormatError(path, "missing 'kind' (\"computation\" or \"partition\")")
+    kind = get("kind")
+    if kind not in _KINDS:
+        raise FileFormatError(
+            path, f"unknown kind {kind!r}; expected \"computation\" or \"partition\""
+        )
+    return str(kind)
+
+
+def _build(path: str, build: Callable[[], Computation | Partition]) -> Computation | Partition:
+    """Run a constructor on file contents; its complaints become FileFormatError."""
+    try:
+        return build()
+    except (InvalidValueError, InvalidTypeError, ValueError, TypeError) as err:
+        raise FileFormatError(path, f"inconsistent contents: {err}") from None
+
+
+def _load_npz(path: str) -> tuple[str, Computation | Partition]:
+    import json
+    import zipfile
+    import zlib
+
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            # np.load also reads a plain .npy array, whatever the suffix
+            raise FileFormatError(path, "holds a single .npy array, not an .npz archive")
+        with archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except FileFormatError:
+        raise
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
+        raise FileFormatError(path, f"not a readable .npz archive (corrupt or truncated: {err})") from None
+
+    def get(name: str) -> Any:
+        array = arrays[name]
+        if array.ndim != 0:
+            raise FileFormatError(path, f"{name!r} must be a single value, got shape {array.shape}")
+        return array.item()
+
+    kind = _check_header(get, arrays.__contains__, path, required=True)
+
+    def array(name: str, kinds: str) -> np.ndarray:
+        if name not in arrays:
+            raise FileFormatError(path, f"missing the array {name!r} of a {kind}")
+        value = arrays[name]
+        if value.ndim != 1 or value.dtype.kind not in kinds:
+            raise FileFormatError(
+                path, f"{name!r} must be a 1-d array of "
+                f"{'booleans' if kinds == 'b' else 'integers'}, got dtype {value.dtype} "
+                f"and shape {value.shape}"
+            )
+        return value
+
+    if kind == "partition":
+        labels = array("labels", "iu")
+        return kind, _build(path, lambda: Partition.from_labels(labels))
+    step = array("step", "iu")
+    halted = array("halted", "b")
+    output = array("output", "iu")
+    input_states = array("input_states", "iu")
+    if "meta" not in arrays:
+        raise FileFormatError(path, "missing the array 'meta' of a computation")
+    try:
+        meta = json.loads(get("meta"))
+    except (json.JSONDecodeError, TypeError) as err:
+        raise FileFormatError(path, f"'meta' is not valid JSON: {err}") from None
+    if not isinstance(meta, dict) or set(meta) != {"output_values", "input_values", "state_labels"}:
+        raise FileFormatError(
+            path, "'meta' must be a JSON object with keys output_values, input_values, state_labels"
+        )
+    output_values = _decode_values(meta["output_values"], "output_values", path)
+    input_values = _decode_values(meta["input_values"], "input_values", path)
+    labels = meta["state_labels"]
+    state_labels = None if labels is None else _decode_values(labels, "state_labels", path)
+    if len(input_values) != input_states.shape[0]:
+        raise FileFormatError(
+            path, f"{len(input_values)} input values but {input_states.shape[0]} input states"
+        )
+    return kind, _build(
+        path,
+        lambda: _computation(step, halted, output, output_values, input_values, input_states,
+                             state_labels, path),
+    )
+
+
+def _computation(
+    step: Any,
+    halted: Any,
+    output: Any,
+    output_values: Values,
+    input_values: Values,
+    input_states: Any,
+    state_labels: Values | None,
+    path: str,
+) -> Computation:
+    n = len(step)
+    # The defaults (states named by index) are kept as ranges, not tuples of n ints.
+    plain_output = (
+        state_labels is None
+        and isinstance(output_values, range)
+        and len(output) == n
+        and np.array_equal(output, np.arange(n))
+    )
+    plain_inputs = (
+        isinstance(input_values, range)
+        and len(input_states) == n
+        and np.array_equal(input_states, np.arange(n))
+    )
+    inputs: dict[Any, Any] | None = None
+    if not plain_inputs:
+        try:
+            inputs = dict(zip(input_values, np.asarray(input_states).tolist()))
+        except TypeError as err:
+            raise FileFormatError(path, f"an input value is not hashable: {err}") from None
+        if len(inputs) != len(input_values):
+            raise FileFormatError(path, "an input value is listed twice")
+    return Computation(
+        step,
+        halted=halted,
+        output=None if plain_output else output,
+        inputs=inputs,
+        output_values=None if plain_output else output_values,
+        state_labels=state_labels,
+    )
+
+
+def _load_json(path: str) -> tuple[str, Computation | Partition]:
+    import json
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise FileFormatError(path, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise FileFormatError(
+            path, f"not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
+        ) from None
+    if not isinstance(doc, dict):
+        raise FileFormatError(path, f"must hold a JSON object, got a {type(doc).__name__}")
+    kind = _check_header(doc.__getitem__, doc.__contains__, path, required=False)
+    allowed = _PARTITION_KEYS if kind == "partition" else _COMPUTATION_KEYS
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise FileFormatError(
+            path, f"unknown key {unknown[0]!r} for a {kind}; allowed: {', '.join(sorted(allowed))}"
+        )
+    if kind == "partition":
+        if ("labels" in doc) == ("blocks" in doc):
+            raise FileFormatError(path, "a partition needs exactly one of 'labels' and 'blocks'")
+        if "labels" in doc:
+            if "n" in doc:
+                raise FileFormatError(path, "'n' goes with 'blocks', not with 'labels'")
+            labels = doc["labels"]
+            if not isinstance(labels, list):
+                raise FileFormatError(path, "'labels' must be a JSON array")
+            values = [_decode_value(v, "labels", path) for v in labels]
+            return kind, _build(path, lambda: Partition.from_labels(values))
+        blocks, n = doc["blocks"], doc.get("n")
+        if not isinstance(blocks, list) or not all(isinstance(b, list) for b in blocks):
+            raise FileFormatError(path, "'blocks' must be a JSON array of arrays of states")
+        return kind, _build(path, lambda: Partition.from_blocks(blocks, n))
+    if "step" not in doc:
+        raise FileFormatError(path, "missing 'step' of a computation")
+    step = doc["step"]
+    for key in ("step", "halted", "output"):
+        if key in doc and not isinstance(doc[key], list):
+            raise FileFormatError(path, f"{key!r} must be a JSON array")
+    halted = doc.get("halted")
+    output: Any = None
+    output_values: Values | None = None
+    if "output_values" in doc:
+        if "output" not in doc:
+            raise FileFormatError(path, "'output_values' needs 'output' (ids into the values)")
+        output_values = _decode_values(doc["output_values"], "output_values", path)
+        output = doc["output"]
+    elif "output" in doc:
+        # an object array: numpy would turn a list of tuples into a 2-d array
+        output = _object_array([_decode_value(v, "output", path) for v in doc["output"]])
+    inputs = _json_inputs(doc.get("inputs"), path)
+    labels = doc.get("state_labels")
+    state_labels = None if labels is None else _decode_values(labels, "state_labels", path)
+    return kind, _build(
+        path,
+        lambda: Computation(
+            step,
+            halted=halted,
+            output=output,
+            inputs=inputs,
+            output_values=output_values,
+            state_labels=state_labels,
+        ),
+    )
+
+
+def _json_inputs(data: Any, path: str) -> Any:
+    if data is None:
+        return None
+    if not isinstance(data, list):
+        raise FileFormatError(path, "'inputs' must be a JSON array")
+    if all(not isinstance(item, list) for item in data):
+        return data  # start states; the constructor checks them
+    pairs: dict[Any, Any] = {}
+    for i, item in enumerate(data):
+        if not (isinstance(item, list) and len(item) == 2):
+            raise FileFormatError(
+                path, f"inputs[{i}] = {item!r}: give either start states or [value, state] pairs"
+            )
+        value = _decode_value(item[0], f"inputs[{i}]", path)
+        if value in pairs:
+            raise FileFormatError(path, f"inputs[{i}] repeats the input value {value!r}")
+        pairs[value] = item[1]
+    return pairs
