@@ -9,7 +9,7 @@ functional graph of ``step``:
 
 1. :func:`_functional_graph`: peel the states with no predecessor left
    (Kahn's order) to find the cycle states, and build the predecessor lists
-   of the tree edges (the edges whose source is not on a cycle) in CSR form.
+   in CSR form on the way.
 2. :func:`_cycle_classes`: each cycle's label sequence is periodic; its
    class is fixed by its primitive root read from its least rotation (two
    cycles are equivalent state by state exactly when these words agree), and
@@ -55,53 +55,59 @@ _B2 = 999983
 def _functional_graph(
     step: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cycle states and the tree-edge predecessor lists of ``step``.
+    """Cycle states and the predecessor lists of ``step``.
 
     Returns ``on_cycle`` (bool per state), ``indptr`` (n + 1) and ``preds``:
-    the tree predecessors of ``t`` are ``preds[indptr[t]:indptr[t + 1]]``,
-    in increasing order. Kahn's peeling touches every state once, so there
-    is no pointer chasing through long paths.
+    the predecessors of ``t`` are ``preds[indptr[t]:indptr[t + 1]]``, the
+    tree states first (in peeling order), then the one on ``t``'s cycle if
+    ``t`` is a cycle state. Kahn's peeling touches every state once, so
+    there is no pointer chasing through long paths, and it fills the lists
+    as it goes: each peeled state is written into its successor's list.
     """
     n = step.shape[0]
     indptr = np.zeros(n + 1, dtype=w.dtype)
     for s in range(n):
         indptr[step[s] + 1] += 1
-    # Peel: a state whose predecessors are all peeled is not on a cycle.
-    left = indptr[1:].copy()
-    queue = np.empty(n, dtype=w.dtype)
+    # Per state: predecessors not yet peeled, and the list's write cursor;
+    # side by side so that one cache line serves both.
+    state = np.empty((n, 2), dtype=w.dtype)
+    for t in range(n):
+        state[t, 0] = indptr[t + 1]
+        state[t, 1] = indptr[t]
+        indptr[t + 1] += indptr[t]
+    preds = np.empty(n, dtype=w.dtype)
     # Branch-free pushes (write always, advance when the count hit zero):
     # a branch on a value just loaded from a random address would stall on
     # every cache miss it mispredicts.
+    queue = np.empty(n, dtype=w.dtype)
     tail = 0
     for s in range(n):
         queue[tail] = s
-        tail += left[s] == 0
+        tail += state[s, 0] == 0
+    # Peel in batches: first gather the successors of a batch (independent
+    # loads whose cache misses overlap), then update their counts.
+    batch = np.empty(min(n, 4096), dtype=w.dtype)
     head = 0
     while head < tail:
-        t = step[queue[head]]
-        head += 1
-        left[t] -= 1
-        queue[tail] = t  # tail < n: the cycle states are never pushed
-        tail += left[t] == 0
-    on_cycle = left > 0
-    # Each cycle state has exactly one predecessor on its cycle; the others
-    # are tree edges.
-    total = 0
-    for t in range(n):
-        count = indptr[t + 1] - (1 if on_cycle[t] else 0)
-        indptr[t] = total
-        total += count
-    indptr[n] = total
-    preds = np.empty(total, dtype=w.dtype)
-    # Fill with indptr[t] as the cursor of t, then shift the offsets back.
+        size = min(tail - head, batch.shape[0])
+        for j in range(size):
+            batch[j] = step[queue[head + j]]
+        for j in range(size):
+            t = batch[j]
+            preds[state[t, 1]] = queue[head + j]
+            state[t, 1] += 1
+            state[t, 0] -= 1
+            queue[tail] = t  # tail < n: the cycle states are never pushed
+            tail += state[t, 0] == 0
+        head += size
+    on_cycle = np.empty(n, dtype=np.bool_)
     for s in range(n):
-        if not on_cycle[s]:
+        on_cycle[s] = state[s, 0] > 0
+    for s in range(n):
+        if on_cycle[s]:
             t = step[s]
-            preds[indptr[t]] = s
-            indptr[t] += 1
-    for t in range(n, 0, -1):
-        indptr[t] = indptr[t - 1]
-    indptr[0] = 0
+            preds[state[t, 1]] = s
+            state[t, 1] += 1
     return on_cycle, indptr, preds
 
 
