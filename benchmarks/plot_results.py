@@ -5,6 +5,9 @@ Run (from the repository root)::
     python benchmarks/plot_results.py benchmarks/results/latest.json \
         --out docs/images/performance.png
 
+Several results files (say the peers up to 10^5 and ours up to 10^8) are
+drawn together.
+
 Solvers are drawn up to their last finished size; a timeout is an x at the
 timeout.
 The numpy gather ``labels[step]`` (and 10x it, the fast-core target) is drawn
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "plot", "series"]
+__all__ = ["main", "merge", "plot", "series"]
 
 
 def series(document: dict[str, Any]) -> dict[str, dict[str, list[tuple[int, float]]]]:
@@ -30,6 +33,15 @@ def series(document: dict[str, Any]) -> dict[str, dict[str, list[tuple[int, floa
         if row["status"] == "ok":
             out[row["family"]][row["solver"]].append((row["n"], row["seconds"]))
     return {fam: {s: sorted(pts) for s, pts in by.items()} for fam, by in out.items()}
+
+
+def merge(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One document with the rows and gather baselines of all; settings from the first."""
+    merged = dict(documents[0])
+    merged["rows"] = [row for doc in documents for row in doc["rows"]]
+    gathers = {g["n"]: g for doc in documents for g in doc.get("gather", [])}
+    merged["gather"] = [gathers[n] for n in sorted(gathers)]
+    return merged
 
 
 def plot(document: dict[str, Any], out: Path, title: str | None = None) -> Path:
@@ -97,13 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "results",
         type=Path,
-        nargs="?",
-        default=Path(__file__).resolve().parent / "results" / "latest.json",
+        nargs="*",
+        default=[Path(__file__).resolve().parent / "results" / "latest.json"],
+        help="one or more results JSONs (e.g. a run of the peers at small n and one of "
+        "ours at large n); their rows are drawn together",
     )
     parser.add_argument("--out", type=Path, default=Path("docs/images/performance.png"))
     parser.add_argument("--title", default=None)
     args = parser.parse_args(argv)
-    document = json.loads(args.results.read_text())
+    document = merge([json.loads(path.read_text()) for path in args.results])
     print(f"wrote {plot(document, args.out, args.title)}")
     return 0
 

@@ -203,6 +203,16 @@ def test_plot_series() -> None:
     assert plot_results.series(document) == {"chain": {"x": [(10, 1.0), (100, 2.0)]}}
 
 
+def test_plot_merges_result_files() -> None:
+    """Rows of several runs are drawn together; gather baselines are merged by n."""
+    small = {"timeout": 60, "rows": [{"n": 10}], "gather": [{"n": 10, "seconds": 1.0}]}
+    large = {"timeout": 120, "rows": [{"n": 10**6}], "gather": [{"n": 10**6, "seconds": 3.0}]}
+    merged = plot_results.merge([large, small])
+    assert merged["timeout"] == 120
+    assert merged["rows"] == [{"n": 10**6}, {"n": 10}]
+    assert [g["n"] for g in merged["gather"]] == [10, 10**6]
+
+
 def test_hopeless_sizes_are_skipped(tmp_path: Path) -> None:
     """A solver whose time, scaled linearly, would exceed the timeout is not started."""
     calls: list[int] = []

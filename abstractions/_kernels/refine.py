@@ -266,10 +266,12 @@ def _cycle_classes(
                     if a >= p:
                         a -= p
                     prev_label[base + o] = word[a]
+        o = p - r if r else 0  # offset of members[0] from the least rotation
         for j in range(length):
-            o = j - r
-            o %= p
             cls[members[j]] = base + o
+            o += 1
+            if o == p:
+                o = 0
     return cls, n_classes, prev_class[:n_classes].copy(), prev_label[:n_classes].copy()
 
 
@@ -300,6 +302,8 @@ def _tree_classes(
         if on_cycle[s]:
             queue[tail] = s
             tail += 1
+    if tail == n:
+        return n_cycle_classes  # a permutation: no tree states at all
     # Periodic tree states: the label sequence of q equals a cycle state's
     # exactly when beta(q) is the label just before step(q)'s cycle class.
     head = 0
