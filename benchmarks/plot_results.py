@@ -38,7 +38,10 @@ def series(document: dict[str, Any]) -> dict[str, dict[str, list[tuple[int, floa
 def merge(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One document with the rows and gather baselines of all; settings from the first."""
     merged = dict(documents[0])
-    merged["rows"] = [row for doc in documents for row in doc["rows"]]
+    # Each row keeps its own run's timeout, where its x is drawn.
+    merged["rows"] = [
+        {"timeout": doc.get("timeout", 60.0), **row} for doc in documents for row in doc["rows"]
+    ]
     gathers = {g["n"]: g for doc in documents for g in doc.get("gather", [])}
     merged["gather"] = [gathers[n] for n in sorted(gathers)]
     return merged
@@ -72,7 +75,7 @@ def plot(document: dict[str, Any], out: Path, title: str | None = None) -> Path:
         # a timed-out row: an x at the timeout, where its line would leave the plot
         for row in document["rows"]:
             if row["family"] == family and row["status"] == "timeout" and row["solver"] in colours:
-                timeout = float(document.get("timeout", 60.0))
+                timeout = float(row.get("timeout", document.get("timeout", 60.0)))
                 ax.loglog([row["n"]], [timeout], "x", color=colours[row["solver"]], ms=9)
         if gather:
             ns, secs = zip(*gather)

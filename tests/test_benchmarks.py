@@ -209,7 +209,7 @@ def test_plot_merges_result_files() -> None:
     large = {"timeout": 120, "rows": [{"n": 10**6}], "gather": [{"n": 10**6, "seconds": 3.0}]}
     merged = plot_results.merge([large, small])
     assert merged["timeout"] == 120
-    assert merged["rows"] == [{"n": 10**6}, {"n": 10}]
+    assert merged["rows"] == [{"n": 10**6, "timeout": 120}, {"n": 10, "timeout": 60}]
     assert [g["n"] for g in merged["gather"]] == [10, 10**6]
 
 
