@@ -306,6 +306,8 @@ def _tree_classes(
         return n_cycle_classes  # a permutation: no tree states at all
     # Periodic tree states: the label sequence of q equals a cycle state's
     # exactly when beta(q) is the label just before step(q)'s cycle class.
+    # (A cycle predecessor in the list holds a class >= 0, so -1 - cls[q] is
+    # negative and never equals a label: it is skipped.)
     head = 0
     while head < tail:
         x = queue[head]
@@ -382,8 +384,8 @@ def _tree_classes(
                 first_of_run[t] = new_run
                 new_run = False
                 t += 1
-        # Labels of the predecessors; -1 marks the periodic ones, which are
-        # already placed.
+        # Labels of the predecessors; -1 marks those already classified
+        # (periodic tree states and cycle states), which are already placed.
         for t in range(m):
             v = cls[found[t]]
             found_id[t] = -1 - v if v < 0 else -1
