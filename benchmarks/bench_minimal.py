@@ -66,6 +66,8 @@ __all__ = [
     "make_instance",
     "run_benchmark",
     "run_child",
+    "subprocess_runner",
+    "write_results",
 ]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -556,8 +558,17 @@ def subprocess_runner(
     labels_path: Path,
     timeout: float,
     prep_timeout: float,
+    *,
+    script: Path | None = None,
 ) -> dict[str, Any]:
-    """Run one row in a fresh interpreter; the solve gets ``timeout`` seconds."""
+    """Run one row in a fresh interpreter; the solve gets ``timeout`` seconds.
+
+    The child is ``script --child <spec>`` (this file by default): any
+    benchmark script whose ``--child`` runs one row, touches ``ready`` right
+    before the solve and writes its measurements to ``report`` can use it.
+    """
+    if script is None:
+        script = Path(__file__).resolve()
     ready = labels_path.with_suffix(".ready")
     report = labels_path.with_suffix(".json")
     spec = {
@@ -574,7 +585,7 @@ def subprocess_runner(
     # and stall the child
     with open(errors, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+            [sys.executable, str(script), "--child", json.dumps(spec)],
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
@@ -626,6 +637,9 @@ def _choose_baseline(finished: dict[str, np.ndarray]) -> str | None:
         if count > votes:
             best, votes = name, count
     return best
+
+
+Verifier = Callable[[list[dict[str, Any]], str, int, int, dict[str, Path]], None]
 
 
 def _verify(
@@ -720,12 +734,15 @@ def run_benchmark(
     runner: Runner = subprocess_runner,
     workdir: Path | None = None,
     on_row: Callable[[dict[str, Any]], None] = lambda row: None,
+    verify: Verifier = _verify,
 ) -> list[dict[str, Any]]:
     """Run every (family, n, solver) and verify agreement; return the rows.
 
     A solver that timed out on a family is skipped at the larger sizes of
     that family, and so is one whose time or memory at the previous size,
     scaled linearly, already exceeds the timeout or the free memory.
+    ``verify(rows, family, n, seed, label_paths)`` fills the agreement
+    fields of one instance's rows (other benchmark scripts pass their own).
     """
     rows: list[dict[str, Any]] = []
     own_tmp = workdir is None
@@ -752,7 +769,7 @@ def run_benchmark(
                             given_up[solver] = f"{row['status']} at n={n}"
                         last[solver] = row
                     instance_rows.append(row)
-                _verify(instance_rows, family, n, seed, paths)
+                verify(instance_rows, family, n, seed, paths)
                 for row in instance_rows:
                     on_row(row)
                     path = paths.get(row["solver"])
@@ -827,24 +844,55 @@ def _expand_solvers(requested: Iterable[str], known: list[str]) -> list[str]:
     return out
 
 
-def _versions() -> dict[str, str | None]:
+_DISTRIBUTIONS = ("abstractions", "numpy", "numba", "automata-lib", "bispy", "pyformlang", "networkx")
+
+
+def _versions(dists: Iterable[str] = _DISTRIBUTIONS) -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version
 
     found: dict[str, str | None] = {}
-    for dist in (
-        "abstractions",
-        "numpy",
-        "numba",
-        "automata-lib",
-        "bispy",
-        "pyformlang",
-        "networkx",
-    ):
+    for dist in dists:
         try:
             found[dist] = version(dist)
         except PackageNotFoundError:
             found[dist] = None
     return found
+
+
+def write_results(
+    document: dict[str, Any],
+    out: Path | None,
+    *,
+    prefix: str,
+    load: tuple[float, float, float] | None = None,
+    dists: Iterable[str] = _DISTRIBUTIONS,
+) -> Path:
+    """Write ``document`` with the time, machine and versions added; return the path.
+
+    ``out`` None means ``benchmarks/results/<prefix>-<time>.json``; a file
+    written into ``benchmarks/results/`` is also copied to
+    ``latest.json`` (``prefix`` "minimal") or ``latest-<prefix>.json``, so
+    that each script's latest run has its own name.
+    """
+    if out is None:
+        out = RESULTS_DIR / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    full = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average": load,
+        },
+        "versions": _versions(dists),
+        **document,
+    }
+    out.write_text(json.dumps(full, indent=2))
+    if out.parent.resolve() == RESULTS_DIR:
+        latest = "latest.json" if prefix == "minimal" else f"latest-{prefix}.json"
+        shutil.copyfile(out, RESULTS_DIR / latest)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -953,29 +1001,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ours:reference, or where it did not finish the majority: the '(base)' row)"
         )
 
-    out = args.json
-    if out is None:
-        out = RESULTS_DIR / f"minimal-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     document = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "argv": list(sys.argv[1:] if argv is None else argv),
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average": load,
-        },
-        "versions": _versions(),
         "timeout": args.timeout,
         "seed": args.seed,
         "gather": [{"n": n, "seconds": s} for n, s in sorted(gather.items())],
         "first_call": overhead,
         "rows": rows,
     }
-    out.write_text(json.dumps(document, indent=2))
-    if out.parent == RESULTS_DIR:
-        shutil.copyfile(out, RESULTS_DIR / "latest.json")
+    out = write_results(document, args.json, prefix="minimal", load=load)
     print(f"results written to {out}")
     return 1 if disagree else 0
 
