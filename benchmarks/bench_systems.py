@@ -54,7 +54,7 @@ the peak memory is the solve's peak beyond the memory before it.
 Run (from the repository root)::
 
     python benchmarks/bench_systems.py --sizes 1e3 1e4 1e5 1e6
-    python benchmarks/bench_systems.py --sizes 5e6 --solvers ours --timeout 120
+    python benchmarks/bench_systems.py --sizes 1e7 --transitions --solvers ours ours:exact storm
 
 Prints the rows as they finish, then a table of speed-ups; writes JSON to
 ``benchmarks/results/`` (also copied to ``latest-systems.json``).
@@ -97,7 +97,9 @@ __all__ = [
     "make_solver",
     "run_child",
     "run_jobs",
+    "select_solvers",
     "speedups",
+    "states_for",
     "storm_model",
     "unstable_pair",
 ]
@@ -705,26 +707,52 @@ def _explain(
 # Running and reporting.
 
 
+def states_for(job: str, transitions: int) -> int:
+    """The number of states of ``job``'s instance with about ``transitions`` transitions."""
+    per_state = 2 if job == "dfa" else DEGREE  # duplicates drop about 3/n of the draws
+    return max(1, round(transitions / per_state))
+
+
+def select_solvers(job: str, requested: Iterable[str] | None) -> list[str]:
+    """The installed solvers of ``job`` named in ``requested`` (None or "all": every one).
+
+    "peers" stands for every peer; other names must be solver names.
+    """
+    names = available_solvers(job)
+    if requested is None:
+        return names
+    wanted = set(requested)
+    known = {name for solvers in JOB_SOLVERS.values() for name in solvers} | {"all", "peers"}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise ValueError(f"unknown solvers {unknown}; choose from {sorted(known)}")
+    return [
+        s for s in names if "all" in wanted or s in wanted or ("peers" in wanted and s in PEERS)
+    ]
+
+
 def run_jobs(
     sizes: Sequence[int],
     jobs: Sequence[str] = DEFAULT_JOBS,
     solvers: Iterable[str] | None = None,
+    *,
+    transitions: bool = False,
     **kwargs: Any,
 ) -> list[dict[str, Any]]:
     """Run every job with its solvers (``solvers`` None: all installed) at every size.
 
-    Keyword arguments go to ``bench_minimal.run_benchmark`` (``runner``,
-    ``timeout``, ``seed``, ``on_row`` ...); rows carry the job as ``family``.
+    ``transitions=True`` reads the sizes as numbers of transitions (each job
+    gets the matching number of states). Keyword arguments go to
+    ``bench_minimal.run_benchmark`` (``runner``, ``timeout``, ``seed``,
+    ``on_row`` ...); rows carry the job as ``family``.
     """
     kwargs.setdefault("runner", subprocess_runner)
     rows: list[dict[str, Any]] = []
     for job in jobs:
-        names = available_solvers(job)
-        if solvers is not None:
-            wanted = set(solvers)
-            names = [s for s in names if s in wanted or (s.startswith("ours") and "ours" in wanted)]
+        names = select_solvers(job, solvers)
+        ns = [states_for(job, size) for size in sizes] if transitions else list(sizes)
         if names:
-            rows += bm.run_benchmark(sizes, names, [job], verify=_verify, **kwargs)
+            rows += bm.run_benchmark(ns, names, [job], verify=_verify, **kwargs)
     return rows
 
 
@@ -792,7 +820,9 @@ def format_speedups(table: list[dict[str, Any]], timeout: float) -> str:
                 continue
             seconds, ratio = value
             if ratio is not None:
-                cells.append(f"{name} {seconds:.3g} s ({ratio:.0f}x)")
+                # below 10x keep two digits: 0.84x (the peer is faster) is not 1x
+                shown = f"{ratio:.2g}" if ratio < 10 else f"{ratio:.0f}"
+                cells.append(f"{name} {seconds:.3g} s ({shown}x)")
             elif seconds == "timeout":
                 cells.append(f"{name} > {timeout:g} s (> {timeout / entry['ours']:.0f}x)")
             else:
@@ -805,11 +835,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Benchmark labelled / nondeterministic / probabilistic systems "
         "against automata-lib, pyformlang, bispy and Storm.",
-        epilog="Sizes accept 1e5 etc. Solvers: ours (all of ours), ours:exact, "
-        "ours:reference, automata-lib, pyformlang, bispy, storm; default all installed.",
+        epilog="Sizes accept 1e5 etc. Solvers: ours, ours:exact, ours:reference, "
+        "automata-lib, pyformlang, bispy, storm, or the groups all (the default) and peers; "
+        "each job runs the named ones it has.",
     )
     parser.add_argument(
         "--sizes", type=bm._parse_size, nargs="+", default=[1_000, 10_000, 100_000]
+    )
+    parser.add_argument(
+        "--transitions",
+        action="store_true",
+        help="read the sizes as numbers of transitions, not states",
     )
     parser.add_argument("--jobs", nargs="+", choices=list(JOBS), default=list(DEFAULT_JOBS))
     parser.add_argument("--solvers", nargs="+", default=None)
@@ -838,10 +874,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     print(f"jobs: {args.jobs}; sizes: {args.sizes}; timeout {args.timeout:g} s; load {load}")
     print(HEADER)
+    try:
+        for job in args.jobs:
+            select_solvers(job, args.solvers)
+    except ValueError as error:
+        parser.error(str(error))
     rows = run_jobs(
         args.sizes,
         args.jobs,
         args.solvers,
+        transitions=args.transitions,
         seed=args.seed,
         timeout=args.timeout,
         prep_timeout=args.prep_timeout,

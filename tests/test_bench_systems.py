@@ -1,0 +1,187 @@
+"""The systems benchmark stays runnable and its agreement check stays honest.
+
+Runs the machinery of ``benchmarks/bench_systems.py`` at tiny n with every
+solver (ours and the peers of the ``test`` extra), in this process and once
+through the real fresh-process protocol; checks the instances and that a
+wrong answer is reported, with a witness that blames the right solver.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("bench_systems")
+
+
+@pytest.mark.parametrize("job", list(bench.JOBS))
+def test_instances_are_seeded_and_well_formed(job: str) -> None:
+    """Same seed, same arrays; CSR rows hold distinct sorted successors; rows sum to 1."""
+    a, b = bench.make_instance(job, 500, seed=4), bench.make_instance(job, 500, seed=4)
+    c = bench.make_instance(job, 500, seed=5)
+    assert a.n == 500 and set(np.unique(a.beta).tolist()) == {0, 1}
+    np.testing.assert_array_equal(a.beta, b.beta)
+    assert not np.array_equal(a.beta, c.beta)
+    if job == "dfa":
+        assert a.steps.shape == (2, 500) and a.m == 1000
+        np.testing.assert_array_equal(a.steps, b.steps)
+        return
+    np.testing.assert_array_equal(a.targets, b.targets)
+    degrees = np.diff(a.indptr)
+    assert degrees.min() >= 1 and degrees.max() == bench.DEGREE
+    assert a.m == a.targets.size == a.indptr[-1]
+    for s in range(a.n):
+        row = a.targets[a.indptr[s] : a.indptr[s + 1]]
+        assert np.all(np.diff(row) > 0)  # sorted, no duplicates
+    if job == "lumping":
+        assert set(np.unique(a.weights).tolist()) <= {1, 2, 3}
+        sums = np.add.reduceat(a.probabilities(), a.indptr[:-1])
+        np.testing.assert_allclose(sums, 1.0, rtol=0, atol=1e-12)
+        assert sum(a.fractions()[: a.indptr[1]]) == 1
+
+
+def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
+    """Every solver of every job agrees at n = 60, on the partition where it exposes one."""
+    rows = bench.run_jobs([60], runner=bench.inprocess_runner, workdir=tmp_path)
+    expected = sum(len(bench.available_solvers(job)) for job in bench.JOBS)
+    assert len(rows) == expected
+    assert {r["solver"] for r in rows} == {
+        "ours", "ours:reference", "ours:exact", "automata-lib", "pyformlang", "bispy", "storm"
+    }  # fmt: skip
+    for row in rows:
+        assert row["status"] == "ok", row
+        assert row["same"] is True, row
+        assert row["checked_against"] == "ours:reference"
+        assert row["compared"] == ("blocks" if row["solver"] == "storm" else "partition")
+    base = next(r for r in rows if r["solver"] == "ours:reference")
+    assert "(base)" in bench.format_row(base)
+    table = bench.speedups(rows)
+    assert [(e["job"], e["n"]) for e in table] == [(job, 60) for job in bench.DEFAULT_JOBS]
+    assert "storm" in bench.format_speedups(table, 60.0)
+
+
+def _wrong_runner(solver_answer: dict[str, Any]) -> Any:
+    """In-process runner where solver "bad" answers with the given labels or block count."""
+
+    def run(solver: str, job: str, n: int, seed: int, path: Path, *timeouts: float) -> dict[str, Any]:
+        if solver != "bad":
+            return bench.inprocess_runner(solver, job, n, seed, path, *timeouts)
+        labels = solver_answer.get("labels")
+        if labels is not None:
+            labels = labels(n)
+            np.save(path, labels)
+        blocks = solver_answer.get("blocks", int(labels.max()) + 1 if labels is not None else 0)
+        return {"status": "ok", "m": 0, "seconds": 0.0, "convert_seconds": 0.0,
+                "blocks": blocks, "peak_extra_bytes": 0, "bytes_per_state": 0.0}  # fmt: skip
+
+    return run
+
+
+def _triangles(n: int, seed: int) -> Any:
+    """n // 3 disjoint 3-cycles (as a relation), state 3i of each marked."""
+    states = np.arange(n - n % 3)
+    targets = states - states % 3 + (states + 1) % 3
+    beta = (states % 3 == 0).astype(np.int8)
+    indptr = np.arange(states.size + 1)
+    return bench.Instance("nondeterministic", beta, indptr=indptr, targets=targets)
+
+
+@pytest.mark.parametrize(
+    ("answer", "blame"),
+    [
+        (lambda n: np.zeros(n, dtype=np.int64), "bad merges states"),  # bottom: ignores beta
+        (lambda n: np.arange(n), "so bad is wrong (not coarsest)"),  # top: stable, too fine
+    ],
+)
+def test_wrong_partition_is_blamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: Any, blame: str
+) -> None:
+    """A solver with a different partition gets "NO" and a witness naming its fault."""
+    monkeypatch.setitem(bench.JOB_SOLVERS, "nondeterministic", ("ours:reference", "bad"))
+    # random systems are nearly discrete; here n/3 cycles of length 3, each
+    # with one marked state: 3 blocks, neither the top nor the bottom
+    monkeypatch.setitem(bench.JOBS, "nondeterministic", _triangles)
+    rows = bench.run_jobs(
+        [30], ["nondeterministic"], runner=_wrong_runner({"labels": answer}), workdir=tmp_path
+    )
+    bad = next(r for r in rows if r["solver"] == "bad")
+    assert bad["same"] is False and bad["compared"] == "partition"
+    assert blame in bad["witness"], bad["witness"]
+    assert "NO" in bench.format_row(bad)
+
+
+def test_wrong_block_count_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A solver without a partition (like Storm) is checked on its number of blocks."""
+    monkeypatch.setitem(bench.JOB_SOLVERS, "lumping", ("ours", "bad"))
+    rows = bench.run_jobs([25], ["lumping"], runner=_wrong_runner({"blocks": 1}), workdir=tmp_path)
+    bad = next(r for r in rows if r["solver"] == "bad")
+    ours = next(r for r in rows if r["solver"] == "ours")
+    assert ours["checked_against"] == "ours"  # no reference: the majority, ours first
+    assert bad["same"] is False and bad["compared"] == "blocks"
+    assert bad["witness"].startswith(f"1 blocks, ours has {ours['blocks']}")
+    assert "ours's partition is stable" in bad["witness"]
+
+
+def test_subprocess_rows(tmp_path: Path) -> None:
+    """Rows through the real fresh-process protocol: ours saves labels, Storm only counts."""
+    path = tmp_path / "ours.npy"
+    row = bench.subprocess_runner("ours", "lumping", 40, 0, path, 60.0, 120.0)
+    assert row["status"] == "ok", row
+    assert row["m"] == bench.make_instance("lumping", 40).m
+    assert row["seconds"] >= 0 and row["peak_extra_bytes"] >= 0
+    assert bench.unstable_pair(bench.make_instance("lumping", 40), np.load(path)) is None
+    storm = tmp_path / "storm.npy"
+    row = bench.subprocess_runner("storm", "lumping", 40, 0, storm, 60.0, 120.0)
+    assert row["status"] == "ok", row
+    assert row["blocks"] == int(np.load(path).max()) + 1
+    assert not storm.exists()
+
+
+def test_speedups_mark_timeouts() -> None:
+    """A peer that timed out shows as a lower bound on the speed-up."""
+    rows = [
+        {"family": "dfa", "n": 10, "solver": "ours", "status": "ok", "seconds": 0.5, "m": 20},
+        {"family": "dfa", "n": 10, "solver": "storm", "status": "ok", "seconds": 2.0},
+        {"family": "dfa", "n": 10, "solver": "fast", "status": "ok", "seconds": 0.42},
+        {"family": "dfa", "n": 10, "solver": "pyformlang", "status": "timeout", "seconds": None},
+        {"family": "dfa", "n": 10, "solver": "bispy", "status": "skipped", "seconds": None},
+    ]
+    (entry,) = bench.speedups(rows)
+    assert entry["storm"] == (2.0, 4.0)
+    assert entry["pyformlang"] == ("timeout", None)
+    text = bench.format_speedups([entry], 60.0)
+    assert "storm 2 s (4x)" in text and "pyformlang > 60 s (> 120x)" in text
+    assert "fast 0.42 s (0.84x)" in text  # a faster peer shows below 1x
+    assert "bispy skipped" in text
+
+
+def test_solver_selection_and_transition_sizes() -> None:
+    """Names pick solvers per job ("peers", "all"); unknown names are refused; m -> n."""
+    assert bench.select_solvers("dfa", ["ours", "storm", "bispy"]) == ["ours", "storm"]
+    assert bench.select_solvers("lumping", ["peers"]) == ["storm"]
+    assert bench.select_solvers("nondeterministic", None) == bench.select_solvers(
+        "nondeterministic", ["all"]
+    )
+    with pytest.raises(ValueError, match="unknown solvers"):
+        bench.select_solvers("dfa", ["ours:fast"])
+    assert bench.states_for("dfa", 10**7) == 5 * 10**6
+    n = bench.states_for("lumping", 30_000)
+    assert abs(bench.make_instance("lumping", n).m - 30_000) < 30
