@@ -275,7 +275,9 @@ def unstable_pair(inst: Instance, labels: np.ndarray) -> tuple[int, int] | None:
             total = inst.row_totals()[s[starts]]
             g = np.gcd(w, total)
             num, den = w // g, total // g
-            key = (b[starts] * 1_000_003 + num) * 1_000_003 + den
+            # one id per distinct (block, numerator, denominator): no overflow
+            triples = np.stack([b[starts], num, den], axis=1)
+            key = np.unique(triples, axis=0, return_inverse=True)[1].reshape(-1)
             hashed = _signature_hash(2, s[starts], key, n)
         sig = np.unique(np.stack([labels, hashed.astype(np.int64)], axis=1), axis=0,
                         return_inverse=True)[1].reshape(-1)  # fmt: skip
