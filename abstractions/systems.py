@@ -1117,10 +1117,13 @@ def _splitters(T: TransitionSystem, beta: Partition, seed: int) -> Partition:
         indptr, targets, start, k = _split_by_action(T, start, k)
     key, kk = canonical_labels(_whole_set_key(indptr, mode, wi, wf, modulus, T._tol), "key")
     start, k = _pair_ids(start, k, key, kk)
-    pindptr, psrc, pedge = _predecessors(indptr, targets)
+    # int32 indices while every index (records included: n + 2m) fits.
+    size = indptr.shape[0] - 1 + 2 * targets.shape[0]
+    w = np.empty(0, dtype=np.int32 if size < 2**31 - 1 else np.int64)
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
     blk, count = _coarsest_stable(
         pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, 1.0 / T._tol, start, k,
+        mode, modulus, 1.0 / T._tol, start, k, w,
     )
     labels, count = _first_occurrence(blk[:n], int(count))
     return Partition._from_canonical(labels, count)

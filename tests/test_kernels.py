@@ -294,13 +294,15 @@ def weighted_relations(draw):
     return n, _ints(indptr), _ints(targets), _ints([w for r in weights for w in r])
 
 
-@given(weighted_relations())
-def test_predecessors_equals_naive(case):
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
+@given(case=weighted_relations())
+def test_predecessors_equals_naive(w, case):
     """_predecessors lists the (source, transition) pairs into each state, by source."""
     from abstractions._kernels import _predecessors
 
     n, indptr, targets, _ = case
-    pindptr, psrc, pedge = _predecessors(indptr, targets)
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+    assert psrc.dtype == w.dtype
     got = [
         [(int(psrc[j]), int(pedge[j])) for j in range(pindptr[t], pindptr[t + 1])]
         for t in range(n)
@@ -308,9 +310,10 @@ def test_predecessors_equals_naive(case):
     assert got == naive.predecessors(naive.as_list(indptr), naive.as_list(targets))
 
 
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
 @pytest.mark.parametrize("how", ["exists", "sum", ("mod", 7), ("round", 0.25)])
 @given(case=weighted_relations(), data=st.data())
-def test_coarsest_stable_equals_naive(how, case, data):
+def test_coarsest_stable_equals_naive(w, how, case, data):
     """_coarsest_stable from beta (split by the whole-set key) = Kleene iteration."""
     from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
 
@@ -335,11 +338,11 @@ def test_coarsest_stable_equals_naive(how, case, data):
     start = naive.canonical(
         [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
     )
-    pindptr, psrc, pedge = _predecessors(indptr, targets)
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
     blk, count = _coarsest_stable(
         pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
         mode, modulus, 1 / how[1] if isinstance(how, tuple) and how[0] == "round" else 1.0,
-        _ints(start), max(start) + 1,
+        _ints(start), max(start) + 1, w,
     )
     labels, _ = _first_occurrence(blk, int(count))
     assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
