@@ -332,7 +332,7 @@ class TransitionSystem:
             n, src, dst, lab = _relation(successors, labels)
         edge_labels, symbols = (None, None) if lab is None else _label_ids(lab)
         sym = np.zeros(src.shape[0], dtype=np.int64) if edge_labels is None else edge_labels
-        order = np.lexsort((dst, sym, src))
+        order = _sort_order(src, sym, dst, n, 1 if symbols is None else len(symbols))
         src, dst, sym = src[order], dst[order], sym[order]
         keep = np.ones(src.shape[0], dtype=bool)
         keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (sym[1:] != sym[:-1])
@@ -400,7 +400,7 @@ class TransitionSystem:
         else:
             n, src, dst, data = _matrix_entries(matrix, "matrix")
         exact, values = _probabilities(data, src, dst)
-        order = np.lexsort((dst, src))
+        order = _sort_order(src, np.zeros_like(src), dst, n, 1)
         src, dst = src[order], dst[order]
         values = values[order]
         # Add repeated entries and drop zeros.
@@ -632,6 +632,17 @@ def _indptr(src: Ids, n: int) -> Ids:
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return indptr
+
+
+def _sort_order(src: Ids, sym: Ids, dst: Ids, n: int, k: int) -> Ids:
+    """The order of transitions by (source, symbol, target)."""
+    if n * k * n < 2**63:
+        # One int64 key sorts several times faster than a three-key lexsort.
+        key = (src * k + sym) * n + dst
+        if key.shape[0] < 2 or bool(np.all(key[1:] > key[:-1])):
+            return np.arange(key.shape[0])
+        return np.argsort(key, kind="stable")
+    return np.lexsort((dst, sym, src))
 
 
 def _state(state: Any, n: int) -> int:
