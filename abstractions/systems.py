@@ -34,8 +34,13 @@ Probabilities are exact when given as ints, :class:`fractions.Fraction` or
 sympy ``Rational``: they are kept as integer numerators over one common
 denominator and compared exactly. Floating-point probabilities are
 compared after rounding each block probability to a multiple of ``tol``
-(default ``1e-9``): choose ``tol`` far above the rounding error of your
-numbers and far below the smallest real difference between them.
+(default ``1e-9``; a probability that rounds to 0 counts as no transition):
+choose ``tol`` far above the rounding error of your numbers and far below
+the smallest real difference between them. Rounding is not additive, so in
+float mode the kernel's answer is checked with the completion operator and
+refined further in the rare case that a block probability lies within
+float error of a half-multiple of ``tol``; away from such ties the float
+answer is the exact one.
 """
 
 from __future__ import annotations
@@ -128,6 +133,7 @@ class TransitionSystem:
         "_tol",
         "_output",
         "_output_values",
+        "_fractions",
     )
 
     _kind: str
@@ -141,6 +147,7 @@ class TransitionSystem:
     _tol: float
     _output: Ids
     _output_values: Values
+    _fractions: tuple[Fraction, ...] | None
 
     def __init__(self) -> None:
         raise InvalidTypeError(
@@ -181,6 +188,7 @@ class TransitionSystem:
         setter(self, "_tol", tol)
         setter(self, "_output", readonly(output))
         setter(self, "_output_values", output_values)
+        setter(self, "_fractions", None)
         return self
 
     # ------------------------------------------------------------------
@@ -525,7 +533,12 @@ class TransitionSystem:
         if self._num is None:
             assert self._weights is not None
             return self._weights
-        return tuple(Fraction(int(p), self._den) for p in self._num.tolist())
+        fractions = self._fractions
+        if fractions is None:
+            # Built once: loops that index probabilities[j] stay linear.
+            fractions = tuple(Fraction(int(p), self._den) for p in self._num.tolist())
+            object.__setattr__(self, "_fractions", fractions)
+        return fractions
 
     @property
     def output(self) -> Ids:
@@ -716,6 +729,11 @@ def _relation(successors: Any, labels: Any) -> tuple[int, Ids, Ids, np.ndarray |
         src_parts.append(np.full(targets.shape[0], s, dtype=np.int64))
         dst_parts.append(targets)
         if lab_rows is not None:
+            if isinstance(lab_rows[s], (str, bytes)):
+                raise InvalidTypeError(
+                    f"labels[{s}] must be a sequence of labels (one per successor), "
+                    f"got the string {lab_rows[s]!r}"
+                )
             row_labels = list(lab_rows[s])
             if len(row_labels) != targets.shape[0]:
                 raise InvalidValueError(
@@ -963,8 +981,13 @@ def _signature(T: TransitionSystem, labels: Ids, raw: bool = False) -> tuple[np.
         agg: np.ndarray = np.ones(starts.shape[0], dtype=np.int64)
     elif starts.shape[0]:
         agg = np.add.reduceat(values[order], starts)
-        if how == "round" and not raw:
-            agg = _round(agg, T._tol)
+        if how == "round":
+            # A block probability that rounds to 0 counts as no transition,
+            # as in the kernel (where such a state is "untouched").
+            rounded = _round(agg, T._tol)
+            kept = rounded != 0
+            starts = starts[kept]
+            agg = agg[kept] if raw else rounded[kept]
     else:
         agg = values[:0]
     return src[starts], sym[starts], blk[starts], agg
@@ -1169,6 +1192,12 @@ def _minimal(T: TransitionSystem, beta: Partition, method: str) -> Partition:
     for seed in range(3):
         result = _splitters(T, beta, seed)
         mode, _, _, modulus = _kernel_input(T, seed)
+        if mode == 2:
+            # Rounding is not additive: near a half-multiple of tol the key
+            # of a part of a block can round differently from the block's.
+            # Finish with the completion operator, so the result is complete
+            # by the documented definition (it is already, almost always).
+            return _reference(T, result)
         if not modulus or not _differs(T, result).any():
             return result
         # A hash collision modulo the prime merged states it should not

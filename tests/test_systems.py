@@ -281,6 +281,29 @@ def test_float_tolerance_identifies_rounding_errors():
     ]
 
 
+def test_float_probabilities_that_round_to_zero():
+    """A block probability below tol/2 is no transition, for every function alike."""
+    matrix = np.array([[0.5, 0.5 - 1e-10, 1e-10], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    T = TransitionSystem.probabilistic(matrix, output=[0, 0, 1])
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    assert P == minimal_complete_abstraction(T, output_abstraction(T), method="reference")
+    assert labels_of(P) == [0, 0, 1] and is_complete(T, P)
+    lumped, _ = abstract_computation(T, P)
+    assert lumped.n == 2
+
+
+@given(systems_and_partition(max_states=12, kinds=("float",)), st.sampled_from([0.1, 1e-3]))
+def test_float_mode_with_coarse_tolerances(case, tol):
+    """At any tol the answer is complete by the rounded definition and above beta."""
+    T, _, _, beta = case
+    coarse = TransitionSystem.probabilistic(
+        (T.indptr, T.targets, T.probabilities), tol=tol
+    )
+    P = minimal_complete_abstraction(coarse, beta)
+    assert is_complete(coarse, P) and beta <= P
+    abstract_computation(coarse, P)
+
+
 def test_exact_and_float_agree_on_random_chains():
     """The same rational chain, exact and as floats: the same lumping."""
     rng = np.random.default_rng(11)
@@ -464,6 +487,8 @@ def test_repeated_entries_add_up():
         (lambda: TransitionSystem.nondeterministic(np.eye(2), labels=[1, 1]), InvalidValueError,
          "not a matrix"),
         (lambda: TransitionSystem.nondeterministic(5), InvalidTypeError, "successors must be"),
+        (lambda: TransitionSystem.nondeterministic([[0, 1], [1, 0]], labels=["ab", "cd"]),
+         InvalidTypeError, "the string 'ab'"),
         (lambda: TransitionSystem.probabilistic([[0.5, 0.4], [0, 1]]), InvalidValueError,
          "row 0 of matrix sums to 0.9"),
         (lambda: TransitionSystem.probabilistic([[Fraction(1, 2), 0], [0, 1]]),
