@@ -20,6 +20,7 @@ Examples
 from abstractions._warmup import warmup
 from abstractions.completion import (
     METHODS,
+    SYSTEM_METHODS,
     complete_abstractions,
     completion,
     minimal_complete_abstraction,
@@ -47,12 +48,15 @@ from abstractions.exceptions import (
 )
 from abstractions.files import load, save
 from abstractions.partition import Partition
+from abstractions.systems import TransitionSystem
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Computation",
     "Partition",
+    "TransitionSystem",
+    "SYSTEM_METHODS",
     "is_complete",
     "find_violation",
     "completion",

@@ -18,12 +18,15 @@ import numpy as np
 
 from abstractions._validation import as_count
 from abstractions.computation import Computation
-from abstractions.consistency import _as_partition, _require_computation
+from abstractions import systems as _systems
+from abstractions.consistency import _as_partition, _require_computation, _require_model
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition, _first_occurrence, _pair_ids
+from abstractions.systems import TransitionSystem
 
 __all__ = [
     "METHODS",
+    "SYSTEM_METHODS",
     "completion",
     "minimal_complete_abstraction",
     "complete_abstractions",
@@ -44,12 +47,16 @@ __all__ = [
 #:   over :class:`Partition` objects, the oracle of the tests.
 METHODS: tuple[str, ...] = ("auto", "linear", "doubling", "rounds", "reference")
 
+#: The methods for a :class:`~abstractions.TransitionSystem`: ``"auto"`` (the
+#: O(m log n) splitter kernel) and ``"reference"`` (Kleene iteration).
+SYSTEM_METHODS: tuple[str, ...] = ("auto", "reference")
+
 
 def _completion(C: Computation, P: Partition) -> Partition:
     return P | P.pullback(C.step)
 
 
-def completion(computation: Computation, partition: Any) -> Partition:
+def completion(computation: Computation | TransitionSystem, partition: Any) -> Partition:
     """The completion operator ``C(P) = P | P.pullback(step)``.
 
     The least abstraction that knows what ``P`` knows about the current
@@ -77,8 +84,10 @@ def completion(computation: Computation, partition: Any) -> Partition:
     >>> completion(C, Partition([0, 1, 1, 1])).labels     # "== 0" and "next == 0"
     array([0, 1, 1, 2])
     """
-    C = _require_computation(computation)
+    C = _require_model(computation)
     P = _as_partition(partition, C.n, "partition")
+    if isinstance(C, TransitionSystem):
+        return _systems._completion(C, P)
     return _completion(C, P)
 
 
@@ -152,7 +161,7 @@ _SOLVERS = {"linear": _linear, "doubling": _doubling, "rounds": _rounds, "refere
 
 
 def minimal_complete_abstraction(
-    computation: Computation, beta: Any, method: str = "auto"
+    computation: Computation | TransitionSystem, beta: Any, method: str = "auto"
 ) -> Partition:
     """The least complete abstraction that keeps the information ``beta``.
 
@@ -218,9 +227,16 @@ def minimal_complete_abstraction(
     >>> minimal_complete_abstraction(C, Partition.kernel(np.arange(16) == 0)).n_blocks
     16
     """
-    C = _require_computation(computation)
+    C = _require_model(computation)
     if not isinstance(method, str):
         raise InvalidTypeError(f"method must be a string, got {type(method).__name__}")
+    if isinstance(C, TransitionSystem):
+        if method not in SYSTEM_METHODS:
+            raise InvalidValueError(
+                f"unknown method {method!r} for a TransitionSystem; choose one of "
+                f"{', '.join(map(repr, SYSTEM_METHODS))}"
+            )
+        return _systems._minimal(C, _as_partition(beta, C.n, "beta"), method)
     if method not in METHODS:
         raise InvalidValueError(
             f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}"

@@ -18,9 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from abstractions.computation import Computation, _python
+from abstractions import systems as _systems
+from abstractions._validation import Ids
+from abstractions.computation import Computation, Values, _python
 from abstractions.exceptions import InvalidTypeError, NotCompleteError, SizeMismatchError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.systems import TransitionSystem
 
 __all__ = [
     "UNDETERMINED",
@@ -62,6 +65,15 @@ def _require_computation(computation: Any) -> Computation:
     return computation
 
 
+def _require_model(computation: Any) -> Computation | TransitionSystem:
+    if not isinstance(computation, (Computation, TransitionSystem)):
+        raise InvalidTypeError(
+            f"computation must be a Computation or a TransitionSystem, "
+            f"got {type(computation).__name__}"
+        )
+    return computation
+
+
 def _as_partition(value: Any, n: int, name: str) -> Partition:
     """A Partition of ``n`` states from a Partition or a labels array."""
     if isinstance(value, Partition):
@@ -83,7 +95,9 @@ def _violations(C: Computation, P: Partition) -> np.ndarray:
     return mask
 
 
-def find_violation(computation: Computation, partition: Any) -> tuple[int, int] | None:
+def find_violation(
+    computation: Computation | TransitionSystem, partition: Any
+) -> tuple[int, int] | None:
     """A witness that ``partition`` is not complete, or None if it is.
 
     Parameters
@@ -120,8 +134,10 @@ def find_violation(computation: Computation, partition: Any) -> tuple[int, int] 
     >>> find_violation(C, Partition([0, 1, 0, 1])) is None   # parity is complete
     True
     """
-    C = _require_computation(computation)
+    C = _require_model(computation)
     P = _as_partition(partition, C.n, "partition")
+    if isinstance(C, TransitionSystem):
+        return _systems._violation(C, P)
     bad = np.flatnonzero(_violations(C, P))
     if bad.size == 0:
         return None
@@ -130,7 +146,7 @@ def find_violation(computation: Computation, partition: Any) -> tuple[int, int] 
     return m1, m2
 
 
-def is_complete(computation: Computation, partition: Any) -> bool:
+def is_complete(computation: Computation | TransitionSystem, partition: Any) -> bool:
     """Whether ``partition`` is complete: its block of ``m`` determines that of ``step(m)``.
 
     Equivalently ``P >= P.pullback(C.step)``, or ``completion(C, P) == P``,
@@ -160,14 +176,16 @@ def is_complete(computation: Computation, partition: Any) -> bool:
     >>> is_complete(C, Partition([0, 1, 1, 1]))      # value == 0
     False
     """
-    C = _require_computation(computation)
+    C = _require_model(computation)
     P = _as_partition(partition, C.n, "partition")
+    if isinstance(C, TransitionSystem):
+        return not bool(_systems._differs(C, P).any())
     return not bool(_violations(C, P).any())
 
 
 def abstract_computation(
-    computation: Computation, partition: Any
-) -> tuple[Computation, Partition]:
+    computation: Computation | TransitionSystem, partition: Any
+) -> tuple[Any, Partition]:
     """The quotient computation of a complete abstraction.
 
     Abstract state ``b`` is block ``b`` of the partition; the abstract step
@@ -210,8 +228,10 @@ def abstract_computation(
     >>> A.step, A.output_values
     (array([1, 0]), (0, 1))
     """
-    C = _require_computation(computation)
+    C = _require_model(computation)
     P = _as_partition(partition, C.n, "partition")
+    if isinstance(C, TransitionSystem):
+        return _systems._quotient(C, P), P
     witness = find_violation(C, P)
     if witness is not None:
         m1, m2 = witness
@@ -227,17 +247,7 @@ def abstract_computation(
     step = P.labels[C.step[reps]]
     halted_count = np.bincount(P.labels, weights=C.halted, minlength=k)
     halted = halted_count == P.block_sizes()
-    out_rep = C.output[reps]
-    determined = np.ones(k, dtype=bool)
-    determined[P.labels[C.output != out_rep[P.labels]]] = False
-    # Abstract output values: the concrete value where determined, else the
-    # UNDETERMINED marker; ids by first occurrence over abstract states.
-    keys = np.where(determined, out_rep, -1)
-    output, _ = canonical_labels(keys, "output")
-    firsts = keys[first_occurrences(output)]
-    values = tuple(
-        _python(C.output_values[int(v)]) if v >= 0 else UNDETERMINED for v in firsts.tolist()
-    )
+    output, values = _abstract_outputs(C.output, C.output_values, P)
     abstract = Computation._from_arrays(
         np.ascontiguousarray(step, dtype=np.int64),
         halted,
@@ -249,7 +259,26 @@ def abstract_computation(
     return abstract, P
 
 
-def output_abstraction(computation: Computation, gamma: Any = None) -> Partition:
+def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple[Ids, Values]:
+    """Output ids and values of the abstract states of ``P``.
+
+    An abstract state's output is the common value of its states, or the
+    :data:`UNDETERMINED` marker where they disagree; ids by first occurrence.
+    """
+    reps = P.representatives()
+    out_rep = output[reps]
+    determined = np.ones(P.n_blocks, dtype=bool)
+    determined[P.labels[output != out_rep[P.labels]]] = False
+    keys = np.where(determined, out_rep, -1)
+    ids, _ = canonical_labels(keys, "output")
+    firsts = keys[first_occurrences(ids)]
+    values = tuple(
+        _python(output_values[int(v)]) if v >= 0 else UNDETERMINED for v in firsts.tolist()
+    )
+    return ids, values
+
+
+def output_abstraction(computation: Computation | TransitionSystem, gamma: Any = None) -> Partition:
     """The information "the output, seen through ``gamma``", on every state.
 
     ``out*(gamma)``: two states are related when ``gamma`` cannot tell their
@@ -281,7 +310,7 @@ def output_abstraction(computation: Computation, gamma: Any = None) -> Partition
     >>> output_abstraction(C, lambda y: y % 2).labels
     array([0, 1, 0, 1])
     """
-    C = _require_computation(computation)
+    C = _require_model(computation)
     if gamma is None:
         return Partition.top(C.n_outputs).pullback(C.output)
     if isinstance(gamma, Partition):

@@ -11,6 +11,7 @@ numba).
 
 from abstractions._kernels.graph import _final_states, _reach
 from abstractions._kernels.labels import _first_occurrence, _meet_roots
+from abstractions._kernels.splitters import _coarsest_stable, _predecessors
 from abstractions._kernels.refine import (
     _cycle_classes,
     _functional_graph,
@@ -27,4 +28,6 @@ __all__ = [
     "_cycle_classes",
     "_tree_classes",
     "_pair_labels",
+    "_predecessors",
+    "_coarsest_stable",
 ]

@@ -1,0 +1,329 @@
+"""Coarsest stable refinement of a transition relation, by splitters.
+
+One kernel serves the three kinds of :class:`~abstractions.TransitionSystem`
+(the wrapper in :mod:`abstractions.systems` encodes each kind as weighted
+predecessor lists):
+
+* mode 0, "exists" (nondeterministic: bisimulation): a state's signature for
+  a block is whether it has a successor there;
+* mode 1, "sum" of int64 weights, optionally modulo a prime (labelled
+  deterministic systems: one bit per symbol; exact Markov chains: integer
+  numerators over a common denominator);
+* mode 2, "sum" of float64 weights, compared after rounding to multiples of
+  a tolerance (floating-point Markov chains).
+
+The algorithm is Paige and Tarjan's (1987), with Valmari and Franceschinis'
+weighted keys (2010) for the sum modes. Blocks are grouped into
+*constellations*; every block is stable with respect to every constellation.
+A constellation of several blocks gives up its smaller first-or-second block
+``B`` as a splitter, so a state is in a splitter at most ``log2 n`` times
+and the work is O(m log n) plus the sorting of the keys within a block.
+Against ``B`` and ``C \\ B`` (``C`` the old constellation) a block splits by
+its states' key for ``B``:
+
+* sum modes: ``w(s, B)`` alone; ``w(s, C \\ B) = w(s, C) - w(s, B)`` is then
+  fixed, since ``w(s, C)`` is the same in the whole block;
+* exists mode: whether ``s`` still has successors in ``C \\ B``, known from
+  a per-(state, constellation) count of transitions ("records"): the count
+  for ``C`` minus the count for ``B``.
+
+Untouched states (no transition into ``B``) have key 0 and keep the block's
+id, so the cost of a split is paid by the touched states only.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from abstractions._config import NUMBA_CACHE
+
+__all__ = ["_predecessors", "_coarsest_stable"]
+
+#: Regions of touched states up to this size are sorted in place by
+#: insertion sort: most regions hold one or two states, and argsort's
+#: allocation would cost more than the sort.
+_SMALL = 16
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _predecessors(indptr: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Predecessor lists of a CSR relation, by counting sort on the target.
+
+    Returns ``(pindptr, psrc, pedge)``: the transitions into ``t`` are
+    ``pindptr[t]:pindptr[t+1]``, with source ``psrc[j]`` and index ``pedge[j]``
+    in the successor arrays (to carry weights over).
+    """
+    n = indptr.shape[0] - 1
+    m = targets.shape[0]
+    pindptr = np.zeros(n + 1, dtype=np.int64)
+    for j in range(m):
+        pindptr[targets[j] + 1] += 1
+    for t in range(n):
+        pindptr[t + 1] += pindptr[t]
+    fill = pindptr[:n].copy()
+    psrc = np.empty(m, dtype=np.int64)
+    pedge = np.empty(m, dtype=np.int64)
+    for s in range(n):
+        for j in range(indptr[s], indptr[s + 1]):
+            t = targets[j]
+            q = fill[t]
+            psrc[q] = s
+            pedge[q] = j
+            fill[t] = q + 1
+    return pindptr, psrc, pedge
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, r: int) -> None:
+    """Sort ``elems[lo:lo+r]`` by descending key and update ``pos``."""
+    if r <= _SMALL:
+        for i in range(lo + 1, lo + r):
+            s = elems[i]
+            key = keys[s]
+            j = i - 1
+            while j >= lo and keys[elems[j]] < key:
+                elems[j + 1] = elems[j]
+                j -= 1
+            elems[j + 1] = s
+    else:
+        region = elems[lo : lo + r].copy()
+        order = np.argsort(keys[region])
+        for i in range(r):
+            elems[lo + i] = region[order[r - 1 - i]]
+    for i in range(lo, lo + r):
+        pos[elems[i]] = i
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _coarsest_stable(
+    pindptr: np.ndarray,
+    psrc: np.ndarray,
+    wi: np.ndarray,
+    wf: np.ndarray,
+    mode: int,
+    modulus: int,
+    inv_tol: float,
+    labels: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, int]:
+    """Coarsest refinement of ``labels`` (``k`` blocks) stable under the relation.
+
+    ``pindptr``/``psrc`` are the predecessor lists; ``wi`` (mode 1) or ``wf``
+    (mode 2) the weight of each predecessor entry; ``modulus`` > 0 makes mode
+    1 sum modulo that prime; ``inv_tol`` scales mode 2 sums before rounding.
+    The caller has already split ``labels`` by the key of the whole state
+    set (so every block starts stable with respect to the one constellation).
+    Returns block ids per state (not canonical) and the number of blocks.
+    """
+    n = labels.shape[0]
+    m = psrc.shape[0]
+
+    # Blocks: states grouped by block in elems; block b is
+    # elems[bstart[b]:bend[b]].
+    count = np.zeros(k + 1, dtype=np.int64)
+    for s in range(n):
+        count[labels[s] + 1] += 1
+    for b in range(k):
+        count[b + 1] += count[b]
+    bstart = np.empty(n, dtype=np.int64)
+    bend = np.empty(n, dtype=np.int64)
+    bstart[:k] = count[:k]
+    bend[:k] = count[1 : k + 1]
+    elems = np.empty(n, dtype=np.int64)
+    pos = np.empty(n, dtype=np.int64)
+    blk = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        b = labels[s]
+        p = count[b]
+        elems[p] = s
+        pos[s] = p
+        blk[s] = b
+        count[b] = p + 1
+    nb = k
+
+    # Constellations: singly linked lists of blocks; a stack of those with
+    # two blocks or more (each is on it at most once at a time).
+    cons = np.zeros(n, dtype=np.int64)
+    bnext = np.empty(n, dtype=np.int64)
+    chead = np.empty(n, dtype=np.int64)
+    ccount = np.zeros(n, dtype=np.int64)
+    for b in range(k - 1):
+        bnext[b] = b + 1
+    bnext[k - 1] = -1
+    chead[0] = 0
+    ccount[0] = k
+    ncons = 1
+    stack = np.empty(n, dtype=np.int64)
+    instack = np.zeros(n, dtype=np.bool_)
+    top = 0
+    if k > 1:
+        stack[0] = 0
+        instack[0] = True
+        top = 1
+
+    # Exists mode: a record per (state, constellation) with transitions
+    # into it, holding their number; rec[j] is the record of entry j.
+    # Records in use never exceed m, plus at most m emptied ones awaiting
+    # release in one splitter, plus the n initial ids.
+    if mode == 0:
+        cap = n + 2 * m
+        rcount = np.zeros(cap, dtype=np.int64)
+        rec = np.empty(m, dtype=np.int64)
+        for j in range(m):
+            rec[j] = psrc[j]
+            rcount[psrc[j]] += 1
+        free = np.empty(cap, dtype=np.int64)
+        nfree = 0
+        for r in range(cap - 1, n - 1, -1):
+            free[nfree] = r
+            nfree += 1
+    else:
+        rcount = np.zeros(0, dtype=np.int64)
+        rec = np.zeros(0, dtype=np.int64)
+        free = np.zeros(0, dtype=np.int64)
+        nfree = 0
+
+    stamp = np.full(n, -1, dtype=np.int64)
+    acci = np.zeros(n, dtype=np.int64)
+    accf = np.zeros(n, dtype=np.float64)
+    oldr = np.zeros(n, dtype=np.int64)
+    newr = np.zeros(n, dtype=np.int64)
+    touched = np.empty(n, dtype=np.int64)
+    keys = np.zeros(n, dtype=np.int64)
+    bmark = np.zeros(n, dtype=np.int64)
+    tblocks = np.empty(n, dtype=np.int64)
+
+    rnd = 0
+    while top > 0:
+        c = stack[top - 1]
+        b1 = chead[c]
+        b2 = bnext[b1]
+        if bend[b1] - bstart[b1] <= bend[b2] - bstart[b2]:
+            sp = b1
+            chead[c] = b2
+        else:
+            sp = b2
+            bnext[b1] = bnext[b2]
+        ccount[c] -= 1
+        if ccount[c] < 2:
+            top -= 1
+            instack[c] = False
+        nc = ncons
+        ncons += 1
+        cons[sp] = nc
+        chead[nc] = sp
+        bnext[sp] = -1
+        ccount[nc] = 1
+
+        # Accumulate the key of every predecessor of the splitter.
+        rnd += 1
+        nt = 0
+        for p in range(bstart[sp], bend[sp]):
+            t = elems[p]
+            for j in range(pindptr[t], pindptr[t + 1]):
+                s = psrc[j]
+                if stamp[s] != rnd:
+                    stamp[s] = rnd
+                    touched[nt] = s
+                    nt += 1
+                    if mode == 0:
+                        nfree -= 1
+                        r = free[nfree]
+                        rcount[r] = 0
+                        newr[s] = r
+                        oldr[s] = rec[j]
+                    elif mode == 1:
+                        acci[s] = 0
+                    else:
+                        accf[s] = 0.0
+                if mode == 0:
+                    r = newr[s]
+                    rcount[r] += 1
+                    rcount[rec[j]] -= 1
+                    rec[j] = r
+                elif mode == 1:
+                    if modulus > 0:
+                        acci[s] = (acci[s] + wi[j]) % modulus
+                    else:
+                        acci[s] += wi[j]
+                else:
+                    accf[s] += wf[j]
+        for i in range(nt):
+            s = touched[i]
+            if mode == 0:
+                o = oldr[s]
+                if rcount[o] == 0:
+                    # Only into B: the record for C \ B is empty, release it.
+                    keys[s] = 1
+                    free[nfree] = o
+                    nfree += 1
+                else:
+                    keys[s] = 2
+            elif mode == 1:
+                keys[s] = acci[s]
+            else:
+                keys[s] = np.int64(np.floor(accf[s] * inv_tol + 0.5))
+
+        # Move the touched states to the front of their blocks.
+        ntb = 0
+        for i in range(nt):
+            s = touched[i]
+            b = blk[s]
+            if bmark[b] == 0:
+                tblocks[ntb] = b
+                ntb += 1
+            q = bstart[b] + bmark[b]
+            u = elems[q]
+            ps = pos[s]
+            elems[q] = s
+            pos[s] = q
+            elems[ps] = u
+            pos[u] = ps
+            bmark[b] += 1
+
+        # Split each touched block into runs of equal key. The run of the
+        # smallest key joins the untouched states when that key is 0; the
+        # last part keeps the block's id, so untouched states never move.
+        for i in range(ntb):
+            b = tblocks[i]
+            r = bmark[b]
+            bmark[b] = 0
+            lo = bstart[b]
+            hi = bend[b]
+            if r == hi - lo and r == 1:
+                continue
+            _sort_region(elems, pos, keys, lo, r)
+            kept = lo + r
+            last = lo + r - 1
+            start = last
+            while start > lo and keys[elems[start - 1]] == keys[elems[last]]:
+                start -= 1
+            if kept == hi or keys[elems[last]] == 0:
+                kept = start
+            if kept == lo:
+                continue
+            c = cons[b]
+            a = lo
+            while a < kept:
+                e = a + 1
+                key = keys[elems[a]]
+                while e < kept and keys[elems[e]] == key:
+                    e += 1
+                nbk = nb
+                nb += 1
+                bstart[nbk] = a
+                bend[nbk] = e
+                for p in range(a, e):
+                    blk[elems[p]] = nbk
+                cons[nbk] = c
+                bnext[nbk] = bnext[b]
+                bnext[b] = nbk
+                ccount[c] += 1
+                a = e
+            bstart[b] = kept
+            if ccount[c] >= 2 and not instack[c]:
+                stack[top] = c
+                top += 1
+                instack[c] = True
+    return blk, nb
