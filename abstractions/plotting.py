@@ -611,12 +611,14 @@ def _edge_texts(T: TransitionSystem) -> dict[tuple[int, int], str]:
     """The text on each drawn arrow ``(s, t)``: its symbols, or its probability."""
     sources = np.repeat(np.arange(T.n), np.diff(T.indptr)).tolist()
     targets = T.targets.tolist()
+    # Read once: the exact probabilities are rebuilt as Fractions on each access.
+    probabilities = T.probabilities if T.kind == "probabilistic" else ()
     texts: dict[tuple[int, int], list[str]] = {}
     for i, (s, t) in enumerate(zip(sources, targets)):
         if T.kind == "probabilistic":
-            p = T.probabilities[i]
+            p = probabilities[i]
             text = str(p) if T.exact else f"{float(p):.3g}"
-        elif T.edge_labels is not None:
+        elif T.edge_labels is not None and T.symbols is not None:
             text = _short(T.symbols[int(T.edge_labels[i])])
         else:
             text = ""

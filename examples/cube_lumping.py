@@ -58,16 +58,7 @@ def cube_walk(d, flip=None):
 
 def weight(v):
     """Distance from the corner 0: the number of 1 bits."""
-    return bin(v).count("1")
-
-
-def dense(Q):
-    """The lumped chain's matrix (exact fractions) from its CSR arrays."""
-    M = [[Fraction(0)] * Q.n for _ in range(Q.n)]
-    for a in range(Q.n):
-        for i in range(Q.indptr[a], Q.indptr[a + 1]):
-            M[a][Q.targets[i]] += Fraction(Q.probabilities[i])
-    return M
+    return v.bit_count()
 
 
 def lump(d):
@@ -82,7 +73,7 @@ def lump(d):
     Q, P = abstract_computation(T, P)
     # Block ids come by first occurrence; vertex 2^k - 1 is the first at distance k.
     assert [int(P.labels[2**k - 1]) for k in range(d + 1)] == list(range(d + 1))
-    M = dense(Q)
+    M = Q.probability_matrix().tolist()  # dense, exact Fractions (a small chain)
     ehrenfest = [[Fraction(k, d) if j == k - 1 else Fraction(d - k, d) if j == k + 1 else 0
                   for j in range(d + 1)] for k in range(d + 1)]
     assert M == ehrenfest
@@ -95,34 +86,46 @@ def lump(d):
     P_float = minimal_complete_abstraction(F, output_abstraction(F))
     Q_float, _ = abstract_computation(F, P_float)
     assert P_float == P
-    gap = max(abs(float(M[a][int(Q_float.targets[i])]) - Q_float.probabilities[i])
-              for a in range(Q_float.n) for i in range(Q_float.indptr[a], Q_float.indptr[a + 1]))
+    gap = np.abs(np.array(M, dtype=float) - Q_float.probability_matrix()).max()
     assert gap < 1e-12
     return T, P, Q, M, pi
 
 
-for d in (3, 5):
-    T, P, Q, M, pi = lump(d)
+results = {d: lump(d) for d in (3, 5)}
+for d, (T, P, Q, M, pi) in results.items():
     print(f"d = {d}: {T.n} vertices, {T.m} transitions -> {P.n_blocks} classes "
           f"(distance from the corner), the same in float mode")
     print("  lumped chain (row: distance now, column: distance next):")
     for row in M:
-        print("    " + " ".join(f"{str(p):>4s}" for p in row))
+        print("    " + " ".join(f"{p!s:>4s}" for p in row))
     print("  stationary: " + " ".join(str(p) for p in pi))
 
-T3 = TransitionSystem.probabilistic(cube_walk(3), output=[v == 0 for v in range(8)])
+
+
+def into(matrix, s, P, b):
+    """P(s, B): the probability of moving from s into block b of P."""
+    return sum(matrix[s, t] for t in P.blocks()[b])
+
+
+walk = cube_walk(3)
+T3 = TransitionSystem.probabilistic(walk, output=[v == 0 for v in range(8)])
 beta = output_abstraction(T3)
 s1, s2 = find_violation(T3, beta)
-print(f"'is it the corner' alone: violation ({s1}, {s2}), at distances "
-      f"{weight(s1)} and {weight(s2)}")
-assert weight(s1) != weight(s2)
+corner = int(beta.labels[0])
+print(f"'is it the corner' alone is not a lumping: {s1} and {s2} (distances "
+      f"{weight(s1)}, {weight(s2)}) reach the corner with probability "
+      f"{into(walk, s1, beta, corner)} and {into(walk, s2, beta, corner)}")
+assert into(walk, s1, beta, corner) != into(walk, s2, beta, corner)
 
 biased = cube_walk(3, flip=[Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)])
 B = TransitionSystem.probabilistic(biased, output=[v == 0 for v in range(8)])
 distance = Partition.kernel([weight(v) for v in range(8)])
 s1, s2 = find_violation(B, distance)
-print(f"biased walk (first coordinate 1/2, others 1/4): distance is not a lumping, "
-      f"violation ({s1}, {s2})")
+b = int(distance.labels[0])
+print("biased walk (first coordinate 1/2, others 1/4): distance is not a lumping:")
+print(f"  {s1} and {s2} (both at distance {weight(s1)}) reach the corner with probability "
+      f"{into(biased, s1, distance, b)} and {into(biased, s2, distance, b)}")
+assert weight(s1) == weight(s2) and into(biased, s1, distance, b) != into(biased, s2, distance, b)
 P_biased = minimal_complete_abstraction(B, output_abstraction(B))
 print(f"  minimal lumping: {P_biased.n_blocks} classes: {P_biased}")
 assert P_biased == Partition.kernel([(weight(v), v & 1) for v in range(8)])
@@ -149,7 +152,7 @@ def columns(d, spacing):
 
 # The 5-cube's middle columns hold 10 vertices: spread the columns to match.
 for d, spacing, name in ((3, 1.0, "cube_lumping"), (5, 2.5, "cube_lumping_d5")):
-    T, P, Q, _, _ = lump(d)
+    T, P, Q, _, _ = results[d]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 8), height_ratios=[3, 1])
     draw_system(T, P, top, pos=columns(d, spacing), marked=[v == 0 for v in range(T.n)],
                 labels=(lambda v, d=d: format(v, f"0{d}b")) if d == 3 else False,

@@ -15,7 +15,8 @@ textbook DFA delta(r, b) = (2r + b) mod 3. The naive modulus does not matter:
 with M = 3 * 2^k states it is 3 classes for every k.
 
 Divisibility by other d shows that the minimal DFA is not always "the value
-mod d": for odd d it has d states, but for d = 2^j only j + 1 (count the
+mod d": writing d = 2^j * m with m odd, it has m + j states (checked here
+for d <= 12) -- d of them for odd d, only j + 1 for d = 2^j (count the
 trailing zeros, up to j).
 
 Run: python examples/dfa_divisible_by_3.py [OUTDIR]
@@ -50,7 +51,17 @@ M = 24
 T = naive_dfa(3, M)
 beta = output_abstraction(T)
 print(f"naive DFA: {T.n} states (the value mod {M}), {T.m} transitions")
-print(f"beta = 'accepting?': {beta.n_blocks} blocks, violation {find_violation(T, beta)}")
+s1, s2 = find_violation(T, beta)
+bit = next(b for b in (0, 1) if beta.labels[T.steps[b, s1]] != beta.labels[T.steps[b, s2]])
+t1, t2 = T.steps[bit, s1], T.steps[bit, s2]
+
+
+def verdict(s):
+    return "accepts" if T.output_values[T.output[s]] else "rejects"
+
+
+print(f"beta = 'accepting?': {beta.n_blocks} blocks, not complete: {s1} and {s2} both reject,")
+print(f"  but on '{bit}' they go to {t1} ({verdict(t1)}) and {t2} ({verdict(t2)})")
 
 P = minimal_complete_abstraction(T, beta)
 print(f"minimal DFA: {P.n_blocks} classes")
@@ -101,15 +112,14 @@ print(f"naive modulus 3 * 2^k for k = 0..10 ({3 * 2**10} states at k = 10): "
       f"classes {sizes}")
 assert sizes == [3] * 11
 
-print("divisible by d (naive modulus 8d): classes of the minimal DFA")
-for d in range(1, 9):
-    T_d = naive_dfa(d, 8 * d)
+print("divisible by d (naive modulus 16d): classes of the minimal DFA, d = 2^j * m, m odd")
+for d in range(1, 13):
+    T_d = naive_dfa(d, 16 * d)
     classes = minimal_complete_abstraction(T_d, output_abstraction(T_d)).n_blocks
-    print(f"  d={d}: {classes}")
-    if d % 2 == 1:
-        assert classes == d
-    if d & (d - 1) == 0:  # d = 2^j
-        assert classes == d.bit_length()
+    j = (d & -d).bit_length() - 1  # the power of 2 in d
+    m = d >> j
+    print(f"  d={d:2d} = 2^{j} * {m:2d} -> {classes:2d}")
+    assert classes == m + j
 
 
 def show(fig, name):

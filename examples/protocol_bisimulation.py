@@ -54,15 +54,16 @@ def replicas(r):
     """r replicas as a labelled nondeterministic system: states, successor lists, labels."""
     states = ["".join(s) for s in itertools.product(MODES, repeat=r)]
     index = {s: i for i, s in enumerate(states)}
-    successors, labels = [], []
+    successors, labels = [], []  # one list per state: targets, and the action of each
     for s in states:
-        out = []
+        targets, actions = [], []
         for action, (before, after) in MOVES.items():
             for k in range(r):  # any replica in the right mode may move
                 if s[k] == before:
-                    out.append(index[s[:k] + after + s[k + 1:]])
-                    labels.append(action)
-        successors.append(out)
+                    targets.append(index[s[:k] + after + s[k + 1:]])
+                    actions.append(action)
+        successors.append(targets)
+        labels.append(actions)
     accepts = ["I" in s for s in states]
     return states, TransitionSystem.nondeterministic(successors, output=accepts, labels=labels)
 
@@ -76,6 +77,15 @@ states, T = replicas(2)
 beta = output_abstraction(T)
 print(f"2 replicas: {T.n} states, {T.m} transitions, actions {T.symbols}")
 print(f"beta = 'accepts jobs?': {beta.n_blocks} blocks, complete? {is_complete(T, beta)}")
+# Why mirror images merge: swapping the replicas maps every transition to a
+# transition with the same action, and keeps the output.
+swap = [states.index(s[::-1]) for s in states]
+moves = {(s, T.symbols[T.edge_labels[i]], int(T.targets[i]))
+         for s in range(T.n) for i in range(T.indptr[s], T.indptr[s + 1])}
+symmetric = {(swap[s], a, swap[t]) for s, a, t in moves} == moves
+symmetric = symmetric and all(T.output[swap[s]] == T.output[s] for s in range(T.n))
+print(f"swapping the replicas maps the system onto itself: {symmetric}")
+assert symmetric
 P = minimal_complete_abstraction(T, beta)
 print(f"coarsest bisimulation: {P.n_blocks} classes")
 for block in P.blocks():
@@ -89,7 +99,7 @@ for b in range(Q.n):
     moves = [f"{Q.symbols[Q.edge_labels[i]]} -> {names[Q.targets[i]]}"
              for i in range(Q.indptr[b], Q.indptr[b + 1])]
     accepts = Q.output_values[Q.output[b]]
-    print(f"  {names[b]:3s} accepts={str(accepts):5s}  " + ", ".join(moves))
+    print(f"  {names[b]:3s} accepts={accepts!s:5s}  " + ", ".join(moves))
 # From II, "job" had two successors (IB and BI); in the quotient they are one.
 II = names.index("II")
 assert Q.successors(II).tolist() == [names.index("IB")]
@@ -109,7 +119,7 @@ at = {name: i for i, name in enumerate(processes)}
 succ = [[at[t] for s, _, t in edges if s == name] for name in processes]
 U = TransitionSystem.nondeterministic(
     succ, output=["-"] * len(processes),  # nothing observed but the actions
-    labels=[a for name in processes for s, a, _ in edges if s == name],
+    labels=[[a for s, a, _ in edges if s == name] for name in processes],
 )
 
 
@@ -130,6 +140,17 @@ s1, s2 = find_violation(U, by_traces)
 print(f"  trace equivalence: {by_traces.n_blocks} classes; "
       f"violation ({processes[s1]}, {processes[s2]})")
 assert {processes[s1], processes[s2]} == {"p", "q"}
+
+
+def next_blocks(s, P):
+    """The (action, successor block) pairs of s: what F(P) sees of its next step."""
+    return sorted({f"{U.symbols[U.edge_labels[i]]} -> "
+                   + "{" + " ".join(processes[u] for u in P.blocks()[P.labels[U.targets[i]]]) + "}"
+                   for i in range(U.indptr[s], U.indptr[s + 1])})
+
+
+for s in (s1, s2):
+    print(f"    {processes[s]}: " + ", ".join(next_blocks(s, by_traces)))
 bisim = minimal_complete_abstraction(U, output_abstraction(U))
 print(f"  bisimulation: {bisim.n_blocks} classes: "
       + " | ".join(" ".join(processes[s] for s in block) for block in bisim.blocks()))

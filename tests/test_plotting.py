@@ -306,7 +306,7 @@ def test_draw_system_texts_by_kind():
     plain = TransitionSystem.nondeterministic([[0, 1], []])
     ax = draw_system(plain, ax=_axes())
     assert _texts(ax) == [] and len(_by_gid(ax, "transitions")) == 2
-    acts = TransitionSystem.nondeterministic([[1, 1], []], labels=["x", "y"])
+    acts = TransitionSystem.nondeterministic([[1, 1], []], labels=[["x", "y"], []])
     assert _texts(draw_system(acts, ax=_axes())) == ["x,y"]
 
 

@@ -24,10 +24,15 @@ bisim = minimal_complete_abstraction(from_lists, output_abstraction(from_lists))
 print("unlabelled:", bisim)
 assert bisim.labels[1] == bisim.labels[2]
 
-# Actions: one label per transition, in the order the successors are listed.
+# Actions: one label per transition, laid out like the successors.
 actions = TransitionSystem.nondeterministic(
-    [[1, 2], [3], [3], []], output=[0, 0, 0, 1], labels=["go", "go", "left", "right"]
+    [[1, 2], [3], [3], []], output=[0, 0, 0, 1], labels=[["go", "go"], ["left"], ["right"], []]
 )
+assert actions.symbols == ("go", "left", "right")
+# With CSR arrays, the labels are a flat array beside the indices.
+same = TransitionSystem.nondeterministic((indptr, indices), output=[0, 0, 0, 1],
+                                         labels=["go", "go", "left", "right"])
+assert same.edge_labels.tolist() == actions.edge_labels.tolist()
 bisim = minimal_complete_abstraction(actions, output_abstraction(actions))
 print("labelled:  ", bisim, "actions", actions.symbols)
 assert bisim.labels[1] != bisim.labels[2]  # now 1 and 2 are told apart by their action
