@@ -73,6 +73,8 @@ _EXACT_LIMIT = 1 << 62
 _PRIME = (1 << 61) - 1
 #: Symbols that fit one bit each in an int64 key.
 _MAX_BIT_SYMBOLS = 62
+#: Float rows must sum to 1 within max(tol, this).
+_ROW_TOL = 1e-12
 #: Largest matrix :meth:`TransitionSystem.probability_matrix` builds.
 _DENSE_MAX_STATES = 5000
 
@@ -369,7 +371,8 @@ class TransitionSystem:
         output_values : sequence, optional
         tol : float, default 1e-9
             Float mode only: block probabilities are compared after rounding
-            to multiples of ``tol``, and rows must sum to 1 within ``tol``.
+            to multiples of ``tol``, and rows must sum to 1 within
+            ``max(tol, 1e-12)``.
 
         Returns
         -------
@@ -885,6 +888,9 @@ def _check_rows(indptr: Ids, values: np.ndarray, den: int, *, exact: bool, tol: 
     if exact:
         bad = [s for s, x in enumerate(sums.tolist()) if x != den]
     else:
+        # Rows are checked at least to 1e-12: a tiny comparison tol must not
+        # reject rows whose sum carries the rounding error of a few additions.
+        tol = max(tol, _ROW_TOL)
         bad = np.flatnonzero(~(np.abs(sums - 1.0) <= tol)).tolist()
     if bad:
         s = bad[0]
@@ -1007,8 +1013,10 @@ def _describe(T: TransitionSystem, P: Partition, m1: int, m2: int) -> str:
                 v1, v2 = Fraction(v1, T._den), Fraction(v2, T._den)
             return f"move into block {b} with probability {v1} and {v2}"
         if T._kind == "nondeterministic":
-            has = ("has" if v1 else "has no", "has" if v2 else "has no")
-            return f"the first {has[0]} and the second {has[1]} successor{on} in block {b}"
+            return (
+                f"state {m1} {'has a' if v1 else 'has no'} successor{on} in block {b} "
+                f"and state {m2} {'does' if v2 else 'does not'}"
+            )
         return f"step{on} into different blocks"
     return "have different successor blocks"  # pragma: no cover - called on a violation
 
@@ -1109,10 +1117,13 @@ def _splitters(T: TransitionSystem, beta: Partition, seed: int) -> Partition:
         indptr, targets, start, k = _split_by_action(T, start, k)
     key, kk = canonical_labels(_whole_set_key(indptr, mode, wi, wf, modulus, T._tol), "key")
     start, k = _pair_ids(start, k, key, kk)
-    pindptr, psrc, pedge = _predecessors(indptr, targets)
+    # int32 indices while every index (records included: n + 2m) fits.
+    size = indptr.shape[0] - 1 + 2 * targets.shape[0]
+    w = np.empty(0, dtype=np.int32 if size < 2**31 - 1 else np.int64)
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
     blk, count = _coarsest_stable(
         pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, 1.0 / T._tol, start, k,
+        mode, modulus, 1.0 / T._tol, start, k, w,
     )
     labels, count = _first_occurrence(blk[:n], int(count))
     return Partition._from_canonical(labels, count)
