@@ -652,7 +652,7 @@ def _sort_order(src: Ids, sym: Ids, dst: Ids, n: int, k: int) -> Ids:
     if n * k * n < 2**63:
         # One int64 key sorts several times faster than a three-key lexsort.
         key = (src * k + sym) * n + dst
-        if key.shape[0] < 2 or bool(np.all(key[1:] > key[:-1])):
+        if key.shape[0] < 2 or bool(np.all(key[1:] >= key[:-1])):
             return np.arange(key.shape[0])
         return np.argsort(key, kind="stable")
     return np.lexsort((dst, sym, src))
@@ -971,7 +971,8 @@ def _signature(T: TransitionSystem, labels: Ids, raw: bool = False) -> tuple[np.
     src = T._sources()
     sym = T._symbol_ids()
     blk = labels[T._targets]
-    order = np.lexsort((blk, sym, src))
+    k = 1 if T._symbols is None else len(T._symbols)
+    order = _sort_order(src, sym, blk, max(int(labels.max(initial=0)) + 1, T.n), k)
     src, sym, blk = src[order], sym[order], blk[order]
     change = np.ones(src.shape[0], dtype=bool)
     change[1:] = (src[1:] != src[:-1]) | (sym[1:] != sym[:-1]) | (blk[1:] != blk[:-1])
@@ -1193,11 +1194,12 @@ def _minimal(T: TransitionSystem, beta: Partition, method: str) -> Partition:
         result = _splitters(T, beta, seed)
         mode, _, _, modulus = _kernel_input(T, seed)
         if mode == 2:
-            # Rounding is not additive: near a half-multiple of tol the key
-            # of a part of a block can round differently from the block's.
-            # Finish with the completion operator, so the result is complete
-            # by the documented definition (it is already, almost always).
-            return _reference(T, result)
+            # Rounding is not additive: near a half-multiple of tol (or with
+            # real differences below tol) the rounded key of a part of a
+            # block can disagree with the block's. Finish with the
+            # completion operator then, so the result is complete by the
+            # documented definition (it is already, almost always).
+            return result if not _differs(T, result).any() else _reference(T, result)
         if not modulus or not _differs(T, result).any():
             return result
         # A hash collision modulo the prime merged states it should not
