@@ -48,3 +48,13 @@ def warmup() -> None:
     codes = np.array([0, 9, 0], dtype=np.int64)
     _pair_labels(codes, np.zeros(3, dtype=np.int64), 1, 3)
     Partition.from_labels(np.array([10**12, 5, 10**12]))
+    # The splitter kernel in its three modes (one compiled specialisation).
+    from abstractions.systems import TransitionSystem
+
+    beta = Partition([0, 0, 1])
+    for T in (
+        TransitionSystem.labelled([[1, 2, 2], [0, 0, 2]]),
+        TransitionSystem.nondeterministic([[1, 2], [2], []]),
+        TransitionSystem.probabilistic([[0.0, 0.5, 0.5], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]),
+    ):
+        minimal_complete_abstraction(T, beta)

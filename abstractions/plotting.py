@@ -1,5 +1,11 @@
 """Pictures: state graphs coloured by abstraction, quotients, Hasse diagrams.
 
+:func:`draw_computation` and :func:`draw_abstract` draw a
+:class:`~abstractions.Computation` (one step function), :func:`draw_system`
+a labelled, nondeterministic or probabilistic
+:class:`~abstractions.TransitionSystem`, and :func:`draw_lattice` a set of
+partitions under the information order.
+
 Needs matplotlib, the optional ``plot`` extra (``pip install
 'abstractions[plot]'``). matplotlib is imported inside the functions, so
 ``import abstractions`` and ``import abstractions.plotting`` never import it.
@@ -8,8 +14,8 @@ Layouts come from networkx (a core dependency); graphviz is not needed.
 Every function draws on a matplotlib ``Axes`` you pass (``ax=...``) or on a
 new figure, and returns the axes it drew on. The drawn artists carry a
 ``gid`` (``"states"``, ``"transitions"``, ``"halted"``, ``"inputs"``,
-``"elements"``, ``"covers"``, ``"marked"``), so a test or a notebook can
-find them again.
+``"elements"``, ``"covers"``, ``"marked"``, ``"edge_labels"``), so a test
+or a notebook can find them again.
 
 Examples
 --------
@@ -33,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
-from abstractions._validation import as_count
+from abstractions._validation import as_bool_array, as_count
 from abstractions.computation import Computation
 from abstractions.consistency import _as_partition, _require_computation, abstract_computation
 from abstractions.exceptions import (
@@ -43,6 +49,7 @@ from abstractions.exceptions import (
     TooLargeError,
 )
 from abstractions.partition import Partition
+from abstractions.systems import TransitionSystem
 
 if TYPE_CHECKING:  # matplotlib is optional: imported for type checking only
     from matplotlib.axes import Axes
@@ -56,6 +63,8 @@ __all__ = [
     "layout_positions",
     "draw_computation",
     "draw_abstract",
+    "draw_system",
+    "SYSTEM_LAYOUTS",
     "draw_lattice",
 ]
 
@@ -551,6 +560,258 @@ def draw_abstract(
         title=f"abstract computation: {A.n} states",
     )
     return left, right
+
+
+#: Names accepted by ``layout=`` in :func:`draw_system`.
+SYSTEM_LAYOUTS: tuple[str, ...] = ("circular", "spring")
+
+
+def _require_system(system: Any) -> TransitionSystem:
+    if not isinstance(system, TransitionSystem):
+        raise InvalidTypeError(
+            f"system must be a TransitionSystem, got {type(system).__name__}; "
+            f"draw a Computation with draw_computation"
+        )
+    return system
+
+
+def _system_positions(T: TransitionSystem, layout: str, pos: Any) -> np.ndarray:
+    if pos is not None:
+        try:
+            xy = np.asarray(pos, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(
+                f"pos must be an array of (x, y) positions, got {type(pos).__name__}"
+            ) from None
+        if xy.shape != (T.n, 2):
+            raise SizeMismatchError(
+                f"pos must have shape ({T.n}, 2), one row per state; got {xy.shape}"
+            )
+        if not np.isfinite(xy).all():
+            row = int(np.flatnonzero(~np.isfinite(xy).all(axis=1))[0])
+            raise InvalidValueError(f"pos[{row}] = {xy[row].tolist()} is not finite")
+        return xy
+    if not isinstance(layout, str) or layout not in SYSTEM_LAYOUTS:
+        raise InvalidValueError(
+            f"unknown layout {layout!r}; choose one of {', '.join(map(repr, SYSTEM_LAYOUTS))}"
+        )
+    n = T.n
+    if layout == "circular":
+        angle = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
+        return np.column_stack([np.cos(angle), np.sin(angle)])
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    sources = np.repeat(np.arange(n), np.diff(T.indptr))
+    graph.add_edges_from(zip(sources.tolist(), T.targets.tolist()))
+    spring = nx.spring_layout(graph, seed=0)
+    return np.array([spring[s] for s in range(n)], dtype=float).reshape(n, 2)
+
+
+def _edge_texts(T: TransitionSystem) -> dict[tuple[int, int], str]:
+    """The text on each drawn arrow ``(s, t)``: its symbols, or its probability."""
+    sources = np.repeat(np.arange(T.n), np.diff(T.indptr)).tolist()
+    targets = T.targets.tolist()
+    # Read once: the exact probabilities are rebuilt as Fractions on each access.
+    probabilities = T.probabilities if T.kind == "probabilistic" else ()
+    texts: dict[tuple[int, int], list[str]] = {}
+    for i, (s, t) in enumerate(zip(sources, targets)):
+        if T.kind == "probabilistic":
+            p = probabilities[i]
+            text = str(p) if T.exact else f"{float(p):.3g}"
+        elif T.edge_labels is not None and T.symbols is not None:
+            text = _short(T.symbols[int(T.edge_labels[i])])
+        else:
+            text = ""
+        texts.setdefault((s, t), []).append(text)
+    return {edge: ",".join(t for t in parts if t) for edge, parts in texts.items()}
+
+
+def draw_system(
+    system: TransitionSystem,
+    partition: Any = None,
+    ax: Axes | None = None,
+    *,
+    layout: str = "circular",
+    pos: Any = None,
+    marked: Any = None,
+    labels: bool | Callable[[int], str] | None = None,
+    edge_labels: bool | None = None,
+    bend: float = 0.15,
+    max_states: int = MAX_DRAWN_STATES,
+    node_size: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw a labelled, nondeterministic or probabilistic system, states coloured by block.
+
+    Each state is a dot; one arrow joins ``s`` to ``t`` when ``s`` has any
+    transition to ``t``, and its text lists what the transitions carry: the
+    symbols (a labelled system, or a nondeterministic one with action
+    labels) or the probability (a Markov chain, as an exact fraction in
+    exact mode). Arrows bow to one side, so ``s -> t`` and ``t -> s`` stay
+    apart; a transition to the state itself is a small loop above it.
+
+    Parameters
+    ----------
+    system : TransitionSystem
+    partition : Partition or array_like, optional
+        An abstraction of the states; block ``b`` is drawn in
+        ``block_colors(partition.n_blocks)[b]``, so a system's blocks and the
+        states of its quotient share colours. By default all states are grey.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure.
+    layout : str, default "circular"
+        One of :data:`SYSTEM_LAYOUTS`: states on a circle in index order, or
+        networkx's force-directed layout (seeded, so pictures are
+        reproducible).
+    pos : array_like of float, shape (n, 2), optional
+        Positions of the states, overriding ``layout``.
+    marked : array_like of bool, shape (n,), optional
+        States drawn with an outer ring, e.g. the accepting states of a DFA.
+    labels : bool or callable, optional
+        Write the state ids (by default when there are at most
+        :data:`MAX_LABELLED_STATES` states); a callable turns a state id
+        into the text written.
+    edge_labels : bool, optional
+        Write the symbols or probabilities on the arrows (by default when
+        there are at most :data:`MAX_LABELLED_STATES` states).
+    bend : float, default 0.15
+        How far the arrows bow, as a fraction of their length (matplotlib's
+        ``arc3`` radius); raise it when arrows run through other states.
+    max_states : int, default MAX_DRAWN_STATES (300)
+        Refuse to draw more states than this.
+    node_size : float, optional
+        Marker area in points^2; by default smaller for more states.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        With the states as a ``PathCollection`` of gid ``"states"`` (offsets
+        in state order), one arrow of gid ``"transitions"`` per pair of
+        states joined by a transition, the arrow texts of gid
+        ``"edge_labels"`` and the rings of gid ``"marked"`` (present only
+        when some state is marked).
+
+    Raises
+    ------
+    InvalidTypeError
+        If ``system`` is not a TransitionSystem, or for a malformed ``pos``
+        or ``labels``.
+    TooLargeError
+        If the system has more than ``max_states`` states.
+    SizeMismatchError
+        If ``partition``, ``pos`` or ``marked`` is not over the system's states.
+    InvalidValueError
+        For a malformed ``partition`` or ``pos``, or an unknown ``layout``.
+
+    See Also
+    --------
+    draw_computation : the same picture for a single step function.
+
+    Examples
+    --------
+    A DFA over {a, b}: 3 states, 6 transitions, 5 arrows (2 -> 2 on both
+    symbols is one arrow).
+
+    >>> from matplotlib.figure import Figure
+    >>> from abstractions import TransitionSystem
+    >>> T = TransitionSystem.labelled({"a": [1, 2, 2], "b": [0, 0, 2]}, output=[0, 0, 1])
+    >>> ax = draw_system(T, T.output, ax=Figure().subplots(), marked=T.output == 1)
+    >>> len([p for p in ax.patches if p.get_gid() == "transitions"])
+    5
+    >>> sorted(t.get_text() for t in ax.texts if t.get_gid() == "edge_labels")
+    ['a', 'a', 'a,b', 'b', 'b']
+    """
+    T = _require_system(system)
+    limit = as_count(max_states, "max_states")
+    n = T.n
+    if n > limit:
+        raise TooLargeError(
+            f"draw_system draws at most max_states={limit} states, but the system has "
+            f"n={n}; draw an abstraction's quotient, or pass a larger max_states"
+        )
+    P = Partition.bottom(n) if partition is None else _as_partition(partition, n, "partition")
+    colors = np.tile(_PLAIN, (n, 1)) if partition is None else block_colors(P.n_blocks)[P.labels]
+    ring = np.zeros(n, dtype=bool) if marked is None else as_bool_array(marked, "marked", length=n)
+    xy = _system_positions(T, layout, pos)
+    if labels is None:
+        labels = n <= MAX_LABELLED_STATES
+    if labels is True:
+        name: Callable[[int], str] | None = str
+    elif labels is False:
+        name = None
+    elif callable(labels):
+        name = labels
+    else:
+        raise InvalidTypeError(
+            f"labels must be None, a bool or a callable on state ids, got {type(labels).__name__}"
+        )
+    if edge_labels is None:
+        edge_labels = n <= MAX_LABELLED_STATES
+    _require_matplotlib()
+    from matplotlib.patches import FancyArrowPatch
+
+    axes = _new_axes(ax, (7.0, 5.0))
+    # Arcs and their texts are placed in data coordinates, which match the
+    # display's only at equal aspect.
+    axes.set_aspect("equal")
+    size = node_size if node_size is not None else float(np.clip(4000 / max(n, 1), 30, 400))
+    radius = float(np.sqrt(size) / 2)  # marker radius in points: arrows stop at the rim
+    try:
+        bend = float(bend)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"bend must be a number, got {type(bend).__name__}") from None
+    middles = []  # where the arcs bulge furthest: kept inside the axes
+    for (s, t), text in _edge_texts(T).items():
+        x0, y0 = float(xy[s, 0]), float(xy[s, 1])
+        if s == t:
+            arrow = FancyArrowPatch(
+                posA=(x0, y0), posB=(x0, y0),
+                connectionstyle=f"arc,angleA=60,angleB=120,armA={radius + 10},"
+                f"armB={radius + 10},rad=4",
+                arrowstyle="-|>", mutation_scale=8, color="0.35", lw=0.8, zorder=1,
+            )
+            where, offset = (x0, y0), (0.0, radius + 14)
+        else:
+            x1, y1 = float(xy[t, 0]), float(xy[t, 1])
+            arrow = FancyArrowPatch(
+                posA=(x0, y0), posB=(x1, y1), connectionstyle=f"arc3,rad={bend}",
+                arrowstyle="-|>", mutation_scale=8, shrinkA=radius, shrinkB=radius + 1,
+                color="0.35", lw=0.8, zorder=1,
+            )
+            # The arc's midpoint: arc3 puts its control point at the chord's
+            # middle plus bend * (dy, -dx); the curve passes half way there.
+            dx, dy = x1 - x0, y1 - y0
+            where = ((x0 + x1) / 2 + bend * dy / 2, (y0 + y1) / 2 - bend * dx / 2)
+            offset = (0.0, 0.0)
+            middles.append(where)
+        arrow.set_gid("transitions")
+        axes.add_patch(arrow)
+        if edge_labels and text:
+            note = axes.annotate(
+                text, where, xytext=offset, textcoords="offset points", ha="center",
+                va="center", fontsize=7, zorder=5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+            note.set_gid("edge_labels")
+    states = axes.scatter(
+        xy[:, 0], xy[:, 1], s=size, c=colors, edgecolors="0.25", linewidths=0.5, zorder=3
+    )
+    states.set_gid("states")
+    if ring.any():
+        rings = axes.scatter(
+            xy[ring, 0], xy[ring, 1], s=size * 2.2, facecolors="none",
+            edgecolors="black", linewidths=1.0, zorder=2,
+        )
+        rings.set_gid("marked")
+    if name is not None:
+        fontsize = 8 if n <= 20 else 6
+        for s in range(n):
+            axes.annotate(
+                name(s), xy[s], ha="center", va="center", fontsize=fontsize, zorder=5,
+            )
+    _finish(axes, np.vstack([xy, np.reshape(middles, (-1, 2))]), title)
+    return axes
 
 
 def draw_lattice(

@@ -34,8 +34,13 @@ Probabilities are exact when given as ints, :class:`fractions.Fraction` or
 sympy ``Rational``: they are kept as integer numerators over one common
 denominator and compared exactly. Floating-point probabilities are
 compared after rounding each block probability to a multiple of ``tol``
-(default ``1e-9``): choose ``tol`` far above the rounding error of your
-numbers and far below the smallest real difference between them.
+(default ``1e-9``; a probability that rounds to 0 counts as no transition):
+choose ``tol`` far above the rounding error of your numbers and far below
+the smallest real difference between them. Rounding is not additive, so in
+float mode the kernel's answer is checked with the completion operator and
+refined further in the rare case that a block probability lies within
+float error of a half-multiple of ``tol``; away from such ties the float
+answer is the exact one.
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ _EXACT_LIMIT = 1 << 62
 _PRIME = (1 << 61) - 1
 #: Symbols that fit one bit each in an int64 key.
 _MAX_BIT_SYMBOLS = 62
+#: Float rows must sum to 1 within max(tol, this).
+_ROW_TOL = 1e-12
 #: Largest matrix :meth:`TransitionSystem.probability_matrix` builds.
 _DENSE_MAX_STATES = 5000
 
@@ -126,6 +133,7 @@ class TransitionSystem:
         "_tol",
         "_output",
         "_output_values",
+        "_fractions",
     )
 
     _kind: str
@@ -139,6 +147,7 @@ class TransitionSystem:
     _tol: float
     _output: Ids
     _output_values: Values
+    _fractions: tuple[Fraction, ...] | None
 
     def __init__(self) -> None:
         raise InvalidTypeError(
@@ -179,6 +188,7 @@ class TransitionSystem:
         setter(self, "_tol", tol)
         setter(self, "_output", readonly(output))
         setter(self, "_output_values", output_values)
+        setter(self, "_fractions", None)
         return self
 
     # ------------------------------------------------------------------
@@ -330,7 +340,7 @@ class TransitionSystem:
             n, src, dst, lab = _relation(successors, labels)
         edge_labels, symbols = (None, None) if lab is None else _label_ids(lab)
         sym = np.zeros(src.shape[0], dtype=np.int64) if edge_labels is None else edge_labels
-        order = np.lexsort((dst, sym, src))
+        order = _sort_order(src, sym, dst, n, 1 if symbols is None else len(symbols))
         src, dst, sym = src[order], dst[order], sym[order]
         keep = np.ones(src.shape[0], dtype=bool)
         keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (sym[1:] != sym[:-1])
@@ -369,7 +379,8 @@ class TransitionSystem:
         output_values : sequence, optional
         tol : float, default 1e-9
             Float mode only: block probabilities are compared after rounding
-            to multiples of ``tol``, and rows must sum to 1 within ``tol``.
+            to multiples of ``tol``, and rows must sum to 1 within
+            ``max(tol, 1e-12)``.
 
         Returns
         -------
@@ -397,7 +408,7 @@ class TransitionSystem:
         else:
             n, src, dst, data = _matrix_entries(matrix, "matrix")
         exact, values = _probabilities(data, src, dst)
-        order = np.lexsort((dst, src))
+        order = _sort_order(src, np.zeros_like(src), dst, n, 1)
         src, dst = src[order], dst[order]
         values = values[order]
         # Add repeated entries and drop zeros.
@@ -522,7 +533,12 @@ class TransitionSystem:
         if self._num is None:
             assert self._weights is not None
             return self._weights
-        return tuple(Fraction(int(p), self._den) for p in self._num.tolist())
+        fractions = self._fractions
+        if fractions is None:
+            # Built once: loops that index probabilities[j] stay linear.
+            fractions = tuple(Fraction(int(p), self._den) for p in self._num.tolist())
+            object.__setattr__(self, "_fractions", fractions)
+        return fractions
 
     @property
     def output(self) -> Ids:
@@ -631,6 +647,17 @@ def _indptr(src: Ids, n: int) -> Ids:
     return indptr
 
 
+def _sort_order(src: Ids, sym: Ids, dst: Ids, n: int, k: int) -> Ids:
+    """The order of transitions by (source, symbol, target)."""
+    if n * k * n < 2**63:
+        # One int64 key sorts several times faster than a three-key lexsort.
+        key = (src * k + sym) * n + dst
+        if key.shape[0] < 2 or bool(np.all(key[1:] >= key[:-1])):
+            return np.arange(key.shape[0])
+        return np.argsort(key, kind="stable")
+    return np.lexsort((dst, sym, src))
+
+
 def _state(state: Any, n: int) -> int:
     if isinstance(state, (bool, np.bool_)) or not isinstance(state, numbers.Integral):
         raise InvalidTypeError(f"state must be an integer, got {state!r}")
@@ -702,6 +729,11 @@ def _relation(successors: Any, labels: Any) -> tuple[int, Ids, Ids, np.ndarray |
         src_parts.append(np.full(targets.shape[0], s, dtype=np.int64))
         dst_parts.append(targets)
         if lab_rows is not None:
+            if isinstance(lab_rows[s], (str, bytes)):
+                raise InvalidTypeError(
+                    f"labels[{s}] must be a sequence of labels (one per successor), "
+                    f"got the string {lab_rows[s]!r}"
+                )
             row_labels = list(lab_rows[s])
             if len(row_labels) != targets.shape[0]:
                 raise InvalidValueError(
@@ -885,6 +917,9 @@ def _check_rows(indptr: Ids, values: np.ndarray, den: int, *, exact: bool, tol: 
     if exact:
         bad = [s for s, x in enumerate(sums.tolist()) if x != den]
     else:
+        # Rows are checked at least to 1e-12: a tiny comparison tol must not
+        # reject rows whose sum carries the rounding error of a few additions.
+        tol = max(tol, _ROW_TOL)
         bad = np.flatnonzero(~(np.abs(sums - 1.0) <= tol)).tolist()
     if bad:
         s = bad[0]
@@ -936,7 +971,8 @@ def _signature(T: TransitionSystem, labels: Ids, raw: bool = False) -> tuple[np.
     src = T._sources()
     sym = T._symbol_ids()
     blk = labels[T._targets]
-    order = np.lexsort((blk, sym, src))
+    k = 1 if T._symbols is None else len(T._symbols)
+    order = _sort_order(src, sym, blk, max(int(labels.max(initial=0)) + 1, T.n), k)
     src, sym, blk = src[order], sym[order], blk[order]
     change = np.ones(src.shape[0], dtype=bool)
     change[1:] = (src[1:] != src[:-1]) | (sym[1:] != sym[:-1]) | (blk[1:] != blk[:-1])
@@ -946,8 +982,13 @@ def _signature(T: TransitionSystem, labels: Ids, raw: bool = False) -> tuple[np.
         agg: np.ndarray = np.ones(starts.shape[0], dtype=np.int64)
     elif starts.shape[0]:
         agg = np.add.reduceat(values[order], starts)
-        if how == "round" and not raw:
-            agg = _round(agg, T._tol)
+        if how == "round":
+            # A block probability that rounds to 0 counts as no transition,
+            # as in the kernel (where such a state is "untouched").
+            rounded = _round(agg, T._tol)
+            kept = rounded != 0
+            starts = starts[kept]
+            agg = agg[kept] if raw else rounded[kept]
     else:
         agg = values[:0]
     return src[starts], sym[starts], blk[starts], agg
@@ -1007,8 +1048,10 @@ def _describe(T: TransitionSystem, P: Partition, m1: int, m2: int) -> str:
                 v1, v2 = Fraction(v1, T._den), Fraction(v2, T._den)
             return f"move into block {b} with probability {v1} and {v2}"
         if T._kind == "nondeterministic":
-            has = ("has" if v1 else "has no", "has" if v2 else "has no")
-            return f"the first {has[0]} and the second {has[1]} successor{on} in block {b}"
+            return (
+                f"state {m1} {'has a' if v1 else 'has no'} successor{on} in block {b} "
+                f"and state {m2} {'does' if v2 else 'does not'}"
+            )
         return f"step{on} into different blocks"
     return "have different successor blocks"  # pragma: no cover - called on a violation
 
@@ -1109,10 +1152,13 @@ def _splitters(T: TransitionSystem, beta: Partition, seed: int) -> Partition:
         indptr, targets, start, k = _split_by_action(T, start, k)
     key, kk = canonical_labels(_whole_set_key(indptr, mode, wi, wf, modulus, T._tol), "key")
     start, k = _pair_ids(start, k, key, kk)
-    pindptr, psrc, pedge = _predecessors(indptr, targets)
+    # int32 indices while every index (records included: n + 2m) fits.
+    size = indptr.shape[0] - 1 + 2 * targets.shape[0]
+    w = np.empty(0, dtype=np.int32 if size < 2**31 - 1 else np.int64)
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
     blk, count = _coarsest_stable(
         pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, 1.0 / T._tol, start, k,
+        mode, modulus, 1.0 / T._tol, start, k, w,
     )
     labels, count = _first_occurrence(blk[:n], int(count))
     return Partition._from_canonical(labels, count)
@@ -1147,6 +1193,13 @@ def _minimal(T: TransitionSystem, beta: Partition, method: str) -> Partition:
     for seed in range(3):
         result = _splitters(T, beta, seed)
         mode, _, _, modulus = _kernel_input(T, seed)
+        if mode == 2:
+            # Rounding is not additive: near a half-multiple of tol (or with
+            # real differences below tol) the rounded key of a part of a
+            # block can disagree with the block's. Finish with the
+            # completion operator then, so the result is complete by the
+            # documented definition (it is already, almost always).
+            return result if not _differs(T, result).any() else _reference(T, result)
         if not modulus or not _differs(T, result).any():
             return result
         # A hash collision modulo the prime merged states it should not

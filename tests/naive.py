@@ -8,6 +8,7 @@ Nothing in this module imports :mod:`abstractions`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterator, Sequence
 
 __all__ = [
@@ -33,6 +34,12 @@ __all__ = [
     "tree_preds",
     "sequence_classes",
     "pair_labels",
+    "predecessors",
+    "system_signature",
+    "system_is_complete",
+    "system_completion",
+    "system_minimal",
+    "system_complete_partitions_above",
 ]
 
 
@@ -245,3 +252,74 @@ def pair_labels(a: Sequence[int], b: Sequence[int]) -> tuple[list[int], int]:
     """Twin of ``_pair_labels``: canonical labels of the pairs and their number."""
     labels = canonical(list(zip(a, b)))
     return labels, len(set(labels))
+
+
+# --- transition systems ---------------------------------------------------
+#
+# A system is a list of transitions (source, symbol, target, weight) over n
+# states and an aggregation: "exists" (nondeterministic: the set of
+# (symbol, block) pairs reached), "sum" (labelled and exact probabilistic:
+# total weight per (symbol, block), zero totals left out), or ("round", tol)
+# (float probabilities: totals rounded to multiples of tol), or
+# ("mod", p) (sums modulo p).
+
+
+def predecessors(indptr: Sequence[int], targets: Sequence[int]) -> list[list[tuple[int, int]]]:
+    """Twin of ``_predecessors``: per target, its (source, transition) pairs by source."""
+    n = len(indptr) - 1
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for s in range(n):
+        for j in range(indptr[s], indptr[s + 1]):
+            preds[targets[j]].append((s, j))
+    return preds
+
+
+def system_signature(edges, labels: Sequence[int], how, s: int) -> frozenset:
+    """F(alpha)(xi(s)): what state s's transitions look like through ``labels``."""
+    totals: dict = {}
+    for src, sym, dst, w in edges:
+        if src == s:
+            key = (sym, labels[dst])
+            totals[key] = totals.get(key, 0) + w
+    if how == "exists":
+        return frozenset(totals)
+    if isinstance(how, tuple) and how[0] == "round":
+        rounded = {k: int(math.floor(v / how[1] + 0.5)) for k, v in totals.items()}
+        return frozenset((k, v) for k, v in rounded.items() if v != 0)
+    if isinstance(how, tuple) and how[0] == "mod":
+        return frozenset((k, v % how[1]) for k, v in totals.items() if v % how[1] != 0)
+    return frozenset((k, v) for k, v in totals.items() if v != 0)
+
+
+def system_is_complete(edges, n: int, labels: Sequence[int], how) -> bool:
+    """Every two related states have the same signature (double loop)."""
+    sig = [system_signature(edges, labels, how, s) for s in range(n)]
+    return all(
+        sig[s] == sig[t] for s in range(n) for t in range(n) if labels[s] == labels[t]
+    )
+
+
+def system_completion(edges, n: int, labels: Sequence[int], how) -> list[int]:
+    """C(P) = P join ker(signature)."""
+    return canonical(
+        [(labels[s], system_signature(edges, labels, how, s)) for s in range(n)]
+    )
+
+
+def system_minimal(edges, n: int, beta: Sequence[int], how) -> list[int]:
+    """Kleene iteration of the completion operator from beta."""
+    current = canonical(beta)
+    while True:
+        nxt = system_completion(edges, n, current, how)
+        if nxt == current:
+            return current
+        current = nxt
+
+
+def system_complete_partitions_above(edges, n: int, beta: Sequence[int], how) -> list[list[int]]:
+    """Brute force: every complete partition P with beta <= P."""
+    return [
+        p
+        for p in set_partitions(n)
+        if leq(beta, p) and system_is_complete(edges, n, p, how)
+    ]

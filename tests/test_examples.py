@@ -18,10 +18,12 @@ DOCS = ROOT / "docs"
 
 
 def test_there_are_examples():
-    """The examples folder holds the seven worked examples (so the parametrised tests run)."""
+    """The examples folder holds the ten worked examples (so the parametrised tests run)."""
     assert {p.stem for p in EXAMPLES} >= {
         "counter_mod_n", "bit_serial_parity", "ripple_carry_adder", "bubble_sort",
         "ball_catching_robot", "rule90", "lattice",
+        # systems beyond one transition function: DFA, bisimulation, lumping
+        "dfa_divisible_by_3", "protocol_bisimulation", "cube_lumping",
     }
 
 

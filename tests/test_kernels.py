@@ -278,3 +278,74 @@ def test_pair_labels_large_codes():
     b = np.array([3, 3, 3, 4, 3], dtype=np.int64)
     labels, count = _pair_labels(a, b, 10**6, 5)
     assert labels.tolist() == [0, 1, 0, 2, 3] and int(count) == 4
+
+
+# --- the splitter kernel of transition systems ------------------------------
+
+
+@st.composite
+def weighted_relations(draw):
+    """(n, indptr, targets, int weights) with 0..3 transitions per state."""
+    n = draw(st.integers(1, 9))
+    rows = [draw(st.lists(st.integers(0, n - 1), max_size=3)) for _ in range(n)]
+    weights = [draw(st.lists(st.integers(1, 6), min_size=len(r), max_size=len(r))) for r in rows]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    targets = [t for r in rows for t in r]
+    return n, _ints(indptr), _ints(targets), _ints([w for r in weights for w in r])
+
+
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
+@given(case=weighted_relations())
+def test_predecessors_equals_naive(w, case):
+    """_predecessors lists the (source, transition) pairs into each state, by source."""
+    from abstractions._kernels import _predecessors
+
+    n, indptr, targets, _ = case
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+    assert psrc.dtype == w.dtype
+    got = [
+        [(int(psrc[j]), int(pedge[j])) for j in range(pindptr[t], pindptr[t + 1])]
+        for t in range(n)
+    ]
+    assert got == naive.predecessors(naive.as_list(indptr), naive.as_list(targets))
+
+
+@pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
+# Float weights are multiples of 1/8 and tol is 1/64: sums are exact and no
+# block probability is a tie (a half-multiple of tol), where rounding the
+# parts of a block and the block itself may differ.
+@pytest.mark.parametrize("how", ["exists", "sum", ("mod", 7), ("round", 1 / 64)])
+@given(case=weighted_relations(), data=st.data())
+def test_coarsest_stable_equals_naive(w, how, case, data):
+    """_coarsest_stable from beta (split by the whole-set key) = Kleene iteration."""
+    from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
+
+    n, indptr, targets, weights = case
+    beta = naive.canonical(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    src = [s for s in range(n) for _ in range(indptr[s], indptr[s + 1])]
+    if how == "exists":
+        edges = sorted({(s, 0, int(t), 1) for s, t in zip(src, targets)})
+        mode, wi, wf, modulus = 0, _ints([]), np.zeros(0), 0
+    elif how == "sum":
+        edges = [(s, 0, int(t), int(w)) for s, t, w in zip(src, targets, weights)]
+        mode, wi, wf, modulus = 1, weights, np.zeros(0), 0
+    elif how[0] == "mod":
+        edges = [(s, 0, int(t), int(w)) for s, t, w in zip(src, targets, weights)]
+        mode, wi, wf, modulus = 1, weights, np.zeros(0), how[1]
+    else:
+        wf = weights / 8.0
+        edges = [(s, 0, int(t), float(w)) for s, t, w in zip(src, targets, wf)]
+        mode, wi, modulus = 2, _ints([]), 0
+    # The kernel starts from beta split by each state's key for the whole set.
+    everything = [0] * n
+    start = naive.canonical(
+        [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
+    )
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+    blk, count = _coarsest_stable(
+        pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
+        mode, modulus, 1 / how[1] if isinstance(how, tuple) and how[0] == "round" else 1.0,
+        _ints(start), max(start) + 1, w,
+    )
+    labels, _ = _first_occurrence(blk, int(count))
+    assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)

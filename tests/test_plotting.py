@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -15,17 +16,22 @@ from abstractions import (
     Partition,
     SizeMismatchError,
     TooLargeError,
+    TransitionSystem,
+    abstract_computation,
     complete_abstractions,
     minimal_complete_abstraction,
+    output_abstraction,
 )
 from abstractions.machines import bit_serial_parity, counter
 from abstractions.plotting import (
     LAYOUTS,
     MAX_DRAWN_STATES,
+    SYSTEM_LAYOUTS,
     block_colors,
     draw_abstract,
     draw_computation,
     draw_lattice,
+    draw_system,
     layout_positions,
 )
 
@@ -263,3 +269,89 @@ def test_block_colours_distinct():
         assert len({tuple(c) for c in block_colors(k)}) == k
     assert block_colors(0).shape == (0, 4)
     assert block_colors(40).shape == (40, 4)
+
+
+# ---------------------------------------------------------------- draw_system
+
+
+def _dfa():
+    """A DFA over {a, b}: 0 -a-> 1 -a-> 2, b back to 0, 2 loops on both."""
+    return TransitionSystem.labelled({"a": [1, 2, 2], "b": [0, 0, 2]}, output=[0, 0, 1])
+
+
+def _texts(ax):
+    return sorted(t.get_text() for t in ax.texts if t.get_gid() == "edge_labels")
+
+
+def test_draw_system_colours_and_arrows():
+    """One dot per state in its block's colour; one arrow per pair of states joined by a transition."""
+    T = _dfa()
+    P = Partition([0, 1, 1])
+    ax = draw_system(T, P, ax=_axes())
+    np.testing.assert_allclose(_one(ax, "states").get_facecolors(), block_colors(2)[P.labels])
+    pairs = {(s, int(t)) for s in range(T.n) for t in T.successors(s)}
+    assert pairs == {(0, 1), (0, 0), (1, 2), (1, 0), (2, 2)}
+    assert len(_by_gid(ax, "transitions")) == len(pairs)
+    # both symbols of 2 -> 2 share one arrow, and its text lists both
+    assert _texts(ax) == ["a", "a", "a,b", "b", "b"]
+
+
+def test_draw_system_texts_by_kind():
+    """Probabilities are written as exact fractions (or 3 digits in float mode); unlabelled arrows carry none."""
+    half = Fraction(1, 2)
+    exact = np.array([[half, half], [0, 1]], dtype=object)
+    assert _texts(draw_system(TransitionSystem.probabilistic(exact), ax=_axes())) == ["1", "1/2", "1/2"]
+    floats = TransitionSystem.probabilistic(np.array([[1 / 3, 2 / 3], [0.0, 1.0]]))
+    assert _texts(draw_system(floats, ax=_axes())) == ["0.333", "0.667", "1"]
+    plain = TransitionSystem.nondeterministic([[0, 1], []])
+    ax = draw_system(plain, ax=_axes())
+    assert _texts(ax) == [] and len(_by_gid(ax, "transitions")) == 2
+    acts = TransitionSystem.nondeterministic([[1, 1], []], labels=[["x", "y"], []])
+    assert _texts(draw_system(acts, ax=_axes())) == ["x,y"]
+
+
+def test_draw_system_positions_marks_and_labels():
+    """States sit at pos; marked states get rings; labels and edge texts can be switched off."""
+    T = _dfa()
+    xy = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 1.0]])
+    ax = draw_system(T, ax=_axes(), pos=xy, marked=[False, False, True], labels=lambda s: f"q{s}")
+    np.testing.assert_allclose(_one(ax, "states").get_offsets(), xy)
+    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), xy[[2]])
+    assert [t.get_text() for t in ax.texts if t.get_gid() != "edge_labels"] == ["q0", "q1", "q2"]
+    bare = draw_system(T, ax=_axes(), labels=False, edge_labels=False)
+    assert not bare.texts and not [c for c in bare.collections if c.get_gid() == "marked"]
+    ring = layout_positions(counter(3), "circular")
+    np.testing.assert_allclose(_one(draw_system(T, ax=_axes()), "states").get_offsets(), ring)
+    spring = _one(draw_system(T, ax=_axes(), layout="spring"), "states").get_offsets()
+    assert np.isfinite(spring).all() and SYSTEM_LAYOUTS == ("circular", "spring")
+
+
+def test_draw_system_quotient_shares_colours():
+    """Drawing the quotient with Partition.top colours abstract state b like block b."""
+    T = TransitionSystem.labelled([np.arange(6) * 2 % 6, (np.arange(6) * 2 + 1) % 6],
+                                  output=np.arange(6) % 3 == 0)
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    Q, P = abstract_computation(T, P)
+    left = draw_system(T, P, ax=_axes())
+    right = draw_system(Q, Partition.top(Q.n), ax=_axes())
+    faces = _one(left, "states").get_facecolors()
+    np.testing.assert_allclose(_one(right, "states").get_facecolors(), faces[P.representatives()])
+
+
+def test_draw_system_bad_input():
+    """A Computation, too many states, bad layouts, pos, marked and labels are refused by name."""
+    with pytest.raises(TypeError, match="system must be a TransitionSystem, got Computation"):
+        draw_system(counter(3), ax=_axes())
+    big = TransitionSystem.nondeterministic([[s] for s in range(301)])
+    with pytest.raises(TooLargeError, match=r"max_states=300.*n=301"):
+        draw_system(big, ax=_axes())
+    with pytest.raises(ValueError, match="unknown layout 'layered'"):
+        draw_system(_dfa(), ax=_axes(), layout="layered")
+    with pytest.raises(SizeMismatchError, match=r"pos must have shape \(3, 2\)"):
+        draw_system(_dfa(), ax=_axes(), pos=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="marked"):
+        draw_system(_dfa(), ax=_axes(), marked=[True])
+    with pytest.raises(TypeError, match="labels must be"):
+        draw_system(_dfa(), ax=_axes(), labels="yes")
+    with pytest.raises(SizeMismatchError, match="partition"):
+        draw_system(_dfa(), Partition.top(4), ax=_axes())

@@ -47,12 +47,15 @@ _SMALL = 16
 
 
 @numba.njit(cache=NUMBA_CACHE)
-def _predecessors(indptr: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, ...]:
+def _predecessors(
+    indptr: np.ndarray, targets: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """Predecessor lists of a CSR relation, by counting sort on the target.
 
     Returns ``(pindptr, psrc, pedge)``: the transitions into ``t`` are
     ``pindptr[t]:pindptr[t+1]``, with source ``psrc[j]`` and index ``pedge[j]``
-    in the successor arrays (to carry weights over).
+    in the successor arrays (to carry weights over); ``psrc`` and ``pedge``
+    have the dtype of the witness ``w``.
     """
     n = indptr.shape[0] - 1
     m = targets.shape[0]
@@ -62,8 +65,8 @@ def _predecessors(indptr: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, 
     for t in range(n):
         pindptr[t + 1] += pindptr[t]
     fill = pindptr[:n].copy()
-    psrc = np.empty(m, dtype=np.int64)
-    pedge = np.empty(m, dtype=np.int64)
+    psrc = np.empty(m, dtype=w.dtype)
+    pedge = np.empty(m, dtype=w.dtype)
     for s in range(n):
         for j in range(indptr[s], indptr[s + 1]):
             t = targets[j]
@@ -106,6 +109,7 @@ def _coarsest_stable(
     inv_tol: float,
     labels: np.ndarray,
     k: int,
+    w: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Coarsest refinement of ``labels`` (``k`` blocks) stable under the relation.
 
@@ -114,7 +118,9 @@ def _coarsest_stable(
     1 sum modulo that prime; ``inv_tol`` scales mode 2 sums before rounding.
     The caller has already split ``labels`` by the key of the whole state
     set (so every block starts stable with respect to the one constellation).
-    Returns block ids per state (not canonical) and the number of blocks.
+    Index arrays take the dtype of the witness ``w`` (int32 halves the
+    memory traffic while every index fits). Returns block ids per state
+    (not canonical) and the number of blocks.
     """
     n = labels.shape[0]
     m = psrc.shape[0]
@@ -126,13 +132,13 @@ def _coarsest_stable(
         count[labels[s] + 1] += 1
     for b in range(k):
         count[b + 1] += count[b]
-    bstart = np.empty(n, dtype=np.int64)
-    bend = np.empty(n, dtype=np.int64)
+    bstart = np.empty(n, dtype=w.dtype)
+    bend = np.empty(n, dtype=w.dtype)
     bstart[:k] = count[:k]
     bend[:k] = count[1 : k + 1]
-    elems = np.empty(n, dtype=np.int64)
-    pos = np.empty(n, dtype=np.int64)
-    blk = np.empty(n, dtype=np.int64)
+    elems = np.empty(n, dtype=w.dtype)
+    pos = np.empty(n, dtype=w.dtype)
+    blk = np.empty(n, dtype=w.dtype)
     for s in range(n):
         b = labels[s]
         p = count[b]
@@ -144,17 +150,17 @@ def _coarsest_stable(
 
     # Constellations: singly linked lists of blocks; a stack of those with
     # two blocks or more (each is on it at most once at a time).
-    cons = np.zeros(n, dtype=np.int64)
-    bnext = np.empty(n, dtype=np.int64)
-    chead = np.empty(n, dtype=np.int64)
-    ccount = np.zeros(n, dtype=np.int64)
+    cons = np.zeros(n, dtype=w.dtype)
+    bnext = np.empty(n, dtype=w.dtype)
+    chead = np.empty(n, dtype=w.dtype)
+    ccount = np.zeros(n, dtype=w.dtype)
     for b in range(k - 1):
         bnext[b] = b + 1
     bnext[k - 1] = -1
     chead[0] = 0
     ccount[0] = k
     ncons = 1
-    stack = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=w.dtype)
     instack = np.zeros(n, dtype=np.bool_)
     top = 0
     if k > 1:
@@ -168,31 +174,31 @@ def _coarsest_stable(
     # release in one splitter, plus the n initial ids.
     if mode == 0:
         cap = n + 2 * m
-        rcount = np.zeros(cap, dtype=np.int64)
-        rec = np.empty(m, dtype=np.int64)
+        rcount = np.zeros(cap, dtype=w.dtype)
+        rec = np.empty(m, dtype=w.dtype)
         for j in range(m):
             rec[j] = psrc[j]
             rcount[psrc[j]] += 1
-        free = np.empty(cap, dtype=np.int64)
+        free = np.empty(cap, dtype=w.dtype)
         nfree = 0
         for r in range(cap - 1, n - 1, -1):
             free[nfree] = r
             nfree += 1
     else:
-        rcount = np.zeros(0, dtype=np.int64)
-        rec = np.zeros(0, dtype=np.int64)
-        free = np.zeros(0, dtype=np.int64)
+        rcount = np.zeros(0, dtype=w.dtype)
+        rec = np.zeros(0, dtype=w.dtype)
+        free = np.zeros(0, dtype=w.dtype)
         nfree = 0
 
-    stamp = np.full(n, -1, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=w.dtype)
     acci = np.zeros(n, dtype=np.int64)
     accf = np.zeros(n, dtype=np.float64)
-    oldr = np.zeros(n, dtype=np.int64)
-    newr = np.zeros(n, dtype=np.int64)
-    touched = np.empty(n, dtype=np.int64)
+    oldr = np.zeros(n, dtype=w.dtype)
+    newr = np.zeros(n, dtype=w.dtype)
+    touched = np.empty(n, dtype=w.dtype)
     keys = np.zeros(n, dtype=np.int64)
-    bmark = np.zeros(n, dtype=np.int64)
-    tblocks = np.empty(n, dtype=np.int64)
+    bmark = np.zeros(n, dtype=w.dtype)
+    tblocks = np.empty(n, dtype=w.dtype)
 
     rnd = 0
     while top > 0:

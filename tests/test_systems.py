@@ -1,0 +1,533 @@
+"""Labelled, nondeterministic and probabilistic systems: one theory, one fast core.
+
+The fast path (the splitter kernel) is checked against the Kleene iteration
+in the package (``method="reference"``), against the naive twins written
+from the definition (tests/naive.py), against brute force over all
+partitions of small systems, and against the single-function core when
+there is one symbol.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from abstractions import (
+    Computation,
+    NotCompleteError,
+    Partition,
+    TransitionSystem,
+    abstract_computation,
+    completion,
+    find_violation,
+    is_complete,
+    minimal_complete_abstraction,
+    output_abstraction,
+)
+from abstractions.exceptions import InvalidTypeError, InvalidValueError, SizeMismatchError
+from abstractions.strategies import partitions
+from tests import naive
+from tests.helpers import labels_of
+
+TOL = 1e-9
+
+
+@st.composite
+def systems(draw, *, max_states: int = 7, kinds=("labelled", "nondeterministic", "lts",
+                                                  "exact", "float")):
+    """(system, naive edge list, naive aggregation) of a drawn kind."""
+    kind = draw(st.sampled_from(kinds))
+    n = draw(st.integers(1, max_states))
+    state = st.integers(0, n - 1)
+    if kind == "labelled":
+        k = draw(st.integers(1, 3))
+        steps = [draw(st.lists(state, min_size=n, max_size=n)) for _ in range(k)]
+        T = TransitionSystem.labelled(steps)
+        edges = [(s, a, steps[a][s], 1) for a in range(k) for s in range(n)]
+        return T, edges, "sum"
+    if kind in ("nondeterministic", "lts"):
+        succ = [draw(st.lists(state, max_size=3)) for _ in range(n)]
+        if kind == "lts":
+            labels = [draw(st.lists(st.sampled_from("ab"), min_size=len(r), max_size=len(r)))
+                      for r in succ]
+        else:
+            labels = [[0] * len(r) for r in succ]
+        T = TransitionSystem.nondeterministic(succ, labels=labels if kind == "lts" else None)
+        edges = sorted({(s, a, t, 1) for s in range(n) for t, a in zip(succ[s], labels[s])})
+        return T, edges, "exists"
+    rows = []
+    for _ in range(n):
+        targets = draw(st.lists(state, min_size=1, max_size=3))
+        weights = draw(st.lists(st.integers(1, 3), min_size=len(targets),
+                                max_size=len(targets)))
+        total = sum(weights)
+        rows.append([(t, Fraction(w, total)) for t, w in zip(targets, weights)])
+    dense = np.full((n, n), Fraction(0), dtype=object)
+    for s, row in enumerate(rows):
+        for t, p in row:
+            dense[s, t] += p
+    if kind == "exact":
+        T = TransitionSystem.probabilistic(dense)
+        edges = [(s, 0, t, p) for s, row in enumerate(rows) for t, p in row]
+        return T, edges, "sum"
+    T = TransitionSystem.probabilistic(dense.astype(float), tol=TOL)
+    edges = [(s, 0, t, float(p)) for s, row in enumerate(rows) for t, p in row]
+    return T, edges, ("round", TOL)
+
+
+@st.composite
+def systems_and_partition(draw, **kwargs):
+    T, edges, how = draw(systems(**kwargs))
+    return T, edges, how, draw(partitions(T.n))
+
+
+# ---------------------------------------------------------------------------
+# Against the definition and brute force
+
+
+@given(systems_and_partition())
+def test_is_complete_is_the_definition(case):
+    """is_complete says exactly whether related states have equal signatures."""
+    T, edges, how, P = case
+    expected = naive.system_is_complete(edges, T.n, labels_of(P), how)
+    assert is_complete(T, P) == expected
+    witness = find_violation(T, P)
+    assert (witness is None) == expected
+    if witness is not None:
+        m1, m2 = witness
+        assert m1 < m2 and P.labels[m1] == P.labels[m2]
+        lab = labels_of(P)
+        assert naive.system_signature(edges, lab, how, m1) != naive.system_signature(
+            edges, lab, how, m2
+        )
+
+
+@given(systems_and_partition())
+def test_completion_is_the_definition(case):
+    """completion(T, P) = P joined with the kernel of the signature."""
+    T, edges, how, P = case
+    assert labels_of(completion(T, P)) == naive.system_completion(edges, T.n, labels_of(P), how)
+
+
+@given(systems_and_partition(max_states=6))
+def test_minimal_is_the_least_complete_abstraction_above_beta(case):
+    """Brute force: the result is the least element of the complete partitions above beta."""
+    T, edges, how, beta = case
+    above = naive.system_complete_partitions_above(edges, T.n, labels_of(beta), how)
+    expected = naive.least(above)
+    for method in ("auto", "reference"):
+        assert labels_of(minimal_complete_abstraction(T, beta, method=method)) == expected
+
+
+@given(systems_and_partition(max_states=30))
+def test_fast_core_equals_reference_and_naive(case):
+    """The splitter kernel, the Kleene iteration and the naive twin agree."""
+    T, edges, how, beta = case
+    fast = minimal_complete_abstraction(T, beta)
+    assert fast == minimal_complete_abstraction(T, beta, method="reference")
+    assert labels_of(fast) == naive.system_minimal(edges, T.n, labels_of(beta), how)
+    assert is_complete(T, fast) and beta <= fast
+
+
+@given(systems_and_partition(max_states=8), st.data())
+def test_completion_is_monotone_and_extensive(case, data):
+    """P <= C(P), and P <= Q implies C(P) <= C(Q) (the Knaster-Tarski premises)."""
+    T, _, _, P = case
+    Q = P | data.draw(partitions(T.n))
+    CP, CQ = completion(T, P), completion(T, Q)
+    assert P <= CP and Q <= CQ and CP <= CQ
+    assert (CP == P) == is_complete(T, P)
+
+
+# ---------------------------------------------------------------------------
+# One symbol: the single-function core
+
+
+@given(st.integers(1, 40).flatmap(
+    lambda n: st.tuples(st.lists(st.integers(0, n - 1), min_size=n, max_size=n),
+                        partitions(n))))
+def test_one_symbol_agrees_with_the_single_function_core(case):
+    """A step function as a 1-letter DFA, an out-degree-1 relation and a 0/1 chain."""
+    step, beta = case
+    n = len(step)
+    expected = minimal_complete_abstraction(Computation(step), beta, method="linear")
+    as_labelled = TransitionSystem.labelled([step])
+    as_relation = TransitionSystem.nondeterministic([[t] for t in step])
+    matrix = np.zeros((n, n), dtype=np.int64)
+    matrix[np.arange(n), step] = 1
+    as_chain = TransitionSystem.probabilistic(matrix)
+    as_float_chain = TransitionSystem.probabilistic(matrix.astype(float))
+    for T in (as_labelled, as_relation, as_chain, as_float_chain):
+        assert minimal_complete_abstraction(T, beta) == expected
+        assert is_complete(T, expected)
+
+
+def test_from_computation_keeps_step_and_output():
+    """from_computation is the one-symbol system with the same outputs."""
+    C = Computation([1, 2, 3, 0], output=["a", "b", "a", "b"])
+    T = TransitionSystem.from_computation(C)
+    assert T.kind == "labelled" and T.symbols == (0,)
+    assert np.array_equal(T.steps[0], C.step)
+    assert output_abstraction(T) == output_abstraction(C)
+    beta = output_abstraction(C)
+    assert minimal_complete_abstraction(T, beta) == minimal_complete_abstraction(C, beta)
+
+
+# ---------------------------------------------------------------------------
+# Scale and the worst cases of round-based refinement
+
+
+@pytest.mark.parametrize("n", [1, 2, 5000])
+def test_long_chains(n):
+    """A chain marked at its end needs n blocks; every kind gets there (no rounds)."""
+    step = np.minimum(np.arange(n) + 1, n - 1)
+    beta = Partition.kernel(np.arange(n) == n - 1)
+    expected = Partition.top(n)
+    matrix = (np.arange(n + 1), step, np.ones(n))
+    kinds = [
+        TransitionSystem.labelled([step, step]),
+        TransitionSystem.nondeterministic((np.arange(n + 1), step)),
+        TransitionSystem.probabilistic(matrix),
+        TransitionSystem.probabilistic((np.arange(n + 1), step, np.ones(n, dtype=np.int64))),
+    ]
+    for T in kinds:
+        assert minimal_complete_abstraction(T, beta) == expected
+
+
+def test_random_systems_at_a_few_thousand_states():
+    """Larger random instances of every kind: the kernel equals the reference."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    beta = Partition.kernel(rng.integers(0, 2, n))
+    succ = rng.integers(0, 8, 3 * n)  # few targets: many merges, some splits
+    indptr = np.arange(0, 3 * n + 1, 3)
+    weights = rng.integers(1, 4, 3 * n)
+    exact = (indptr, succ, [Fraction(int(w), int(t)) for w, t in
+                            zip(weights, np.repeat(np.add.reduceat(weights, indptr[:-1]), 3))])
+    kinds = [
+        TransitionSystem.labelled(rng.integers(0, 8, (2, n))),
+        TransitionSystem.nondeterministic((indptr, succ)),
+        TransitionSystem.nondeterministic((indptr, succ), labels=rng.integers(0, 2, 3 * n)),
+        TransitionSystem.probabilistic(exact),
+    ]
+    for T in kinds:
+        fast = minimal_complete_abstraction(T, beta)
+        assert fast == minimal_complete_abstraction(T, beta, method="reference")
+        assert 1 < fast.n_blocks < n
+
+
+# ---------------------------------------------------------------------------
+# Exact arithmetic beyond int64, many symbols, floats
+
+
+def test_exact_probabilities_beyond_int64():
+    """Denominators whose lcm exceeds 2**62 take the modular path, still exact."""
+    p, q = 2**61 - 1, 2**31 - 1  # primes: the common denominator is p * q > 2**62
+    n = 5
+    rows = [
+        {2: Fraction(1, p), 3: 1 - Fraction(1, p)},
+        {2: 1 - Fraction(1, p), 3: Fraction(1, p)},
+        {2: 1 - Fraction(1, q), 4: Fraction(1, q)},
+        {3: 1 - Fraction(1, q), 4: Fraction(1, q)},
+        {4: Fraction(1)},
+    ]
+    dense = np.full((n, n), Fraction(0), dtype=object)
+    for s, row in enumerate(rows):
+        for t, x in row.items():
+            dense[s, t] = x
+    T = TransitionSystem.probabilistic(dense, output=[0, 0, 0, 0, 1])
+    assert T.exact and T.probabilities[0] == Fraction(1, p)
+    beta = output_abstraction(T)
+    fast = minimal_complete_abstraction(T, beta)
+    assert fast == minimal_complete_abstraction(T, beta, method="reference")
+    assert labels_of(fast) == [0, 0, 1, 1, 2]
+    lumped, _ = abstract_computation(T, fast)
+    assert lumped.probabilities == (Fraction(1), 1 - Fraction(1, q), Fraction(1, q), Fraction(1))
+
+
+def test_many_symbols_take_the_modular_path():
+    """More symbols than bits in an int64 key: hashed keys, checked, same answer."""
+    rng = np.random.default_rng(3)
+    n, k = 40, 70
+    steps = rng.integers(0, 8, (k, n))
+    T = TransitionSystem.labelled(steps, output=np.arange(n) % 3 == 0)
+    beta = output_abstraction(T)
+    assert minimal_complete_abstraction(T, beta) == minimal_complete_abstraction(
+        T, beta, method="reference"
+    )
+
+
+def test_float_tolerance_identifies_rounding_errors():
+    """0.1 + 0.2 and 0.3 are one probability at tol 1e-9, two at tol 1e-17."""
+    matrix = np.array([
+        [0, 0, 0.1, 0.2, 0.7],
+        [0, 0, 0.3, 0.0, 0.7],
+        [0, 0, 1, 0, 0],
+        [0, 0, 0, 1, 0],
+        [0, 0, 0, 0, 1],
+    ])
+    output = [0, 0, 1, 1, 2]
+    T = TransitionSystem.probabilistic(matrix, output=output)
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    assert labels_of(P) == [0, 0, 1, 1, 2]
+    strict = TransitionSystem.probabilistic(matrix, output=output, tol=1e-17)
+    assert strict.tol == 1e-17
+    assert labels_of(minimal_complete_abstraction(strict, output_abstraction(strict))) == [
+        0, 1, 2, 2, 3
+    ]
+
+
+def test_float_probabilities_that_round_to_zero():
+    """A block probability below tol/2 is no transition, for every function alike."""
+    matrix = np.array([[0.5, 0.5 - 1e-10, 1e-10], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    T = TransitionSystem.probabilistic(matrix, output=[0, 0, 1])
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    assert P == minimal_complete_abstraction(T, output_abstraction(T), method="reference")
+    assert labels_of(P) == [0, 0, 1] and is_complete(T, P)
+    lumped, _ = abstract_computation(T, P)
+    assert lumped.n == 2
+
+
+@given(systems_and_partition(max_states=12, kinds=("float",)), st.sampled_from([0.1, 1e-3]))
+def test_float_mode_with_coarse_tolerances(case, tol):
+    """At any tol the answer is complete by the rounded definition and above beta."""
+    T, _, _, beta = case
+    coarse = TransitionSystem.probabilistic(
+        (T.indptr, T.targets, T.probabilities), tol=tol
+    )
+    P = minimal_complete_abstraction(coarse, beta)
+    assert is_complete(coarse, P) and beta <= P
+    abstract_computation(coarse, P)
+
+
+def test_exact_and_float_agree_on_random_chains():
+    """The same rational chain, exact and as floats: the same lumping."""
+    rng = np.random.default_rng(11)
+    n = 400
+    indptr = np.arange(0, 3 * n + 1, 3)
+    succ = rng.integers(0, 40, 3 * n)
+    weights = rng.integers(1, 4, 3 * n)
+    totals = np.repeat(np.add.reduceat(weights, indptr[:-1]), 3)
+    exact = TransitionSystem.probabilistic(
+        (indptr, succ, [Fraction(int(w), int(t)) for w, t in zip(weights, totals)])
+    )
+    floats = TransitionSystem.probabilistic((indptr, succ, weights / totals))
+    beta = Partition.kernel(np.arange(n) % 2)
+    assert minimal_complete_abstraction(exact, beta) == minimal_complete_abstraction(floats, beta)
+
+
+def test_sympy_rationals_are_exact():
+    """sympy Rationals convert to Fractions."""
+    sympy = pytest.importorskip("sympy")
+    half = sympy.Rational(1, 2)
+    T = TransitionSystem.probabilistic([[half, half], [0, 1]])
+    assert T.exact and T.probabilities == (Fraction(1, 2), Fraction(1, 2), Fraction(1))
+
+
+# ---------------------------------------------------------------------------
+# The quotient
+
+
+@given(systems_and_partition(max_states=12))
+def test_quotient_commutes(case):
+    """The abstract system's transitions are the image of the concrete ones."""
+    T, _, _, beta = case
+    P = minimal_complete_abstraction(T, beta)
+    Q, q = abstract_computation(T, P)
+    assert q == P and Q.kind == T.kind and Q.n == P.n_blocks
+    lab = P.labels
+    if T.kind == "labelled":
+        assert np.array_equal(Q.steps[:, lab], lab[T.steps])
+        return
+    # Every state's signature is its block's row in the quotient.
+    for s in range(T.n):
+        row = {}
+        for j in range(T.indptr[s], T.indptr[s + 1]):
+            key = (0 if T.edge_labels is None else int(T.edge_labels[j]), int(lab[T.targets[j]]))
+            p = 1 if T.kind == "nondeterministic" else T.probabilities[j]
+            row[key] = p if T.kind == "nondeterministic" else row.get(key, 0) + p
+        b = int(lab[s])
+        got = {}
+        for j in range(Q.indptr[b], Q.indptr[b + 1]):
+            key = (0 if Q.edge_labels is None else int(Q.edge_labels[j]), int(Q.targets[j]))
+            got[key] = 1 if Q.kind == "nondeterministic" else Q.probabilities[j]
+        if T.kind == "probabilistic" and not T.exact:
+            assert got.keys() == row.keys()
+            assert all(abs(got[k] - row[k]) <= 2 * TOL for k in row)
+        else:
+            assert got == row
+
+
+def test_quotient_refuses_incomplete_partitions():
+    """abstract_computation raises NotCompleteError with the witness and the reason."""
+    T = TransitionSystem.nondeterministic([[1], [2], [2]], output=[0, 0, 1])
+    with pytest.raises(NotCompleteError, match="state 0 has a successor in block 0 and state 1 does not") as info:
+        abstract_computation(T, [0, 0, 1])
+    assert info.value.witness == (0, 1)
+    chain = TransitionSystem.probabilistic([[0, 1, 0], [0, 0.5, 0.5], [0, 0, 1]])
+    with pytest.raises(NotCompleteError, match="probability"):
+        abstract_computation(chain, [0, 0, 1])
+
+
+def test_lumped_chain_keeps_outputs_and_exact_probabilities():
+    """A symmetric walk on a 4-cycle lumped by distance from state 0."""
+    half = Fraction(1, 2)
+    dense = [[0, half, 0, half], [half, 0, half, 0], [0, half, 0, half], [half, 0, half, 0]]
+    T = TransitionSystem.probabilistic(dense, output=[0, 1, 2, 1])
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    Q, _ = abstract_computation(T, P)
+    assert P.n_blocks == 3 and Q.output_values == (0, 1, 2)
+    assert Q.probability_matrix().tolist() == [[0, 1, 0], [half, 0, half], [0, 1, 0]]
+
+
+# ---------------------------------------------------------------------------
+# Worked cases of each kind
+
+
+def test_dfa_for_multiples_of_three():
+    """Binary numbers divisible by 3, read by a DFA with 24 states: 3 remain."""
+    v = np.arange(24)
+    T = TransitionSystem.labelled({"0": 2 * v % 24, "1": (2 * v + 1) % 24},
+                                  output=v % 3 == 0)
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    assert labels_of(P) == [int(x) for x in v % 3]
+    Q, _ = abstract_computation(T, P)
+    assert Q.steps.tolist() == [[0, 2, 1], [1, 0, 2]]
+
+
+def test_branching_time_is_not_trace_equivalence():
+    """a.(b + c) and a.b + a.c have the same traces but are not bisimilar."""
+    # 0 -a-> 1, 1 -b-> 3, 1 -c-> 3  versus  4 -a-> 5, 4 -a-> 6, 5 -b-> 3, 6 -c-> 3
+    succ = [[1], [3, 3], [], [], [5, 6], [3], [3]]
+    labels = [["a"], ["b", "c"], [], [], ["a", "a"], ["b"], ["c"]]
+    T = TransitionSystem.nondeterministic(succ, labels=labels)
+    assert T.symbols == ("a", "b", "c")
+    P = minimal_complete_abstraction(T, Partition.bottom(7))
+    assert P.labels[0] != P.labels[4]
+    assert P.labels[2] == P.labels[3]  # deadlocks are bisimilar
+    unlabelled = TransitionSystem.nondeterministic(succ)
+    assert minimal_complete_abstraction(unlabelled, Partition.bottom(7)).labels[0] == \
+        minimal_complete_abstraction(unlabelled, Partition.bottom(7)).labels[4]
+
+
+def test_deadlocks_are_told_apart_from_live_states():
+    """A state without successors differs from one with successors."""
+    T = TransitionSystem.nondeterministic([[0], []])
+    assert minimal_complete_abstraction(T, Partition.bottom(2)).n_blocks == 2
+
+
+# ---------------------------------------------------------------------------
+# Constructors and bad input
+
+
+def test_input_formats_agree():
+    """CSR arrays, lists, dense and sparse-like matrices give the same system."""
+    lists = TransitionSystem.nondeterministic([[1, 0], [1], [0, 1, 1]])
+    csr = TransitionSystem.nondeterministic((np.array([0, 2, 3, 6]), np.array([1, 0, 1, 0, 1, 1])))
+    dense = TransitionSystem.nondeterministic(np.array([[1, 1, 0], [0, 1, 0], [1, 1, 0]], bool))
+    for T in (csr, dense):
+        assert np.array_equal(T.indptr, lists.indptr)
+        assert np.array_equal(T.targets, lists.targets)
+    assert lists.m == 5 and lists.successors(2).tolist() == [0, 1]
+
+    class Sparse:  # the part of the scipy.sparse interface that is used
+        shape = (2, 2)
+
+        def tocsr(self):
+            return self
+
+        def tocoo(self):
+            return self
+
+        row = np.array([0, 1])
+        col = np.array([1, 1])
+        data = np.array([1.0, 1.0])
+
+    chain = TransitionSystem.probabilistic(Sparse())
+    assert chain.targets.tolist() == [1, 1] and not chain.exact
+
+
+def test_repeated_entries_add_up():
+    """CSR data with a repeated (row, column) entry is summed."""
+    quarter = Fraction(1, 4)
+    T = TransitionSystem.probabilistic(
+        ([0, 3, 4], [1, 1, 0, 1], [quarter, quarter, Fraction(1, 2), 1])
+    )
+    assert T.probabilities == (Fraction(1, 2), Fraction(1, 2), Fraction(1))
+
+
+@pytest.mark.parametrize(
+    "build, error, match",
+    [
+        (lambda: TransitionSystem(), InvalidTypeError, "TransitionSystem.labelled"),
+        (lambda: TransitionSystem.labelled([]), InvalidValueError, "at least one symbol"),
+        (lambda: TransitionSystem.labelled([[0, 1], [0, 2]]), InvalidValueError, "steps\\[1\\]"),
+        (lambda: TransitionSystem.labelled([[0, 1]], symbols="ab"), InvalidValueError,
+         "symbols has 2"),
+        (lambda: TransitionSystem.labelled([[0], [0]], symbols="aa"), InvalidValueError,
+         "distinct"),
+        (lambda: TransitionSystem.labelled({"a": [0]}, symbols="a"), InvalidValueError, "twice"),
+        (lambda: TransitionSystem.labelled([[0.5]]), InvalidTypeError, "steps"),
+        (lambda: TransitionSystem.nondeterministic([[1], [2]]), InvalidValueError,
+         "successors\\[1\\]"),
+        (lambda: TransitionSystem.nondeterministic(([0, 2, 1], [0, 0])), InvalidValueError,
+         "must not decrease"),
+        (lambda: TransitionSystem.nondeterministic(([0, 1], [0, 0])), InvalidValueError,
+         "indptr ends at 1"),
+        (lambda: TransitionSystem.nondeterministic(np.ones((2, 3))), InvalidValueError,
+         "square"),
+        (lambda: TransitionSystem.nondeterministic(np.array([[2, 0], [0, 1]])),
+         InvalidValueError, "0/1"),
+        (lambda: TransitionSystem.nondeterministic([[0, 1], [0]], labels=[["a"], ["b"]]),
+         InvalidValueError, "labels\\[0\\] has 1"),
+        (lambda: TransitionSystem.nondeterministic(np.eye(2), labels=[1, 1]), InvalidValueError,
+         "not a matrix"),
+        (lambda: TransitionSystem.nondeterministic(5), InvalidTypeError, "successors must be"),
+        (lambda: TransitionSystem.nondeterministic([[0, 1], [1, 0]], labels=["ab", "cd"]),
+         InvalidTypeError, "the string 'ab'"),
+        (lambda: TransitionSystem.probabilistic([[0.5, 0.4], [0, 1]]), InvalidValueError,
+         "row 0 of matrix sums to 0.9"),
+        (lambda: TransitionSystem.probabilistic([[Fraction(1, 2), 0], [0, 1]]),
+         InvalidValueError, "row 0 of matrix sums to 1/2"),
+        (lambda: TransitionSystem.probabilistic([[-0.5, 1.5], [0, 1]]), InvalidValueError,
+         "\\(0, 0\\) = -0.5"),
+        (lambda: TransitionSystem.probabilistic([[Fraction(1, 2), 0.5], [0, 1]]),
+         InvalidTypeError, "mixes exact and float"),
+        (lambda: TransitionSystem.probabilistic([["a", 1], [0, 1]]), InvalidTypeError,
+         "not a number"),
+        (lambda: TransitionSystem.probabilistic([[1.0, 0.0]]), InvalidValueError, "square"),
+        (lambda: TransitionSystem.probabilistic([[1.0]], tol=0), InvalidValueError, "tol"),
+        (lambda: TransitionSystem.probabilistic([[np.nan]]), InvalidValueError,
+         "not a probability"),
+        (lambda: TransitionSystem.probabilistic(([0, 1], [0], [1, 1])), InvalidValueError,
+         "data has 2"),
+    ],
+)
+def test_bad_input_names_the_argument(build, error, match):
+    """Bad input raises a ValueError/TypeError subclass naming what is wrong."""
+    with pytest.raises(error, match=match):
+        build()
+
+
+def test_bad_use_of_the_functions():
+    """Methods for computations, partitions of another size, views of another kind."""
+    T = TransitionSystem.nondeterministic([[1], [0]])
+    with pytest.raises(InvalidValueError, match="for a TransitionSystem"):
+        minimal_complete_abstraction(T, Partition.bottom(2), method="linear")
+    with pytest.raises(SizeMismatchError):
+        is_complete(T, Partition.bottom(3))
+    with pytest.raises(InvalidTypeError, match="steps exist for labelled"):
+        T.steps
+    with pytest.raises(InvalidTypeError, match="probabilities exist"):
+        T.probabilities
+    with pytest.raises(InvalidValueError, match="out of range"):
+        T.successors(2)
+    with pytest.raises(AttributeError):
+        T.kind = "labelled"
+    with pytest.raises(InvalidTypeError, match="Computation or a TransitionSystem"):
+        is_complete([0, 1], Partition.bottom(2))
+    assert "nondeterministic: 2 states, 2 transitions" in repr(T)
