@@ -49,7 +49,7 @@ import math
 import numbers
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -60,10 +60,14 @@ from abstractions.exceptions import (
     NotCompleteError,
     TooLargeError,
 )
-from abstractions.partition import Partition, _first_occurrence, _pair_ids, canonical_labels
-
-if TYPE_CHECKING:
-    from abstractions.computation import Computation, Values
+from abstractions.computation import Computation, Values, _check_output, _python
+from abstractions.partition import (
+    Partition,
+    _first_occurrence,
+    _pair_ids,
+    canonical_labels,
+    first_occurrences,
+)
 
 __all__ = ["TransitionSystem", "KINDS"]
 
@@ -82,10 +86,6 @@ _MAX_BIT_SYMBOLS = 62
 _ROW_TOL = 1e-12
 #: Largest matrix :meth:`TransitionSystem.probability_matrix` builds.
 _DENSE_MAX_STATES = 5000
-
-
-def _python(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class TransitionSystem:
@@ -272,9 +272,7 @@ class TransitionSystem:
         table = np.empty((k, n), dtype=np.int64)
         for a, row in enumerate(rows):
             table[a] = as_index_array(row, f"steps[{symbol_names[a]!r}]", n=n, length=n)
-        indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
-        targets = np.ascontiguousarray(table.T).reshape(-1)
-        edge_labels = np.tile(np.arange(k, dtype=np.int64), n)
+        indptr, targets, edge_labels = _labelled_csr(table)
         out, values = _outputs(output, output_values, n)
         return cls._make(
             "labelled", indptr, targets, edge_labels=edge_labels, symbols=symbol_names,
@@ -450,18 +448,16 @@ class TransitionSystem:
         >>> TransitionSystem.from_computation(Computation([1, 2, 2])).steps
         array([[1, 2, 2]])
         """
-        from abstractions.computation import Computation
-
         if not isinstance(computation, Computation):
             raise InvalidTypeError(
                 f"computation must be a Computation, got {type(computation).__name__}"
             )
-        n = computation.n
+        indptr, targets, edge_labels = _labelled_csr(computation.step.reshape(1, -1))
         return cls._make(
             "labelled",
-            np.arange(n + 1, dtype=np.int64),
-            computation.step.copy(),
-            edge_labels=np.zeros(n, dtype=np.int64),
+            indptr,
+            targets,
+            edge_labels=edge_labels,
             symbols=(0,),
             output=computation.output.copy(),
             output_values=computation.output_values,
@@ -631,9 +627,18 @@ def _symbol_names(names: Sequence[Hashable] | None, k: int) -> tuple[Any, ...]:
     return names
 
 
-def _outputs(output: Any, output_values: Sequence[Any] | None, n: int) -> tuple[Ids, Values]:
-    from abstractions.computation import _check_output
+def _labelled_csr(table: Ids) -> tuple[Ids, Ids, Ids]:
+    """(indptr, targets, edge_labels) of step functions ``table`` (shape (k, n)).
 
+    State ``s`` has one transition per symbol, in symbol order.
+    """
+    k, n = table.shape
+    indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
+    targets = np.ascontiguousarray(table.T, dtype=np.int64).reshape(-1)
+    return indptr, targets, np.tile(np.arange(k, dtype=np.int64), n)
+
+
+def _outputs(output: Any, output_values: Sequence[Any] | None, n: int) -> tuple[Ids, Values]:
     return _check_output(output, output_values, n, None)
 
 
@@ -699,7 +704,7 @@ def _relation(successors: Any, labels: Any) -> tuple[int, Ids, Ids, np.ndarray |
         n, src, dst = _check_csr(successors[0], successors[1], "successors")
         if labels is None:
             return n, src, dst, None
-        lab = _flat(labels, "labels")
+        lab = _flat(labels)
         if lab.shape[0] != dst.shape[0]:
             raise InvalidValueError(
                 f"labels has {lab.shape[0]} entries, expected {dst.shape[0]} (one per transition)"
@@ -750,7 +755,7 @@ def _relation(successors: Any, labels: Any) -> tuple[int, Ids, Ids, np.ndarray |
     return n, src, dst, lab
 
 
-def _flat(values: Any, name: str) -> np.ndarray:
+def _flat(values: Any) -> np.ndarray:
     array = np.asarray(values)
     if array.ndim != 1:
         array = np.empty(len(values), dtype=object)
@@ -760,8 +765,6 @@ def _flat(values: Any, name: str) -> np.ndarray:
 
 def _label_ids(labels: np.ndarray) -> tuple[Ids, tuple[Any, ...]]:
     ids, _ = canonical_labels(labels, "labels")
-    from abstractions.partition import first_occurrences
-
     names = tuple(_python(x) for x in labels[first_occurrences(ids)].tolist())
     return ids, names
 
@@ -819,7 +822,7 @@ def _csr_triple(matrix: tuple[Any, ...]) -> tuple[int, Ids, Ids, np.ndarray]:
             f"matrix as a tuple must be CSR arrays (indptr, indices, data), got {len(matrix)} items"
         )
     n, src, dst = _check_csr(matrix[0], matrix[1], "matrix")
-    data = _flat(matrix[2], "matrix data")
+    data = _flat(matrix[2])
     if data.shape[0] != dst.shape[0]:
         raise InvalidValueError(
             f"matrix data has {data.shape[0]} entries, expected {dst.shape[0]} (one per index)"
@@ -1137,10 +1140,11 @@ def _whole_set_key(
     return _row_sums(indptr, wi)
 
 
-def _splitters(T: TransitionSystem, beta: Partition, seed: int) -> Partition:
+def _splitters(
+    T: TransitionSystem, beta: Partition, mode: int, wi: np.ndarray, wf: np.ndarray, modulus: int
+) -> Partition:
     from abstractions._kernels import _coarsest_stable, _predecessors
 
-    mode, wi, wf, modulus = _kernel_input(T, seed)
     indptr, targets = T._indptr, T._targets
     start, k = beta.labels, beta.n_blocks
     n = T.n
@@ -1191,8 +1195,8 @@ def _minimal(T: TransitionSystem, beta: Partition, method: str) -> Partition:
     if beta.n_blocks == T.n:
         return beta
     for seed in range(3):
-        result = _splitters(T, beta, seed)
-        mode, _, _, modulus = _kernel_input(T, seed)
+        mode, wi, wf, modulus = _kernel_input(T, seed)
+        result = _splitters(T, beta, mode, wi, wf, modulus)
         if mode == 2:
             # Rounding is not additive: near a half-multiple of tol (or with
             # real differences below tol) the rounded key of a part of a
@@ -1227,12 +1231,9 @@ def _quotient(T: TransitionSystem, P: Partition) -> TransitionSystem:
     output, values = _abstract_outputs(T._output, T._output_values, P)
     if T._kind == "labelled":
         assert T._symbols is not None
-        steps = np.ascontiguousarray(P.labels[T.steps[:, reps]])
+        indptr, targets, edge_labels = _labelled_csr(P.labels[T.steps[:, reps]])
         return TransitionSystem._make(
-            "labelled",
-            np.arange(0, k * len(T._symbols) + 1, len(T._symbols), dtype=np.int64),
-            np.ascontiguousarray(steps.T).reshape(-1),
-            edge_labels=np.tile(np.arange(len(T._symbols), dtype=np.int64), k),
+            "labelled", indptr, targets, edge_labels=edge_labels,
             symbols=T._symbols, output=output, output_values=values,
         )
     s_g, a_g, b_g, v_g = _signature(T, P.labels, raw=True)

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import numpy as np
 from hypothesis import strategies as st
 
 from abstractions import Partition
 from abstractions.strategies import partitions
 
-__all__ = ["labels_of", "same_size_partitions", "maps", "arrays_equal"]
+__all__ = ["labels_of", "same_size_partitions", "maps", "arrays_equal", "load_benchmark"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` (a script folder, not a package) as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
 def labels_of(p: Partition) -> list[int]:

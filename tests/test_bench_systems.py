@@ -8,28 +8,17 @@ wrong answer is reported, with a witness that blames the right solver.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import load_benchmark
 
 
-bench = _load("bench_systems")
+
+
+bench = load_benchmark("bench_systems")
 
 
 @pytest.mark.parametrize("job", list(bench.JOBS))

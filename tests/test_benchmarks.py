@@ -8,31 +8,20 @@ tested even where the peers are not installed.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
 from abstractions import Computation, Partition, minimal_complete_abstraction
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import load_benchmark
 
 
-bench = _load("bench_minimal")
-plot_results = _load("plot_results")
+
+
+bench = load_benchmark("bench_minimal")
+plot_results = load_benchmark("plot_results")
 
 
 def _reference(step: np.ndarray, beta: np.ndarray) -> np.ndarray:

@@ -11,12 +11,8 @@ against brute force over all partitions of up to 6 states.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import automata.fa.dfa  # noqa: F401  (the peers must be installed: no skipping)
@@ -27,22 +23,14 @@ import pytest
 import stormpy.transformations
 
 from abstractions import minimal_complete_abstraction, output_abstraction
+from tests.helpers import load_benchmark
 
-ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("labelled", "nondeterministic", "probabilistic")
 JOB_OF = {"labelled": "dfa", "nondeterministic": "nondeterministic", "probabilistic": "lumping"}
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
-
-bench = _load("bench_systems")
+bench = load_benchmark("bench_systems")
 Instance = bench.Instance
 
 
