@@ -1077,11 +1077,16 @@ def _completion(T: TransitionSystem, P: Partition) -> Partition:
     longest = int(glen.max()) if n else 0
     labels, k = _pair_ids(P.labels, P.n_blocks, glen, longest + 1)
     # Position by position: round j refines only the states with more than
-    # j rows, so the rounds cost O(number of rows) in all.
-    for j in range(longest):
-        active = np.flatnonzero(glen > j)
-        ids, count = _pair_ids(labels[active], k, tid[gstart[active] + j], kt)
+    # j rows, so the rounds cost O(number of rows) in all (labels is a
+    # fresh array here, so it is updated in place, never copied per round).
+    order = np.argsort(-glen, kind="stable")
+    # ahead[j]: how many states have more than j rows (a prefix of order).
+    ahead = np.searchsorted(-glen[order], -np.arange(longest), side="left")
+    if not labels.flags.writeable:
         labels = labels.copy()
+    for j in range(longest):
+        active = order[: ahead[j]]
+        ids, count = _pair_ids(labels[active], k, tid[gstart[active] + j], kt)
         labels[active] = k + ids
         k += count
     labels, k = _first_occurrence(labels, k)
