@@ -48,13 +48,18 @@ def warmup() -> None:
     codes = np.array([0, 9, 0], dtype=np.int64)
     _pair_labels(codes, np.zeros(3, dtype=np.int64), 1, 3)
     Partition.from_labels(np.array([10**12, 5, 10**12]))
-    # The splitter kernel in its three modes (one compiled specialisation).
+    # Systems: signature rounds and the splitter kernel in every mode. Two
+    # copies of a chain split one block per round, so the rounds hand over
+    # to the splitter kernel, and its answer (not discrete) is checked.
     from abstractions.systems import TransitionSystem
 
-    beta = Partition([0, 0, 1])
+    chains = [1, 2, 3, 3, 5, 6, 7, 7]
+    beta = Partition([0, 0, 0, 1, 0, 0, 0, 1])
+    ones = np.ones(8)
     for T in (
-        TransitionSystem.labelled([[1, 2, 2], [0, 0, 2]]),
-        TransitionSystem.nondeterministic([[1, 2], [2], []]),
-        TransitionSystem.probabilistic([[0.0, 0.5, 0.5], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]),
+        TransitionSystem.labelled([chains, chains]),
+        TransitionSystem.nondeterministic([[t] for t in chains]),
+        TransitionSystem.probabilistic((np.arange(9), chains, ones)),
+        TransitionSystem.probabilistic((np.arange(9), chains, ones.astype(np.int64))),
     ):
         minimal_complete_abstraction(T, beta)

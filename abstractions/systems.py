@@ -82,6 +82,8 @@ _EXACT_LIMIT = 1 << 62
 _PRIME = (1 << 61) - 1
 #: Symbols that fit one bit each in an int64 key.
 _MAX_BIT_SYMBOLS = 62
+#: The signature rounds' hash salt (any odd 64-bit constant).
+_SALT = 0x9E3779B97F4A7C15
 #: Float rows must sum to 1 within max(tol, this).
 _ROW_TOL = 1e-12
 #: Largest matrix :meth:`TransitionSystem.probability_matrix` builds.
@@ -1104,10 +1106,10 @@ def _reference(T: TransitionSystem, beta: Partition) -> Partition:
 
 
 # ----------------------------------------------------------------------
-# The fast path: the splitter kernel
+# The fast path: signature rounds, then the splitter kernel
 
 
-def _kernel_input(T: TransitionSystem, seed: int) -> tuple[int, np.ndarray, np.ndarray, int]:
+def _kernel_input(T: TransitionSystem) -> tuple[int, np.ndarray, np.ndarray, int]:
     """(mode, int weights, float weights, modulus) per transition."""
     no_int = np.zeros(0, dtype=np.int64)
     no_float = np.zeros(0, dtype=np.float64)
@@ -1119,7 +1121,7 @@ def _kernel_input(T: TransitionSystem, seed: int) -> tuple[int, np.ndarray, np.n
             # One bit per symbol: a block's sum is the set of symbols that
             # step into it, exactly.
             return 1, np.left_shift(np.int64(1), T._edge_labels), no_float, 0
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(0)
         per_symbol = rng.integers(1, _PRIME, size=len(T._symbols), dtype=np.int64)
         return 1, per_symbol[T._edge_labels], no_float, _PRIME
     if T._num is None:
@@ -1131,46 +1133,105 @@ def _kernel_input(T: TransitionSystem, seed: int) -> tuple[int, np.ndarray, np.n
     return 1, residues, no_float, _PRIME
 
 
-def _whole_set_key(
-    indptr: Ids, mode: int, wi: np.ndarray, wf: np.ndarray, modulus: int, tol: float
-) -> Ids:
-    """Each state's key for the whole state set (the first constellation)."""
-    if mode == 0:
-        return (np.diff(indptr) > 0).astype(np.int64)
-    if mode == 2:
-        return _round(_row_sums(indptr, wf), tol)
-    if modulus:
-        sums = _row_sums(indptr, wi.astype(object))
-        return np.asarray([int(x) % modulus for x in sums.tolist()], dtype=np.int64)
-    return _row_sums(indptr, wi)
+def _refine(
+    T: TransitionSystem, beta: Partition, mode: int, wi: np.ndarray, wf: np.ndarray,
+    modulus: int, salt: int = _SALT,
+) -> tuple[Partition, bool | None]:
+    """The kernels' least complete partition above ``beta``, and whether it
+    is complete: ``True``/``False`` when known, ``None`` when only an exact
+    check on the system can tell (sums modulo a prime).
 
-
-def _splitters(
-    T: TransitionSystem, beta: Partition, mode: int, wi: np.ndarray, wf: np.ndarray, modulus: int
-) -> Partition:
-    from abstractions._kernels import _coarsest_stable, _predecessors
+    The partition is never more informative than the least complete one
+    (hashes and modular sums can only merge states), so when it is
+    complete it is the least one; when not, the caller finishes it.
+    """
+    from abstractions._kernels import (
+        _coarsest_stable,
+        _is_stable,
+        _predecessors,
+        _signature_round,
+    )
 
     indptr, targets = T._indptr, T._targets
-    start, k = beta.labels, beta.n_blocks
+    labels, k = beta.labels, beta.n_blocks
     n = T.n
     if T._kind == "nondeterministic" and T._symbols is not None and len(T._symbols) > 1:
         # An LTS as a Kripke structure: one extra state per (state, action)
         # pair, labelled by the action, whose successors are that action's
         # targets. Its bisimulation restricted to the old states is the
         # LTS's bisimulation.
-        indptr, targets, start, k = _split_by_action(T, start, k)
-    key, kk = canonical_labels(_whole_set_key(indptr, mode, wi, wf, modulus, T._tol), "key")
-    start, k = _pair_ids(start, k, key, kk)
-    # int32 indices while every index (records included: n + 2m) fits.
-    size = indptr.shape[0] - 1 + 2 * targets.shape[0]
-    w = np.empty(0, dtype=np.int32 if size < 2**31 - 1 else np.int64)
-    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
-    blk, count = _coarsest_stable(
-        pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, 1.0 / T._tol, start, k, w,
-    )
-    labels, count = _first_occurrence(blk[:n], int(count))
-    return Partition._from_canonical(labels, count)
+        indptr, targets, labels, k = _split_by_action(T, labels, k)
+    # One compiled specialisation: read-only inputs, a writable start.
+    indptr, targets, wi, wf = (readonly(a) for a in (indptr, targets, wi, wf))
+    start, k_start = labels.copy(), k
+    labels = start
+    nodes = indptr.shape[0] - 1
+    inv_tol = 1.0 / T._tol
+    # A deterministic system's signature is a tuple (a block per symbol):
+    # its rounds number the tuples exactly, no hashing.
+    table = targets.reshape(n, -1) if T._kind == "labelled" else None
+    # Whole rounds of the completion operator while they at least double
+    # the number of blocks (at most log2 n rounds of O(n + m): on random
+    # systems they reach the answer in a handful), then splitters, whose
+    # O(m log n) bound holds however slowly the blocks split (long chains).
+    while True:
+        if table is not None:
+            new, count = _tuple_round(table, labels, k)
+        else:
+            new, count = _signature_round(
+                indptr, targets, wi, wf, mode, modulus, inv_tol, labels, np.uint64(salt)
+            )
+            count = int(count)
+        if count == k or count == nodes:
+            result = new
+            break
+        if count < 2 * k:
+            # Every new block is stable with respect to the old blocks (up
+            # to hash collisions, which the check below catches): the old
+            # partition is the splitter kernel's first constellations.
+            within = np.empty(count, dtype=np.int64)
+            within[new] = labels
+            size = nodes + 2 * targets.shape[0]
+            # int32 indices while every index (records included) fits.
+            w = np.empty(0, dtype=np.int32 if size < 2**31 - 1 else np.int64)
+            pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+            # Fresh (writable) weight arrays in every mode: one specialisation.
+            pwi = wi[pedge] if wi.size else np.zeros(0, dtype=np.int64)
+            pwf = wf[pedge] if wf.size else np.zeros(0, dtype=np.float64)
+            result, count = _coarsest_stable(
+                pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, new, count, within, w
+            )
+            count = int(count)
+            break
+        labels, k = new, count
+    complete: bool | None = True
+    if count < nodes and table is None:
+        # A collision may even have merged blocks of the start: join it back.
+        result, count = _pair_ids(result.astype(np.int64), count, start, k_start)
+        complete = None if modulus else bool(
+            _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
+        )
+    elif count < nodes and modulus:
+        complete = None
+    final, count = _first_occurrence(result[:n], count)
+    return Partition._from_canonical(final, count), complete
+
+
+def _tuple_round(table: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
+    """A round of a deterministic system: ids of (block, block of each successor).
+
+    ``table[s, a]`` is the successor of ``s`` on symbol ``a`` and ``labels``
+    are ``k`` block ids. The tuple is one mixed-radix int64 code while it
+    fits (renumbered to ids below ``n`` when it would not), then numbered
+    by first occurrence: exact, no hashing.
+    """
+    code, per = labels, k
+    zeros = np.zeros_like(labels)
+    for a in range(table.shape[1]):
+        if per * k >= 2**62:
+            code, per = _pair_ids(code, per, zeros, 1)
+        code, per = code * k + labels[table[:, a]], per * k
+    return _pair_ids(code, per, zeros, 1)
 
 
 def _split_by_action(T: TransitionSystem, labels: Ids, k: int) -> tuple[Ids, Ids, Ids, int]:
@@ -1199,21 +1260,19 @@ def _minimal(T: TransitionSystem, beta: Partition, method: str) -> Partition:
         return _reference(T, beta)
     if beta.n_blocks == T.n:
         return beta
-    for seed in range(3):
-        mode, wi, wf, modulus = _kernel_input(T, seed)
-        result = _splitters(T, beta, mode, wi, wf, modulus)
-        if mode == 2:
-            # Rounding is not additive: near a half-multiple of tol (or with
-            # real differences below tol) the rounded key of a part of a
-            # block can disagree with the block's. Finish with the
-            # completion operator then, so the result is complete by the
-            # documented definition (it is already, almost always).
-            return result if not _differs(T, result).any() else _reference(T, result)
-        if not modulus or not _differs(T, result).any():
-            return result
-        # A hash collision modulo the prime merged states it should not
-        # have (astronomically rare): try other weights, then the oracle.
-    return _reference(T, beta)  # pragma: no cover - needs three collisions
+    mode, wi, wf, modulus = _kernel_input(T)
+    result, complete = _refine(T, beta, mode, wi, wf, modulus)
+    if complete is None:
+        complete = not _differs(T, result).any()
+    if complete:
+        return result
+    # Almost never: a collision of hashes merged states, or (floats)
+    # rounding, which is not additive, made the splitter kernel's key of a
+    # part of a block disagree with the block's. The completion operator
+    # finishes from here, so the result is complete by the documented
+    # definition (and, but for floats, still the least: it starts from
+    # below the least complete partition above beta).
+    return _reference(T, result)
 
 
 # ----------------------------------------------------------------------

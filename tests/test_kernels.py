@@ -310,42 +310,126 @@ def test_predecessors_equals_naive(w, case):
     assert got == naive.predecessors(naive.as_list(indptr), naive.as_list(targets))
 
 
+def _encoded(how, n, indptr, targets, weights):
+    """The kernels' encoding of a drawn relation and the naive edge list.
+
+    Returns ``(edges, mode, wi, wf, modulus, inv_tol)``: float weights are
+    multiples of 1/8 and tol is 1/64, so sums are exact and no block
+    probability is a tie (a half-multiple of tol), where rounding the parts
+    of a block and the block itself may differ.
+    """
+    src = [s for s in range(n) for _ in range(indptr[s], indptr[s + 1])]
+    no_float = np.zeros(0)
+    if how == "exists":
+        edges = sorted({(s, 0, int(t), 1) for s, t in zip(src, targets)})
+        return edges, 0, _ints([]), no_float, 0, 1.0
+    if how == "sum" or how[0] == "mod":
+        edges = [(s, 0, int(t), int(w)) for s, t, w in zip(src, targets, weights)]
+        return edges, 1, weights, no_float, 0 if how == "sum" else how[1], 1.0
+    wf = weights / 8.0
+    edges = [(s, 0, int(t), float(w)) for s, t, w in zip(src, targets, wf)]
+    return edges, 2, _ints([]), wf, 0, 1 / how[1]
+
+
+HOWS = ["exists", "sum", ("mod", 7), ("round", 1 / 64)]
+
+
 @pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
-# Float weights are multiples of 1/8 and tol is 1/64: sums are exact and no
-# block probability is a tie (a half-multiple of tol), where rounding the
-# parts of a block and the block itself may differ.
-@pytest.mark.parametrize("how", ["exists", "sum", ("mod", 7), ("round", 1 / 64)])
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("first", ["whole set", "one round"])
 @given(case=weighted_relations(), data=st.data())
-def test_coarsest_stable_equals_naive(w, how, case, data):
-    """_coarsest_stable from beta (split by the whole-set key) = Kleene iteration."""
+def test_coarsest_stable_equals_naive(w, how, first, case, data):
+    """_coarsest_stable from a partition stable under its constellations = Kleene iteration.
+
+    Two starts: beta split by each state's key for the whole set (one
+    constellation), and C(beta) with beta's blocks as constellations (the
+    hand-over from signature rounds).
+    """
     from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
 
     n, indptr, targets, weights = case
     beta = naive.canonical(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
-    src = [s for s in range(n) for _ in range(indptr[s], indptr[s + 1])]
-    if how == "exists":
-        edges = sorted({(s, 0, int(t), 1) for s, t in zip(src, targets)})
-        mode, wi, wf, modulus = 0, _ints([]), np.zeros(0), 0
-    elif how == "sum":
-        edges = [(s, 0, int(t), int(w)) for s, t, w in zip(src, targets, weights)]
-        mode, wi, wf, modulus = 1, weights, np.zeros(0), 0
-    elif how[0] == "mod":
-        edges = [(s, 0, int(t), int(w)) for s, t, w in zip(src, targets, weights)]
-        mode, wi, wf, modulus = 1, weights, np.zeros(0), how[1]
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    if first == "whole set":
+        everything = [0] * n
+        start = naive.canonical(
+            [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
+        )
+        within = [0] * (max(start) + 1)
     else:
-        wf = weights / 8.0
-        edges = [(s, 0, int(t), float(w)) for s, t, w in zip(src, targets, wf)]
-        mode, wi, modulus = 2, _ints([]), 0
-    # The kernel starts from beta split by each state's key for the whole set.
-    everything = [0] * n
-    start = naive.canonical(
-        [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
-    )
+        start = naive.system_completion(edges, n, beta, how)
+        within = [0] * (max(start) + 1)
+        for s in range(n):
+            within[start[s]] = beta[s]
     pindptr, psrc, pedge = _predecessors(indptr, targets, w)
     blk, count = _coarsest_stable(
         pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, 1 / how[1] if isinstance(how, tuple) and how[0] == "round" else 1.0,
-        _ints(start), max(start) + 1, w,
+        mode, modulus, inv_tol, _ints(start), max(start) + 1, _ints(within), w,
     )
     labels, _ = _first_occurrence(blk, int(count))
     assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
+
+
+@pytest.mark.parametrize("how", HOWS)
+@given(case=weighted_relations(), data=st.data())
+def test_signature_round_equals_naive(how, case, data):
+    """_signature_round is one step of the completion operator, C(P).
+
+    With a real salt the ids are C(P)'s canonical labels; with salt 0 every
+    hash collides and every state gets id 0 (what the check must catch).
+    """
+    from abstractions._kernels import _signature_round
+
+    n, indptr, targets, weights = case
+    labels = naive.canonical(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    expected = naive.system_completion(edges, n, labels, how)
+    new, count = _signature_round(
+        indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(labels),
+        np.uint64(0x9E3779B97F4A7C15),
+    )
+    assert naive.as_list(new) == expected and int(count) == max(expected) + 1
+    new, count = _signature_round(
+        indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(labels), np.uint64(0)
+    )
+    assert naive.as_list(new) == [0] * n and int(count) == 1
+
+
+@pytest.mark.parametrize("how", HOWS)
+@given(case=weighted_relations(), data=st.data())
+def test_is_stable_is_completeness(how, case, data):
+    """_is_stable says exactly whether related states have equal signatures."""
+    from abstractions._kernels import _is_stable
+
+    n, indptr, targets, weights = case
+    labels = naive.canonical(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    got = _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(labels),
+                     max(labels) + 1)
+    assert got == naive.system_is_complete(edges, n, labels, how)
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_signature_round_of_states_with_many_transitions(how):
+    """States of more than 16 transitions take the per-block scratch path."""
+    from abstractions._kernels import _is_stable, _signature_round
+
+    rng = np.random.default_rng(3)
+    n = 40
+    degrees = rng.integers(0, 40, n)
+    degrees[:3] = [0, 17, 39]
+    indptr = _ints(np.concatenate([[0], np.cumsum(degrees)]))
+    targets = _ints(rng.integers(0, n, int(indptr[-1])))
+    weights = _ints(rng.integers(1, 7, int(indptr[-1])))
+    for k in (2, 5, n):
+        labels = naive.canonical(rng.integers(0, k, n).tolist())
+        edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+        new, count = _signature_round(
+            indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(labels),
+            np.uint64(0x9E3779B97F4A7C15),
+        )
+        expected = naive.system_completion(edges, n, labels, how)
+        assert naive.as_list(new) == expected
+        stable = _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(expected),
+                            max(expected) + 1)
+        assert stable == naive.system_is_complete(edges, n, expected, how)

@@ -9,6 +9,7 @@ there is one symbol.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -218,6 +219,73 @@ def test_random_systems_at_a_few_thousand_states():
         fast = minimal_complete_abstraction(T, beta)
         assert fast == minimal_complete_abstraction(T, beta, method="reference")
         assert 1 < fast.n_blocks < n
+
+
+def test_rounds_then_splitters():
+    """Rounds while the blocks double, then the splitter kernel from their last two partitions.
+
+    A random part splits fast (rounds), a chain one block per round (the
+    hand-over to splitters): every kind still gets the reference's answer.
+    """
+    rng = np.random.default_rng(11)
+    r, c = 2000, 1500
+    n = r + c
+    chain = r + np.minimum(np.arange(c) + 1, c - 1)
+    beta = Partition.kernel(np.concatenate([rng.integers(0, 2, r), np.arange(c) == c - 1]))
+    steps = np.concatenate([rng.integers(0, r, (2, r)), [chain, chain]], axis=1)
+    succ = [rng.integers(0, r, 3).tolist() for _ in range(r)] + [[int(t)] for t in chain]
+    weights = [[Fraction(1, 3)] * 3 for _ in range(r)] + [[Fraction(1)] for _ in range(c)]
+    indptr = np.cumsum([0] + [len(x) for x in succ])
+    flat = np.array([t for x in succ for t in x])
+    probs = [p for x in weights for p in x]
+    kinds = [
+        TransitionSystem.labelled(steps),
+        TransitionSystem.nondeterministic(succ),
+        TransitionSystem.nondeterministic(succ, labels=[[i % 2 for i in range(len(x))]
+                                                        for x in succ]),
+        TransitionSystem.probabilistic((indptr, flat, np.array(probs, dtype=object))),
+        TransitionSystem.probabilistic((indptr, flat, np.array(probs, dtype=float))),
+    ]
+    for T in kinds:
+        fast = minimal_complete_abstraction(T, beta)
+        assert fast == minimal_complete_abstraction(T, beta, method="reference")
+        assert fast.n_blocks > c
+
+
+@given(systems_and_partition(kinds=("labelled",), max_states=12), st.sampled_from([0, 40]))
+def test_tuple_round_is_the_completion_operator(case, extra_bits):
+    """A labelled system's round (mixed-radix codes, renumbered before they overflow) is C(P)."""
+    from abstractions.systems import _tuple_round
+
+    T, edges, how, P = case
+    # A declared block count far above the real one forces the renumbering.
+    k = P.n_blocks << extra_bits
+    new, count = _tuple_round(T.targets.reshape(T.n, -1), P.labels, k)
+    expected = naive.system_completion(edges, T.n, labels_of(P), how)
+    assert naive.as_list(new) == expected and count == max(expected) + 1
+
+
+@given(systems_and_partition(kinds=("nondeterministic", "lts", "exact", "float"),
+                             max_states=12))
+def test_hash_collisions_cost_time_not_correctness(case):
+    """With every hash equal (salt 0) the rounds merge too much, never split too much.
+
+    The kernels' answer is then no more informative than the least complete
+    partition, and said to be complete exactly when it is that partition;
+    minimal_complete_abstraction finishes it to the right answer.
+    """
+    from abstractions import systems
+
+    T, edges, how, beta = case
+    expected = naive.system_minimal(edges, T.n, labels_of(beta), how)
+    result, complete = systems._refine(T, beta, *systems._kernel_input(T), salt=0)
+    assert result <= Partition.from_labels(expected) and beta <= result
+    if complete is not None:
+        assert complete == (labels_of(result) == expected)
+    unlucky = functools.partial(systems._refine, salt=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(systems, "_refine", unlucky)
+        assert labels_of(minimal_complete_abstraction(T, beta)) == expected
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ numba).
 
 from abstractions._kernels.graph import _final_states, _reach
 from abstractions._kernels.labels import _first_occurrence, _meet_roots
+from abstractions._kernels.signatures import _is_stable, _signature_round
 from abstractions._kernels.splitters import _coarsest_stable, _predecessors
 from abstractions._kernels.refine import (
     _cycle_classes,
@@ -30,4 +31,6 @@ __all__ = [
     "_pair_labels",
     "_predecessors",
     "_coarsest_stable",
+    "_signature_round",
+    "_is_stable",
 ]

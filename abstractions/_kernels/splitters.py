@@ -109,6 +109,7 @@ def _coarsest_stable(
     inv_tol: float,
     labels: np.ndarray,
     k: int,
+    within: np.ndarray,
     w: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Coarsest refinement of ``labels`` (``k`` blocks) stable under the relation.
@@ -116,9 +117,11 @@ def _coarsest_stable(
     ``pindptr``/``psrc`` are the predecessor lists; ``wi`` (mode 1) or ``wf``
     (mode 2) the weight of each predecessor entry; ``modulus`` > 0 makes mode
     1 sum modulo that prime; ``inv_tol`` scales mode 2 sums before rounding.
-    The caller has already split ``labels`` by the key of the whole state
-    set (so every block starts stable with respect to the one constellation).
-    Index arrays take the dtype of the witness ``w`` (int32 halves the
+    ``within[b]`` is the constellation of block ``b`` (ids ``0 ..``): a
+    coarser partition, as every block must already be stable with respect
+    to every constellation (the last two partitions of signature rounds
+    are such a pair; so are the blocks and the whole set, after a split by
+    each state's key for the whole set). Index arrays take the dtype of the witness ``w`` (int32 halves the
     memory traffic while every index fits). Returns block ids per state
     (not canonical) and the number of blocks.
     """
@@ -152,36 +155,55 @@ def _coarsest_stable(
     # two blocks or more (each is on it at most once at a time).
     cons = np.zeros(n, dtype=w.dtype)
     bnext = np.empty(n, dtype=w.dtype)
-    chead = np.empty(n, dtype=w.dtype)
+    chead = np.full(n, -1, dtype=w.dtype)
     ccount = np.zeros(n, dtype=w.dtype)
-    for b in range(k - 1):
-        bnext[b] = b + 1
-    bnext[k - 1] = -1
-    chead[0] = 0
-    ccount[0] = k
-    ncons = 1
+    ncons = 0
+    for b in range(k - 1, -1, -1):
+        c = within[b]
+        ncons = max(ncons, c + 1)
+        cons[b] = c
+        bnext[b] = chead[c]
+        chead[c] = b
+        ccount[c] += 1
     stack = np.empty(n, dtype=w.dtype)
     instack = np.zeros(n, dtype=np.bool_)
     top = 0
-    if k > 1:
-        stack[0] = 0
-        instack[0] = True
-        top = 1
+    for c in range(ncons):
+        if ccount[c] > 1:
+            stack[top] = c
+            instack[c] = True
+            top += 1
+
+    stamp = np.full(n, -1, dtype=w.dtype)
 
     # Exists mode: a record per (state, constellation) with transitions
     # into it, holding their number; rec[j] is the record of entry j.
     # Records in use never exceed m, plus at most m emptied ones awaiting
-    # release in one splitter, plus the n initial ids.
+    # release in one splitter (and n + 2m is what the int32 witness allows).
     if mode == 0:
         cap = n + 2 * m
         rcount = np.zeros(cap, dtype=w.dtype)
         rec = np.empty(m, dtype=w.dtype)
-        for j in range(m):
-            rec[j] = psrc[j]
-            rcount[psrc[j]] += 1
+        cur = np.empty(n, dtype=w.dtype)
+        used = 0
+        for c in range(ncons):
+            b = chead[c]
+            while b >= 0:
+                for p in range(bstart[b], bend[b]):
+                    t = elems[p]
+                    for j in range(pindptr[t], pindptr[t + 1]):
+                        s = psrc[j]
+                        if stamp[s] != c:
+                            stamp[s] = c
+                            cur[s] = used
+                            used += 1
+                        rec[j] = cur[s]
+                        rcount[cur[s]] += 1
+                b = bnext[b]
+        stamp[:] = -1
         free = np.empty(cap, dtype=w.dtype)
         nfree = 0
-        for r in range(cap - 1, n - 1, -1):
+        for r in range(cap - 1, used - 1, -1):
             free[nfree] = r
             nfree += 1
     else:
@@ -190,7 +212,6 @@ def _coarsest_stable(
         free = np.zeros(0, dtype=w.dtype)
         nfree = 0
 
-    stamp = np.full(n, -1, dtype=w.dtype)
     acci = np.zeros(n, dtype=np.int64)
     accf = np.zeros(n, dtype=np.float64)
     oldr = np.zeros(n, dtype=w.dtype)
