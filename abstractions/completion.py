@@ -47,8 +47,9 @@ __all__ = [
 #:   over :class:`Partition` objects, the oracle of the tests.
 METHODS: tuple[str, ...] = ("auto", "linear", "doubling", "rounds", "reference")
 
-#: The methods for a :class:`~abstractions.TransitionSystem`: ``"auto"`` (the
-#: O(m log n) splitter kernel) and ``"reference"`` (Kleene iteration).
+#: The methods for a :class:`~abstractions.TransitionSystem`: ``"auto"``
+#: (O(m log n): signature rounds while they double the blocks, then the
+#: splitter kernel) and ``"reference"`` (Kleene iteration).
 SYSTEM_METHODS: tuple[str, ...] = ("auto", "reference")
 
 

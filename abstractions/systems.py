@@ -26,9 +26,13 @@ transition system)
 
 All three are stored as one CSR relation (``indptr``, ``targets``) with an
 optional symbol per transition and, for Markov chains, a probability per
-transition; one partition-refinement kernel
-(:mod:`abstractions._kernels.splitters`) computes all three minimal complete
-abstractions in O(m log n).
+transition. One refinement engine computes all three minimal complete
+abstractions in O(m log n): whole rounds of the completion operator while
+each at least doubles the number of blocks (one streaming pass each,
+:mod:`abstractions._kernels.signatures`; a handful of them finish a random
+system), then Paige–Tarjan splitters (:mod:`abstractions._kernels.splitters`)
+from the last two partitions, so that a system whose blocks split slowly
+(a long chain) never costs a round per block.
 
 Probabilities are exact when given as ints, :class:`fractions.Fraction` or
 sympy ``Rational``: they are kept as integer numerators over one common

@@ -121,8 +121,9 @@ def _coarsest_stable(
     coarser partition, as every block must already be stable with respect
     to every constellation (the last two partitions of signature rounds
     are such a pair; so are the blocks and the whole set, after a split by
-    each state's key for the whole set). Index arrays take the dtype of the witness ``w`` (int32 halves the
-    memory traffic while every index fits). Returns block ids per state
+    each state's key for the whole set). Index arrays take the dtype of
+    the witness ``w`` (int32 halves the memory traffic while every index
+    fits). Returns block ids per state
     (not canonical) and the number of blocks.
     """
     n = labels.shape[0]
