@@ -429,7 +429,7 @@ def test_signature_round_of_states_with_many_transitions(how):
             np.uint64(0x9E3779B97F4A7C15),
         )
         expected = naive.system_completion(edges, n, labels, how)
-        assert naive.as_list(new) == expected
+        assert naive.as_list(new) == expected and int(count) == max(expected) + 1
         stable = _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(expected),
                             max(expected) + 1)
         assert stable == naive.system_is_complete(edges, n, expected, how)

@@ -229,7 +229,6 @@ def test_rounds_then_splitters():
     """
     rng = np.random.default_rng(11)
     r, c = 2000, 1500
-    n = r + c
     chain = r + np.minimum(np.arange(c) + 1, c - 1)
     beta = Partition.kernel(np.concatenate([rng.integers(0, 2, r), np.arange(c) == c - 1]))
     steps = np.concatenate([rng.integers(0, r, (2, r)), [chain, chain]], axis=1)

@@ -25,7 +25,7 @@ import numpy as np
 
 from abstractions._config import NUMBA_CACHE
 
-__all__ = ["_signature_round", "_is_stable"]
+__all__ = ["_is_stable", "_signature_round"]
 
 
 @numba.njit(cache=NUMBA_CACHE, inline="always")
