@@ -203,11 +203,44 @@ def _lumping(n: int, seed: int) -> Instance:
     return Instance("probabilistic", beta, indptr=indptr, targets=targets, weights=weights)
 
 
-#: job name -> instance generator ``(n, seed) -> Instance``
+def _chain(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """State i steps to i + 1 (the last to itself); beta marks the last state.
+
+    The worst case of whole rounds of refinement: each splits off one more
+    state, so the least complete partition (all n states apart) takes n
+    rounds of a full pass each.
+    """
+    succ = np.minimum(np.arange(n) + 1, n - 1)
+    return succ, (np.arange(n) == n - 1).astype(np.int8)
+
+
+def _dfa_chain(n: int, seed: int) -> Instance:
+    succ, beta = _chain(n)
+    return Instance("labelled", beta, steps=np.stack([succ, succ]))
+
+
+def _nondeterministic_chain(n: int, seed: int) -> Instance:
+    succ, beta = _chain(n)
+    return Instance("nondeterministic", beta, indptr=np.arange(n + 1), targets=succ)
+
+
+def _lumping_chain(n: int, seed: int) -> Instance:
+    succ, beta = _chain(n)
+    return Instance(
+        "probabilistic", beta, indptr=np.arange(n + 1), targets=succ,
+        weights=np.ones(n, dtype=np.int8),
+    )
+
+
+#: job name -> instance generator ``(n, seed) -> Instance``; the chain jobs
+#: run when named (``--jobs dfa-chain ...``)
 JOBS: dict[str, Callable[[int, int], Instance]] = {
     "dfa": _dfa,
     "nondeterministic": _nondeterministic,
     "lumping": _lumping,
+    "dfa-chain": _dfa_chain,
+    "nondeterministic-chain": _nondeterministic_chain,
+    "lumping-chain": _lumping_chain,
 }
 
 #: the solvers of each job, ours first (the order of the printed rows)
@@ -215,6 +248,9 @@ JOB_SOLVERS: dict[str, tuple[str, ...]] = {
     "dfa": ("ours", "ours:reference", "automata-lib", "pyformlang", "storm"),
     "nondeterministic": ("ours", "ours:reference", "bispy", "storm"),
     "lumping": ("ours", "ours:exact", "ours:reference", "storm"),
+    "dfa-chain": ("ours", "ours:reference", "automata-lib", "pyformlang", "storm"),
+    "nondeterministic-chain": ("ours", "ours:reference", "bispy", "storm"),
+    "lumping-chain": ("ours", "ours:exact", "ours:reference", "storm"),
 }
 
 
@@ -558,7 +594,7 @@ def make_solver(name: str, job: str) -> SystemSolver:
         return _ours(job, exact=True)
     if name.startswith("ours:"):
         # the reference oracle of lumping works in exact arithmetic
-        return _ours(job, name.removeprefix("ours:"), exact=job == "lumping")
+        return _ours(job, name.removeprefix("ours:"), exact=job.startswith("lumping"))
     return PEERS[name][1]()
 
 
@@ -713,6 +749,8 @@ def _explain(
 
 def states_for(job: str, transitions: int) -> int:
     """The number of states of ``job``'s instance with about ``transitions`` transitions."""
+    if job.endswith("-chain"):
+        return max(1, round(transitions / (2 if job == "dfa-chain" else 1)))
     per_state = 2 if job == "dfa" else DEGREE  # duplicates drop about 3/n of the draws
     return max(1, round(transitions / per_state))
 

@@ -21,7 +21,7 @@ from tests.helpers import load_benchmark
 bench = load_benchmark("bench_systems")
 
 
-@pytest.mark.parametrize("job", list(bench.JOBS))
+@pytest.mark.parametrize("job", list(bench.DEFAULT_JOBS))
 def test_instances_are_seeded_and_well_formed(job: str) -> None:
     """Same seed, same arrays; CSR rows hold distinct sorted successors; rows sum to 1."""
     a, b = bench.make_instance(job, 500, seed=4), bench.make_instance(job, 500, seed=4)
@@ -47,10 +47,24 @@ def test_instances_are_seeded_and_well_formed(job: str) -> None:
         assert sum(a.fractions()[: a.indptr[1]]) == 1
 
 
+@pytest.mark.parametrize("job", ["dfa-chain", "nondeterministic-chain", "lumping-chain"])
+def test_chain_instances(job: str, tmp_path: Path) -> None:
+    """A chain marked at its end, in each kind; every solver finds n blocks."""
+    inst = bench.make_instance(job, 50)
+    assert inst.beta.tolist() == [0] * 49 + [1]
+    succ = inst.steps[1] if inst.steps is not None else inst.targets
+    assert succ.tolist() == list(range(1, 50)) + [49]
+    assert bench.states_for(job, 1000) == (500 if job == "dfa-chain" else 1000)
+    rows = bench.run_jobs([50], [job], runner=bench.inprocess_runner, workdir=tmp_path)
+    assert {r["solver"] for r in rows} == set(bench.available_solvers(job))
+    for row in rows:
+        assert row["status"] == "ok" and row["same"] is True and row["blocks"] == 50, row
+
+
 def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
     """Every solver of every job agrees at n = 60, on the partition where it exposes one."""
     rows = bench.run_jobs([60], runner=bench.inprocess_runner, workdir=tmp_path)
-    expected = sum(len(bench.available_solvers(job)) for job in bench.JOBS)
+    expected = sum(len(bench.available_solvers(job)) for job in bench.DEFAULT_JOBS)
     assert len(rows) == expected
     assert {r["solver"] for r in rows} == {
         "ours", "ours:reference", "ours:exact", "automata-lib", "pyformlang", "bispy", "storm"
