@@ -1178,6 +1178,7 @@ def _refine(
     # the number of blocks (at most log2 n rounds of O(n + m): on random
     # systems they reach the answer in a handful), then splitters, whose
     # O(m log n) bound holds however slowly the blocks split (long chains).
+    splitters = False
     while True:
         if table is not None:
             new, count = _tuple_round(table, labels, k)
@@ -1205,18 +1206,20 @@ def _refine(
             result, count = _coarsest_stable(
                 pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, new, count, within, w
             )
-            count = int(count)
+            count, splitters = int(count), True
             break
         labels, k = new, count
     complete: bool | None = True
     if count < nodes and table is None:
-        # A collision may even have merged blocks of the start: join it back.
+        # Hashed rounds: a collision may even have merged blocks of the
+        # start, so join it back, then check exactly (on the system itself
+        # where the kernel's own sums are modular).
         result, count = _pair_ids(result.astype(np.int64), count, start, k_start)
         complete = None if modulus else bool(
             _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
         )
-    elif count < nodes and modulus:
-        complete = None
+    elif count < nodes and modulus and splitters:
+        complete = None  # exact rounds, then splitters on modular sums
     final, count = _first_occurrence(result[:n], count)
     return Partition._from_canonical(final, count), complete
 

@@ -328,6 +328,35 @@ def test_many_symbols_take_the_modular_path():
     )
 
 
+@pytest.mark.parametrize("kind", ["70 symbols", "denominators past 2**62"])
+def test_modular_sums_in_the_splitter_kernel_are_checked(kind, monkeypatch):
+    """Two chains (so rounds hand over to splitters) with keys summed modulo a prime."""
+    import abstractions._kernels as kernels
+
+    calls = []
+    real = kernels._coarsest_stable
+    monkeypatch.setattr(kernels, "_coarsest_stable", lambda *a: calls.append(1) or real(*a))
+    c = 30
+    succ = np.concatenate([np.minimum(np.arange(c) + 1, c - 1)] * 2) + np.repeat([0, c], c)
+    beta = Partition.kernel(np.arange(2 * c) % c == c - 1)
+    if kind == "70 symbols":
+        T = TransitionSystem.labelled(np.tile(succ, (70, 1)))
+    else:
+        # Step on w.p. 1/p (first chain) or 1/q (second), else stay: the
+        # common denominator p * q is past 2**62.
+        p, q = 2**61 - 1, 2**31 - 1
+        dst = np.stack([succ, np.arange(2 * c)], axis=1).ravel()
+        steps = [Fraction(1, d) for d in [p] * c + [q] * c]
+        data = np.array([x for f in steps for x in (f, 1 - f)], dtype=object)
+        T = TransitionSystem.probabilistic((np.arange(0, 4 * c + 1, 2), dst, data))
+        assert T._num.dtype == object
+    fast = minimal_complete_abstraction(T, beta)
+    assert calls and fast == minimal_complete_abstraction(T, beta, method="reference")
+    # The chains' copies merge, but for different step probabilities (where
+    # only the absorbing ends do).
+    assert fast.n_blocks == (c if kind == "70 symbols" else 2 * c - 1)
+
+
 def test_float_tolerance_identifies_rounding_errors():
     """0.1 + 0.2 and 0.3 are one probability at tol 1e-9, two at tol 1e-17."""
     matrix = np.array([
