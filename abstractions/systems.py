@@ -864,37 +864,11 @@ def _probabilities(data: np.ndarray, src: Ids, dst: Ids) -> tuple[bool, np.ndarr
         values[:] = [Fraction(int(x)) for x in data.tolist()]
         exact = True
     elif kind == "O":
-        items = data.tolist()
-        exact_mask = [_is_exact(x) for x in items]
-        if all(exact_mask):
-            values = np.empty(len(items), dtype=object)
-            values[:] = [
-                Fraction(int(x.p), int(x.q)) if hasattr(x, "q") and not isinstance(x, Fraction)
-                else Fraction(x) for x in items
-            ]
-            exact = True
-        else:
-            floats = [isinstance(x, (float, np.floating)) for x in items]
-            for i, x in enumerate(items):
-                if not exact_mask[i] and not floats[i]:
-                    raise InvalidTypeError(
-                        f"matrix entry ({int(src[i])}, {int(dst[i])}) = {x!r} is not a number "
-                        "(ints, Fractions, sympy Rationals or floats)"
-                    )
-            if any(exact_mask):
-                i = exact_mask.index(True)
-                j = floats.index(True)
-                raise InvalidTypeError(
-                    "matrix mixes exact and float entries: "
-                    f"({int(src[i])}, {int(dst[i])}) = {items[i]!r} and "
-                    f"({int(src[j])}, {int(dst[j])}) = {items[j]!r}; use one kind"
-                )
-            values = np.asarray(items, dtype=np.float64)
-            exact = False
+        exact, values = _object_probabilities(data.tolist(), src, dst)
     else:
         raise InvalidTypeError(f"matrix entries must be numbers, got dtype {data.dtype}")
     if exact:
-        negative = [i for i, x in enumerate(values.tolist()) if x < 0]
+        negative = [i for i, x in enumerate(values.tolist()) if x.numerator < 0]
     else:
         negative = np.flatnonzero(~(values >= 0) | ~np.isfinite(values)).tolist()
     if negative:
@@ -904,6 +878,39 @@ def _probabilities(data: np.ndarray, src: Ids, dst: Ids) -> tuple[bool, np.ndarr
             "probability (must be finite and >= 0)"
         )
     return exact, values
+
+
+def _object_probabilities(items: list[Any], src: Ids, dst: Ids) -> tuple[bool, np.ndarray]:
+    """:func:`_probabilities` of Python objects: all exact or all floats."""
+    values = np.empty(len(items), dtype=object)
+    if all(type(x) is Fraction for x in items):
+        # The common case first: Fractions already (the exact type, so no
+        # subclass slips through) are kept as they are.
+        values[:] = items
+        return True, values
+    exact_mask = [_is_exact(x) for x in items]
+    if all(exact_mask):
+        values[:] = [
+            Fraction(int(x.p), int(x.q)) if hasattr(x, "q") and not isinstance(x, Fraction)
+            else Fraction(x) for x in items
+        ]
+        return True, values
+    floats = [isinstance(x, (float, np.floating)) for x in items]
+    for i, x in enumerate(items):
+        if not exact_mask[i] and not floats[i]:
+            raise InvalidTypeError(
+                f"matrix entry ({int(src[i])}, {int(dst[i])}) = {x!r} is not a number "
+                "(ints, Fractions, sympy Rationals or floats)"
+            )
+    if any(exact_mask):
+        i = exact_mask.index(True)
+        j = floats.index(True)
+        raise InvalidTypeError(
+            "matrix mixes exact and float entries: "
+            f"({int(src[i])}, {int(dst[i])}) = {items[i]!r} and "
+            f"({int(src[j])}, {int(dst[j])}) = {items[j]!r}; use one kind"
+        )
+    return False, np.asarray(items, dtype=np.float64)
 
 
 def _common_denominator(values: np.ndarray) -> tuple[np.ndarray, int]:
