@@ -410,6 +410,28 @@ def test_is_stable_is_completeness(how, case, data):
 
 
 @pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("missing", [False, True])
+def test_is_stable_compares_many_blocks(how, missing):
+    """Hubs reaching 40 blocks each are compared by per-block stamps, exactly."""
+    from abstractions._kernels import _is_stable
+
+    hubs, leaves = 5, 40
+    n = hubs + leaves
+    rows = [list(range(hubs, n)) for _ in range(hubs)] + [[] for _ in range(leaves)]
+    if missing:
+        # One hub swaps its last leaf for a hub: as many blocks, one other.
+        rows[3] = rows[3][:-1] + [0]
+    indptr = _ints(np.cumsum([0] + [len(r) for r in rows]))
+    targets = _ints([t for r in rows for t in r])
+    weights = _ints([1 + t % 3 for t in targets.tolist()])
+    labels = [0] * hubs + list(range(1, leaves + 1))
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    stable = _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(labels),
+                        leaves + 1)
+    assert stable == naive.system_is_complete(edges, n, labels, how) == (not missing)
+
+
+@pytest.mark.parametrize("how", HOWS)
 def test_signature_round_of_states_with_many_transitions(how):
     """States of more than 16 transitions take the per-block scratch path."""
     from abstractions._kernels import _is_stable, _signature_round

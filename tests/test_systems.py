@@ -545,6 +545,19 @@ def test_input_formats_agree():
 
     chain = TransitionSystem.probabilistic(Sparse())
     assert chain.targets.tolist() == [1, 1] and not chain.exact
+    # Python objects: Fractions only (kept as they are) or with ints (both
+    # exact), floats only (float mode).
+    objects = TransitionSystem.probabilistic(
+        np.array([[0.5, 0.5], [0.0, 1.0]], dtype=object)
+    )
+    assert not objects.exact and objects.probabilities.tolist() == [0.5, 0.5, 1.0]
+    fractions = TransitionSystem.probabilistic(
+        np.array([[Fraction(1, 2), Fraction(1, 2)], [Fraction(0), Fraction(1)]], dtype=object)
+    )
+    mixed = TransitionSystem.probabilistic(
+        np.array([[Fraction(1, 2), Fraction(1, 2)], [0, 1]], dtype=object)
+    )
+    assert fractions.exact and fractions.probabilities == mixed.probabilities
 
 
 def test_repeated_entries_add_up():
