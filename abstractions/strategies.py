@@ -1,21 +1,23 @@
-"""Hypothesis strategies for partitions and computations.
+"""Hypothesis strategies for partitions, computations and transition systems.
 
-Strategies that generate valid :class:`~abstractions.Partition` and
-:class:`~abstractions.Computation` objects, for property-based tests of
-code built on :mod:`abstractions` (and of :mod:`abstractions` itself).
+Strategies that generate valid :class:`~abstractions.Partition`,
+:class:`~abstractions.Computation` and
+:class:`~abstractions.TransitionSystem` objects, for property-based tests
+of code built on :mod:`abstractions` (and of :mod:`abstractions` itself).
 They build valid values directly instead of filtering, and they shrink
 towards simple examples: partitions towards one block, transitions
 towards state 0, computations towards fewer states, no halting and one
 output.
 
 This module is public API for downstream property tests:
-:func:`partitions`, :func:`computations` and :func:`complete_partitions`
-(the complete abstractions of a computation, optionally above a given
-``beta``) keep their names and keyword arguments. It needs
-`hypothesis <https://hypothesis.readthedocs.io>`_ and is not imported by
-``import abstractions``. Installing :mod:`abstractions` registers
-:func:`partitions` and :func:`computations` for ``st.from_type`` through a
-``hypothesis`` entry point.
+:func:`partitions`, :func:`computations`, :func:`transition_systems` and
+:func:`complete_partitions` (the complete abstractions of a computation or
+system, optionally above a given ``beta``) keep their names and keyword
+arguments. It needs `hypothesis <https://hypothesis.readthedocs.io>`_ and
+is not imported by ``import abstractions``. Installing
+:mod:`abstractions` registers :func:`partitions`, :func:`computations` and
+:func:`transition_systems` for ``st.from_type`` through a ``hypothesis``
+entry point.
 
 Examples
 --------
@@ -49,12 +51,17 @@ has an abstract computation whose square commutes.
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
+
+import numpy as np
 
 from abstractions.computation import Computation
 from abstractions.partition import Partition
+from abstractions.systems import KINDS, TransitionSystem
 
-__all__ = ["partitions", "computations", "complete_partitions"]
+__all__ = ["partitions", "computations", "transition_systems", "complete_partitions"]
 
 
 def _hypothesis_setup_hook() -> None:
@@ -69,6 +76,7 @@ def _hypothesis_setup_hook() -> None:
 
     st.register_type_strategy(Partition, lambda _: partitions())
     st.register_type_strategy(Computation, lambda _: computations())
+    st.register_type_strategy(TransitionSystem, lambda _: transition_systems())
 
 
 # Imported after the hook on purpose (see _hypothesis_setup_hook).
@@ -282,15 +290,142 @@ def computations(
     return _computations(lo, hi, halting, k, all_inputs)
 
 
+@st.composite
+def _transition_systems(
+    draw: st.DrawFn,
+    kinds: tuple[str, ...],
+    min_states: int,
+    max_states: int,
+    max_symbols: int,
+    max_outputs: int,
+    exact: bool | None,
+) -> TransitionSystem:
+    kind = draw(st.sampled_from(kinds))
+    n = draw(st.integers(min_value=min_states, max_value=max_states))
+    state = st.integers(0, n - 1)
+    k = draw(st.integers(min_value=1, max_value=max_symbols))
+    outputs = draw(st.integers(min_value=1, max_value=max_outputs))
+    output = draw(st.lists(st.integers(0, outputs - 1), min_size=n, max_size=n))
+    values = tuple(range(outputs))
+    if kind == "labelled":
+        steps = [draw(st.lists(state, min_size=n, max_size=n)) for _ in range(k)]
+        return TransitionSystem.labelled(steps, output=output, output_values=values)
+    if kind == "nondeterministic":
+        successors = [draw(st.lists(state, max_size=3)) for _ in range(n)]
+        labels = None
+        if k > 1:
+            labels = [
+                draw(st.lists(st.integers(0, k - 1), min_size=len(row), max_size=len(row)))
+                for row in successors
+            ]
+        return TransitionSystem.nondeterministic(
+            successors, labels=labels, output=output, output_values=values
+        )
+    # A Markov chain: 1 to 3 entries a row, small integer weights over the
+    # row's total, exact (Fractions) or floats.
+    use_exact = draw(st.booleans()) if exact is None else exact
+    indptr, targets, probabilities = [0], [], []
+    for _ in range(n):
+        row = draw(st.lists(state, min_size=1, max_size=3))
+        weights = draw(st.lists(st.integers(1, 3), min_size=len(row), max_size=len(row)))
+        total = sum(weights)
+        targets += row
+        probabilities += [Fraction(w, total) if use_exact else w / total for w in weights]
+        indptr.append(len(targets))
+    data = np.array(probabilities, dtype=object if use_exact else np.float64)
+    return TransitionSystem.probabilistic(
+        (np.array(indptr), np.array(targets, dtype=np.int64), data),
+        output=output, output_values=values,
+    )
+
+
+def transition_systems(
+    *,
+    kinds: Sequence[str] = KINDS,
+    min_states: int = 1,
+    max_states: int = 8,
+    max_symbols: int = 2,
+    max_outputs: int = 2,
+    exact: bool | None = None,
+) -> st.SearchStrategy[TransitionSystem]:
+    """Return a strategy of transition systems.
+
+    Parameters
+    ----------
+    kinds : sequence of str
+        The kinds to draw from (``"labelled"``, ``"nondeterministic"``,
+        ``"probabilistic"``; default all three).
+    min_states, max_states : int
+        Bounds on the number of states (at least 1).
+    max_symbols : int
+        Labelled systems draw ``1 .. max_symbols`` symbols; nondeterministic
+        ones with more than one are labelled transition systems (an action
+        per transition).
+    max_outputs : int
+        The number of output values is drawn from ``1 .. max_outputs``.
+    exact : bool or None
+        Markov chains only: ``True`` for Fraction probabilities, ``False``
+        for floats (the default ``tol``), ``None`` (default) either.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Generates :class:`~abstractions.TransitionSystem` objects.
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        For an unknown or empty ``kinds``, bounds that are not integers,
+        ``min_states < 1`` or ``min_states > max_states``, ``max_symbols``
+        or ``max_outputs`` below 1, or an ``exact`` that is not a bool or
+        None.
+
+    Notes
+    -----
+    Targets shrink towards state 0, successor lists towards fewer entries
+    (a nondeterministic state may have none: a deadlock), and a Markov
+    chain's rows towards one entry of probability 1.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from abstractions import minimal_complete_abstraction, is_complete
+    >>> @settings(max_examples=20, database=None)
+    ... @given(transition_systems(kinds=["probabilistic"], exact=True))
+    ... def test_lumping_is_complete(T):
+    ...     beta = Partition.from_labels(T.output)
+    ...     assert T.exact and is_complete(T, minimal_complete_abstraction(T, beta))
+    >>> test_lumping_is_complete()
+    """
+    if isinstance(kinds, str) or not isinstance(kinds, Sequence):
+        raise InvalidArgument(f"kinds={kinds!r} must be a sequence of kinds from {KINDS}")
+    chosen = tuple(kinds)
+    unknown = [kind for kind in chosen if kind not in KINDS]
+    if unknown or not chosen:
+        raise InvalidArgument(f"kinds={kinds!r} must be a non-empty sequence from {KINDS}")
+    lo, hi = _check_range(min_states, max_states)
+    if lo < 1:
+        raise InvalidArgument(f"min_states={lo} must be at least 1 (a system has states)")
+    symbols = _check_count(max_symbols, "max_symbols")
+    outputs = _check_count(max_outputs, "max_outputs")
+    if symbols < 1 or outputs < 1:
+        raise InvalidArgument(
+            f"max_symbols={symbols} and max_outputs={outputs} must be at least 1"
+        )
+    if exact is not None and not isinstance(exact, bool):
+        raise InvalidArgument(f"exact={exact!r} must be None, True or False")
+    return _transition_systems(chosen, lo, hi, symbols, outputs, exact)
+
+
 def complete_partitions(
-    computation: Computation, *, above: Partition | None = None
+    computation: Computation | TransitionSystem, *, above: Partition | None = None
 ) -> st.SearchStrategy[Partition]:
     """Return a strategy of complete partitions of ``computation``.
 
     Parameters
     ----------
-    computation : Computation
-        The computation whose complete partitions are drawn.
+    computation : Computation or TransitionSystem
+        The computation (or system) whose complete partitions are drawn.
     above : Partition, optional
         Draw only complete partitions ``P >= above`` (those that keep at
         least the information of ``above``, e.g. ``output_abstraction(C)``).
@@ -304,8 +439,8 @@ def complete_partitions(
     Raises
     ------
     hypothesis.errors.InvalidArgument
-        If ``computation`` is not a Computation, or ``above`` is not a
-        Partition of ``computation.n`` states.
+        If ``computation`` is not a Computation or TransitionSystem, or
+        ``above`` is not a Partition of ``computation.n`` states.
 
     See Also
     --------
@@ -340,9 +475,10 @@ def complete_partitions(
     """
     from abstractions.completion import minimal_complete_abstraction
 
-    if not isinstance(computation, Computation):
+    if not isinstance(computation, (Computation, TransitionSystem)):
         raise InvalidArgument(
-            f"computation must be a Computation, got {type(computation).__name__}"
+            "computation must be a Computation or TransitionSystem, got "
+            f"{type(computation).__name__}"
         )
     if above is not None:
         if not isinstance(above, Partition):

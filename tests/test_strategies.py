@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from abstractions import Computation, Partition, is_complete
+from abstractions import Computation, Partition, TransitionSystem, is_complete
 from abstractions.strategies import (
     _hypothesis_setup_hook,
     complete_partitions,
     computations,
     partitions,
+    transition_systems,
 )
+from abstractions.systems import KINDS
 from tests import naive
 from tests.helpers import labels_of
 
@@ -178,3 +181,87 @@ def test_complete_partitions_above_invalid(above):
     """above must be a Partition over the computation's states."""
     with pytest.raises(InvalidArgument, match="above"):
         complete_partitions(Computation([1, 0]), above=above)
+
+
+# --- transition systems -------------------------------------------------------
+
+
+@given(transition_systems(min_states=2, max_states=5, max_symbols=3, max_outputs=3))
+def test_transition_systems_bounds(T):
+    """Drawn systems respect the bounds; outputs are ids below max_outputs."""
+    assert T.kind in KINDS and 2 <= T.n <= 5
+    assert T.n_outputs <= 3 and int(T.output.max()) < T.n_outputs
+    if T.kind == "labelled":
+        assert 1 <= len(T.symbols) <= 3 and T.m == T.n * len(T.symbols)
+    if T.kind == "probabilistic":
+        rows = np.asarray(T.probability_matrix(), dtype=float).sum(axis=1)
+        np.testing.assert_allclose(rows, 1.0)
+
+
+@pytest.mark.parametrize("exact", [True, False])
+@given(data=st.data())
+def test_transition_systems_exact_or_float(exact, data):
+    """exact= picks Fraction or float probabilities; kinds= restricts the kind."""
+    T = data.draw(transition_systems(kinds=["probabilistic"], exact=exact))
+    assert T.kind == "probabilistic" and T.exact is exact
+
+
+def test_transition_systems_reach_every_kind_and_lts():
+    """All three kinds come up, and labelled transition systems (actions) too."""
+    strategy = transition_systems(max_symbols=2)
+    search = settings(database=None, max_examples=2000)
+    for kind in KINDS:
+        find(strategy, lambda T, kind=kind: T.kind == kind, settings=search)
+    lts = find(
+        strategy, lambda T: T.kind == "nondeterministic" and len(T.symbols or ()) == 2,
+        settings=search,
+    )
+    assert lts.m >= 2
+
+
+def test_transition_systems_shrink_to_one_state():
+    """The simplest system of each kind has one state and one output."""
+    for kind in KINDS:
+        T = find(transition_systems(kinds=[kind]), lambda T: True,
+                 settings=settings(database=None))
+        assert T.n == 1 and T.n_outputs == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kinds": "labelled"},
+        {"kinds": []},
+        {"kinds": ["dfa"]},
+        {"min_states": 0},
+        {"min_states": 4, "max_states": 2},
+        {"max_symbols": 0},
+        {"max_outputs": 0},
+        {"exact": 1},
+        {"max_states": 2.5},
+    ],
+)
+def test_transition_systems_invalid_arguments(kwargs):
+    """Bad arguments raise InvalidArgument naming them."""
+    with pytest.raises(InvalidArgument, match=next(iter(kwargs))):
+        transition_systems(**kwargs)
+
+
+@given(st.data(), transition_systems(max_states=6))
+def test_complete_partitions_of_systems(data, T):
+    """complete_partitions works for systems: complete, above the given beta."""
+    beta = data.draw(partitions(T.n))
+    p = data.draw(complete_partitions(T, above=beta))
+    assert is_complete(T, p) and beta <= p
+
+
+def test_setup_hook_registers_transition_systems():
+    """st.from_type(TransitionSystem) draws systems after the setup hook."""
+    _hypothesis_setup_hook()
+
+    @settings(max_examples=10, database=None)
+    @given(st.from_type(TransitionSystem))
+    def check(T):
+        assert isinstance(T, TransitionSystem)
+
+    check()
