@@ -146,14 +146,15 @@ def test_complete_partitions_rejects_non_computation():
 
 
 def test_setup_hook_registers_from_type():
-    """After the setup hook, st.from_type builds partitions and computations."""
+    """After the setup hook, st.from_type builds partitions, computations and systems."""
     _hypothesis_setup_hook()
 
     @settings(max_examples=10, database=None)
-    @given(st.from_type(Partition), st.from_type(Computation))
-    def check(p, c):
+    @given(st.from_type(Partition), st.from_type(Computation), st.from_type(TransitionSystem))
+    def check(p, c, t):
         assert isinstance(p, Partition)
         assert isinstance(c, Computation)
+        assert isinstance(t, TransitionSystem)
 
     check()
 
@@ -253,15 +254,3 @@ def test_complete_partitions_of_systems(data, T):
     beta = data.draw(partitions(T.n))
     p = data.draw(complete_partitions(T, above=beta))
     assert is_complete(T, p) and beta <= p
-
-
-def test_setup_hook_registers_transition_systems():
-    """st.from_type(TransitionSystem) draws systems after the setup hook."""
-    _hypothesis_setup_hook()
-
-    @settings(max_examples=10, database=None)
-    @given(st.from_type(TransitionSystem))
-    def check(T):
-        assert isinstance(T, TransitionSystem)
-
-    check()
