@@ -66,7 +66,10 @@ __all__ = [
     "make_instance",
     "run_benchmark",
     "run_child",
+    "run_spec",
+    "save_labels",
     "subprocess_runner",
+    "timed_solve",
     "write_results",
 ]
 
@@ -448,6 +451,48 @@ def _peak_after() -> int:
     return _maxrss_bytes() if hwm is None else hwm * 1024
 
 
+def timed_solve(
+    solve: Callable[[Any], Any], inp: Any, ready_path: Path | None
+) -> tuple[Any, float, int, str]:
+    """``(result, seconds, peak extra bytes, how measured)`` of one solve.
+
+    ``ready_path`` is touched right before the solve so the parent can start
+    the solve timeout there; garbage is collected first, so that what the
+    caller deleted does not count.
+    """
+    gc.collect()
+    if ready_path is not None:
+        ready_path.touch()
+    before, how = _peak_before()
+    start = time.perf_counter()
+    result = solve(inp)
+    seconds = time.perf_counter() - start
+    return result, seconds, max(0, _peak_after() - before), how
+
+
+def save_labels(labels: Any, n: int, path: Path, solver_name: str) -> np.ndarray:
+    """Save a solver's labels, canonical, in the row's index dtype; return them."""
+    labels = canonical(labels)
+    if labels.size and labels.min() < 0:
+        raise RuntimeError(f"{solver_name} left states without a block")
+    np.save(path, labels.astype(_index_dtype(n), copy=False))
+    return labels
+
+
+def run_spec(spec_text: str, child: Callable[..., dict[str, Any]]) -> None:
+    """The ``--child`` side of :func:`subprocess_runner`: run the row, write its report."""
+    spec = json.loads(spec_text)
+    report = child(
+        spec["solver"],
+        spec["family"],
+        spec["n"],
+        spec["seed"],
+        Path(spec["labels"]),
+        Path(spec["ready"]),
+    )
+    Path(spec["report"]).write_text(json.dumps(report))
+
+
 def run_child(
     solver_name: str,
     family: str,
@@ -470,18 +515,8 @@ def run_child(
     inp = solver.prepare(step, beta)
     convert_seconds = time.perf_counter() - start
     del step, beta  # the solver's input format is all it gets
-    gc.collect()
-    if ready_path is not None:
-        ready_path.touch()
-    before, how = _peak_before()
-    start = time.perf_counter()
-    result = solver.solve(inp)
-    seconds = time.perf_counter() - start
-    extra = max(0, _peak_after() - before)
-    labels = canonical(solver.labels(result, n))
-    if labels.size and labels.min() < 0:
-        raise RuntimeError(f"{solver_name} left states without a block")
-    np.save(labels_path, labels.astype(_index_dtype(n), copy=False))
+    result, seconds, extra, how = timed_solve(solver.solve, inp, ready_path)
+    labels = save_labels(solver.labels(result, n), n, labels_path, solver_name)
     return {
         "seconds": seconds,
         "blocks": int(labels.max()) + 1 if n else 0,
@@ -617,9 +652,15 @@ def inprocess_runner(
     labels_path: Path,
     timeout: float,
     prep_timeout: float,
+    *,
+    child: Callable[..., dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Run one row in this process (tests; no timeout, memory not meaningful)."""
-    return dict(status="ok", **run_child(solver, family, n, seed, labels_path))
+    """Run one row in this process (tests; no timeout, memory not meaningful).
+
+    ``child`` runs the row (this file's :func:`run_child` by default).
+    """
+    run = run_child if child is None else child
+    return dict(status="ok", **run(solver, family, n, seed, labels_path))
 
 
 def _choose_baseline(finished: dict[str, np.ndarray]) -> str | None:
@@ -930,16 +971,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.child:  # one row, in the fresh subprocess the parent started
-        spec = json.loads(args.child)
-        report = run_child(
-            spec["solver"],
-            spec["family"],
-            spec["n"],
-            spec["seed"],
-            Path(spec["labels"]),
-            Path(spec["ready"]),
-        )
-        Path(spec["report"]).write_text(json.dumps(report))
+        run_spec(args.child, run_child)
         return 0
     if args.gather_child:
         print(json.dumps(_gather_child(*args.gather_child)))

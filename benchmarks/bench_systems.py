@@ -63,9 +63,7 @@ Prints the rows as they finish, then a table of speed-ups; writes JSON to
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
-import json
 import os
 import sys
 import time
@@ -630,19 +628,9 @@ def run_child(
     inp = solver.prepare(inst)
     convert_seconds = time.perf_counter() - start
     del inst  # the solver's input format is all it gets
-    gc.collect()
-    if ready_path is not None:
-        ready_path.touch()
-    before, how = bm._peak_before()
-    start = time.perf_counter()
-    result = solver.solve(inp)
-    seconds = time.perf_counter() - start
-    extra = max(0, bm._peak_after() - before)
+    result, seconds, extra, how = bm.timed_solve(solver.solve, inp, ready_path)
     if solver.labels is not None:
-        labels = bm.canonical(solver.labels(result, n))
-        if labels.size and labels.min() < 0:
-            raise RuntimeError(f"{solver_name} left states without a block")
-        np.save(labels_path, labels.astype(bm._index_dtype(n), copy=False))
+        bm.save_labels(solver.labels(result, n), n, labels_path, solver_name)
     return {
         "m": m,
         "seconds": seconds,
@@ -655,19 +643,8 @@ def run_child(
     }
 
 
-def inprocess_runner(
-    solver: str,
-    job: str,
-    n: int,
-    seed: int,
-    labels_path: Path,
-    timeout: float,
-    prep_timeout: float,
-) -> dict[str, Any]:
-    """Run one row in this process (tests; no timeout, memory not meaningful)."""
-    return dict(status="ok", **run_child(solver, job, n, seed, labels_path))
-
-
+#: Rows in this process (tests; no timeout, memory not meaningful).
+inprocess_runner = partial(bm.inprocess_runner, child=run_child)
 subprocess_runner = partial(bm.subprocess_runner, script=Path(__file__).resolve())
 
 
@@ -901,16 +878,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.child:  # one row, in the fresh subprocess the parent started
-        spec = json.loads(args.child)
-        report = run_child(
-            spec["solver"],
-            spec["family"],
-            spec["n"],
-            spec["seed"],
-            Path(spec["labels"]),
-            Path(spec["ready"]),
-        )
-        Path(spec["report"]).write_text(json.dumps(report))
+        bm.run_spec(args.child, run_child)
         return 0
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
