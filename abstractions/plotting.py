@@ -33,7 +33,9 @@ with any backend):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -53,6 +55,7 @@ from abstractions.systems import TransitionSystem
 
 if TYPE_CHECKING:  # matplotlib is optional: imported for type checking only
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "MAX_DRAWN_STATES",
@@ -66,6 +69,7 @@ __all__ = [
     "draw_system",
     "SYSTEM_LAYOUTS",
     "draw_lattice",
+    "save_or_show",
 ]
 
 #: Default ``max_states`` of :func:`draw_computation`: beyond a few hundred
@@ -966,3 +970,38 @@ def _hasse_positions(elements: list[Partition], covers: list[tuple[int, int]]) -
         for rank, m in enumerate(members):
             x[m] = rank - (len(members) - 1) / 2
     return np.column_stack([x, height])
+
+
+def save_or_show(fig: Figure, name: str, outdir: str | os.PathLike[str] | None = None) -> None:
+    """Save ``fig`` as ``outdir/name.png`` and close it, or show it when ``outdir`` is None.
+
+    What the worked examples in ``examples/`` do with their figures: each
+    takes an optional output directory on its command line.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    name : str
+        File name without the ``.png``.
+    outdir : str or path, optional
+        An existing directory; None shows the figure on screen instead
+        (``matplotlib.pyplot.show``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     save_or_show(fig, "empty", out)
+    ...     sorted(p.name for p in pathlib.Path(out).iterdir())
+    ['empty.png']
+    """
+    _require_matplotlib()
+    import matplotlib.pyplot as plt
+
+    if outdir is None:
+        plt.show()
+        return
+    fig.savefig(Path(outdir) / f"{name}.png", dpi=90, bbox_inches="tight")
+    plt.close(fig)

@@ -30,9 +30,7 @@ Run: python examples/ball_catching_robot.py [OUTDIR]
 
 import sys
 from itertools import product
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 
 from abstractions import (
     Computation,
@@ -43,7 +41,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
-from abstractions.plotting import draw_computation
+from abstractions.plotting import draw_computation, save_or_show
 
 SIDE, HEIGHT, ROBOT = 3, 2, (1, 1)
 VELOCITIES = (-1, 0, 1)
@@ -129,16 +127,10 @@ except TooLargeError as err:
     print(f"draw_computation(C) refuses: {err}")
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 blocks = best.blocks()
 names = ["z={}: {}".format(*landing(int(b[0]))) for b in blocks]
 ax = draw_computation(A, Partition.top(A.n), labels=lambda b: names[b],
                       title="the robot's ontology: height and verdict")
-show(ax.figure, "ball_catching_robot")
+save_or_show(ax.figure, "ball_catching_robot", OUTDIR)

@@ -20,9 +20,7 @@ Run: python examples/bit_serial_parity.py [OUTDIR]
 """
 
 import sys
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 
 from abstractions import (
     Partition,
@@ -34,7 +32,7 @@ from abstractions import (
     output_abstraction,
 )
 from abstractions.machines import bit_serial_parity
-from abstractions.plotting import draw_abstract
+from abstractions.plotting import draw_abstract, save_or_show
 
 C = bit_serial_parity(3)
 print(f"bit-serial parity of 3 bits: {C.n} states reachable from {len(C.input_values)} inputs")
@@ -61,16 +59,10 @@ print(f"  abstract step {A.step.tolist()}: the identity -- nothing is computed")
 assert finish == beta_finish and A.step.tolist() == [0, 1]
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 
 left, _ = draw_abstract(C, by_output)
-show(left.figure, "bit_serial_parity_output")
+save_or_show(left.figure, "bit_serial_parity_output", OUTDIR)
 left, _ = draw_abstract(C, finish)
-show(left.figure, "bit_serial_parity_finish")
+save_or_show(left.figure, "bit_serial_parity_finish", OUTDIR)

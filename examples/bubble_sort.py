@@ -22,9 +22,7 @@ Run: python examples/bubble_sort.py [OUTDIR]
 
 import sys
 from itertools import product
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 
 from abstractions import (
     Computation,
@@ -34,7 +32,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
-from abstractions.plotting import draw_abstract
+from abstractions.plotting import draw_abstract, save_or_show
 
 LENGTH = 3
 
@@ -100,13 +98,7 @@ print(f"keep the final array (finish): {final.n_blocks} classes, one per multise
 assert final.n_blocks == 10
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 left, _ = draw_abstract(C, found["number of inversions"], labels=False)
-show(left.figure, "bubble_sort")
+save_or_show(left.figure, "bubble_sort", OUTDIR)

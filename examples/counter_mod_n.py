@@ -13,9 +13,7 @@ Run: python examples/counter_mod_n.py [OUTDIR]
 """
 
 import sys
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from abstractions import (
@@ -25,7 +23,7 @@ from abstractions import (
     minimal_complete_abstraction,
 )
 from abstractions.machines import counter
-from abstractions.plotting import draw_abstract, draw_computation
+from abstractions.plotting import draw_abstract, draw_computation, save_or_show
 
 N = 16
 C = counter(N)
@@ -51,16 +49,10 @@ assert mod4 == Partition.kernel(values % 4)
 assert full == Partition.top(N)
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 
 left, _ = draw_abstract(C, mod4)
-show(left.figure, "counter_mod_n")
+save_or_show(left.figure, "counter_mod_n", OUTDIR)
 ax = draw_computation(C, full, title="keep 'value == 0': every state is its own class")
-show(ax.figure, "counter_mod_n_zero")
+save_or_show(ax.figure, "counter_mod_n_zero", OUTDIR)

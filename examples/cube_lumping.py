@@ -29,7 +29,6 @@ Run: python examples/cube_lumping.py [OUTDIR]
 import sys
 from fractions import Fraction
 from math import comb
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,7 +41,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
-from abstractions.plotting import draw_system
+from abstractions.plotting import draw_system, save_or_show
 
 
 def cube_walk(d, flip=None):
@@ -131,13 +130,7 @@ print(f"  minimal lumping: {P_biased.n_blocks} classes: {P_biased}")
 assert P_biased == Partition.kernel([(weight(v), v & 1) for v in range(8)])
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 
 def columns(d, spacing):
@@ -161,4 +154,4 @@ for d, spacing, name in ((3, 1.0, "cube_lumping"), (5, 2.5, "cube_lumping_d5")):
     chain = np.column_stack([np.arange(d + 1) * spacing, np.zeros(d + 1)])
     draw_system(Q, Partition.top(Q.n), bottom, pos=chain, marked=[k == 0 for k in range(d + 1)],
                 title="the lumped chain: the Ehrenfest urn")
-    show(fig, name)
+    save_or_show(fig, name, OUTDIR)

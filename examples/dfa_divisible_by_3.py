@@ -24,7 +24,6 @@ Run: python examples/dfa_divisible_by_3.py [OUTDIR]
 """
 
 import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,7 +36,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
-from abstractions.plotting import draw_system
+from abstractions.plotting import draw_system, save_or_show
 
 
 def naive_dfa(d, M):
@@ -122,13 +121,7 @@ for d in range(1, 13):
     assert classes == m + j
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5), width_ratios=[3, 2])
@@ -137,4 +130,4 @@ draw_system(T, P, left, marked=accepting, edge_labels=False,
             title=f"naive DFA: {T.n} states (value mod {M}), coloured by class")
 draw_system(Q, Partition.top(Q.n), right, marked=[bool(Q.output_values[i]) for i in Q.output],
             title="minimal DFA: the remainder mod 3 (ring = accepting)")
-show(fig, "dfa_divisible_by_3")
+save_or_show(fig, "dfa_divisible_by_3", OUTDIR)

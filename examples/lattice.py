@@ -16,7 +16,6 @@ Run: python examples/lattice.py [OUTDIR]
 """
 
 import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 
@@ -28,7 +27,7 @@ from abstractions import (
     is_complete,
     minimal_complete_abstraction,
 )
-from abstractions.plotting import draw_computation, draw_lattice
+from abstractions.plotting import draw_computation, draw_lattice, save_or_show
 
 names = ["a0", "a1", "done", "b0", "b1", "c1"]
 C = Computation(
@@ -63,17 +62,11 @@ assert least == chain[-1] == lattice[0]
 assert all(least <= P for P in lattice)
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), width_ratios=[2, 3])
 draw_computation(C, least, left, title="the computation, coloured by the least one")
 draw_lattice(lattice, right, title="complete abstractions above beta (least marked)")
 for text, P in zip(right.texts, lattice):
     text.set_text(named(P))  # state names instead of indices
-show(fig, "lattice")
+save_or_show(fig, "lattice", OUTDIR)

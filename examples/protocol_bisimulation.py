@@ -30,7 +30,6 @@ Run: python examples/protocol_bisimulation.py [OUTDIR]
 
 import itertools
 import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -44,7 +43,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
-from abstractions.plotting import draw_system
+from abstractions.plotting import draw_system, save_or_show
 
 MODES = "IBD"  # idle, busy, down
 MOVES = {"job": ("I", "B"), "done": ("B", "I"), "crash": ("B", "D"), "repair": ("D", "I")}
@@ -160,13 +159,7 @@ p_from_q = Partition.kernel([name if name in ("p", "q") else "" for name in proc
 assert bisim == by_traces | p_from_q
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 
 # Replica 1's mode down the rows, replica 2's across: swapping replicas is the
@@ -183,10 +176,10 @@ draw_system(T, P, left, pos=grid, labels=lambda s: states[s], bend=0.35,
 draw_system(Q, Partition.top(Q.n), right, pos=triangle, labels=lambda b: names[b],
             marked=[bool(Q.output_values[i]) for i in Q.output],
             title="the bisimulation quotient: replicas counted per mode (ring = accepts jobs)")
-show(fig, "protocol_bisimulation")
+save_or_show(fig, "protocol_bisimulation", OUTDIR)
 
 tree = np.array([(0, 0), (0, -1), (-0.5, -2), (0.5, -2),
                  (2.5, 0), (2, -1), (3, -1), (2, -2), (3, -2)], dtype=float)
 ax = draw_system(U, bisim, pos=tree, labels=lambda s: processes[s],
                  title="a.(b+c) and a.b+a.c: same traces, coloured by bisimulation class")
-show(ax.figure, "protocol_bisimulation_traces")
+save_or_show(ax.figure, "protocol_bisimulation_traces", OUTDIR)

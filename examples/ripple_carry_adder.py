@@ -21,12 +21,10 @@ Run: python examples/ripple_carry_adder.py [OUTDIR]
 """
 
 import sys
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 
 from abstractions import Computation, Partition, minimal_complete_abstraction, output_abstraction
-from abstractions.plotting import draw_abstract
+from abstractions.plotting import draw_abstract, save_or_show
 
 
 def adder(n_bits):
@@ -81,17 +79,11 @@ print(f"the whole sum = (written bits, carry, digit sums a_i + b_i): {digit_sums
       f"not all {C.n} states")
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 
 small = adder(2)
 carry = minimal_complete_abstraction(small, output_abstraction(small, keeps["the carry"]))
 print(f"2-bit adder ({small.n} states), keeping the carry: {carry.n_blocks} classes (drawn)")
 left, _ = draw_abstract(small, carry, labels=False)
-show(left.figure, "ripple_carry_adder")
+save_or_show(left.figure, "ripple_carry_adder", OUTDIR)

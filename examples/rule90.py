@@ -19,13 +19,11 @@ Run: python examples/rule90.py [OUTDIR]
 """
 
 import sys
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from abstractions import Computation, Partition, is_complete, minimal_complete_abstraction
-from abstractions.plotting import draw_abstract
+from abstractions.plotting import draw_abstract, save_or_show
 
 CELLS = 6
 configs = np.arange(2**CELLS)
@@ -55,13 +53,7 @@ for name, parity in keeps.items():
     assert P.n_blocks & (P.n_blocks - 1) == 0  # a power of two
 
 
-def show(fig, name):
-    """Save the figure into the output directory given on the command line, or show it."""
-    if len(sys.argv) > 1:
-        fig.savefig(Path(sys.argv[1]) / f"{name}.png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-    else:
-        plt.show()
+OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
 left, _ = draw_abstract(C, found["cell 0"], labels=False, layout="spring")
-show(left.figure, "rule90")
+save_or_show(left.figure, "rule90", OUTDIR)

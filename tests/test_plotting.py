@@ -33,6 +33,7 @@ from abstractions.plotting import (
     draw_lattice,
     draw_system,
     layout_positions,
+    save_or_show,
 )
 
 
@@ -355,3 +356,18 @@ def test_draw_system_bad_input():
         draw_system(_dfa(), ax=_axes(), labels="yes")
     with pytest.raises(SizeMismatchError, match="partition"):
         draw_system(_dfa(), Partition.top(4), ax=_axes())
+
+
+def test_save_or_show_saves_and_closes(tmp_path):
+    """With a directory the figure is written as name.png and closed; without, shown."""
+    import matplotlib.pyplot as plt
+
+    fig, _ = plt.subplots()
+    save_or_show(fig, "picture", tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["picture.png"]
+    assert not plt.fignum_exists(fig.number)
+    fig, _ = plt.subplots()
+    save_or_show(fig, "picture", None)  # the Agg backend of the tests shows nothing
+    assert plt.fignum_exists(fig.number) and len(list(tmp_path.iterdir())) == 1
+    plt.close(fig)
+
