@@ -65,6 +65,7 @@ __all__ = [
     "main",
     "make_instance",
     "run_benchmark",
+    "pyformlang_labels",
     "run_child",
     "run_spec",
     "save_labels",
@@ -362,15 +363,20 @@ def _pyformlang() -> Solver:
         # unreachable states and merge names, so time the Hopcroft part.
         return dfa._get_partition()
 
-    def labels(partition: Any, n: int) -> np.ndarray:
-        out = np.full(n, -1, dtype=np.int64)
-        for j, group in enumerate(partition.get_groups()):
-            # None is pyformlang's own trash state
-            members = [s.value for s in group if s is not None and s.value < n]
-            out[members] = j
-        return out
+    return Solver("pyformlang", prepare, solve, pyformlang_labels)
 
-    return Solver("pyformlang", prepare, solve, labels)
+
+def pyformlang_labels(partition: Any, n: int) -> np.ndarray:
+    """Block ids of states ``0 .. n-1`` from pyformlang's Hopcroft partition.
+
+    Blocks are numbered in pyformlang's order (canonicalised later); states
+    beyond ``n`` (an encoding's extra states) and pyformlang's own trash
+    state (``None``) are left out.
+    """
+    out = np.full(n, -1, dtype=np.int64)
+    for j, group in enumerate(partition.get_groups()):
+        out[[s.value for s in group if s is not None and s.value < n]] = j
+    return out
 
 
 #: Peer solvers and the module each needs.

@@ -437,17 +437,10 @@ def _pyformlang() -> SystemSolver:
         # states: time the Hopcroft part, whose partition covers them all.
         return dfa._get_partition()
 
-    def labels(partition: Any, n: int) -> np.ndarray:
-        out = np.full(n, -1, dtype=np.int64)
-        for j, group in enumerate(partition.get_groups()):
-            # None is pyformlang's own trash state (unused: our DFAs are complete)
-            out[[s.value for s in group if s is not None]] = j
-        return out
-
     def blocks(partition: Any, n: int) -> int:
-        return len(set(labels(partition, n).tolist()))
+        return len(set(bm.pyformlang_labels(partition, n).tolist()))
 
-    return SystemSolver("pyformlang", prepare, solve, labels, blocks)
+    return SystemSolver("pyformlang", prepare, solve, bm.pyformlang_labels, blocks)
 
 
 def _bispy() -> SystemSolver:
