@@ -65,6 +65,11 @@ __all__ = [
     "main",
     "make_instance",
     "run_benchmark",
+    "automata_lib_hopcroft",
+    "automata_lib_labels",
+    "bispy_input",
+    "bispy_labels",
+    "bispy_paige_tarjan",
     "pyformlang_labels",
     "run_child",
     "run_spec",
@@ -274,7 +279,19 @@ def _ours(method: str) -> Solver:
     return Solver(f"ours:{method}", prepare, solve, lambda P, n: np.asarray(P.labels), warm)
 
 
-def _automata_lib() -> Solver:
+# Peer adapters shared with bench_systems.py: how each peer is called on an
+# instance and how its answer is read back.
+
+
+def automata_lib_hopcroft() -> Callable[[tuple[Any, ...]], Any]:
+    """Import and set up automata-lib; return its Hopcroft on every state.
+
+    The returned solve takes ``(n_states, letters, transitions, final)``.
+    ``DFA.minify()`` first drops the states unreachable from the initial
+    state; its routine ``_minify`` is told that every state is reachable
+    (our DFAs are complete, where automata-lib's minimisation is right).
+    Importing here keeps the import out of the timed solve.
+    """
     from automata.base import config
     from automata.fa.dfa import DFA
 
@@ -283,63 +300,84 @@ def _automata_lib() -> Solver:
     config.should_validate_automata = False
     config.allow_mutable_automata = True
 
+    def solve(inp: tuple[Any, ...]) -> Any:
+        n_states, letters, transitions, final = inp
+        return DFA._minify(
+            reachable_states=set(range(n_states)),
+            input_symbols=letters,
+            transitions=transitions,
+            initial_state=0,
+            reachable_final_states=final,
+            retain_names=True,  # result states are frozensets of our states
+        )
+
+    return solve
+
+
+def automata_lib_labels(dfa: Any, n: int) -> np.ndarray:
+    """Block ids of states ``0 .. n-1`` from automata-lib's minimal DFA (extra states left out)."""
+    out = np.full(n, -1, dtype=np.int64)
+    for j, block in enumerate(dfa.states):
+        out[[s for s in block if s < n]] = j
+    return out
+
+
+def bispy_paige_tarjan() -> Callable[[tuple[Any, list[Any]]], Any]:
+    """Import bispy; return its Paige-Tarjan on ``(graph, blocks)``.
+
+    Not bispy's Dovier-Piazza-Policriti variant, which answers wrongly on
+    some small systems. Importing here keeps the import out of the timed
+    solve (and networkx's out of :func:`bispy_input`'s conversion).
+    """
+    import networkx  # noqa: F401
+    from bispy import Algorithms, compute_maximum_bisimulation
+
+    def solve(inp: tuple[Any, list[Any]]) -> Any:
+        graph, blocks = inp
+        return compute_maximum_bisimulation(graph, blocks, algorithm=Algorithms.PaigeTarjan)
+
+    return solve
+
+
+def bispy_input(n: int, sources: Any, targets: Any, beta: np.ndarray) -> tuple[Any, list[Any]]:
+    """bispy's input: an "integer graph" (nodes 0..n-1 in order) and beta's blocks."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(zip(sources, targets))
+    order = np.argsort(beta, kind="stable")
+    cuts = np.flatnonzero(np.diff(beta[order])) + 1
+    return graph, [part.tolist() for part in np.split(order, cuts)]
+
+
+def bispy_labels(result: Any, n: int) -> np.ndarray:
+    """Block ids from bispy's list of blocks."""
+    out = np.full(n, -1, dtype=np.int64)
+    for j, block in enumerate(result):
+        out[list(block)] = j
+    return out
+
+
+def _automata_lib() -> Solver:
     def prepare(step: np.ndarray, beta: np.ndarray) -> Any:
         enc = dfa_encoding(step, beta)
         a, b = enc.delta_a.tolist(), enc.delta_b.tolist()
         transitions = {s: {"a": a[s], "b": b[s]} for s in range(enc.n_states)}
-        return enc, transitions
+        return enc.n_states, {"a", "b"}, transitions, {enc.final}
 
-    def solve(inp: Any) -> Any:
-        enc, transitions = inp
-        # DFA.minify() first drops states unreachable from the initial state;
-        # its Hopcroft routine _minify is told that every state is reachable.
-        return DFA._minify(
-            reachable_states=set(range(enc.n_states)),
-            input_symbols={"a", "b"},
-            transitions=transitions,
-            initial_state=0,
-            reachable_final_states={enc.final},
-            retain_names=True,  # result states are frozensets of our states
-        )
-
-    def labels(dfa: Any, n: int) -> np.ndarray:
-        out = np.full(n, -1, dtype=np.int64)
-        for j, block in enumerate(dfa.states):
-            members = [s for s in block if s < n]
-            out[members] = j
-        return out
-
-    return Solver("automata-lib", prepare, solve, labels)
+    return Solver("automata-lib", prepare, automata_lib_hopcroft(), automata_lib_labels)
 
 
 def _bispy() -> Solver:
-    import networkx as nx
-    from bispy import Algorithms, compute_maximum_bisimulation
-
     # bispy's Paige-Tarjan splits blocks by the counterimage (predecessors) of
     # a splitter, i.e. s ~ t requires a bisimilar successor: on a graph with
     # exactly one edge s -> step(s) per state that is our stability condition.
     def prepare(step: np.ndarray, beta: np.ndarray) -> Any:
         n = int(step.shape[0])
-        graph = nx.DiGraph()
-        graph.add_nodes_from(range(n))  # nodes 0..n-1 in order: an "integer graph"
-        graph.add_edges_from(zip(range(n), step.tolist()))
-        order = np.argsort(beta, kind="stable")
-        cuts = np.flatnonzero(np.diff(beta[order])) + 1
-        blocks = [part.tolist() for part in np.split(order, cuts)]
-        return graph, blocks
+        return bispy_input(n, range(n), step.tolist(), beta)
 
-    def solve(inp: Any) -> Any:
-        graph, blocks = inp
-        return compute_maximum_bisimulation(graph, blocks, algorithm=Algorithms.PaigeTarjan)
-
-    def labels(result: Any, n: int) -> np.ndarray:
-        out = np.full(n, -1, dtype=np.int64)
-        for j, block in enumerate(result):
-            out[list(block)] = j
-        return out
-
-    return Solver("bispy", prepare, solve, labels)
+    return Solver("bispy", prepare, bispy_paige_tarjan(), bispy_labels)
 
 
 def _pyformlang() -> Solver:

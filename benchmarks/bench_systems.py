@@ -380,14 +380,6 @@ def _letter(a: int) -> str:
 
 
 def _automata_lib() -> SystemSolver:
-    from automata.base import config
-    from automata.fa.dfa import DFA
-
-    # Skip validating/freezing the result DFA: bookkeeping, not Hopcroft
-    # (this only makes the peer faster).
-    config.should_validate_automata = False
-    config.allow_mutable_automata = True
-
     def prepare(inst: Instance) -> Any:
         assert inst.steps is not None
         rows = [(_letter(a), row.tolist()) for a, row in enumerate(inst.steps)]
@@ -395,27 +387,10 @@ def _automata_lib() -> SystemSolver:
         letters = {a for a, _ in rows}
         return inst.n, letters, transitions, set(_accepting(inst))
 
-    def solve(inp: Any) -> Any:
-        n, letters, transitions, final = inp
-        # minify() first drops the states unreachable from the initial
-        # state; its Hopcroft routine is told that every state is reachable
-        # (our DFAs are complete, where automata-lib's minimisation is right).
-        return DFA._minify(
-            reachable_states=set(range(n)),
-            input_symbols=letters,
-            transitions=transitions,
-            initial_state=0,
-            reachable_final_states=final,
-            retain_names=True,  # result states are frozensets of ours
-        )
-
-    def labels(dfa: Any, n: int) -> np.ndarray:
-        out = np.full(n, -1, dtype=np.int64)
-        for j, block in enumerate(dfa.states):
-            out[list(block)] = j
-        return out
-
-    return SystemSolver("automata-lib", prepare, solve, labels, lambda dfa, n: len(dfa.states))
+    return SystemSolver(
+        "automata-lib", prepare, bm.automata_lib_hopcroft(), bm.automata_lib_labels,
+        lambda dfa, n: len(dfa.states),
+    )
 
 
 def _pyformlang() -> SystemSolver:
@@ -444,30 +419,13 @@ def _pyformlang() -> SystemSolver:
 
 
 def _bispy() -> SystemSolver:
-    import networkx as nx
-    from bispy import Algorithms, compute_maximum_bisimulation
-
     def prepare(inst: Instance) -> Any:
-        graph = nx.DiGraph()
-        graph.add_nodes_from(range(inst.n))  # nodes 0..n-1 in order: an "integer graph"
-        graph.add_edges_from(zip(inst.sources().tolist(), inst.targets.tolist()))
-        order = np.argsort(inst.beta, kind="stable")
-        cuts = np.flatnonzero(np.diff(inst.beta[order])) + 1
-        return graph, [part.tolist() for part in np.split(order, cuts)]
+        assert inst.targets is not None
+        return bm.bispy_input(inst.n, inst.sources().tolist(), inst.targets.tolist(), inst.beta)
 
-    def solve(inp: Any) -> Any:
-        # Paige-Tarjan, not bispy's Dovier-Piazza-Policriti variant, which
-        # answers wrongly on some small systems.
-        graph, blocks = inp
-        return compute_maximum_bisimulation(graph, blocks, algorithm=Algorithms.PaigeTarjan)
-
-    def labels(result: Any, n: int) -> np.ndarray:
-        out = np.full(n, -1, dtype=np.int64)
-        for j, block in enumerate(result):
-            out[list(block)] = j
-        return out
-
-    return SystemSolver("bispy", prepare, solve, labels, lambda result, n: len(result))
+    return SystemSolver(
+        "bispy", prepare, bm.bispy_paige_tarjan(), bm.bispy_labels, lambda result, n: len(result)
+    )
 
 
 def storm_model(inst: Instance) -> tuple[Any, bool]:
