@@ -418,11 +418,7 @@ def draw_computation(
     states.set_gid("states")
     halted = np.flatnonzero(C.halted)
     if halted.size:
-        ring = axes.scatter(
-            xy[halted, 0], xy[halted, 1], s=size * 2.2, facecolors="none",
-            edgecolors="black", linewidths=1.0, zorder=2,
-        )
-        ring.set_gid("halted")
+        _rings(axes, xy[halted], size, "halted")
     starts = np.unique(C.input_states)
     if starts.size:
         outline = axes.scatter(
@@ -474,6 +470,15 @@ def _positions(C: Computation, layout: str, pos: Any) -> np.ndarray:
         row = int(np.flatnonzero(~np.isfinite(xy).all(axis=1))[0])
         raise InvalidValueError(f"pos[{row}] = {xy[row].tolist()} is not finite")
     return xy
+
+
+def _rings(axes: Axes, points: np.ndarray, size: float, gid: str) -> None:
+    """Black rings around the states at ``points`` (halted or marked states)."""
+    rings = axes.scatter(
+        points[:, 0], points[:, 1], s=size * 2.2, facecolors="none",
+        edgecolors="black", linewidths=1.0, zorder=2,
+    )
+    rings.set_gid(gid)
 
 
 def _finish(axes: Axes, xy: np.ndarray, title: str | None) -> None:
@@ -803,11 +808,7 @@ def draw_system(
     )
     states.set_gid("states")
     if ring.any():
-        rings = axes.scatter(
-            xy[ring, 0], xy[ring, 1], s=size * 2.2, facecolors="none",
-            edgecolors="black", linewidths=1.0, zorder=2,
-        )
-        rings.set_gid("marked")
+        _rings(axes, xy[ring], size, "marked")
     if name is not None:
         fontsize = 8 if n <= 20 else 6
         for s in range(n):
