@@ -1221,7 +1221,7 @@ def _refine(
         # Hashed rounds: a collision may even have merged blocks of the
         # start, so join it back, then check exactly (on the system itself
         # where the kernel's own sums are modular).
-        result, count = _pair_ids(result.astype(np.int64), count, start, k_start)
+        result, count = _pair_ids(np.asarray(result, dtype=np.int64), count, start, k_start)
         complete = None if modulus else bool(
             _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
         )
