@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from abstractions._config import REPR_MAX_STATES
+from abstractions._engine.primitives import final_states, reach
 from abstractions._validation import (
     Ids,
     Mask,
@@ -517,9 +518,7 @@ class Computation:
         >>> Computation([0, 0, 3, 2], halted=[True, False, False, False]).final_states()
         array([ 0,  0, -1, -1])
         """
-        from abstractions._kernels import _final_states
-
-        return readonly(_final_states(self._step, self._halted))
+        return readonly(final_states(self._step, self._halted))
 
     def reachable_states(self) -> Ids:
         """The states some input's run visits, in increasing order.
@@ -529,9 +528,7 @@ class Computation:
         >>> Computation([1, 2, 2, 0], inputs=[0]).reachable_states()
         array([0, 1, 2])
         """
-        from abstractions._kernels import _reach
-
-        return np.flatnonzero(_reach(self._step, self._input_states)).astype(np.int64)
+        return np.flatnonzero(reach(self._step, self._input_states)).astype(np.int64)
 
     def restrict(self, states: Any) -> Computation:
         """The computation on a set of states closed under ``step``.

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from abstractions._config import REPR_MAX_STATES
+from abstractions._engine.primitives import first_occurrence as _first_occurrence
+from abstractions._engine.primitives import meet_roots, pair_ids as _pair_ids
 from abstractions._validation import Ids, as_count, as_index_array, readonly
 from abstractions.exceptions import (
     InvalidTypeError,
@@ -32,29 +34,6 @@ from abstractions.exceptions import (
 )
 
 __all__ = ["Partition", "canonical_labels", "first_occurrences"]
-
-
-def _first_occurrence(values: Ids, k: int) -> tuple[Ids, int]:
-    from abstractions._kernels import _first_occurrence as kernel
-
-    labels, count = kernel(values, k)
-    return labels, int(count)
-
-
-def _pair_ids(a: Ids, ka: int, b: Ids, kb: int) -> tuple[Ids, int]:
-    """Canonical labels of the pairs ``(a[i], b[i])``, ``a < ka`` and ``b < kb``.
-
-    The kernel of both labellings at once: the join of two partitions and
-    one round of refinement are both this.
-    """
-    n = a.shape[0]
-    if ka * kb <= 4 * n + 64:
-        # Few possible pairs: index them directly, no hashing.
-        return _first_occurrence(a * kb + b, max(ka * kb, 1))
-    from abstractions._kernels import _pair_labels
-
-    labels, count = _pair_labels(a, b, kb, min(n, ka * kb))
-    return labels, int(count)
 
 
 def _as_label_array(labels: Any, name: str) -> np.ndarray:
@@ -615,11 +594,9 @@ class Partition:
         >>> (Partition([0, 0, 1, 2]) & Partition([0, 1, 1, 2])).labels
         array([0, 0, 0, 1])
         """
-        from abstractions._kernels import _meet_roots
-
         other = _require_partition(other, "other")
         self._check_same_n(other, "meet")
-        roots = _meet_roots(self._labels, self._n_blocks, other._labels, other._n_blocks)
+        roots = meet_roots(self._labels, self._n_blocks, other._labels, other._n_blocks)
         labels, count = _first_occurrence(roots, max(self._n_blocks, 1))
         return Partition._from_canonical(labels, count)
 
