@@ -22,7 +22,8 @@ REQUIRE_PEERS = "ABSTRACTIONS_REQUIRE_PEERS"
 
 #: Why a peer may be missing although the test extra was installed.
 _WHY_MISSING = {
-    "storm": "stormpy ships wheels for CPython 3.11 only, so the test extra installs it there only",
+    "storm": "stormpy has wheels for Linux only (x86_64 and aarch64, glibc >= 2.34), "
+    "so the test extra installs it there only",
 }
 
 
