@@ -1,8 +1,11 @@
 """abstractions.plotting: what is drawn matches the computation and the partition."""
 
+import ast
 import subprocess
 import sys
+import warnings
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
+import abstractions
 from abstractions import (
     Computation,
     NotCompleteError,
@@ -28,6 +32,7 @@ from abstractions.plotting import (
     MAX_DRAWN_STATES,
     SYSTEM_LAYOUTS,
     block_colors,
+    block_names,
     draw_abstract,
     draw_computation,
     draw_lattice,
@@ -99,6 +104,9 @@ def test_non_halted_fixed_point_gets_a_loop():
     C = Computation([0, 0, 1])
     ax = draw_computation(C, ax=_axes())
     assert len(_by_gid(ax, "transitions")) == 3
+    # the loop above state 0 may reach beyond the axes: it is not clipped there
+    loops = [a for a in _by_gid(ax, "transitions") if a.get_clip_on() is False]
+    assert len(loops) == 1
     assert not [c for c in ax.collections if c.get_gid() == "halted"]
 
 
@@ -192,7 +200,7 @@ def test_draw_abstract_refuses_incomplete():
     """An incomplete partition has no quotient to draw."""
     with pytest.raises(NotCompleteError):
         draw_abstract(counter(4), Partition([0, 1, 1, 1]), Figure().subplots(1, 2))
-    with pytest.raises(ValueError, match="axes must be a pair"):
+    with pytest.raises(ValueError, match="ax must be a pair"):
         draw_abstract(counter(4), Partition.top(4), [_axes()])
 
 
@@ -359,15 +367,97 @@ def test_draw_system_bad_input():
 
 
 def test_save_or_show_saves_and_closes(tmp_path):
-    """With a directory the figure is written as name.png and closed; without, shown."""
+    """With a directory the figure is written as name.png and closed, and the path returned."""
     import matplotlib.pyplot as plt
 
     fig, _ = plt.subplots()
-    save_or_show(fig, "picture", tmp_path)
+    assert save_or_show(fig, "picture", tmp_path) == tmp_path / "picture.png"
     assert [p.name for p in tmp_path.iterdir()] == ["picture.png"]
     assert not plt.fignum_exists(fig.number)
+
+
+def test_save_or_show_takes_a_path(tmp_path):
+    """A path-like name, or a name with a directory in it, is the file to write (folders made)."""
+    import matplotlib.pyplot as plt
+
     fig, _ = plt.subplots()
-    save_or_show(fig, "picture", None)  # the Agg backend of the tests shows nothing
-    assert plt.fignum_exists(fig.number) and len(list(tmp_path.iterdir())) == 1
+    assert save_or_show(fig, tmp_path / "a" / "picture") == tmp_path / "a" / "picture.png"
+    fig, _ = plt.subplots()
+    where = save_or_show(fig, f"{tmp_path}/b/picture.svg")
+    assert where == tmp_path / "b" / "picture.svg" and where.read_text().startswith("<?xml")
+    fig, _ = plt.subplots()
+    assert save_or_show(fig, "picture.svg", tmp_path) == tmp_path / "picture.svg"
+    assert not plt.get_fignums()
+
+
+def test_save_or_show_says_why_nothing_is_shown(tmp_path, monkeypatch):
+    """Under a backend that cannot show (Agg, as in the tests), a bare name warns and saves nothing."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    fig, _ = plt.subplots()
+    with pytest.warns(UserWarning, match=r"'picture' was neither shown nor saved.*'[Aa]gg'"):
+        assert save_or_show(fig, "picture") is None
+    assert plt.fignum_exists(fig.number) and not list(tmp_path.iterdir())
     plt.close(fig)
 
+
+def test_draw_abstract_names_the_abstract_states():
+    """Abstract states are named after their blocks: the first state's name, or as given."""
+    C = bit_serial_parity(2)
+    P = minimal_complete_abstraction(C, output_abstraction(C))
+    _, right = draw_abstract(C, P, Figure().subplots(1, 2))
+    first = P.representatives()
+    written = [t.get_text() for t in right.texts]
+    assert written == block_names(C, P) == [",".join(map(str, C.label(int(m)))) for m in first]
+    names = [f"b{b}" for b in range(P.n_blocks)]
+    _, right = draw_abstract(C, P, Figure().subplots(1, 2), names=names)
+    assert [t.get_text() for t in right.texts] == names
+    _, right = draw_abstract(C, P, Figure().subplots(1, 2), names=lambda b: b * 10)
+    assert [t.get_text() for t in right.texts] == [str(b * 10) for b in range(P.n_blocks)]
+    with pytest.raises(SizeMismatchError, match=f"each of the {P.n_blocks} blocks, got 2"):
+        draw_abstract(C, P, Figure().subplots(1, 2), names=["a", "b"])
+    with pytest.raises(TypeError, match="names must be a sequence"):
+        draw_abstract(C, P, Figure().subplots(1, 2), names="ab")
+
+
+def test_block_names_default():
+    """Unnamed states: the output value where it is constant on each block and tells them apart."""
+    C = Computation([1, 2, 2, 2], halted=[False, False, True, True], output=["a", "b", "c", "d"])
+    assert block_names(C, Partition([0, 1, 2, 3])) == ["a", "b", "c", "d"]
+    assert block_names(C, Partition([0, 1, 2, 2])) == ["0", "1", "2"]  # output not constant
+    D = Computation([1, 2, 2, 2], halted=[False, False, True, True], output=[0, 1, 0, 1])
+    assert block_names(D, Partition([0, 1, 2, 3])) == ["0", "1", "2", "3"]  # outputs repeat
+    assert block_names(counter(6), Partition([0, 1, 2, 0, 1, 2])) == ["0", "1", "2"]
+
+
+def test_draw_abstract_axes_is_a_deprecated_alias():
+    """``axes=`` still works, with a DeprecationWarning; giving it beside ``ax=`` is an error."""
+    pair = Figure().subplots(1, 2)
+    with pytest.warns(DeprecationWarning, match=r"axes=.*deprecated.*ax="):
+        left, right = draw_abstract(counter(4), Partition([0, 1, 0, 1]), axes=pair)
+    assert (left, right) == (pair[0], pair[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(TypeError, match="not both"):
+            draw_abstract(counter(4), Partition.top(4), ax=pair, axes=pair)
+
+
+def test_plotting_uses_public_names_only():
+    """The plotting package imports only names ``abstractions`` exports, and reads no ``_x``."""
+    root = Path(abstractions.plotting.__file__).parent
+    for path in root.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("abstractions"):
+                if node.module == "abstractions":
+                    assert {a.name for a in node.names} <= set(abstractions.__all__), path
+                else:
+                    assert node.module.startswith("abstractions.plotting"), (path, node.module)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith("abstractions.") or alias.name.startswith(
+                        "abstractions.plotting"
+                    ), (path, alias.name)
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                assert node.attr.startswith("__"), (path, node.lineno, node.attr)
