@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,8 @@ class Instance:
     def probabilities(self) -> np.ndarray:
         """Float64 probability of every transition (probabilistic)."""
         assert self.weights is not None
-        return self.weights / self.row_totals()[self.sources()]
+        probabilities: np.ndarray = self.weights / self.row_totals()[self.sources()]
+        return probabilities
 
     def fractions(self) -> list[Fraction]:
         """Exact probability of every transition (probabilistic)."""
@@ -331,7 +333,9 @@ def agreement_summary(rows: list[dict[str, Any]]) -> tuple[bool, str]:
     checked = [r for r in rows if r.get("same") is not None]
     disagree = [r for r in checked if not r["same"]]
     if disagree:
-        return False, f"DISAGREEMENT in {len(disagree)} of {len(checked)} rows (see witnesses above)"
+        return False, (
+            f"DISAGREEMENT in {len(disagree)} of {len(checked)} rows (see witnesses above)"
+        )
     return True, (
         f"agreement: yes, in all {len(checked)} rows that finished (the partition where the "
         "solver exposes it, else the number of blocks; against ours:reference, or where it did "
@@ -431,11 +435,11 @@ def timed_solve(
 
 def save_labels(labels: Any, n: int, path: Path, solver_name: str) -> np.ndarray:
     """Save a solver's labels, canonical, in the row's index dtype; return them."""
-    labels = canonical(labels)
-    if labels.size and labels.min() < 0:
+    ids = canonical(labels)
+    if ids.size and ids.min() < 0:
         raise RuntimeError(f"{solver_name} left states without a block")
-    np.save(path, labels.astype(index_dtype(n), copy=False))
-    return labels
+    np.save(path, ids.astype(index_dtype(n), copy=False))
+    return ids
 
 
 def run_row(
@@ -648,7 +652,7 @@ def run_benchmark(
                             given_up[solver] = f"{row['status']} at n={n}"
                         last[solver] = row
                     instance_rows.append(row)
-                verify(instance_rows, paths, lambda: make_instance(family, n, seed))
+                verify(instance_rows, paths, partial(make_instance, family, n, seed))
                 for row in instance_rows:
                     on_row(row)
                     path = paths.get(row["solver"])

@@ -264,7 +264,8 @@ def run_child(
 ) -> dict[str, Any]:
     """One row in this process (see :func:`benchmarks.harness.run_row`)."""
     build = partial(make_instance, job, n, seed)
-    return harness.run_row(make_solver(solver_name, job), build, labels_path, ready_path, fresh=fresh)
+    solver = make_solver(solver_name, job)
+    return harness.run_row(solver, build, labels_path, ready_path, fresh=fresh)
 
 
 #: One row in a fresh process; one in this process (tests).
@@ -400,7 +401,8 @@ def format_speedups(table: list[dict[str, Any]], timeout: float) -> str:
                 cells.append(f"{name} > {timeout:g} s (> {timeout / entry['ours']:.0f}x)")
             else:
                 cells.append(f"{name} {seconds}")
-        lines.append(f"{entry['job']:<16} {entry['n']:>9} {entry['ours']:>9.4f}  " + "; ".join(cells))
+        head = f"{entry['job']:<16} {entry['n']:>9} {entry['ours']:>9.4f}  "
+        lines.append(head + "; ".join(cells))
     return "\n".join(lines)
 
 

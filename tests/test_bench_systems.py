@@ -140,7 +140,9 @@ def test_peer_in_process_agrees(job: str, peer: str, tmp_path: Path) -> None:
 def _wrong_runner(solver_answer: dict[str, Any]) -> Any:
     """In-process runner where solver "bad" answers with the given labels or block count."""
 
-    def run(solver: str, job: str, n: int, seed: int, path: Path, *timeouts: float) -> dict[str, Any]:
+    def run(
+        solver: str, job: str, n: int, seed: int, path: Path, *timeouts: float
+    ) -> dict[str, Any]:
         if solver != "bad":
             return bench.inprocess_runner(solver, job, n, seed, path, *timeouts)
         labels = solver_answer.get("labels")

@@ -67,7 +67,7 @@ def test_import_does_not_import_matplotlib():
 
 
 def test_node_colours_match_blocks():
-    """State m is drawn in the colour of its block, and states share a colour iff they share a block."""
+    """State m is drawn in its block's colour; states share a colour iff they share a block."""
     C = counter(12)
     P = Partition.kernel(np.arange(12) % 3)
     ax = draw_computation(C, P, ax=_axes())
@@ -187,7 +187,7 @@ def test_labels_are_written_for_small_graphs_only():
 
 
 def test_draw_abstract_shares_colours_with_blocks():
-    """The quotient has one dot per block, in the block's colour, and one arrow per abstract step."""
+    """The quotient has one dot per block, in the block's colour, one arrow per abstract step."""
     C = counter(12)
     P = minimal_complete_abstraction(C, Partition.kernel(np.arange(12) % 4))
     left, right = draw_abstract(C, P, Figure().subplots(1, 2))
@@ -215,7 +215,8 @@ def test_draw_lattice_marks_the_least_element():
     dots = _one(ax, "elements")
     np.testing.assert_allclose(_one(ax, "marked").get_offsets(), dots.get_offsets()[[where]])
     faces = dots.get_facecolors()
-    odd = [i for i in range(len(lattice)) if not np.allclose(faces[i], faces[(where + 1) % len(lattice)])]
+    other = faces[(where + 1) % len(lattice)]
+    odd = [i for i in range(len(lattice)) if not np.allclose(faces[i], other)]
     assert odd == [where]
     covers = _one(ax, "covers")
     assert isinstance(covers, LineCollection)
@@ -240,8 +241,10 @@ def test_draw_lattice_without_least_marks_nothing():
     """Two incomparable partitions have no least element: nothing is marked."""
     ax = draw_lattice([Partition([0, 0, 1]), Partition([0, 1, 1])], ax=_axes())
     assert not [c for c in ax.collections if c.get_gid() == "marked"]
-    ax = draw_lattice([Partition([0, 0, 1]), Partition([0, 1, 1])], ax=_axes(), mark=Partition([0, 1, 1]))
-    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), _one(ax, "elements").get_offsets()[[1]])
+    pair = [Partition([0, 0, 1]), Partition([0, 1, 1])]
+    ax = draw_lattice(pair, ax=_axes(), mark=Partition([0, 1, 1]))
+    elements = _one(ax, "elements").get_offsets()
+    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), elements[[1]])
 
 
 def test_draw_lattice_bad_input():
@@ -293,7 +296,7 @@ def _texts(ax):
 
 
 def test_draw_system_colours_and_arrows():
-    """One dot per state in its block's colour; one arrow per pair of states joined by a transition."""
+    """One dot per state in its block's colour; one arrow per pair of states joined by a step."""
     T = _dfa()
     P = Partition([0, 1, 1])
     ax = draw_system(T, P, ax=_axes())
@@ -306,10 +309,11 @@ def test_draw_system_colours_and_arrows():
 
 
 def test_draw_system_texts_by_kind():
-    """Probabilities are written as exact fractions (or 3 digits in float mode); unlabelled arrows carry none."""
+    """Probabilities are written as exact fractions (3 digits in float mode); plain arrows: none."""
     half = Fraction(1, 2)
     exact = np.array([[half, half], [0, 1]], dtype=object)
-    assert _texts(draw_system(TransitionSystem.probabilistic(exact), ax=_axes())) == ["1", "1/2", "1/2"]
+    written = _texts(draw_system(TransitionSystem.probabilistic(exact), ax=_axes()))
+    assert written == ["1", "1/2", "1/2"]
     floats = TransitionSystem.probabilistic(np.array([[1 / 3, 2 / 3], [0.0, 1.0]]))
     assert _texts(draw_system(floats, ax=_axes())) == ["0.333", "0.667", "1"]
     plain = TransitionSystem.nondeterministic([[0, 1], []])
@@ -391,7 +395,7 @@ def test_save_or_show_takes_a_path(tmp_path):
 
 
 def test_save_or_show_says_why_nothing_is_shown(tmp_path, monkeypatch):
-    """Under a backend that cannot show (Agg, as in the tests), a bare name warns and saves nothing."""
+    """Under a backend that cannot show (Agg, as in the tests), a bare name warns, saves nothing."""
     import matplotlib.pyplot as plt
 
     monkeypatch.chdir(tmp_path)

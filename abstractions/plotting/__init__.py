@@ -43,8 +43,8 @@ from abstractions.plotting._graphs import (
     draw_computation,
     draw_system,
 )
-from abstractions.plotting._layout import LAYOUTS, SYSTEM_LAYOUTS, layout_positions
 from abstractions.plotting._lattice import MAX_LATTICE_ELEMENTS, draw_lattice
+from abstractions.plotting._layout import LAYOUTS, SYSTEM_LAYOUTS, layout_positions
 from abstractions.plotting._paint import block_colors
 
 __all__ = [

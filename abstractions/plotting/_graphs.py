@@ -198,8 +198,8 @@ def draw_computation(
     """
     C = require_computation(computation)
     n = C.n
-    _check_size(n, as_count(max_states, "max_states"), "computation",
-                "draw an abstraction's quotient (draw_abstract), restrict to the reachable states")  # fmt: skip
+    hint = "draw an abstraction's quotient (draw_abstract), restrict to the reachable states"
+    _check_size(n, as_count(max_states, "max_states"), "computation", hint)
     P = None if partition is None else as_partition(partition, n)
     xy = layout_positions(C, layout) if pos is None else as_positions(pos, n)
     name = _labeller(labels, n, short)

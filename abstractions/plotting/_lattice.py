@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from abstractions import InvalidTypeError, InvalidValueError, Partition, SizeMismatchError, TooLargeError
+from abstractions import (
+    InvalidTypeError,
+    InvalidValueError,
+    Partition,
+    SizeMismatchError,
+    TooLargeError,
+)
 from abstractions.plotting._layout import hasse_positions
 from abstractions.plotting._paint import as_count, finish, new_axes, require_matplotlib
 

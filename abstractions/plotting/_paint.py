@@ -106,7 +106,9 @@ def as_mask(values: Any, n: int, name: str) -> np.ndarray:
     """One flag per state (booleans, or the integers 0 and 1)."""
     array = np.asarray(values)
     if array.shape != (n,):
-        raise SizeMismatchError(f"{name} must have one flag per state, shape ({n},); got {array.shape}")
+        raise SizeMismatchError(
+            f"{name} must have one flag per state, shape ({n},); got {array.shape}"
+        )
     if array.dtype.kind in "iuO" and np.isin(array, (0, 1)).all():
         return array.astype(bool)
     if array.dtype.kind != "b":
