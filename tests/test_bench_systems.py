@@ -240,8 +240,9 @@ def test_speedups_mark_timeouts() -> None:
     assert "bispy skipped" in text
 
 
-def test_solver_selection_and_transition_sizes() -> None:
+def test_solver_selection_and_transition_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Names pick solvers per job ("peers", "all"); unknown names are refused; m -> n."""
+    monkeypatch.setattr(peers, "installed", lambda peer: True)
     assert bench.select_solvers("dfa", ["ours", "storm", "bispy"]) == ["ours", "storm"]
     assert bench.select_solvers("lumping", ["peers"]) == ["storm"]
     assert bench.select_solvers("nondeterministic", None) == bench.select_solvers(
@@ -249,6 +250,10 @@ def test_solver_selection_and_transition_sizes() -> None:
     )
     with pytest.raises(ValueError, match="unknown solvers"):
         bench.select_solvers("dfa", ["ours:fast"])
+    # a peer that is not installed is left out, by name or in a group
+    monkeypatch.setattr(peers, "installed", lambda peer: peer != "storm")
+    assert bench.select_solvers("lumping", ["peers"]) == []
+    assert bench.select_solvers("dfa", ["ours", "storm"]) == ["ours"]
     assert bench.states_for("dfa", 10**7) == 5 * 10**6
     n = bench.states_for("lumping", 30_000)
     assert abs(bench.make_instance("lumping", n).m - 30_000) < 30
