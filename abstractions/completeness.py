@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from abstractions._engine import relation as _relation
-from abstractions._validation import Ids
+from abstractions._validation import Ids, python_value
 from abstractions.exceptions import NotCompleteError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
-from abstractions.system import UNDETERMINED, System, Values, _python, as_system
+from abstractions.system import UNDETERMINED, System, Values, as_system
 
 __all__ = ["is_complete", "find_violation", "completion", "abstract_computation"]
 
@@ -224,6 +224,6 @@ def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple
     ids, _ = canonical_labels(keys, "output")
     firsts = keys[first_occurrences(ids)]
     values = tuple(
-        _python(output_values[int(v)]) if v >= 0 else UNDETERMINED for v in firsts.tolist()
+        python_value(output_values[int(v)]) if v >= 0 else UNDETERMINED for v in firsts.tolist()
     )
     return ids, values

@@ -6,10 +6,10 @@ keep).
 """
 
 from abstractions.completeness import abstract_computation, find_violation, is_complete
+from abstractions.computation import Computation
 from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
 from abstractions.partition import Partition
 from abstractions.system import UNDETERMINED
-from abstractions.computation import Computation
 
 __all__ = [
     "UNDETERMINED",

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from abstractions._validation import python_value
 from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, SizeMismatchError
 from abstractions.partition import Partition
-from abstractions.system import System, _python, as_system
+from abstractions.system import System, as_system
 
 __all__ = ["output_abstraction", "halting_abstraction", "finish_abstraction"]
 
@@ -67,7 +68,7 @@ def output_abstraction(system: System, gamma: Any = None) -> Partition:
         return gamma.pullback(S.output)
     if callable(gamma):
         values = S.output_values
-        kept = Partition.kernel(lambda y: gamma(_python(values[y])), S.n_outputs)
+        kept = Partition.kernel(lambda y: gamma(python_value(values[y])), S.n_outputs)
         return kept.pullback(S.output)
     raise InvalidTypeError(
         f"gamma must be None, a Partition of the output ids or a callable on output "

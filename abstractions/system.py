@@ -31,7 +31,15 @@ import numpy as np
 
 from abstractions._config import REPR_MAX_STATES
 from abstractions._engine.relation import Relation, reachable
-from abstractions._validation import Ids, as_count, as_index_array, readonly
+from abstractions._validation import (
+    Ids,
+    as_count,
+    as_index_array,
+    as_state_subset,
+    python_value,
+    readonly,
+    show_label,
+)
 from abstractions.exceptions import (
     InvalidTypeError,
     InvalidValueError,
@@ -41,7 +49,6 @@ from abstractions.exceptions import (
 from abstractions.partition import (
     Partition,
     _as_label_array,
-    _as_state_subset,
     canonical_labels,
     first_occurrences,
 )
@@ -74,19 +81,6 @@ class _Undetermined:
 UNDETERMINED = _Undetermined()
 
 
-def _python(value: Any) -> Any:
-    """A numpy scalar as the matching Python object; anything else unchanged."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _object_array(items: Sequence[Any]) -> np.ndarray:
-    """A 1-d object array holding ``items`` as they are (tuples stay tuples)."""
-    array = np.empty(len(items), dtype=object)
-    for i, item in enumerate(items):
-        array[i] = item
-    return array
-
-
 def _same(a: Any, b: Any) -> bool:
     """Equality of two field values: arrays by shape and entries, the rest by ``==``."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -102,7 +96,7 @@ def _distinct(values: Any, name: str, what: str) -> tuple[Any, ...]:
     """``values`` as a tuple of distinct hashables, or raise naming the repeat."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise InvalidTypeError(f"{name} must be a sequence of {what}, got {type(values).__name__}")
-    items = tuple(_python(v) for v in values)
+    items = tuple(python_value(v) for v in values)
     seen: dict[Any, int] = {}
     for i, item in enumerate(items):
         try:
@@ -149,7 +143,7 @@ def _outputs(
             f"output has length {array.shape[0]}, expected {n} (one per state)"
         )
     ids, _ = canonical_labels(array, "output")
-    return ids, tuple(_python(v) for v in array[first_occurrences(ids)].tolist())
+    return ids, tuple(python_value(v) for v in array[first_occurrences(ids)].tolist())
 
 
 def _inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
@@ -165,7 +159,7 @@ def _inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
             except (InvalidValueError, InvalidTypeError) as err:
                 raise type(err)(f"inputs[{key!r}] = {state!r} is not a state: {err}") from None
         states = as_index_array(raw, "inputs", n=n, copy=True)
-        return tuple(_python(k) for k in keys), states
+        return tuple(python_value(k) for k in keys), states
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
         raise InvalidTypeError(
             f"inputs must be a mapping or a sequence of start states, got {type(inputs).__name__}"
@@ -178,10 +172,6 @@ def _inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
         state = int(np.flatnonzero(counts > 1)[0])
         raise InvalidValueError(f"inputs lists state {state} more than once")
     return tuple(states.tolist()), states
-
-
-def _show(label: Hashable) -> str:
-    return label if isinstance(label, str) else str(label)
 
 
 class System:
@@ -374,7 +364,7 @@ class System:
 
     def output_value(self, m: int) -> Any:
         """The output value of state ``m``."""
-        return _python(self._output_values[int(self._output[m])])
+        return python_value(self._output_values[int(self._output[m])])
 
     # ------------------------------------------------------------------ names
 
@@ -432,7 +422,7 @@ class System:
     @property
     def inputs(self) -> dict[Any, int]:
         """The input map as a new dict ``{input value: start state}``."""
-        return dict(zip(map(_python, self._input_values), self._input_states.tolist()))
+        return dict(zip(map(python_value, self._input_values), self._input_states.tolist()))
 
     def start(self, x: Any) -> int:
         """The start state of input ``x``.
@@ -459,12 +449,12 @@ class System:
         index = self._cache.get("input_index")
         if index is None:
             index = self._cache["input_index"] = {
-                _python(v): i for i, v in enumerate(self._input_values)
+                python_value(v): i for i, v in enumerate(self._input_values)
             }
         try:
             position = index[x]
         except (KeyError, TypeError):
-            shown = ", ".join(repr(_python(v)) for v in list(self._input_values)[:5])
+            shown = ", ".join(repr(python_value(v)) for v in list(self._input_values)[:5])
             more = ", ..." if len(self._input_values) > 5 else ""
             raise UnknownInputError(f"{x!r} is not an input; the inputs are {shown}{more}") from None
         return int(self._input_states[position])
@@ -510,19 +500,19 @@ class System:
         >>> Computation([1, 0, 0], output=["a", "b", "c"]).restrict([0, 1]).output_values
         ('a', 'b')
         """
-        index = _as_state_subset(states, self.n, "states")
+        index = as_state_subset(states, self.n, "states")
         position = np.full(self.n, -1, dtype=np.int64)
         position[index] = np.arange(index.shape[0], dtype=np.int64)
         own = self._restrict_own(index, position)
         kept = np.flatnonzero(position[self._input_states] >= 0)
-        input_values: Values = tuple(_python(self._input_values[i]) for i in kept.tolist())
+        input_values: Values = tuple(python_value(self._input_values[i]) for i in kept.tolist())
         labels = None
         if self._state_labels is not None:
             labels = tuple(self._state_labels[i] for i in index.tolist())
         # Renumber the outputs so that values no kept state produces are dropped.
         output, _ = canonical_labels(self._output[index], "output")
         firsts = self._output[index][first_occurrences(output)]
-        output_values: Values = tuple(_python(self._output_values[i]) for i in firsts.tolist())
+        output_values: Values = tuple(python_value(self._output_values[i]) for i in firsts.tolist())
         shared = (output, output_values, input_values, position[self._input_states[kept]], labels)
         return self._assemble(shared, own)
 
@@ -609,12 +599,12 @@ class System:
         starts: dict[int, list[str]] = {}
         for value, s in zip(self._input_values, self._input_states.tolist()):
             if s < shown:
-                starts.setdefault(s, []).append(repr(_python(value)))
+                starts.setdefault(s, []).append(repr(python_value(value)))
         names, columns = self._table_columns()
         rows = [["state", *names, "output", "inputs"]]
         for m in range(shown):
             rows.append(
-                [_show(self.label(m)), *columns[m], repr(self.output_value(m)),
+                [show_label(self.label(m)), *columns[m], repr(self.output_value(m)),
                  ", ".join(starts.get(m, []))]
             )
         widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]

@@ -6,8 +6,6 @@ kernel of :mod:`abstractions._kernels` of the same name.
 
 from __future__ import annotations
 
-import numpy as np
-
 from abstractions._validation import Ids, Mask
 
 __all__ = ["first_occurrence", "pair_ids", "meet_roots", "reach", "final_states"]

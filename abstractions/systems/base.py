@@ -14,18 +14,17 @@ importing the kinds.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 
-from abstractions._engine.relation import Relation, sort_order
-from abstractions._validation import Ids, as_index_array
+from abstractions._engine.relation import Relation
+from abstractions._validation import Ids, show_label
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
-from abstractions.partition import canonical_labels, first_occurrences
-from abstractions.system import System, _python
+from abstractions.system import System
+from abstractions.systems._parse import state_id
 
 __all__ = ["TransitionSystem"]
 
@@ -219,7 +218,7 @@ class TransitionSystem(System):
         >>> TransitionSystem.nondeterministic([[1], [0, 1]]).successors(1)
         array([0, 1])
         """
-        s = _state(state, self.n)
+        s = state_id(state, self.n)
         return self._targets[self._indptr[s] : self._indptr[s + 1]]
 
     def transitions(self, state: int) -> Iterator[tuple[Any, int, Any]]:
@@ -234,7 +233,7 @@ class TransitionSystem(System):
         >>> list(T.transitions(0))
         [('a', 1, 1), ('b', 0, 1)]
         """
-        s = _state(state, self.n)
+        s = state_id(state, self.n)
         lo, hi = int(self._indptr[s]), int(self._indptr[s + 1])
         for j in range(lo, hi):
             symbol = None
@@ -256,13 +255,11 @@ class TransitionSystem(System):
         return extra
 
     def _table_columns(self) -> tuple[list[str], list[list[str]]]:
-        from abstractions.system import _show
-
         rows: list[list[str]] = []
         for s in range(self.n):
             parts = []
             for symbol, t, w in self.transitions(s):
-                text = _show(self.label(t))
+                text = show_label(self.label(t))
                 if symbol is not None:
                     text = f"{symbol!r}->{text}"
                 if w != 1:
@@ -297,115 +294,3 @@ class TransitionSystem(System):
 
     def _relation(self) -> Relation:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
-
-
-# ----------------------------------------------------------------------
-# Input parsing shared by the kinds
-
-
-def _is_sparse(value: Any) -> bool:
-    return hasattr(value, "tocsr") and hasattr(value, "shape")
-
-
-def _indptr(src: Ids, n: int) -> Ids:
-    """CSR row pointers of transitions sorted by source."""
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr
-
-
-def _state(state: Any, n: int) -> int:
-    if isinstance(state, (bool, np.bool_)) or not isinstance(state, numbers.Integral):
-        raise InvalidTypeError(f"state must be an integer, got {state!r}")
-    s = int(state)
-    if not 0 <= s < n:
-        raise InvalidValueError(f"state {s} is out of range for {n} states")
-    return s
-
-
-def _check_csr(indptr: Any, indices: Any, name: str) -> tuple[int, Ids, Ids]:
-    """Checked CSR arrays: (n, sources, targets) of a square relation."""
-    ptr = as_index_array(indptr, f"{name} indptr")
-    if ptr.shape[0] == 0:
-        raise InvalidValueError(f"{name} indptr must have n + 1 >= 1 entries")
-    n = ptr.shape[0] - 1
-    if ptr[0] != 0:
-        raise InvalidValueError(f"{name} indptr must start at 0, got {int(ptr[0])}")
-    drops = np.flatnonzero(np.diff(ptr) < 0)
-    if drops.size:
-        i = int(drops[0])
-        raise InvalidValueError(
-            f"{name} indptr must not decrease: indptr[{i}] = {int(ptr[i])} > "
-            f"indptr[{i + 1}] = {int(ptr[i + 1])}"
-        )
-    dst = as_index_array(indices, f"{name} indices", n=n)
-    if dst.shape[0] != ptr[-1]:
-        raise InvalidValueError(
-            f"{name} indices has {dst.shape[0]} entries but indptr ends at {int(ptr[-1])}"
-        )
-    if n == 0:
-        raise InvalidValueError(f"{name} must have at least one state")
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
-    return n, src, dst.copy()
-
-
-def _flat(values: Any) -> np.ndarray:
-    array = np.asarray(values)
-    if array.ndim != 1:
-        array = np.empty(len(values), dtype=object)
-        array[:] = list(values)
-    return array
-
-
-def _label_ids(labels: np.ndarray) -> tuple[Ids, tuple[Any, ...]]:
-    """Symbol ids by first occurrence, and the symbols themselves."""
-    ids, _ = canonical_labels(labels, "labels")
-    names = tuple(_python(x) for x in labels[first_occurrences(ids)].tolist())
-    return ids, names
-
-
-def _matrix_entries(matrix: Any, name: str) -> tuple[int, Ids, Ids, np.ndarray]:
-    """(n, rows, cols, values) of the nonzero entries of a square matrix."""
-    if _is_sparse(matrix):
-        csr = matrix.tocsr()
-        if csr.shape[0] != csr.shape[1]:
-            raise InvalidValueError(f"{name} must be square, got shape {csr.shape}")
-        coo = csr.tocoo()
-        rows = np.asarray(coo.row, dtype=np.int64)
-        cols = np.asarray(coo.col, dtype=np.int64)
-        data = np.asarray(coo.data)
-        n = int(csr.shape[0])
-    else:
-        if isinstance(matrix, np.ndarray):
-            dense = matrix
-        else:
-            try:
-                dense = np.asarray(matrix)
-            except (ValueError, TypeError) as err:
-                raise InvalidValueError(f"{name} must be a square 2-d array: {err}") from None
-            if dense.dtype.kind in "OUS":
-                dense = np.array(matrix, dtype=object)
-        if dense.ndim != 2 or dense.shape[0] != dense.shape[1]:
-            raise InvalidValueError(f"{name} must be a square 2-d array, got shape {dense.shape}")
-        n = int(dense.shape[0])
-        if dense.dtype.kind == "b":
-            rows, cols = np.nonzero(dense)
-        else:
-            try:
-                rows, cols = np.nonzero(dense != 0)
-            except TypeError:
-                raise InvalidTypeError(f"{name} entries must be numbers") from None
-        rows = rows.astype(np.int64)
-        cols = cols.astype(np.int64)
-        data = dense[rows, cols]
-    if n == 0:
-        raise InvalidValueError(f"{name} must have at least one state")
-    return n, rows, cols, data
-
-
-def _sorted_csr(
-    src: Ids, dst: Ids, sym: Ids, n: int, k: int
-) -> tuple[Ids, Ids, Ids, Ids]:
-    """Transitions sorted by (source, symbol, target), with the order used."""
-    order = sort_order(src, sym, dst, n, k)
-    return src[order], dst[order], sym[order], order

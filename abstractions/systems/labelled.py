@@ -15,10 +15,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from abstractions._engine.relation import Relation
-from abstractions._validation import Ids, as_index_array, readonly
+from abstractions._validation import Ids, as_index_array, python_value, readonly
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 from abstractions.partition import Partition
-from abstractions.system import _python
 from abstractions.systems.base import TransitionSystem
 
 __all__ = ["LabelledSystem"]
@@ -136,7 +135,7 @@ class LabelledSystem(TransitionSystem):
 def _symbol_names(names: Sequence[Hashable] | None, k: int) -> tuple[Any, ...]:
     if names is None:
         return tuple(range(k))
-    names = tuple(_python(x) for x in names)
+    names = tuple(python_value(x) for x in names)
     if len(names) != k:
         raise InvalidValueError(
             f"symbols has {len(names)} entries, expected {k} (one per step row)"

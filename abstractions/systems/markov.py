@@ -29,18 +29,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from abstractions._engine.relation import Relation, quotient_rows
-from abstractions._validation import Ids, readonly
+from abstractions._validation import Ids, python_value, readonly
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition
-from abstractions.system import _python
-from abstractions.systems.base import (
-    TransitionSystem,
-    _check_csr,
-    _flat,
-    _indptr,
-    _matrix_entries,
-    _sorted_csr,
+from abstractions.systems._parse import (
+    check_csr,
+    flat,
+    matrix_entries,
+    row_pointers,
+    sorted_transitions,
 )
+from abstractions.systems.base import TransitionSystem
 
 __all__ = ["MarkovChain"]
 
@@ -127,9 +126,9 @@ class MarkovChain(TransitionSystem):
         if isinstance(matrix, tuple):
             n, src, dst, data = _csr_triple(matrix)
         else:
-            n, src, dst, data = _matrix_entries(matrix, "matrix")
+            n, src, dst, data = matrix_entries(matrix, "matrix")
         exact, values = _probabilities(data, src, dst)
-        src, dst, _, order = _sorted_csr(src, dst, np.zeros_like(src), n, 1)
+        src, dst, _, order = sorted_transitions(src, dst, np.zeros_like(src), n, 1)
         values = values[order]
         # Add repeated entries and drop zeros.
         start = np.ones(src.shape[0], dtype=bool)
@@ -140,7 +139,7 @@ class MarkovChain(TransitionSystem):
             src, dst = src[first], dst[first]
         nonzero = values != 0
         src, dst, values = src[nonzero], dst[nonzero], values[nonzero]
-        indptr = _indptr(src, n)
+        indptr = row_pointers(src, n)
         num: np.ndarray | None = None
         weights: np.ndarray | None = None
         den = 1
@@ -182,7 +181,7 @@ class MarkovChain(TransitionSystem):
         return fractions
 
     def _weight(self, j: int) -> Any:
-        return _python(self.probabilities[j])
+        return python_value(self.probabilities[j])
 
     def probability_matrix(self) -> np.ndarray:
         """The dense transition matrix (Fractions if exact), for small chains.
@@ -233,7 +232,7 @@ class MarkovChain(TransitionSystem):
 
     def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
         src, _, dst, agg = quotient_rows(self._relation(), P.labels, P.representatives())
-        indptr = _indptr(src, P.n_blocks)
+        indptr = row_pointers(src, P.n_blocks)
         dst = np.ascontiguousarray(dst)
         if self._num is not None:
             return indptr, dst, None, None, agg, self._den, None, self._tol
@@ -246,8 +245,8 @@ def _csr_triple(matrix: tuple[Any, ...]) -> tuple[int, Ids, Ids, np.ndarray]:
         raise InvalidValueError(
             f"matrix as a tuple must be CSR arrays (indptr, indices, data), got {len(matrix)} items"
         )
-    n, src, dst = _check_csr(matrix[0], matrix[1], "matrix")
-    data = _flat(matrix[2])
+    n, src, dst = check_csr(matrix[0], matrix[1], "matrix")
+    data = flat(matrix[2])
     if data.shape[0] != dst.shape[0]:
         raise InvalidValueError(
             f"matrix data has {data.shape[0]} entries, expected {dst.shape[0]} (one per index)"
@@ -301,7 +300,7 @@ def _probabilities(data: np.ndarray, src: Ids, dst: Ids) -> tuple[bool, np.ndarr
     if negative:
         i = negative[0]
         raise InvalidValueError(
-            f"matrix entry ({int(src[i])}, {int(dst[i])}) = {_python(values[i])!r} is not a "
+            f"matrix entry ({int(src[i])}, {int(dst[i])}) = {python_value(values[i])!r} is not a "
             "probability (must be finite and >= 0)"
         )
     return exact, values

@@ -18,16 +18,16 @@ from abstractions._engine.relation import Relation, quotient_rows
 from abstractions._validation import Ids, as_index_array, readonly
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 from abstractions.partition import Partition
-from abstractions.systems.base import (
-    TransitionSystem,
-    _check_csr,
-    _flat,
-    _indptr,
-    _is_sparse,
-    _label_ids,
-    _matrix_entries,
-    _sorted_csr,
+from abstractions.systems._parse import (
+    check_csr,
+    flat,
+    is_sparse,
+    label_ids,
+    matrix_entries,
+    row_pointers,
+    sorted_transitions,
 )
+from abstractions.systems.base import TransitionSystem
 
 __all__ = ["NondeterministicSystem"]
 
@@ -90,14 +90,14 @@ class NondeterministicSystem(TransitionSystem):
         inputs: Any = None,
         state_labels: Sequence[Hashable] | None = None,
     ) -> None:
-        if _is_sparse(successors) or (
+        if is_sparse(successors) or (
             isinstance(successors, np.ndarray) and successors.ndim == 2
         ):
             if labels is not None:
                 raise InvalidValueError(
                     "labels need successors as CSR arrays or one sequence per state, not a matrix"
                 )
-            n, src, dst, data = _matrix_entries(successors, "successors")
+            n, src, dst, data = matrix_entries(successors, "successors")
             bad = np.flatnonzero(data != 1) if data.dtype.kind != "b" else np.zeros(0, np.int64)
             if bad.size:
                 i = int(bad[0])
@@ -108,15 +108,15 @@ class NondeterministicSystem(TransitionSystem):
             lab = None
         else:
             n, src, dst, lab = _relation(successors, labels)
-        edge_labels, symbols = (None, None) if lab is None else _label_ids(lab)
+        edge_labels, symbols = (None, None) if lab is None else label_ids(lab)
         sym = np.zeros(src.shape[0], dtype=np.int64) if edge_labels is None else edge_labels
-        src, dst, sym, _ = _sorted_csr(src, dst, sym, n, 1 if symbols is None else len(symbols))
+        src, dst, sym, _ = sorted_transitions(src, dst, sym, n, 1 if symbols is None else len(symbols))
         keep = np.ones(src.shape[0], dtype=bool)
         keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (sym[1:] != sym[:-1])
         src, dst, sym = src[keep], dst[keep], sym[keep]
         self._set_shared(n, output, output_values, inputs, state_labels)
         own = (
-            _indptr(src, n),
+            row_pointers(src, n),
             np.ascontiguousarray(dst),
             None if edge_labels is None else np.ascontiguousarray(sym),
             symbols,
@@ -134,7 +134,7 @@ class NondeterministicSystem(TransitionSystem):
     def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
         src, sym, dst, _ = quotient_rows(self._relation(), P.labels, P.representatives())
         return (
-            _indptr(src, P.n_blocks),
+            row_pointers(src, P.n_blocks),
             np.ascontiguousarray(dst),
             None if self._edge_labels is None else np.ascontiguousarray(sym),
             self._symbols,
@@ -144,10 +144,10 @@ class NondeterministicSystem(TransitionSystem):
 def _relation(successors: Any, labels: Any) -> tuple[int, Ids, Ids, np.ndarray | None]:
     """(n, sources, targets, labels or None) from CSR arrays or a list of lists."""
     if isinstance(successors, tuple) and len(successors) == 2:
-        n, src, dst = _check_csr(successors[0], successors[1], "successors")
+        n, src, dst = check_csr(successors[0], successors[1], "successors")
         if labels is None:
             return n, src, dst, None
-        lab = _flat(labels)
+        lab = flat(labels)
         if lab.shape[0] != dst.shape[0]:
             raise InvalidValueError(
                 f"labels has {lab.shape[0]} entries, expected {dst.shape[0]} (one per transition)"
