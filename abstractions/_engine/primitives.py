@@ -6,6 +6,8 @@ kernel of :mod:`abstractions._kernels` of the same name.
 
 from __future__ import annotations
 
+import numpy as np  # noqa: F401  (the examples use it)
+
 from abstractions._validation import Ids, Mask
 
 __all__ = ["first_occurrence", "pair_ids", "meet_roots", "reach", "final_states"]
