@@ -331,11 +331,13 @@ class System:
         """A new object of this kind from checked shared and own fields."""
         self = object.__new__(cls)
         self._store_shared(*shared)
-        for name, value in zip(cls._own_fields(), own):
-            if isinstance(value, np.ndarray):
-                value = readonly(value)
-            object.__setattr__(self, name, value)
+        self._store_own(own)
         return self
+
+    def _store_own(self, own: tuple[Any, ...]) -> None:
+        """Store the kind's own checked fields, in ``__slots__`` order (arrays read-only)."""
+        for name, value in zip(self._own_fields(), own):
+            object.__setattr__(self, name, readonly(value) if isinstance(value, np.ndarray) else value)
 
     @classmethod
     def _own_fields(cls) -> tuple[str, ...]:

@@ -112,8 +112,7 @@ class LabelledSystem(TransitionSystem):
         for a, row in enumerate(rows):
             table[a] = as_index_array(row, f"steps[{symbol_names[a]!r}]", n=n, length=n)
         self._set_shared(n, output, output_values, inputs, state_labels)
-        for name, value in zip(self._own_fields(), (*_labelled_csr(table), symbol_names)):
-            object.__setattr__(self, name, readonly(value) if isinstance(value, np.ndarray) else value)
+        self._store_own((*_labelled_csr(table), symbol_names))
 
     @property
     def steps(self) -> Ids:

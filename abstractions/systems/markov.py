@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from abstractions._engine.relation import Relation, quotient_rows
-from abstractions._validation import Ids, python_value, readonly
+from abstractions._validation import Ids, python_value
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition
 from abstractions.systems._parse import (
@@ -151,8 +151,7 @@ class MarkovChain(TransitionSystem):
             _check_rows(indptr, weights, 1, exact=False, tol=tol)
         self._set_shared(n, output, output_values, inputs, state_labels)
         own = (indptr, np.ascontiguousarray(dst), None, None, num, den, weights, tol)
-        for name, value in zip(self._own_fields(), own):
-            object.__setattr__(self, name, readonly(value) if isinstance(value, np.ndarray) else value)
+        self._store_own(own)
 
     # ------------------------------------------------------------------ views
 

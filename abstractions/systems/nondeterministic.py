@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from abstractions._engine.relation import Relation, quotient_rows
-from abstractions._validation import Ids, as_index_array, readonly
+from abstractions._validation import Ids, as_index_array
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 from abstractions.partition import Partition
 from abstractions.systems._parse import (
@@ -121,8 +121,7 @@ class NondeterministicSystem(TransitionSystem):
             None if edge_labels is None else np.ascontiguousarray(sym),
             symbols,
         )
-        for name, value in zip(self._own_fields(), own):
-            object.__setattr__(self, name, readonly(value) if isinstance(value, np.ndarray) else value)
+        self._store_own(own)
 
     def _relation(self) -> Relation:
         return Relation(how="exists", **self._relation_fields())
