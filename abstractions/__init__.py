@@ -18,23 +18,13 @@ Examples
 """
 
 from abstractions._warmup import warmup
-from abstractions.completion import (
-    METHODS,
-    SYSTEM_METHODS,
-    complete_abstractions,
+from abstractions.completeness import (
+    abstract_computation,
     completion,
-    minimal_complete_abstraction,
+    find_violation,
+    is_complete,
 )
 from abstractions.computation import Computation
-from abstractions.consistency import (
-    UNDETERMINED,
-    abstract_computation,
-    find_violation,
-    finish_abstraction,
-    halting_abstraction,
-    is_complete,
-    output_abstraction,
-)
 from abstractions.exceptions import (
     AbstractionsError,
     FileFormatError,
@@ -47,15 +37,32 @@ from abstractions.exceptions import (
     UnknownInputError,
 )
 from abstractions.files import load, save
+from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
+from abstractions.minimal import (
+    METHODS,
+    SYSTEM_METHODS,
+    complete_abstractions,
+    minimal_complete_abstraction,
+)
 from abstractions.partition import Partition
-from abstractions.systems import TransitionSystem
+from abstractions.system import UNDETERMINED, System
+from abstractions.systems import (
+    LabelledSystem,
+    MarkovChain,
+    NondeterministicSystem,
+    TransitionSystem,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "System",
     "Computation",
     "Partition",
     "TransitionSystem",
+    "LabelledSystem",
+    "NondeterministicSystem",
+    "MarkovChain",
     "SYSTEM_METHODS",
     "is_complete",
     "find_violation",

@@ -24,7 +24,7 @@ def warmup() -> None:
     >>> warmup()
     """
     from abstractions._kernels import _pair_labels
-    from abstractions.completion import METHODS, minimal_complete_abstraction
+    from abstractions.minimal import METHODS, minimal_complete_abstraction
     from abstractions.computation import Computation
     from abstractions.consistency import abstract_computation, find_violation
     from abstractions.partition import Partition

@@ -141,7 +141,7 @@ def _keep_value(text: str) -> str:
 
 def add_commands(commands: Any) -> None:
     """Add ``minimize``, ``check`` and ``info`` to an argparse subparsers object."""
-    from abstractions.completion import METHODS
+    from abstractions.minimal import METHODS
 
     minimize = commands.add_parser(
         "minimize",
@@ -200,7 +200,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     # too); results are printed after it, so stdout never interleaves with
     # the spinner's line on the same terminal.
     if args.command == "minimize":
-        from abstractions.completion import minimal_complete_abstraction
+        from abstractions.minimal import minimal_complete_abstraction
         from abstractions.consistency import abstract_computation
         from abstractions.files import save
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from abstractions.completion import minimal_complete_abstraction
+from abstractions.minimal import minimal_complete_abstraction
 from abstractions.computation import Computation
 from abstractions.consistency import (
     abstract_computation,

@@ -26,7 +26,7 @@ import numpy as np
 from abstractions._config import REPR_MAX_STATES
 from abstractions._engine.primitives import first_occurrence as _first_occurrence
 from abstractions._engine.primitives import meet_roots, pair_ids as _pair_ids
-from abstractions._validation import Ids, as_count, as_index_array, readonly
+from abstractions._validation import Ids, as_count, as_index_array, as_state_subset, readonly
 from abstractions.exceptions import (
     InvalidTypeError,
     InvalidValueError,
@@ -667,7 +667,7 @@ class Partition:
         >>> Partition([0, 1, 0, 2]).restrict([2, 3]).labels
         array([0, 1])
         """
-        index = _as_state_subset(states, self.n, "states")
+        index = as_state_subset(states, self.n, "states")
         return self.pullback(index)
 
     # ------------------------------------------------------------------ display
@@ -738,21 +738,3 @@ def _require_partition(value: Any, name: str) -> Partition:
     if not isinstance(value, Partition):
         raise InvalidTypeError(f"{name} must be a Partition, got {type(value).__name__}")
     return value
-
-
-def _as_state_subset(states: Any, n: int, name: str) -> Ids:
-    """Distinct state ids from an id array or a boolean mask of length ``n``."""
-    array = np.asarray(states)
-    if array.dtype == bool:
-        if array.shape != (n,):
-            raise InvalidValueError(
-                f"{name} as a boolean mask must have shape ({n},), got {array.shape}"
-            )
-        return np.flatnonzero(array).astype(np.int64)
-    index = as_index_array(states, name, n=n)
-    seen = np.zeros(n, dtype=np.int64)
-    np.add.at(seen, index, 1)
-    if (seen > 1).any():
-        state = int(np.flatnonzero(seen > 1)[0])
-        raise InvalidValueError(f"{name} lists state {state} more than once")
-    return index

@@ -6,7 +6,7 @@ kernel of :mod:`abstractions._kernels` of the same name.
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401  (the examples use it)
 
 from abstractions._validation import Ids, Mask
 
