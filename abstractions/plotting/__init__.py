@@ -34,8 +34,7 @@ with any backend):
 ['states', 'inputs']
 """
 
-from abstractions.plotting._files import save_or_show
-from abstractions.plotting._graphs import (
+from abstractions.plotting.draw import (
     MAX_DRAWN_STATES,
     MAX_LABELLED_STATES,
     block_names,
@@ -43,9 +42,10 @@ from abstractions.plotting._graphs import (
     draw_computation,
     draw_system,
 )
-from abstractions.plotting._lattice import MAX_LATTICE_ELEMENTS, draw_lattice
-from abstractions.plotting._layout import LAYOUTS, SYSTEM_LAYOUTS, layout_positions
-from abstractions.plotting._paint import block_colors
+from abstractions.plotting.lattice import MAX_LATTICE_ELEMENTS, draw_lattice
+from abstractions.plotting.layout import LAYOUTS, SYSTEM_LAYOUTS, layout_positions
+from abstractions.plotting.output import save_or_show
+from abstractions.plotting.paint import block_colors
 
 __all__ = [
     "MAX_DRAWN_STATES",

@@ -7,7 +7,9 @@ quotient and a labelled, nondeterministic or probabilistic system are drawn
 by the same code, with the same markers, arrows and ``gid`` of each artist.
 The checks of the drawing functions' arguments live here too.
 
-matplotlib is imported inside the functions that need it.
+These are the building blocks of :mod:`abstractions.plotting`, whose
+functions are the way to draw. matplotlib is imported inside the functions
+that need it.
 """
 
 from __future__ import annotations

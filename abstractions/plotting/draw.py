@@ -12,19 +12,20 @@ from abstractions import (
     Computation,
     InvalidTypeError,
     InvalidValueError,
+    MarkovChain,
     Partition,
     SizeMismatchError,
     TooLargeError,
     TransitionSystem,
     abstract_computation,
 )
-from abstractions.plotting._layout import (
+from abstractions.plotting.layout import (
     SYSTEM_LAYOUTS,
     layout_positions,
     positions,
     require_computation,
 )
-from abstractions.plotting._paint import (
+from abstractions.plotting.paint import (
     Edge,
     Labeller,
     Scene,
@@ -388,24 +389,17 @@ def _require_system(system: Any) -> TransitionSystem:
 
 
 def _system_edges(T: TransitionSystem) -> dict[tuple[int, int], str]:
-    """Each drawn arrow ``(s, t)`` and its text: its symbols, or its probability.
-
-    The only place that reads how a system stores its transitions.
-    """
-    sources = np.repeat(np.arange(T.n), np.diff(T.indptr)).tolist()
-    targets = T.targets.tolist()
-    # Read once: the exact probabilities are rebuilt as Fractions on each access.
-    probabilities = T.probabilities if T.kind == "probabilistic" else ()
+    """Each drawn arrow ``(s, t)`` and its text: its symbols, or its probability."""
+    probabilistic = isinstance(T, MarkovChain)
+    exact = isinstance(T, MarkovChain) and T.exact
     texts: dict[tuple[int, int], list[str]] = {}
-    for i, (s, t) in enumerate(zip(sources, targets)):
-        if T.kind == "probabilistic":
-            p = probabilities[i]
-            text = str(p) if T.exact else f"{float(p):.3g}"
-        elif T.edge_labels is not None and T.symbols is not None:
-            text = short(T.symbols[int(T.edge_labels[i])])
-        else:
-            text = ""
-        texts.setdefault((s, t), []).append(text)
+    for s in range(T.n):
+        for symbol, t, weight in T.transitions(s):
+            if probabilistic:
+                text = str(weight) if exact else f"{float(weight):.3g}"
+            else:
+                text = "" if symbol is None else short(symbol)
+            texts.setdefault((s, t), []).append(text)
     return {edge: ",".join(t for t in parts if t) for edge, parts in texts.items()}
 
 

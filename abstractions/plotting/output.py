@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from abstractions.plotting._paint import require_matplotlib
+from abstractions.plotting.paint import require_matplotlib
 
 if TYPE_CHECKING:  # matplotlib is optional: imported for type checking only
     from matplotlib.figure import Figure

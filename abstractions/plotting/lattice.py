@@ -14,8 +14,8 @@ from abstractions import (
     SizeMismatchError,
     TooLargeError,
 )
-from abstractions.plotting._layout import hasse_positions
-from abstractions.plotting._paint import as_count, finish, new_axes, require_matplotlib
+from abstractions.plotting.layout import hasse_positions
+from abstractions.plotting.paint import as_count, finish, new_axes, require_matplotlib
 
 if TYPE_CHECKING:  # matplotlib is optional: imported for type checking only
     from matplotlib.axes import Axes

@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 
 from abstractions import Computation, InvalidTypeError, InvalidValueError, Partition
-from abstractions.plotting._paint import as_positions
+from abstractions.plotting.paint import as_positions
 
 __all__ = [
     "LAYOUTS",
