@@ -171,9 +171,12 @@ def _ours(method: str) -> Solver:
         return ab.minimal_complete_abstraction(inp[0], inp[1], method=method)
 
     def warm() -> None:
-        # Load (or compile) this method's numba kernels before the clock
-        # starts; the fresh-process overhead is measured separately.
+        # Load (or compile) the numba kernels before the clock starts: all of
+        # them (which ones a solve needs may depend on its size), then this
+        # method's on every family; the fresh-process overhead is measured
+        # separately.
         if method not in _WARM:
+            ab.warmup()
             for family in DEFAULT_FAMILIES:
                 solve(prepare(make_instance(family, 12)))
             _WARM.add(method)
