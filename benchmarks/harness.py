@@ -44,11 +44,13 @@ __all__ = [
     "RESULTS_DIR",
     "ROOT",
     "Instance",
+    "Job",
     "Runner",
     "Solver",
     "agreement_summary",
     "canonical",
     "choose_baseline",
+    "close_run",
     "disagreement",
     "explain",
     "index_dtype",
@@ -482,6 +484,45 @@ def run_row(
     }
 
 
+@dataclass(frozen=True)
+class Job:
+    """What a job module gives the harness: its module, its instances and its solvers.
+
+    ``make_instance(family, n, seed)`` builds an instance and
+    ``make_solver(name, family)`` the solver of that name for it; the
+    methods run one row of the job.
+    """
+
+    module: str
+    make_instance: Callable[[str, int, int], Instance]
+    make_solver: Callable[[str, str], Solver]
+
+    def run_child(
+        self,
+        solver: str,
+        family: str,
+        n: int,
+        seed: int,
+        labels_path: Path,
+        ready_path: Path | None = None,
+        *,
+        fresh: bool = True,
+    ) -> dict[str, Any]:
+        """One row in this process (see :func:`run_row`)."""
+        build = partial(self.make_instance, family, n, seed)
+        return run_row(
+            self.make_solver(solver, family), build, labels_path, ready_path, fresh=fresh
+        )
+
+    def subprocess_runner(self, *row: Any) -> dict[str, Any]:
+        """A :data:`Runner`: the row in a fresh ``python -m <module> --child`` process."""
+        return subprocess_runner(*row, module=self.module)
+
+    def inprocess_runner(self, *row: Any) -> dict[str, Any]:
+        """A :data:`Runner`: the row in this process (tests)."""
+        return inprocess_runner(*row, child=self.run_child)
+
+
 def run_spec(spec_text: str, child: Callable[..., dict[str, Any]]) -> None:
     """The ``--child`` side of :func:`subprocess_runner`: run the row, write its report."""
     spec = json.loads(spec_text)
@@ -692,6 +733,33 @@ def versions(dists: Iterable[str] = _DISTRIBUTIONS) -> dict[str, str | None]:
 def load_average() -> tuple[float, float, float] | None:
     """The machine's load average (where the platform has one): how busy the run was."""
     return os.getloadavg() if hasattr(os, "getloadavg") else None
+
+
+def close_run(
+    args: argparse.Namespace,
+    argv: Sequence[str] | None,
+    *,
+    prefix: str,
+    load: tuple[float, float, float] | None,
+    **fields: Any,
+) -> int:
+    """End a job's command: print the agreement line, write the JSON, say where; the exit code.
+
+    The document holds the command line, the timeout and the seed, then
+    ``fields`` as given: the job's own, and ``rows``, whose agreement decides
+    the exit code.
+    """
+    agreed, summary = agreement_summary(fields["rows"])
+    print(summary)
+    document = {
+        "argv": list(sys.argv[1:] if argv is None else argv),
+        "timeout": args.timeout,
+        "seed": args.seed,
+        **fields,
+    }
+    out = write_results(document, args.json, prefix=prefix, load=load)
+    print(f"results written to {out}")
+    return 0 if agreed else 1
 
 
 def write_results(

@@ -41,7 +41,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ from benchmarks.harness import Instance, Solver
 __all__ = [
     "DEFAULT_FAMILIES",
     "FAMILIES",
+    "JOB",
     "PEERS",
     "available_solvers",
     "dfa_encoding",
@@ -207,24 +207,11 @@ def make_solver(name: str) -> Solver:
     return peers.make_peer(name, dfa_encoding)
 
 
-def run_child(
-    solver_name: str,
-    family: str,
-    n: int,
-    seed: int,
-    labels_path: Path,
-    ready_path: Path | None = None,
-    *,
-    fresh: bool = True,
-) -> dict[str, Any]:
-    """One row in this process (see :func:`benchmarks.harness.run_row`)."""
-    build = partial(make_instance, family, n, seed)
-    return harness.run_row(make_solver(solver_name), build, labels_path, ready_path, fresh=fresh)
-
-
-#: One row in a fresh process; one in this process (tests).
-subprocess_runner = partial(harness.subprocess_runner, module="benchmarks.minimal")
-inprocess_runner = partial(harness.inprocess_runner, child=run_child)
+JOB = harness.Job("benchmarks.minimal", make_instance, lambda name, family: make_solver(name))
+#: One row in this process; in a fresh process; in this process as a runner (tests).
+run_child = JOB.run_child
+subprocess_runner = JOB.subprocess_runner
+inprocess_runner = JOB.inprocess_runner
 
 
 def run(
@@ -442,20 +429,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in rows:
         if row["status"] == "ok" and gather.get(row["n"]):
             row["x_gather"] = row["seconds"] / gather[row["n"]]
-    agreed, summary = harness.agreement_summary(rows)
-    print(summary)
-
-    document = {
-        "argv": list(sys.argv[1:] if argv is None else argv),
-        "timeout": args.timeout,
-        "seed": args.seed,
-        "gather": [{"n": n, "seconds": s} for n, s in sorted(gather.items())],
-        "first_call": overhead,
-        "rows": rows,
-    }
-    out = harness.write_results(document, args.json, prefix="minimal", load=load)
-    print(f"results written to {out}")
-    return 0 if agreed else 1
+    return harness.close_run(
+        args, argv, prefix="minimal", load=load,
+        gather=[{"n": n, "seconds": s} for n, s in sorted(gather.items())],
+        first_call=overhead, rows=rows,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

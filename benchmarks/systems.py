@@ -55,9 +55,7 @@ Prints the rows as they finish, then a table of speed-ups; writes JSON to
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +67,7 @@ from benchmarks.harness import Instance, Solver
 __all__ = [
     "DEFAULT_JOBS",
     "DEGREE",
+    "JOB",
     "JOBS",
     "JOB_SOLVERS",
     "available_solvers",
@@ -252,25 +251,11 @@ def available_solvers(job: str) -> list[str]:
     return [s for s in JOB_SOLVERS[job] if s not in peers.PEERS or peers.installed(s)]
 
 
-def run_child(
-    solver_name: str,
-    job: str,
-    n: int,
-    seed: int,
-    labels_path: Path,
-    ready_path: Path | None = None,
-    *,
-    fresh: bool = True,
-) -> dict[str, Any]:
-    """One row in this process (see :func:`benchmarks.harness.run_row`)."""
-    build = partial(make_instance, job, n, seed)
-    solver = make_solver(solver_name, job)
-    return harness.run_row(solver, build, labels_path, ready_path, fresh=fresh)
-
-
-#: One row in a fresh process; one in this process (tests).
-subprocess_runner = partial(harness.subprocess_runner, module="benchmarks.systems")
-inprocess_runner = partial(harness.inprocess_runner, child=run_child)
+JOB = harness.Job("benchmarks.systems", make_instance, make_solver)
+#: One row in this process; in a fresh process; in this process as a runner (tests).
+run_child = JOB.run_child
+subprocess_runner = JOB.subprocess_runner
+inprocess_runner = JOB.inprocess_runner
 
 
 # --------------------------------------------------------------------------
@@ -459,18 +444,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = speedups(rows)
     print()
     print(format_speedups(table, args.timeout))
-    agreed, summary = harness.agreement_summary(rows)
-    print(summary)
-    document = {
-        "argv": list(sys.argv[1:] if argv is None else argv),
-        "timeout": args.timeout,
-        "seed": args.seed,
-        "rows": rows,
-        "speedups": table,
-    }
-    out = harness.write_results(document, args.json, prefix="systems", load=load)
-    print(f"results written to {out}")
-    return 0 if agreed else 1
+    return harness.close_run(
+        args, argv, prefix="systems", load=load, rows=rows, speedups=table
+    )
 
 
 if __name__ == "__main__":
