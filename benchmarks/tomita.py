@@ -91,7 +91,7 @@ def encode(torch: Any, words: list[str]) -> Any:
     return torch.nn.functional.one_hot(ids, len(ALPHABET)).float()
 
 
-def train(torch: Any, dfa: Any, seed: int, steps: int = 1500, batch: int = 64) -> Any:
+def train(torch: Any, dfa: Any, seed: int, steps: int = 800, batch: int = 64) -> Any:
     """A GRU trained to give the grammar's answer after every prefix (per-step logistic loss)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
