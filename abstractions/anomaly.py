@@ -92,7 +92,8 @@ def step_errors(step: Ids, blocks: Ids, letters: Ids) -> Ids:
     """
     here, there = blocks[:-1], blocks[1:]
     predicted = np.where(here >= 0, step[letters, np.maximum(here, 0)], -1)
-    return ((predicted < 0) | (there < 0) | (predicted != there)).astype(np.int64)
+    errors: Ids = ((predicted < 0) | (there < 0) | (predicted != there)).astype(np.int64)
+    return errors
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def anomaly_scores(
     if outputs is not None:
         # The answer each abstract state stands for, and the answers given.
         predicted_output = [automaton.system.output_value(b) for b in range(n_blocks)]
-        flat = []
+        flat: list[Any] = []
         for row in (outputs.tolist() if isinstance(outputs, np.ndarray) else outputs):
             flat.extend(python_value(v) for v in row)
         observed = flat

@@ -203,7 +203,7 @@ class Automaton:
         if not strings:
             raise InvalidValueError("strings is empty: agreement needs at least one string")
         same = sum(self.output(w) == python_value(y) for w, y in zip(strings, answers))
-        return same / len(strings)
+        return float(same / len(strings))
 
     def abstract_states(self, observations: Any) -> Ids:
         """The automaton state of each observation, or -1 where it was never observed."""
@@ -381,7 +381,7 @@ def _explore(
     rounds: int,
 ) -> EmpiricalSystem:
     """Record the model on ``strings``, then ask it about unobserved transitions."""
-    letters = tuple(alphabet) if not isinstance(alphabet, str) else tuple(alphabet)
+    letters = tuple(alphabet)
     words = list(_default_strings(letters) if strings is None else strings)
     if not words:
         raise InvalidValueError("strings is empty: give at least one string to run")

@@ -107,6 +107,8 @@ class GridQuantizer:
     """
 
     fitted = True
+    resolution: np.ndarray
+    offset: float
 
     def __init__(self, resolution: Any = 0.5, offset: float = 0.0) -> None:
         res = np.asarray(resolution, dtype=np.float64)
@@ -137,8 +139,8 @@ class GridQuantizer:
         dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
         scale = (1.0 / self.resolution).astype(dtype)
         scaled = array - dtype.type(self.offset) if self.offset else array.astype(dtype, copy=False)
-        cells = np.rint(scaled * scale)
-        return cells.astype(np.int64)
+        cells: Keys = np.rint(scaled * scale).astype(np.int64)
+        return cells
 
     def __repr__(self) -> str:
         res = self.resolution.tolist()
@@ -176,6 +178,10 @@ class KMeansQuantizer:
     >>> q(np.array([[0.05], [4.9]])).tolist()  # doctest: +SKIP
     [0, 1]
     """
+
+    k: int
+    seed: int
+    n_init: int
 
     def __init__(self, k: int, *, seed: int = 0, n_init: int = 4) -> None:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:

@@ -29,9 +29,10 @@ outputs takes the most frequent, and that too is reported.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -283,13 +284,13 @@ def _flatten_traces(traces: Any, quantizer: Any) -> tuple[Any, Ids]:
             f"ragged traces: traces[0] and traces[{i}] hold different kinds of observation "
             "(vectors and hashable values)"
         )
-    flat: list[Any] = []
+    merged: list[Any] = []
     for p in parts:
-        flat.extend(p)
-    return flat, offsets
+        merged.extend(p)
+    return merged, offsets
 
 
-def _ragged_object(flat: np.ndarray) -> None:
+def _ragged_object(flat: np.ndarray) -> NoReturn:
     raise InvalidTypeError(
         f"traces as an array must hold numbers, got dtype {flat.dtype}; give a list of "
         "traces for hashable observations"
@@ -340,7 +341,7 @@ def _check_hashable(values: list[Any], name: str) -> None:
                 f"{name} holds the unhashable {type(value).__name__} {value!r} at position "
                 f"{i}; observed states must be hashable{hint}"
             ) from None
-        if isinstance(value, float) and value != value:
+        if isinstance(value, float) and math.isnan(value):
             raise InvalidValueError(f"{name} holds nan at position {i}")
 
 
@@ -563,7 +564,7 @@ def from_traces(
     outputs : array_like or sequence of sequences, optional
         One hashable output per observed state (e.g. the network's answer
         after each prefix): shape ``(B, T+1)``, or one sequence per trace.
-        Without it every state is its own output.
+        Without it every observed state is its own output (its index).
     quantizer : callable, optional
         Maps vectors to keys (:mod:`abstractions.quantizers`); fitted on the
         observations first if it learns and is not fitted yet. Without it,
@@ -695,7 +696,10 @@ def _with_sink(
 ) -> tuple[Any, Any]:
     """Output ids and values, with the sink's :data:`UNOBSERVED` appended."""
     if state_output is None:
-        return None, None
+        if sink is None:
+            return None, None
+        # No outputs: each observed state is its own, and the sink is still UNOBSERVED.
+        return np.arange(sink + 1, dtype=np.int64), (*range(sink), UNOBSERVED)
     if sink is None:
         return state_output, values
     return np.append(state_output, len(values)), (*values, UNOBSERVED)

@@ -31,11 +31,13 @@ from abstractions import (
     TransitionSystem,
     minimal_complete_abstraction,
     output_abstraction,
+    warmup,
 )
 from abstractions.extraction import Automaton, extract_automaton
 from abstractions.machines import sample_strings, tomita
-from abstractions.quantizers import KMeansQuantizer
+from abstractions.quantizers import GridQuantizer, KMeansQuantizer
 from abstractions.recorder import record, recurrent_model
+from abstractions.traces import from_traces
 
 ALPHABET = ("0", "1")
 MAX_LENGTH = 20
@@ -225,6 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     torch.set_num_threads(1)  # seeded runs repeat exactly, and the cores stay shared
+    # Compile the kernels first, so that no extraction time below is numba compiling.
+    warmup()
+    from_traces(np.zeros((2, 3, 2)), symbols=[[0, 1], [1, 0]], quantizer=GridQuantizer(1.0))
     rows = []
     for number in args.grammars:
         row = run_grammar(torch, number, args.seed)

@@ -9,11 +9,11 @@ torch = pytest.importorskip(
     "torch", reason="the torch recorder needs torch (extra 'torch'; CI installs torch==2.13.0)"
 )
 
-from abstractions.extraction import extract_automaton  # noqa: E402
-from abstractions.machines import tomita  # noqa: E402
-from abstractions.quantizers import GridQuantizer  # noqa: E402
-from abstractions.recorder import record, recurrent_model  # noqa: E402
-from abstractions.traces import from_traces  # noqa: E402
+from abstractions.extraction import extract_automaton
+from abstractions.machines import tomita
+from abstractions.quantizers import GridQuantizer
+from abstractions.recorder import record, recurrent_model
+from abstractions.traces import from_traces
 
 
 @pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
@@ -85,7 +85,7 @@ class HandSetRNN(torch.nn.Module):
         self.dfa = dfa
         self.gain = gain
         self.accept = torch.tensor(
-            [float(bool(dfa.output_value(s))) for s in range(n)], dtype=torch.float32
+            [float(bool(dfa.output_value(s))) for s in range(dfa.n)], dtype=torch.float32
         )
 
     def forward(self, letters):

@@ -48,7 +48,7 @@ def test_a_trace_of_t_symbols_has_t_plus_one_states():
     assert S.n == 4 and E.sink == 3 and E.n_observed == 3
     assert S.steps.tolist() == [[1, 3, 3, 3], [3, 2, 3, 3]]
     assert E.unobserved.tolist() == [[False, True, True], [True, False, True]]
-    assert list(S.output_values) == [0, 1, 2, 3]  # no outputs: each state is its own
+    assert list(S.output_values) == [0, 1, 2, UNOBSERVED]  # no outputs: each state is its own
 
 
 def test_outputs_are_one_per_state_and_plurality_wins():
