@@ -437,6 +437,24 @@ def _flat_sequences(
         raise InvalidValueError(
             f"{name} has {len(rows)} sequences, but there are {B} traces (one each)"
         )
+    for i, row in enumerate(rows):
+        if not (_is_sequence(row) or isinstance(row, str)):
+            raise InvalidTypeError(
+                f"{name}[{i}] must be a sequence, got {type(row).__name__}"
+            )
+        if len(row) != lengths[i]:
+            raise InvalidValueError(
+                f"ragged traces: {name}[{i}] has {len(row)} entries, but trace {i} has "
+                f"{int(lengths[i] - extra)} states, so it needs {int(lengths[i])}"
+            )
+    # Fast paths, one numpy call instead of a Python loop over every entry: rows
+    # that are 1-d arrays (a recorder's answers), or strings of letters.
+    if rows and all(isinstance(r, np.ndarray) and r.ndim == 1 for r in rows):
+        joined = np.concatenate(rows)
+        if joined.dtype.kind in "biufSU":
+            return joined, True
+    if rows and all(isinstance(r, str) for r in rows):
+        return np.array(list("".join(rows)), dtype=str), True
     flat: list[Any] = []
     for i, row in enumerate(rows):
         if not (_is_sequence(row) or isinstance(row, str)):

@@ -149,10 +149,25 @@ def equivalent(A: Automaton, dfa: Any) -> bool:
     return bool(alpha.labels[A.start] == alpha.labels[X.n + int(dfa.input_states[0])])
 
 
+class Memo:
+    """A model that runs each string once: the extractions for every k share the recordings."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.cache: dict[str, tuple[Any, Any]] = {}
+
+    def __call__(self, strings: list[str]) -> tuple[list[Any], list[Any]]:
+        todo = [w for w in dict.fromkeys(strings) if w not in self.cache]
+        if todo:
+            states, said = self.model(todo)
+            self.cache.update(zip(todo, zip(states, said)))
+        return [self.cache[w][0] for w in strings], [self.cache[w][1] for w in strings]
+
+
 def extract(torch: Any, net: Any, words: list[str], valid: list[str], valid_answers: np.ndarray,
             max_k: int = 12) -> tuple[Automaton, int]:
     """The automaton of the smallest k whose agreement on validation strings is 1 (else the best)."""
-    model = recurrent_model(net, ALPHABET, module="rnn", encode=lambda ws: encode(torch, ws))
+    model = Memo(recurrent_model(net, ALPHABET, module="rnn", encode=lambda ws: encode(torch, ws)))
     best: tuple[float, Automaton, int] | None = None
     for k in range(2, max_k + 1):
         A = extract_automaton(model, ALPHABET, quantizer=KMeansQuantizer(k, n_init=2), strings=words)
@@ -230,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     # Compile the kernels first, so that no extraction time below is numba compiling.
     warmup()
     from_traces(np.zeros((2, 3, 2)), symbols=[[0, 1], [1, 0]], quantizer=GridQuantizer(1.0))
+    KMeansQuantizer(2).fit(np.arange(8.0).reshape(4, 2))  # imports scikit-learn
     rows = []
     for number in args.grammars:
         row = run_grammar(torch, number, args.seed)

@@ -177,3 +177,31 @@ def test_from_traces_of_the_network_matches_its_dfa_exactly():
     assert E.n_conflicts == 0 and E.sink is None and E.n_observed == dfa.n
     A = extract_automaton(E)
     assert equivalent(A, dfa)
+
+
+def test_sample_strings_reach_the_wanted_output():
+    """Every sampled string leads to the requested output, even when such strings are rare."""
+    for number in range(1, 8):
+        dfa = tomita(number)
+        net = HandSetNetwork(dfa)
+        for wanted in (True, False):
+            try:
+                words = sample_strings(dfa, 8, 20, output=wanted, seed=number)
+            except ValueError:
+                continue  # no string of length 8 with that answer
+            _, answers = net(words)
+            assert all(bool(a[-1]) == wanted for a in answers)
+
+
+def test_tomita_benchmark_decides_equivalence_exactly():
+    """The benchmark's equivalence check: yes for the grammar's own DFA, no for another."""
+    from tests.helpers import load_benchmark
+
+    bench = load_benchmark("tomita")
+    A = extract_automaton(HandSetNetwork(tomita(3)), "01", quantizer=GridQuantizer(0.25))
+    assert bench.equivalent(A, tomita(3))
+    assert not bench.equivalent(A, tomita(7))
+    assert bench.labels_of(tomita(1), "110") == [True, True, True, False]
+    partial = extract_automaton(HandSetNetwork(tomita(3)), "01", quantizer=GridQuantizer(0.25),
+                                strings=["0"], rounds=0)
+    assert not bench.equivalent(partial, tomita(3))  # the sink is reachable
