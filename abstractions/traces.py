@@ -645,7 +645,7 @@ def from_traces(
     _fit(quantizer, observations)
     keys = _observation_keys(observations, quantizer)
     state_ids, table = _ids_of_keys(keys)
-    n = int(len(table))
+    n = len(table)
     letters, names = _letters(symbols, alphabet, offsets)
     k = len(names)
     out_ids, out_values = (None, ()) if outputs is None else _output_ids(outputs, offsets)
