@@ -63,3 +63,7 @@ def warmup() -> None:
         TransitionSystem.probabilistic((np.arange(9), chains, ones.astype(np.int64))),
     ):
         minimal_complete_abstraction(T, beta)
+    # Learned computations: the row-hashing kernel of quantised observations.
+    from abstractions._kernels.rows import _row_ids
+
+    _row_ids(np.array([[0, 1], [1, 0], [0, 1]], dtype=np.int64))

@@ -14,9 +14,17 @@ import numpy as np
 
 from abstractions._validation import as_count
 from abstractions.computation import Computation
-from abstractions.exceptions import InvalidValueError
+from abstractions.exceptions import InvalidTypeError, InvalidValueError
+from abstractions.systems import LabelledSystem, TransitionSystem
 
-__all__ = ["counter", "bit_serial_parity", "parity_by_counting"]
+__all__ = [
+    "counter",
+    "bit_serial_parity",
+    "parity_by_counting",
+    "TOMITA",
+    "tomita",
+    "sample_strings",
+]
 
 
 def counter(modulus: int) -> Computation:
@@ -117,3 +125,123 @@ def parity_by_counting(n_bits: int = 3) -> Computation:
     ('odd', 26)
     """
     return _bit_reader(n_bits, lambda acc, bit: acc + bit, lambda acc: "odd" if acc % 2 else "even")
+
+
+#: The seven Tomita grammars over ``{"0", "1"}`` (Tomita 1982), the standard
+#: benchmark of automaton extraction from recurrent networks: per grammar,
+#: its description, the minimal DFA's steps on ``"0"`` and on ``"1"`` (start
+#: state 0) and its accepting states.
+TOMITA: dict[int, tuple[str, tuple[list[int], list[int]], list[bool]]] = {
+    1: ("1*", ([1, 1], [0, 1]), [True, False]),
+    2: ("(10)*", ([2, 0, 2], [1, 2, 2]), [True, False, False]),
+    3: (
+        "no odd run of 0s after an odd run of 1s",
+        ([0, 2, 3, 2, 4], [1, 0, 4, 3, 4]),
+        [True, True, False, True, False],
+    ),
+    4: ("no 000", ([1, 2, 3, 3], [0, 0, 0, 3]), [True, True, True, False]),
+    5: ("even number of 0s and of 1s", ([1, 0, 3, 2], [2, 3, 0, 1]), [True, False, False, False]),
+    6: ("(number of 0s - number of 1s) divisible by 3", ([1, 2, 0], [2, 0, 1]), [True, False, False]),
+    7: ("0*1*0*1*", ([0, 2, 2, 4, 4], [1, 1, 3, 3, 4]), [True, True, True, True, False]),
+}
+
+
+def tomita(number: int) -> LabelledSystem:
+    """The minimal DFA of Tomita grammar ``number`` (1 to 7).
+
+    Symbols ``"0"`` and ``"1"``, output True on accepting states, the start
+    state 0 as the one input ``""`` (the empty string leads there).
+
+    Examples
+    --------
+    >>> T = tomita(4)                      # no "000"
+    >>> T.n, T.symbols, T.output_value(T.start(""))
+    (4, ('0', '1'), True)
+    """
+    if isinstance(number, bool) or not isinstance(number, int) or number not in TOMITA:
+        raise InvalidValueError(f"number must be a Tomita grammar 1..7, got {number!r}")
+    _, (zero, one), accepting = TOMITA[number]
+    result: LabelledSystem = TransitionSystem.labelled(  # type: ignore[assignment]
+        {"0": zero, "1": one}, output=accepting, inputs={"": 0}
+    )
+    return result
+
+
+def sample_strings(
+    dfa: LabelledSystem,
+    length: int,
+    count: int,
+    *,
+    output: Any = None,
+    seed: int | np.random.Generator | None = None,
+) -> list[Any]:
+    """Strings of one length, uniform among those on which ``dfa`` gives ``output``.
+
+    Counting the strings of each length from each state (dynamic
+    programming over the steps) makes every string with the wanted output
+    equally likely, however rare: ``1*`` has one string of each length among
+    ``2**length``.
+
+    Parameters
+    ----------
+    dfa : LabelledSystem
+        With one input (the start state); its symbols are the letters.
+    length : int
+    count : int
+        How many strings (drawn with replacement).
+    output : optional
+        The output value the strings must lead to; None draws uniformly
+        among all strings.
+    seed : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    list
+        Strings as ``str`` when every symbol is a one-character string,
+        tuples otherwise.
+
+    Raises
+    ------
+    InvalidValueError
+        If no string of that length leads to ``output``.
+
+    Examples
+    --------
+    >>> sample_strings(tomita(1), 4, 2, output=True, seed=0)
+    ['1111', '1111']
+    >>> sample_strings(tomita(2), 3, 1, output=True)
+    Traceback (most recent call last):
+    ...
+    abstractions.exceptions.InvalidValueError: no string of length 3 leads to output True
+    """
+    if not isinstance(dfa, LabelledSystem):
+        raise InvalidTypeError(f"dfa must be a LabelledSystem, got {type(dfa).__name__}")
+    size, many = as_count(length, "length"), as_count(count, "count")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    steps = dfa.steps
+    k = steps.shape[0]
+    symbols = dfa.symbols or tuple(range(k))
+    start = int(dfa.input_states[0])
+    if output is None:
+        good = np.ones(dfa.n, dtype=np.float64)
+    else:
+        good = np.array([dfa.output_value(s) == output for s in range(dfa.n)], dtype=np.float64)
+    # ways[j][s]: strings of length j from s that end with the wanted output
+    # (float: exact up to 2**53 strings, and only ratios are used below).
+    ways = [good]
+    for _ in range(size):
+        ways.append(ways[-1][steps].sum(axis=0))
+    if ways[size][start] == 0:
+        raise InvalidValueError(f"no string of length {size} leads to output {output!r}")
+    words = []
+    for _ in range(many):
+        s, word = start, []
+        for j in range(size, 0, -1):
+            weights = ways[j - 1][steps[:, s]]
+            a = int(rng.choice(k, p=weights / weights.sum()))
+            word.append(symbols[a])
+            s = int(steps[a, s])
+        words.append(word)
+    if all(isinstance(a, str) and len(a) == 1 for a in symbols):
+        return ["".join(w) for w in words]
+    return [tuple(w) for w in words]

@@ -40,6 +40,7 @@ __all__ = [
     "system_completion",
     "system_minimal",
     "system_complete_partitions_above",
+    "row_ids",
 ]
 
 
@@ -323,3 +324,10 @@ def system_complete_partitions_above(edges, n: int, beta: Sequence[int], how) ->
         for p in set_partitions(n)
         if leq(beta, p) and system_is_complete(edges, n, p, how)
     ]
+
+
+def row_ids(rows: Sequence[Sequence[int]]) -> tuple[list[int], int]:
+    """Number the distinct rows by first occurrence (a dict of tuples)."""
+    index: dict[tuple, int] = {}
+    ids = [index.setdefault(tuple(int(x) for x in row), len(index)) for row in rows]
+    return ids, len(index)
