@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from abstractions import Partition
 from abstractions.strategies import partitions
 
 __all__ = [
-    "labels_of", "same_size_partitions", "maps", "arrays_equal", "require_peer", "load_benchmark"
+    "labels_of", "same_size_partitions", "maps", "arrays_equal", "require_peer"
 ]
 
 #: Set (to anything but "" or "0") where every peer must be there: CI.
@@ -44,28 +42,6 @@ def require_peer(peer: str) -> None:
     if os.environ.get(REQUIRE_PEERS, "") not in ("", "0"):
         pytest.fail(f"{reason}; {REQUIRE_PEERS} is set, so every peer must be installed")
     pytest.skip(reason)
-
-
-def load_benchmark(name: str) -> Any:
-    """The names ``tests/test_peers_systems.py`` took from the old ``bench_systems`` script.
-
-    Transitional: the benchmarks are a package now (``from benchmarks import
-    harness, peers, systems``); remove this once that test imports them.
-    """
-    from benchmarks import harness, peers, systems
-
-    if name != "bench_systems":
-        raise ValueError(f"no benchmark {name!r}: import it from the benchmarks package")
-    return SimpleNamespace(
-        Instance=harness.Instance,
-        make_solver=systems.make_solver,
-        unstable_pair=harness.unstable_pair,
-        storm_model=peers.storm_model,
-        _ours_system=systems.ours_system,
-        bm=SimpleNamespace(
-            canonical=harness.canonical, _merged_but_split=harness.merged_but_split
-        ),
-    )
 
 
 def labels_of(p: Partition) -> list[int]:
