@@ -18,6 +18,7 @@ distributive one).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -142,7 +143,7 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
     -----
     Labels are compared by Python equality and hashing, never after a
     conversion to a fixed-width or float dtype: ``2**63`` and ``2**63 - 1``
-    are two labels, and so are ``"a"``, ``b"a"`` and ``"a\0"``. Python
+    are two labels, and so are ``"a"``, ``b"a"`` and ``"a\\0"``. Python
     equality also decides mixed kinds: ``True == 1 == 1.0``, so these are
     one label (named by its first occurrence wherever values are kept).
     One exception: every NaN is the same label (Python's ``nan != nan``
@@ -155,7 +156,7 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
     --------
     >>> canonical_labels(["b", "a", "b", "c"])
     (array([0, 1, 0, 2]), 3)
-    >>> canonical_labels([2**63, 2**63 - 1, "a", b"a", "a\0"])[1]
+    >>> canonical_labels([2**63, 2**63 - 1, "a", b"a", "a\\0"])[1]
     5
     >>> canonical_labels([True, 1, 1.0, 2])[1]
     2
@@ -184,7 +185,7 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
         for i, item in enumerate(array):
             # All NaNs are one label, as in float arrays (np.unique); a dict
             # would tell NaN objects apart by identity.
-            key = _NAN if type(item) is float and item != item else item
+            key = _NAN if type(item) is float and math.isnan(item) else item
             try:
                 out[i] = ids.setdefault(key, len(ids))
             except TypeError:
