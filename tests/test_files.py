@@ -30,13 +30,16 @@ from abstractions.strategies import computations, partitions
 
 SUFFIXES = [".npz", ".json"]
 
-# Hashable values that JSON stores exactly (no NaN: it is not equal to itself).
+# Hashable values stored exactly (no NaN: it is not equal to itself), bytes and
+# ints beyond 64 bits included.
 scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=False),
     st.text(max_size=4),
+    st.binary(max_size=3),
+    st.integers(min_value=-(10**40), max_value=10**40),
 )
 values = st.one_of(scalars, st.tuples(scalars, scalars), st.tuples(st.tuples(scalars), scalars))
 
@@ -192,7 +195,7 @@ def test_save_bad_arguments(tmp_path):
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize(
     ("where", "value"),
-    [("state_labels", b"bytes"), ("state_labels", frozenset({1})), ("output", object())],
+    [("state_labels", frozenset({1})), ("state_labels", 1j), ("output", object())],
 )
 def test_unstorable_values_are_refused(tmp_path, suffix, where, value):
     """A label or value JSON cannot hold raises TypeError naming it, and writes nothing."""
@@ -299,7 +302,7 @@ def _good_arrays(c=None):
                 meta=np.array('{"output_values": [{"x": 1}, 1, 2], "input_values": {"range": 3},'
                               ' "state_labels": null}')
             ),
-            ["the only object allowed"],
+            ["the only objects allowed"],
         ),
     ],
 )
@@ -374,7 +377,7 @@ def test_corrupt_npz(tmp_path, how):
          ["repeats the input value 1"]),
         ('{"kind": "computation", "step": [0, 0], "inputs": [["a", 5]]}', ["inconsistent", "inputs"]),
         ('{"kind": "computation", "step": [0, 0], "inputs": {"a": 0}}', ["'inputs' must be a JSON array"]),
-        ('{"kind": "computation", "step": [0], "output": [{"a": 1}]}', ["the only object allowed"]),
+        ('{"kind": "computation", "step": [0], "output": [{"a": 1}]}', ["the only objects allowed"]),
         ('{"kind": "computation", "step": [0, 1], "state_labels": ["a", "a"]}', ["repeats"]),
         ('{"kind": "partition"}', ["exactly one of 'labels' and 'blocks'"]),
         ('{"kind": "partition", "labels": [0], "blocks": [[0]]}', ["exactly one of"]),
