@@ -33,6 +33,7 @@ import secrets
 import stat
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Collection
 from typing import IO, Any
 
@@ -180,6 +181,23 @@ class _TooLong(Exception):
         self.digits = digits
 
 
+class _Repeated(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of repeated keys; a file saying two things is refused
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Repeated(key)
+            seen.add(key)
+    return doc
+
+
 def _bounded_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > JSON_MAX_DIGITS:
@@ -203,13 +221,14 @@ def parse_json(raw: bytes | str, path: str, where: str = "") -> Any:
     -------
     object
         What :func:`json.loads` returns. ``NaN`` and ``Infinity`` are read
-        as floats (Python's :mod:`json` writes them).
+        as floats (Python's :mod:`json` writes them); a leading byte order
+        mark is skipped.
 
     Raises
     ------
     FileFormatError
-        If the text is not UTF-8 or not JSON, is nested too deep or holds an
-        integer with too many digits.
+        If the text is not UTF-8 or not JSON, is nested too deep, holds an
+        integer with too many digits, or repeats a key in an object.
     """
     def problem(detail: str, verb: str = "is") -> str:
         # "'meta' is not valid JSON" for a part of a file, "not valid JSON" for a whole file
@@ -220,7 +239,8 @@ def parse_json(raw: bytes | str, path: str, where: str = "") -> Any:
     if isinstance(raw, bytes):
         data = raw
         try:
-            text = raw.decode("utf-8")
+            # a byte order mark, as some editors write, is not part of the text
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
             hint = ""
             if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
@@ -239,7 +259,9 @@ def parse_json(raw: bytes | str, path: str, where: str = "") -> Any:
     # alone pays for the checking hook (a Python call per integer).
     hook = _bounded_int if re.search(rb"[0-9]{%d}" % (JSON_MAX_DIGITS + 1), data) else None
     try:
-        return json.loads(text, parse_int=hook)
+        return json.loads(text, parse_int=hook, object_pairs_hook=_unique_keys)
+    except _Repeated as err:
+        raise FileFormatError(path, problem(f"the key {err.key!r} twice", "repeats")) from None
     except _TooLong as err:
         detail = f"an integer of {err.digits} digits; the limit is {JSON_MAX_DIGITS}"
         raise FileFormatError(path, problem(detail, "holds")) from None
@@ -251,8 +273,10 @@ def parse_json(raw: bytes | str, path: str, where: str = "") -> Any:
         raise FileFormatError(path, problem(detail)) from None
 
 
-def read_json(path: str, *, max_bytes: int = JSON_MAX_BYTES) -> Any:
+def read_json(path: str, *, max_bytes: int | None = None) -> Any:
     """Read and parse a JSON file of at most ``max_bytes`` bytes (see :func:`parse_json`).
+
+    ``max_bytes`` defaults to :data:`JSON_MAX_BYTES`.
 
     Raises
     ------
@@ -261,7 +285,8 @@ def read_json(path: str, *, max_bytes: int = JSON_MAX_BYTES) -> Any:
     FileNotFoundError
         If there is no such file.
     """
-    raw = _read_at_most(path, max_bytes, "a .json file (use .npz for big data)")
+    limit = JSON_MAX_BYTES if max_bytes is None else max_bytes
+    raw = _read_at_most(path, limit, "a .json file (use .npz for big data)")
     return parse_json(raw, path)
 
 
@@ -321,6 +346,8 @@ def _read_header(path: str, name: str, member: IO[bytes]) -> tuple[tuple[int, ..
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(member, max_header_size=NPY_MAX_HEADER)
         else:
             raise ValueError(f".npy format version {version[0]}.{version[1]} is not read")
+    except (zipfile.BadZipFile, EOFError, zlib.error) as err:  # a small member is read whole here
+        raise _corrupt(path, f"the member {name!r} cannot be read ({type(err).__name__}: {err})") from None
     except Exception as err:  # noqa: BLE001 - numpy's header parser on untrusted bytes: any failure means corrupt
         raise _corrupt(path, f"the member {name!r} has no valid .npy header ({type(err).__name__}: {err})") from None
     if not all(isinstance(d, int) and d >= 0 for d in shape):
