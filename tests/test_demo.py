@@ -108,7 +108,7 @@ def test_cli_closed_pipe_is_quiet():
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("n_bits", range(0, 7))
+@pytest.mark.parametrize("n_bits", range(7))
 def test_machine_sizes_are_known_before_building(n_bits):
     """The state counts the size check uses are the machines' real sizes."""
     assert bit_serial_parity(n_bits).n == 2 ** (n_bits + 1) + 2**n_bits - 2
@@ -118,8 +118,7 @@ def test_machine_sizes_are_known_before_building(n_bits):
 @pytest.mark.parametrize("n_bits", [19, 30, 10**9])
 def test_too_many_bits_are_refused_before_building(n_bits, monkeypatch):
     """A machine over max_states is refused before any input string is made."""
-    import abstractions.machines as machines
-    from abstractions import TooLargeError
+    from abstractions import TooLargeError, machines
 
     def no_product(*args, **kwargs):
         raise AssertionError("inputs were built")

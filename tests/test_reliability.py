@@ -159,7 +159,7 @@ def test_true_and_one_are_one_label_named_by_the_first():
 
 def test_int_array_labels_take_no_python_loop(monkeypatch):
     """Numpy int arrays of any size never iterate in Python (the object path is not taken)."""
-    import abstractions.partition as partition
+    from abstractions import partition
 
     monkeypatch.setattr(partition, "_python_objects", lambda a: (_ for _ in ()).throw(AssertionError))
     labels = np.random.default_rng(0).integers(-(2**62), 2**62, size=200_000)
@@ -381,7 +381,7 @@ def test_issue_json_nested_deep(tmp_path):
 def test_issue_json_5000_digit_integer(tmp_path):
     """A 5,000-digit integer is refused, whatever Python's own int limit is set to."""
     path = tmp_path / "big.json"
-    path.write_text('{"kind": "partition", "labels": [%s]}' % ("7" * 5000))
+    path.write_text(f'{{"kind": "partition", "labels": [{"7" * 5000}]}}')
     refused(path, "integer of 5000 digits")
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
@@ -447,13 +447,13 @@ def _tiny_huge_files(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     add("json declares 10**8 states", path, "state 1 is in no block")
     # extra kinds
     path = folder / "blocks_1e100.json"
-    path.write_text('{"kind": "partition", "blocks": [[0]], "n": 1%s}' % ("0" * 100))
+    path.write_text(f'{{"kind": "partition", "blocks": [[0]], "n": {10**100}}}')
     add("json declares 10**100 states", path, "no block")
     path = folder / "range_1e8.json"
     path.write_text('{"kind": "computation", "step": [0], "state_labels": {"range": 100000000}}')
     add("json range of 10**8 names for 1 state", path, "more values than the 1 states")
     path = folder / "range_1e30.json"
-    path.write_text('{"kind": "computation", "step": [0], "output": [0], "output_values": {"range": %d}}' % 10**30)
+    path.write_text(f'{{"kind": "computation", "step": [0], "output": [0], "output_values": {{"range": {10**30}}}}}')
     add("json range beyond any length", path, "more values than the 1 states")
     path = archive(folder / "bomb.npz", {**header("partition"), "labels": npy("(1000,)", "<i8", bytes(8000))},
                    zipfile.ZIP_DEFLATED)
