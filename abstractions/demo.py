@@ -93,6 +93,13 @@ def run_demo(n_bits: int = 3, out: TextIO | None = None) -> None:
         Input length of the parity machine.
     out : file, optional
         Where to print; standard output by default.
+
+    Raises
+    ------
+    TooLargeError
+        If the machine would have more than
+        :data:`abstractions.machines.MAX_STATES` states; raised before
+        anything is built or printed.
     """
     out = sys.stdout if out is None else out
     C = parity_by_counting(n_bits)
