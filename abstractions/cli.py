@@ -178,9 +178,13 @@ def add_commands(commands: Any) -> None:
 
 
 def _keep(C: Computation, text: str) -> Partition:
-    from abstractions.consistency import finish_abstraction, halting_abstraction, output_abstraction
+    from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
 
-    makers = {"output": output_abstraction, "halting": halting_abstraction, "finish": finish_abstraction}
+    makers: dict[str, Callable[[Computation], Partition]] = {
+        "output": output_abstraction,
+        "halting": halting_abstraction,
+        "finish": finish_abstraction,
+    }
     parts = [makers[part](C) for part in dict.fromkeys(text.split("+"))]
     beta = parts[0]
     for other in parts[1:]:
@@ -218,7 +222,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     # the spinner's line on the same terminal.
     if args.command == "minimize":
         from abstractions.minimal import minimal_complete_abstraction
-        from abstractions.consistency import abstract_computation
+        from abstractions.completeness import abstract_computation
         from abstractions.files import save
 
         if args.out and _same_file(args.file, args.out):
@@ -249,12 +253,18 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(f"saved the abstraction to {_shown(args.out)}", file=stream)
         return 0
     if args.command == "check":
-        from abstractions.consistency import _as_partition, find_violation
+        from abstractions.completeness import find_violation
+        from abstractions.exceptions import SizeMismatchError
 
         with Progress(f"loading {args.file}") as progress:
             C = load(args.file, kind=Computation)
             progress.message = f"loading {args.partition_file}"
-            P = _as_partition(load(args.partition_file, kind=Partition), C.n, "the partition")
+            P = load(args.partition_file, kind=Partition)
+            if P.n != C.n:
+                raise SizeMismatchError(
+                    f"the partition is a partition of {P.n} states, but the computation "
+                    f"has {C.n} states"
+                )
             witness, seconds = _timed(progress, "checking", lambda: find_violation(C, P))
         if witness is None:
             print(f"complete: {P.n_blocks} blocks for {C.n} states ({seconds:.3f} s)", file=stream)

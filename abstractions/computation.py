@@ -27,7 +27,6 @@ from abstractions._validation import (
     as_count,
     as_index_array,
     object_array,
-    python_value,
     readonly,
     show_label,
 )
@@ -421,8 +420,3 @@ class Computation(System):
             max_states=max_states,
         )
 
-
-# Transitional names for modules still being rewritten (files.py); they go
-# when nothing imports them.
-_object_array = object_array
-_python = python_value

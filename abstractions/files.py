@@ -73,7 +73,8 @@ from typing import IO, Any, overload
 import numpy as np
 
 from abstractions._storage import parse_json, read_json, read_npz, write_atomically
-from abstractions.computation import Computation, Values, _object_array, _python
+from abstractions._validation import object_array, python_value
+from abstractions.computation import Computation, Values
 from abstractions.exceptions import (
     FileFormatError,
     InvalidTypeError,
@@ -108,9 +109,9 @@ _MAX_INT_BITS = 14_000
 
 
 def _encode_value(value: Any, name: str, i: int) -> Any:
-    from abstractions.consistency import UNDETERMINED
+    from abstractions.system import UNDETERMINED
 
-    value = _python(value)
+    value = python_value(value)
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
         raise InvalidValueError(
             f"cannot save {name}[{i}]: an int of {value.bit_length()} bits; at most "
@@ -139,7 +140,7 @@ def _encode_values(values: Values | tuple[Any, ...], name: str) -> Any:
 
 
 def _decode_value(value: Any, name: str, path: str) -> Any:
-    from abstractions.consistency import UNDETERMINED
+    from abstractions.system import UNDETERMINED
 
     if isinstance(value, list):
         return tuple(_decode_value(item, name, path) for item in value)
@@ -590,7 +591,7 @@ def _load_json(path: str) -> tuple[str, Computation | Partition]:
         output = doc["output"]
     elif "output" in doc:
         # an object array: numpy would turn a list of tuples into a 2-d array
-        output = _object_array([_decode_value(v, "output", path) for v in doc["output"]])
+        output = object_array([_decode_value(v, "output", path) for v in doc["output"]])
     inputs = _json_inputs(doc.get("inputs"), path)
     labels = doc.get("state_labels")
     state_labels = None if labels is None else _decode_values(labels, "state_labels", path, n)

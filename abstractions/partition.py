@@ -34,7 +34,7 @@ from abstractions.exceptions import (
     SizeMismatchError,
 )
 
-__all__ = ["Partition", "canonical_labels", "first_occurrences"]
+__all__ = ["Partition", "canonical_labels", "first_occurrences", "label_array"]
 
 
 def _python_objects(array: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def _python_objects(array: np.ndarray) -> np.ndarray:
     )
 
 
-def _as_label_array(labels: Any, name: str) -> np.ndarray:
+def label_array(labels: Any, name: str) -> np.ndarray:
     """Turn any 1-d collection of hashable labels into a 1-d numpy array.
 
     The array keeps what Python equality says about the labels: a list goes
@@ -61,6 +61,13 @@ def _as_label_array(labels: Any, name: str) -> np.ndarray:
     strings. An array given by the caller is taken as it is (its values are
     already what numpy made of them), except that numpy scalars inside an
     object array are unwrapped into Python scalars.
+
+    Examples
+    --------
+    >>> label_array([2**63, 2**63 - 1], "labels").dtype
+    dtype('O')
+    >>> label_array([1, 2], "labels").dtype
+    dtype('int64')
     """
     if isinstance(labels, Partition):
         return labels.labels
@@ -161,7 +168,7 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
     >>> canonical_labels([True, 1, 1.0, 2])[1]
     2
     """
-    array = _as_label_array(values, name)
+    array = label_array(values, name)
     n = array.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64), 0
@@ -434,7 +441,7 @@ class Partition:
             if missing:
                 raise InvalidValueError(f"f has no value for state {missing[0]}")
             return cls([f[m] for m in range(size)])
-        values = _as_label_array(f, "f")
+        values = label_array(f, "f")
         if n is not None and values.shape[0] != as_count(n, "n"):
             raise InvalidValueError(f"f has {values.shape[0]} values but n = {n}")
         return cls(values)

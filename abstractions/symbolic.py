@@ -1105,7 +1105,7 @@ def partition_from_expression(
     symbols, ranges, n = _space(variables, as_count(max_states, "max_states"))
     columns = _columns(ranges, n)
     ids, _ = _values(expr, symbols, _Evaluator(symbols, columns, ranges), "expr")
-    return Partition._from_canonical(ids, int(ids.max()) + 1 if n else 0)
+    return Partition.from_labels(ids)
 
 
 def partition_to_sympy(partition: Partition) -> Any:

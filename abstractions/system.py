@@ -48,7 +48,7 @@ from abstractions.exceptions import (
 )
 from abstractions.partition import (
     Partition,
-    _as_label_array,
+    label_array,
     canonical_labels,
     first_occurrences,
 )
@@ -137,7 +137,7 @@ def _outputs(
         values = _distinct(output_values, "output_values", "output values")
         ids = as_index_array(output, "output", n=len(values), length=n, copy=True)
         return ids, values
-    array = _as_label_array(output, "output")
+    array = label_array(output, "output")
     if array.shape[0] != n:
         raise InvalidValueError(
             f"output has length {array.shape[0]}, expected {n} (one per state)"
