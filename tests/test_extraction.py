@@ -195,9 +195,8 @@ def test_sample_strings_reach_the_wanted_output():
 
 def test_tomita_benchmark_decides_equivalence_exactly():
     """The benchmark's equivalence check: yes for the grammar's own DFA, no for another."""
-    from tests.helpers import load_benchmark
+    from benchmarks import tomita as bench
 
-    bench = load_benchmark("tomita")
     A = extract_automaton(HandSetNetwork(tomita(3)), "01", quantizer=GridQuantizer(0.25))
     assert bench.equivalent(A, tomita(3))
     assert not bench.equivalent(A, tomita(7))
