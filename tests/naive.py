@@ -331,3 +331,58 @@ def row_ids(rows: Sequence[Sequence[int]]) -> tuple[list[int], int]:
     index: dict[tuple, int] = {}
     ids = [index.setdefault(tuple(int(x) for x in row), len(index)) for row in rows]
     return ids, len(index)
+
+
+# ---------------------------------------------------------------- high-level steps
+# Twins of abstractions._kernels.steps, simulated step by step.
+
+__all__ += [
+    "first_scheduled",
+    "first_return_positions",
+    "next_change",
+]
+
+
+def first_scheduled(step: Sequence[int], schedule: Sequence[bool], m: int, at_least: int) -> int:
+    """The first scheduled state of m's run after ``at_least`` (0 or 1) steps, or -1."""
+    n = len(step)
+    s = m
+    for i in range(2 * n + 1):
+        if i >= at_least and schedule[s]:
+            return s
+        s = step[s]
+    return -1
+
+
+def first_return_positions(
+    step: Sequence[int], schedule: Sequence[bool], starts: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """Twin of ``_first_return``: positions among the scheduled states (-1: none)."""
+    position = {s: i for i, s in enumerate(s for s in range(len(step)) if schedule[s])}
+    induced = [
+        position.get(first_scheduled(step, schedule, s, 1), -1)
+        for s in range(len(step)) if schedule[s]
+    ]
+    entry = [position.get(first_scheduled(step, schedule, s, 0), -1) for s in starts]
+    return induced, entry
+
+
+def next_change(
+    step: Sequence[int], labels: Sequence[int], halted: Sequence[bool], ended: int, diverged: int
+) -> list[int]:
+    """Twin of ``_next_change``: the first state of another block, or how the run ends."""
+    n = len(step)
+    result = []
+    for m in range(n):
+        s = m
+        answer = diverged
+        for _ in range(n + 1):
+            if halted[s]:
+                answer = ended
+                break
+            if labels[step[s]] != labels[m]:
+                answer = step[s]
+                break
+            s = step[s]
+        result.append(answer)
+    return result + [ended, diverged]
