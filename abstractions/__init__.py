@@ -46,6 +46,7 @@ from abstractions.minimal import (
 )
 from abstractions.partition import Partition
 from abstractions.steps import NO_RETURN, first_entry, first_return
+from abstractions.stuttering import stuttering_abstraction
 from abstractions.system import UNDETERMINED, System
 from abstractions.systems import (
     LabelledSystem,
@@ -77,6 +78,7 @@ __all__ = [
     "first_return",
     "first_entry",
     "NO_RETURN",
+    "stuttering_abstraction",
     "METHODS",
     "warmup",
     "UNDETERMINED",

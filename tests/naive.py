@@ -386,3 +386,195 @@ def next_change(
             s = step[s]
         result.append(answer)
     return result + [ended, diverged]
+
+
+# ---------------------------------------------------------------- stuttering, from the definitions
+# An LTS is (n, edges) with edges a list of (source, action, target); the
+# silent action is ``silent`` (None: every transition is silent).
+
+__all__ += [
+    "collapsed_trace",
+    "stuttering_classes",
+    "inert_reach",
+    "diverges",
+    "is_branching_bisimulation",
+    "coarsest",
+    "branching_bisimilarity",
+]
+
+
+def collapsed_trace(
+    step: Sequence[int], halted: Sequence[bool], beta: Sequence[int], m: int, sensitive: bool
+) -> tuple:
+    """m's trace through beta with repeats collapsed, and how it ends.
+
+    Simulated for long enough that two different collapsed traces of an
+    n-state function differ in what is returned: a halted state ends it
+    ("halted"); a cycle on which beta never changes ends it too ("diverges",
+    or "halted" when divergence is not observed); otherwise the first
+    4n + 4 changes are returned.
+    """
+    n = len(step)
+    seen: list[int] = []
+    run = [m]
+    s = m
+    for _ in range((4 * n + 8) * (n + 1)):
+        if halted[s]:
+            break
+        s = step[s]
+        run.append(s)
+    for s in run:
+        if not seen or seen[-1] != beta[s]:
+            seen.append(beta[s])
+    if halted[run[-1]]:
+        return (*seen, "halted")
+    # The run is eventually periodic; its last n states lie on the cycle.
+    cycle = run[-n:]
+    if len({beta[s] for s in cycle}) == 1:
+        return (*seen, "diverges" if sensitive else "halted")
+    return tuple(seen[: 4 * n + 4])
+
+
+def stuttering_classes(
+    step: Sequence[int], halted: Sequence[bool], beta: Sequence[int], sensitive: bool
+) -> list[int]:
+    """States with the same collapsed trace, canonically numbered."""
+    return canonical(
+        [collapsed_trace(step, halted, beta, m, sensitive) for m in range(len(step))]
+    )
+
+
+def _is_silent(action, silent) -> bool:
+    return silent is None or action == silent
+
+
+def _moves(n: int, edges) -> list[list[tuple]]:
+    """Per state, its (action, target) pairs."""
+    out: list[list[tuple]] = [[] for _ in range(n)]
+    for s, a, t in edges:
+        out[s].append((a, t))
+    return out
+
+
+def inert_reach(n: int, edges, labels: Sequence[int], silent, t: int, moves=None) -> list[int]:
+    """The states reached from t by silent steps through t's class (t included)."""
+    moves = _moves(n, edges) if moves is None else moves
+    found = [t]
+    todo = [t]
+    while todo:
+        u = todo.pop()
+        for a, v in moves[u]:
+            if _is_silent(a, silent) and labels[v] == labels[t] and v not in found:
+                found.append(v)
+                todo.append(v)
+    return found
+
+
+def diverges(n: int, edges, labels: Sequence[int], silent, t: int, moves=None) -> bool:
+    """Whether t has an infinite silent path through its class (it reaches a silent cycle)."""
+    moves = _moves(n, edges) if moves is None else moves
+    for u in inert_reach(n, edges, labels, silent, t, moves):
+        # u lies on a silent cycle inside the class if a silent step takes it
+        # to a state of the class from which it is reached again.
+        for a, v in moves[u]:
+            if _is_silent(a, silent) and labels[v] == labels[t]:
+                if u in inert_reach(n, edges, labels, silent, v, moves):
+                    return True
+    return False
+
+
+def is_branching_bisimulation(
+    n: int, edges, labels: Sequence[int], silent, sensitive: bool
+) -> bool:
+    """The definition, checked for every related pair and every transition.
+
+    For s R t and every s -a-> s': either a is silent and s' R s, or t has
+    a path of silent steps through its own class to some t'' with
+    t'' -a-> t' and s' R t'. With ``sensitive``: s diverges inside its
+    class exactly when t does.
+    """
+    moves = _moves(n, edges)
+    reach = [inert_reach(n, edges, labels, silent, t, moves) for t in range(n)]
+    div = [diverges(n, edges, labels, silent, t, moves) if sensitive else False
+           for t in range(n)]
+    for s in range(n):
+        for t in range(n):
+            if labels[s] != labels[t] or s == t:
+                continue
+            if div[s] != div[t]:
+                return False
+            for a, s2 in moves[s]:
+                if _is_silent(a, silent) and labels[s2] == labels[s]:
+                    continue  # an inert step: matched by doing nothing
+                if not any(
+                    b == a and labels[v] == labels[s2] for t2 in reach[t] for b, v in moves[t2]
+                ):
+                    return False
+    return True
+
+
+def coarsest(candidates: list[list[int]]) -> list[int]:
+    """The valid partition that every valid one refines (asserted to exist)."""
+    best = min(candidates, key=lambda p: len(set(p)))
+    assert all(leq(best, p) for p in candidates), "no coarsest one"
+    return best
+
+
+def branching_bisimilarity(
+    n: int, edges, beta: Sequence[int], silent, sensitive: bool
+) -> list[int]:
+    """Brute force: the coarsest branching bisimulation above beta, over every partition."""
+    return coarsest(
+        [
+            p
+            for p in set_partitions(n)
+            if leq(beta, p) and is_branching_bisimulation(n, edges, p, silent, sensitive)
+        ]
+    )
+
+
+__all__ += ["silent_components", "branching_round"]
+
+
+def silent_components(n: int, edges, labels: Sequence[int], silent):
+    """Mutual reachability by silent steps inside a block; per component, has it a cycle."""
+    inert = [(s, v) for s, a, v in edges if _is_silent(a, silent) and labels[s] == labels[v]]
+
+    def reach(u: int) -> set[int]:
+        found, todo = {u}, [u]
+        while todo:
+            x = todo.pop()
+            for s, v in inert:
+                if s == x and v not in found:
+                    found.add(v)
+                    todo.append(v)
+        return found
+
+    reaches = [reach(u) for u in range(n)]
+    component = canonical([frozenset(v for v in reaches[u] if u in reaches[v]) for u in range(n)])
+    cyclic = {}
+    for u in range(n):
+        members = [v for v in range(n) if component[v] == component[u]]
+        cyclic[component[u]] = len(members) > 1 or (u, u) in inert
+    return component, cyclic
+
+
+def branching_round(n: int, edges, labels: Sequence[int], silent, cyclic: Sequence[bool],
+                    sensitive: bool) -> list[int]:
+    """Twin of ``_branching_round`` on an acyclic inert graph: (label, signature) classes.
+
+    The signature of a node: its non-inert (action, block) moves, joined
+    over every node it reaches by inert steps; with ``sensitive``, also
+    whether it reaches (or is) a node with a cycle.
+    """
+    def signature(v: int) -> frozenset:
+        seen = set()
+        for u in inert_reach(n, edges, labels, silent, v):
+            if sensitive and cyclic[u]:
+                seen.add("diverges")
+            for s, a, t in edges:
+                if s == u and not (_is_silent(a, silent) and labels[t] == labels[u]):
+                    seen.add((a, labels[t]))
+        return frozenset(seen)
+
+    return canonical([(labels[v], signature(v)) for v in range(n)])
