@@ -578,3 +578,18 @@ def branching_round(n: int, edges, labels: Sequence[int], silent, cyclic: Sequen
         return frozenset(seen)
 
     return canonical([(labels[v], signature(v)) for v in range(n)])
+
+
+__all__ += ["saturate"]
+
+
+def saturate(n: int, edges, labels: Sequence[int], silent, cyclic: Sequence[bool],
+             sensitive: bool) -> tuple[list[set], list[bool]]:
+    """Twin of ``_saturate``: per node, the non-inert moves after inert steps; divergence."""
+    moves, div = [], []
+    for v in range(n):
+        reached = inert_reach(n, edges, labels, silent, v)
+        moves.append({(a, t) for s, a, t in edges if s in reached
+                      and not (_is_silent(a, silent) and labels[t] == labels[s])})
+        div.append(sensitive and any(cyclic[u] for u in reached))
+    return moves, div

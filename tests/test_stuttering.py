@@ -24,7 +24,12 @@ from abstractions import (
 )
 from abstractions._engine.relation import Relation
 from abstractions._engine.stuttering import branching_classes
-from abstractions._kernels.steps import _branching_round, _next_change, _silent_scc
+from abstractions._kernels.steps import (
+    _branching_round,
+    _next_change,
+    _saturate,
+    _silent_scc,
+)
 from abstractions.strategies import computations
 from tests import naive
 
@@ -45,9 +50,12 @@ def edges_of(T) -> list[tuple]:
 
 def lts(n, edges, output=None):
     """A NondeterministicSystem from (source, action, target) triples (action None: unlabelled)."""
-    successors = [[t for s, _, t in edges if s == u] for u in range(n)]
-    labelled = any(a is not None for _, a, _ in edges)
-    labels = [[a for s, a, _ in edges if s == u] for u in range(n)] if labelled else None
+    successors: list[list[int]] = [[] for _ in range(n)]
+    actions: list[list] = [[] for _ in range(n)]
+    for s, a, t in edges:
+        successors[s].append(t)
+        actions[s].append(a)
+    labels = actions if any(a is not None for _, a, _ in edges) else None
     return TransitionSystem.nondeterministic(successors, labels=labels, output=output)
 
 
@@ -83,13 +91,15 @@ def functions_with_labels(draw, max_n=10):
     return step, labels, halted
 
 
-@given(functions_with_labels(), st.booleans())
-def test_next_change_matches_naive(data, sensitive):
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@given(data=functions_with_labels(), sensitive=st.booleans())
+def test_next_change_matches_naive(data, sensitive, dtype):
     """_next_change: the first state of another block, or the end (halted / diverged)."""
     step, labels, halted = data
     n = len(step)
     diverged = n + 1 if sensitive else n
-    got = _next_change(_ints(step), _ints(labels), np.array(halted, dtype=bool), n, diverged)
+    got = _next_change(_ints(step), _ints(labels), np.array(halted, dtype=bool), n, diverged,
+                       np.empty(0, dtype=dtype))
     assert got.tolist() == naive.next_change(step, labels, halted, n, diverged)
 
 
@@ -144,6 +154,28 @@ def test_branching_round_matches_naive(data, sensitive):
     expected = naive.branching_round(n, edges, beta, "tau", cyclic, sensitive)
     assert naive.canonical(new.tolist()) == expected
     assert count == len(set(expected))
+
+
+@given(small_ltss(max_n=7), st.booleans())
+def test_saturate_matches_naive(data, sensitive):
+    """_saturate: each node's non-inert moves after inert steps, sorted, once each."""
+    n, edges, beta = data
+    edges = [(s, a, t) for s, a, t in edges if not (a == "tau" and beta[s] == beta[t] and t >= s)]
+    names = ("tau", "a", "b")
+    edges.sort(key=lambda e: (e[0], names.index(e[1]), e[2]))
+    indptr = np.cumsum([0] + [sum(1 for e in edges if e[0] == u) for u in range(n)])
+    cyclic = [bool(c) for c in np.random.default_rng(n).random(n) < 0.3]
+    ptr, targets, symbols, div = _saturate(
+        _ints(indptr), _ints([t for _, _, t in edges]),
+        _ints([names.index(a) for _, a, _ in edges]), 0, np.array(cyclic), _ints(beta),
+        sensitive,
+    )
+    expected, expected_div = naive.saturate(n, edges, beta, "tau", cyclic, sensitive)
+    for v in range(n):
+        row = [(names[a], t) for a, t in zip(symbols[ptr[v]:ptr[v + 1]].tolist(),
+                                              targets[ptr[v]:ptr[v + 1]].tolist())]
+        assert row == sorted(expected[v], key=lambda e: (names.index(e[0]), e[1]))
+    assert div.tolist() == expected_div
 
 
 # ------------------------------------------------------------------ one function
@@ -240,6 +272,11 @@ def test_branching_matches_brute_force(data, sensitive):
     )
     expected = naive.branching_bisimilarity(n, edges_of(T), beta, "tau", sensitive)
     assert P.labels.tolist() == expected
+    # The second phase alone (saturation and strong refinement) agrees.
+    tau = T.symbols.index("tau")
+    alone, _ = branching_classes(T._relation(), _ints(beta), max(beta) + 1, tau, sensitive,
+                                 rounds=False)
+    assert alone.tolist() == expected
 
 
 def _every_lts(n, actions):
@@ -264,6 +301,9 @@ def test_branching_on_every_two_state_lts():
                 )
                 expected = naive.branching_bisimilarity(2, edges_of(T), beta, "tau", sensitive)
                 assert P.labels.tolist() == expected, (edges, beta, sensitive)
+                alone, _ = branching_classes(T._relation(), _ints(beta), max(beta) + 1,
+                                             T.symbols.index("tau"), sensitive, rounds=False)
+                assert alone.tolist() == expected, (edges, beta, sensitive)
 
 
 def test_stuttering_on_every_three_state_kripke_structure():
@@ -277,6 +317,9 @@ def test_stuttering_on_every_three_state_kripke_structure():
                 )
                 expected = naive.branching_bisimilarity(3, edges, beta, None, sensitive)
                 assert P.labels.tolist() == expected, (edges, beta, sensitive)
+                alone, _ = branching_classes(T._relation(), _ints(beta), max(beta) + 1, -1,
+                                             sensitive, rounds=False)
+                assert alone.tolist() == expected, (edges, beta, sensitive)
 
 
 def test_groote_vaandrager_with_one_block():
@@ -310,6 +353,18 @@ def test_branching_on_labelled_systems():
     P = stuttering_abstraction(T, output_abstraction(T), silent="i")
     expected = naive.branching_bisimilarity(3, edges_of(T), [0, 0, 1], "i", True)
     assert P.labels.tolist() == expected
+
+
+def test_long_chains_take_one_strong_refinement():
+    """A chain of 20000 visible steps is not 20000 rounds: the strong engine finishes it."""
+    n = 20_000
+    edges = [(s, "a", s + 1) for s in range(n - 1)] + [(0, "tau", 0)]
+    T = lts(n, edges)
+    beta = np.zeros(n, dtype=np.int64)
+    beta[-1] = 1
+    P = stuttering_abstraction(T, beta, silent="tau")
+    assert P.n_blocks == n  # every state is its distance to the end
+    assert stuttering_abstraction(T, beta, silent="tau", divergence="blind").n_blocks == n
 
 
 # ------------------------------------------------------------------ bad input

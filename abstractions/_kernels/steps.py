@@ -8,7 +8,9 @@
 * :func:`_silent_scc`: strongly connected components of the silent
   transitions that stay inside a block, numbered sinks first (Tarjan);
 * :func:`_branching_round`: one round of branching signatures over an
-  acyclic graph of inert transitions.
+  acyclic graph of inert transitions;
+* :func:`_saturate`: the moves each node has after inert steps, as a
+  relation for the strong-bisimulation engine.
 
 The walks follow ``step`` from each unresolved state until they meet a
 resolved one, then resolve the whole walk at once (as
@@ -29,17 +31,89 @@ __all__ = [
     "_branching_round",
     "_first_return",
     "_next_change",
+    "_saturate",
     "_silent_scc",
+    "_walks",
 ]
 
-#: Codes of the walk memo: not yet seen, and on the walk being followed.
+#: Code of a state whose answer is not known yet; walkers mark the states
+#: they pass with codes below it.
 _UNKNOWN = -2
-_ON_PATH = -3
-
 
 #: Walks advanced side by side: their loads are independent, so the memory
 #: system serves many at once instead of one dependent miss after another.
 _WALKERS = 32
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _walks(pack: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """For each query state, the code of the first known state on its run (-1: none).
+
+    ``pack[u, 0]`` is ``u``'s successor and ``pack[u, 1]`` its code: a
+    known answer (at least -1) or :data:`_UNKNOWN`. Query ``r`` is a walker
+    that marks the unknown states it passes with ``-3 - r`` and stops at
+    the first state that is known (its answer), marked by itself (a cycle
+    with no known state: -1) or marked by another walker (it links to that
+    walker's answer). So every state is passed once: O(n) in all. The
+    walkers advance in turns, touching their next states before any of them
+    branches, so that their cache misses overlap. The links are resolved at
+    the end; links that close a cycle are walks that never meet a known
+    state (-1). ``pack`` keeps the marks.
+    """
+    count = queries.shape[0]
+    # answer[r]: a known code, -1, or -3 - r2 (the same answer as walker r2).
+    answer = np.empty(count, dtype=pack.dtype)
+    slot_r = np.full(_WALKERS, -1, dtype=np.int64)
+    slot_u = np.zeros(_WALKERS, dtype=np.int64)
+    r = 0
+    active = 0
+    touched = 0
+    while True:
+        for b in range(_WALKERS):
+            if slot_r[b] < 0 and r < count:
+                slot_r[b] = r
+                slot_u[b] = queries[r]
+                r += 1
+                active += 1
+        if active == 0:
+            break
+        # Touch every walker's state first: independent loads, all in flight.
+        for b in range(_WALKERS):
+            if slot_r[b] >= 0:
+                touched += pack[slot_u[b], 0]
+        for b in range(_WALKERS):
+            q = slot_r[b]
+            if q < 0:
+                continue
+            u = slot_u[b]
+            c = pack[u, 1]
+            if c == _UNKNOWN:
+                pack[u, 1] = -3 - q
+                slot_u[b] = pack[u, 0]
+                continue
+            answer[q] = -1 if c == -3 - q else c
+            slot_r[b] = -1
+            active -= 1
+    # Follow the links; a chain that comes back to itself never returns.
+    # (``touched`` is read here so that the compiler keeps the touching loads.)
+    visiting = np.zeros(count if touched != -1 else 0, dtype=np.bool_)
+    chain = np.empty(0, dtype=np.int64)
+    for r0 in range(count):
+        if answer[r0] >= -1:
+            continue
+        if chain.shape[0] == 0:
+            chain = np.empty(count, dtype=np.int64)
+        length = 0
+        x = r0
+        while answer[x] <= -3 and not visiting[x]:
+            visiting[x] = True
+            chain[length] = x
+            length += 1
+            x = -3 - answer[x]
+        found = max(answer[x], -1)
+        for j in range(length):
+            answer[chain[j]] = found
+    return answer
 
 
 @numba.njit(cache=NUMBA_CACHE)
@@ -53,20 +127,12 @@ def _first_return(
     scheduled state among ``step(s), step(step(s)), ...``, or -1 when there
     is none. ``entry[j]`` is the position of the first scheduled state
     among ``starts[j], step(starts[j]), ...`` (zero steps allowed), or -1.
-
-    Every query is a walker ``q`` (the scheduled states' successors first,
-    then the starts). A walker marks the unscheduled states it passes with
-    ``-3 - q`` and stops at the first state that is scheduled or already
-    answered (its answer), marked by itself (a cycle with no scheduled
-    state: -1) or marked by another walker (it links to that walker's
-    answer). So every state is passed once, and :data:`_WALKERS` walkers
-    advance in turns, touching their next states before any of them
-    branches, so that their cache misses overlap. The links are resolved at
-    the end; links that close a cycle are walks that never return (-1).
+    The walks are :func:`_walks`, from each scheduled state's successor
+    and from each start, with the scheduled states' positions known.
     """
     n = step.shape[0]
     # Per state, side by side in one cache line: its successor, and its
-    # position if scheduled, else _UNKNOWN or the mark of a walker.
+    # position if scheduled (else unknown).
     pack = np.empty((n, 2), dtype=w.dtype)
     count = 0
     for u in range(n):
@@ -76,74 +142,25 @@ def _first_return(
             count += 1
         else:
             pack[u, 1] = _UNKNOWN
-    queries = count + starts.shape[0]
-    # answer[q]: a position, -1, or -3 - r (the same answer as walker r).
-    answer = np.empty(queries, dtype=w.dtype)
-    slot_q = np.full(_WALKERS, -1, dtype=np.int64)
-    slot_u = np.zeros(_WALKERS, dtype=np.int64)
-    scan = 0
-    q = 0
-    active = 0
-    touched = 0
-    while True:
-        for b in range(_WALKERS):
-            if slot_q[b] < 0 and q < queries:
-                if q < count:
-                    while not schedule[scan]:
-                        scan += 1
-                    t = pack[scan, 0]
-                    scan += 1
-                else:
-                    t = starts[q - count]
-                slot_q[b] = q
-                slot_u[b] = t
-                q += 1
-                active += 1
-        if active == 0:
-            break
-        # Touch every walker's state first: independent loads, all in flight.
-        for b in range(_WALKERS):
-            if slot_q[b] >= 0:
-                touched += pack[slot_u[b], 0]
-        for b in range(_WALKERS):
-            r = slot_q[b]
-            if r < 0:
-                continue
-            u = slot_u[b]
-            c = pack[u, 1]
-            if c == _UNKNOWN:
-                pack[u, 1] = -3 - r
-                slot_u[b] = pack[u, 0]
-                continue
-            answer[r] = -1 if c == -3 - r else c
-            slot_q[b] = -1
-            active -= 1
-    # Follow the links; a chain that comes back to itself never returns.
-    visiting = np.zeros(queries if touched != -1 else 0, dtype=np.bool_)
-    chain = np.empty(0, dtype=np.int64)
-    for r0 in range(queries):
-        if answer[r0] >= -1:
-            continue
-        if chain.shape[0] == 0:
-            chain = np.empty(queries, dtype=np.int64)
-        length = 0
-        x = r0
-        while answer[x] <= -3 and not visiting[x]:
-            visiting[x] = True
-            chain[length] = x
-            length += 1
-            x = -3 - answer[x]
-        found = max(answer[x], -1)
-        for j in range(length):
-            answer[chain[j]] = found
-    induced = answer[:count].astype(np.int64)
-    entry = answer[count:].astype(np.int64)
-    return induced, entry
+    queries = np.empty(count + starts.shape[0], dtype=np.int64)
+    i = 0
+    for u in range(n):
+        if schedule[u]:
+            queries[i] = pack[u, 0]
+            i += 1
+    queries[count:] = starts
+    answer = _walks(pack, queries)
+    return answer[:count].astype(np.int64), answer[count:].astype(np.int64)
 
 
 @numba.njit(cache=NUMBA_CACHE)
 def _next_change(
-    step: np.ndarray, labels: np.ndarray, halted: np.ndarray, ended: int, diverged: int
+    step: np.ndarray,
+    labels: np.ndarray,
+    halted: np.ndarray,
+    ended: int,
+    diverged: int,
+    w: np.ndarray,
 ) -> np.ndarray:
     """Per state, where its run goes when its block of ``labels`` first changes.
 
@@ -152,37 +169,37 @@ def _next_change(
     trace); ``diverged`` if it cycles for ever inside the block. The result
     has ``n + 2`` entries: the last two are ``ended`` and ``diverged``
     themselves, each stepping to itself, so that it is a function.
+
+    A state that halts or whose successor is in another block knows its
+    answer; the others have their successor's. The first kind is found in
+    one pass without branches on loaded values (so its loads overlap, as
+    a gather's), the rest by :func:`_walks`.
     """
     n = step.shape[0]
-    result = np.full(n + 2, _UNKNOWN, dtype=np.int64)
-    path = np.empty(0, dtype=np.int64)
+    pack = np.empty((n, 2), dtype=w.dtype)
     for m in range(n):
-        if result[m] != _UNKNOWN:
-            continue
-        length = 0
-        u = m
-        # Inside one block the run stays on states that neither halt nor
-        # change block; the walk stops at the first that does, or at a
-        # state already resolved (same block, so the same answer).
-        while result[u] == _UNKNOWN:
-            t = step[u]
-            if halted[u]:
-                result[u] = ended
-                break
-            if labels[t] != labels[u]:
-                result[u] = t
-                break
-            result[u] = _ON_PATH
-            if path.shape[0] == 0:
-                path = np.empty(n, dtype=np.int64)
-            path[length] = u
-            length += 1
-            u = t
-        answer = result[u]
-        if answer == _ON_PATH:
-            answer = diverged
-        for j in range(length):
-            result[path[j]] = answer
+        t = step[m]
+        code = t if labels[t] != labels[m] else _UNKNOWN
+        pack[m, 0] = t
+        pack[m, 1] = ended if halted[m] else code
+    unknown = 0
+    for m in range(n):
+        if pack[m, 1] == _UNKNOWN:
+            unknown += 1
+    queries = np.empty(unknown, dtype=np.int64)
+    result = np.empty(n + 2, dtype=np.int64)
+    i = 0
+    for m in range(n):
+        c = pack[m, 1]
+        if c == _UNKNOWN:
+            queries[i] = m
+            i += 1
+        else:
+            result[m] = c
+    answer = _walks(pack, queries)
+    for i in range(unknown):
+        a = answer[i]
+        result[queries[i]] = diverged if a < 0 else a
     result[n] = ended
     result[n + 1] = diverged
     return result
@@ -454,3 +471,65 @@ def _intern(
         slot = (slot + 1) & mask
     table[slot] = v
     return count
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _saturate(
+    indptr: np.ndarray,
+    targets: np.ndarray,
+    symbols: np.ndarray,
+    silent: int,
+    cyclic: np.ndarray,
+    labels: np.ndarray,
+    sensitive: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The moves each node has after silent steps inside its block, as a relation.
+
+    Node ``v`` gets a transition ``(a, t)`` for every non-inert move
+    ``u -a-> t`` of a node ``u`` it reaches by inert steps (``v`` itself
+    included), each once, sorted by ``(a, t)``; ``diverges[v]`` says
+    whether it reaches a node with a cycle (``sensitive`` only). Nodes are
+    numbered so that inert transitions go to lower nodes
+    (:func:`_silent_scc`): one pass in increasing order sees every inert
+    successor first. Returns ``(indptr, targets, symbols, diverges)``.
+    """
+    n = indptr.shape[0] - 1
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    store = np.empty(max(targets.shape[0], 16), dtype=np.int64)
+    diverges = np.zeros(n, dtype=np.bool_)
+    buf = np.empty(16, dtype=np.int64)
+    used = 0
+    for v in range(n):
+        lv = labels[v]
+        nb = 0
+        div = sensitive and cyclic[v]
+        for j in range(indptr[v], indptr[v + 1]):
+            t = targets[j]
+            a = symbols[j]
+            inert = a == silent and labels[t] == lv
+            lo = out_ptr[t]
+            need = nb + (out_ptr[t + 1] - lo if inert else 1)
+            if need > buf.shape[0]:
+                grown = np.empty(max(2 * buf.shape[0], need), dtype=np.int64)
+                grown[:nb] = buf[:nb]
+                buf = grown
+            if inert:
+                # Everything t can do after inert steps, v can do too.
+                div = div or (sensitive and diverges[t])
+                buf[nb:need] = store[lo : lo + need - nb]
+            else:
+                buf[nb] = a * n + t
+            nb = need
+        diverges[v] = div
+        run = np.sort(buf[:nb])
+        if used + nb > store.shape[0]:
+            grown = np.empty(max(2 * store.shape[0], used + nb), dtype=np.int64)
+            grown[:used] = store[:used]
+            store = grown
+        for i in range(nb):
+            if i == 0 or run[i] != run[i - 1]:
+                store[used] = run[i]
+                used += 1
+        out_ptr[v + 1] = used
+    codes = store[:used]
+    return out_ptr, codes % max(n, 1), codes // max(n, 1), diverges
