@@ -593,3 +593,55 @@ def saturate(n: int, edges, labels: Sequence[int], silent, cyclic: Sequence[bool
                       and not (_is_silent(a, silent) and labels[t] == labels[s])})
         div.append(sensitive and any(cyclic[u] for u in reached))
     return moves, div
+
+
+# ---------------------------------------------------------------- weak bisimulation of Markov chains
+# P is a list of rows of probabilities (Fractions, or floats compared exactly).
+
+__all__ += ["can_leave", "is_weak_bisimulation", "weak_bisimilarity"]
+
+
+def can_leave(P, labels: Sequence[int], s: int) -> bool:
+    """Whether s reaches, with positive probability, a state outside its class."""
+    n = len(P)
+    seen, todo = {s}, [s]
+    while todo:
+        u = todo.pop()
+        for t in range(n):
+            if P[u][t] > 0:
+                if labels[t] != labels[s]:
+                    return True
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+    return False
+
+
+def is_weak_bisimulation(P, labels: Sequence[int]) -> bool:
+    """Baier--Katoen--Hermanns--Wolf: for s R t, s leaves its class iff t does, and when both
+    can leave in one step, their conditional distributions over the other classes agree."""
+    n = len(P)
+
+    def prob(s: int, c: int):
+        return sum((P[s][t] for t in range(n) if labels[t] == c), 0 * P[s][0])
+
+    leave = [can_leave(P, labels, s) for s in range(n)]
+    for s in range(n):
+        for t in range(s + 1, n):
+            if labels[s] != labels[t]:
+                continue
+            if leave[s] != leave[t]:
+                return False
+            ps, pt = prob(s, labels[s]), prob(t, labels[t])
+            if ps < 1 and pt < 1:
+                for c in set(labels) - {labels[s]}:
+                    if prob(s, c) * (1 - pt) != prob(t, c) * (1 - ps):
+                        return False
+    return True
+
+
+def weak_bisimilarity(P, beta: Sequence[int]) -> list[int]:
+    """Brute force: the coarsest weak bisimulation above beta, over every partition."""
+    return coarsest(
+        [p for p in set_partitions(len(P)) if leq(beta, p) and is_weak_bisimulation(P, p)]
+    )

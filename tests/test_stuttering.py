@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ from abstractions._kernels.steps import (
     _saturate,
     _silent_scc,
 )
-from abstractions.strategies import computations
+from abstractions.strategies import computations, transition_systems
 from tests import naive
 
 
@@ -401,3 +402,98 @@ def test_beta_of_the_wrong_size():
     """beta over another number of states is a SizeMismatchError."""
     with pytest.raises(SizeMismatchError):
         stuttering_abstraction(Computation([1, 0]), [0, 0, 0])
+
+
+# ------------------------------------------------------------------ weak bisimulation
+
+
+def _matrix(T):
+    return [list(row) for row in T.probability_matrix()]
+
+
+@given(transition_systems(kinds=["probabilistic"], max_states=6, exact=True))
+def test_weak_bisimulation_matches_brute_force(T):
+    """Exact chains: the coarsest weak bisimulation above the output, by brute force."""
+    beta = output_abstraction(T)
+    P = stuttering_abstraction(T, beta)
+    assert P.labels.tolist() == naive.weak_bisimilarity(_matrix(T), beta.labels.tolist())
+
+
+@given(transition_systems(kinds=["probabilistic"], max_states=6, exact=False))
+def test_weak_bisimulation_float_chains(T):
+    """Float chains (weights 1-3 over their total) give the exact answer."""
+    beta = output_abstraction(T)
+    P = stuttering_abstraction(T, beta)
+    exact = [[Fraction(x).limit_denominator(100) for x in row] for row in _matrix(T)]
+    assert P.labels.tolist() == naive.weak_bisimilarity(exact, beta.labels.tolist())
+
+
+def test_weak_bisimulation_examples():
+    """A detour through a self-loop is invisible; a state that cannot leave is not."""
+    # 0 -> 1 (1/2 stay, 1/2 on to 2); 2 absorbing; 3 absorbing with 0's label.
+    half = Fraction(1, 2)
+    T = TransitionSystem.probabilistic(
+        [[0, 1, 0, 0], [0, half, half, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+        output=["x", "x", "y", "x"],
+    )
+    P = stuttering_abstraction(T, output_abstraction(T))
+    assert P.labels.tolist() == [0, 0, 1, 2]
+    with pytest.raises(InvalidValueError, match="blind"):
+        stuttering_abstraction(T, output_abstraction(T), divergence="blind")
+    with pytest.raises(InvalidValueError, match="no action labels"):
+        stuttering_abstraction(T, output_abstraction(T), silent="tau")
+
+
+def _storm_weak_blocks(T, beta):
+    """Storm's weak bisimulation quotient size (an explicit-format DTMC, every state initial)."""
+    stormpy = pytest.importorskip("stormpy")
+    import tempfile
+    from pathlib import Path
+
+    from stormpy.transformations import (
+        BisimulationOptions,
+        BisimulationType,
+        StateLabelPreservation,
+    )
+
+    folder = Path(tempfile.mkdtemp())
+    lines = ["dtmc"]
+    for s in range(T.n):
+        for _, t, p in T.transitions(s):
+            lines.append(f"{s} {t} {float(p)!r}")
+    (folder / "m.tra").write_text("\n".join(lines) + "\n")
+    names = " ".join(f"b{b}" for b in range(beta.n_blocks))
+    rows = [f"{s} init b{beta.labels[s]}" for s in range(T.n)]
+    (folder / "m.lab").write_text(f"#DECLARATION\ninit {names}\n#END\n" + "\n".join(rows) + "\n")
+    model = stormpy.build_model_from_explicit(str(folder / "m.tra"), str(folder / "m.lab"))
+    options = BisimulationOptions()
+    options.bisimulation_type = BisimulationType.WEAK
+    options.state_label_preservation = StateLabelPreservation.ALL
+    return stormpy.transformations.perform_bisimulation(model, [], options=options).nr_states
+
+
+def test_weak_bisimulation_agrees_with_storm():
+    """Random chains of up to 40 states: as many classes as Storm's weak bisimulation, and a
+    weak bisimulation by the definition (so the same partition: Storm's is one too, and ours is
+    the coarsest)."""
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        n = int(rng.integers(2, 41))
+        rows = []
+        for s in range(n):
+            k = int(rng.integers(1, 4))
+            targets = rng.integers(0, n, k)
+            # Mostly short hops inside a small window, so silent paths are common.
+            if rng.random() < 0.7:
+                targets = np.minimum(s + rng.integers(0, 3, k), n - 1)
+            weights = rng.integers(1, 4, k)
+            row = [Fraction(0)] * n
+            for t, w in zip(targets.tolist(), weights.tolist()):
+                row[t] += Fraction(w, int(weights.sum()))
+            rows.append(row)
+        T = TransitionSystem.probabilistic(rows)
+        beta = Partition.from_labels(rng.integers(0, 2, n))
+        P = stuttering_abstraction(T, beta)
+        assert P.n_blocks == _storm_weak_blocks(T, beta), trial
+        if n <= 12:
+            assert naive.is_weak_bisimulation(rows, P.labels.tolist())
