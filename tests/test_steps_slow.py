@@ -74,7 +74,7 @@ def test_weak_bisimulation_agrees_with_storm_on_larger_chains():
     rng = np.random.default_rng(11)
     for trial in range(60):
         n = int(rng.integers(50, 301))
-        rows = [dict() for _ in range(n)]
+        rows: list[dict] = [{} for _ in range(n)]
         for s in range(n):
             k = int(rng.integers(1, 4))
             targets = np.minimum(s + rng.integers(0, 4, k), n - 1)
