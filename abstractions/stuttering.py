@@ -142,16 +142,24 @@ def stuttering_abstraction(
     one is computed by signature refinement (Blom--Orzan): silent cycles
     inside the blocks of ``beta`` are contracted first (Tarjan, O(n + m)),
     then each round computes every state's branching signature -- its
-    non-inert moves, joined over its inert successors -- in one pass over
-    the acyclic inert transitions, and splits by it. A round costs
-    O(m + S log S) for signatures of total size S (S is about m when few
+    non-inert (action, block) moves, joined over its inert successors -- in
+    one pass over the acyclic inert transitions, and splits by it. A round
+    costs O(m + S log S) for signatures of total size S (about m when few
     transitions are inert; a signature is shared with the inert successor
-    that already holds it, so chains of inert steps do not copy it); the
-    rounds stop when nothing splits, at most ``n`` of them and a handful on
-    random systems. This is not the O(m log n) algorithm of Groote, Jansen,
-    Keiren and Wijs (2017), whose bookkeeping of bottom states and
-    constellations is much larger; on systems that need many rounds (long
-    chains of distinguishing moves) it is correspondingly slower.
+    that already holds it, so chains of inert steps do not copy it). Up to
+    ``2 log2 n + 8`` rounds run; they finish random systems and protocols
+    with many inert steps. A system that needs more goes to a second phase:
+    saturate (every state gets the visible moves of the states it reaches
+    by inert steps) and refine to the coarsest strong bisimulation of that
+    with the Paige--Tarjan engine, until nothing splits -- so a long chain of
+    visible steps costs one O(m log n) refinement. When the saturated
+    relation would exceed ``8 (n + m)`` transitions, rounds run to the
+    fixed point instead. The worst case is therefore ``n`` rounds,
+    O(n (m + S log S)): a chain whose states each have a visible step and a
+    silent step to the next state peels off one state per round. This is not
+    the O(m log n) algorithm of Groote, Jansen, Keiren and Wijs (2017),
+    whose bookkeeping of bottom states and constellations avoids exactly
+    that.
 
     *Markov chains.* An equivalence ``R`` above ``beta`` is a weak
     bisimulation when for ``s R t``: if both can leave their class in one

@@ -19,13 +19,16 @@ the kernels):
   beta)`` (strong bisimulation) on a random labelled transition system
   with ``n`` states and 5 transitions each (targets uniform, 30% of them
   silent, the rest on "a", "b", "c"), beta 2 random blocks. Target: within
-  3x at 10^6 transitions.
+  3x at 10^6 transitions. ``--lts pipeline`` takes instead a pipeline of
+  ``n`` one-place stages (``3**n`` states; many silent steps stay inert, and
+  the quotient is a FIFO buffer), beta one block.
 
 Run (from the repository root)::
 
     python -m benchmarks.steps --job first_return --n 1e7
     python -m benchmarks.steps --job stuttering --n 1e7 --beta rare
     python -m benchmarks.steps --job branching --n 2e5
+    python -m benchmarks.steps --job branching --lts pipeline --n 12
 
 Prints one line per job with both times and their ratio.
 """
@@ -48,7 +51,14 @@ from abstractions import (
     stuttering_abstraction,
 )
 
-__all__ = ["branching_job", "first_return_job", "main", "stuttering_job"]
+__all__ = [
+    "branching_job",
+    "first_return_job",
+    "main",
+    "pipeline_lts",
+    "random_lts",
+    "stuttering_job",
+]
 
 
 def _best(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
@@ -110,10 +120,60 @@ def random_lts(n: int, degree: int, silent_share: float, seed: int = 0) -> Trans
     return TransitionSystem.nondeterministic((indptr, targets), labels=names[actions])
 
 
-def branching_job(n: int, repeats: int, seed: int = 0) -> dict[str, Any]:
-    """Branching bisimulation against strong bisimulation on one random LTS."""
+def pipeline_lts(stages: int) -> TransitionSystem:
+    """A row of one-place stages holding bits: in0/in1, silent moves on, out0/out1.
+
+    State ``s`` holds stage ``i`` in base-3 digit ``i`` (0 empty, 1 or 2 a
+    bit). Its branching quotient is a FIFO buffer of ``stages`` places.
+    """
+    n = 3**stages
+    digits = (np.arange(n)[:, None] // 3 ** np.arange(stages)) % 3
+    src, dst, act = [], [], []
+    states = np.arange(n)
+    empty_first = digits[:, 0] == 0
+    for d in (1, 2):
+        src.append(states[empty_first])
+        dst.append(states[empty_first] + d)
+        act.append(np.full(int(empty_first.sum()), d))  # in0 = 1, in1 = 2
+    for i in range(stages - 1):
+        moves = (digits[:, i] != 0) & (digits[:, i + 1] == 0)
+        s = states[moves]
+        src.append(s)
+        dst.append(s - digits[moves, i] * 3**i + digits[moves, i] * 3 ** (i + 1))
+        act.append(np.zeros(s.shape[0], dtype=np.int64))  # tau
+    last = digits[:, -1] != 0
+    src.append(states[last])
+    dst.append(states[last] - digits[last, -1] * 3 ** (stages - 1))
+    act.append(2 + digits[last, -1])  # out0 = 3, out1 = 4
+    src_all, dst_all, act_all = (np.concatenate(x) for x in (src, dst, act))
+    order = np.argsort(src_all, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src_all, minlength=n), out=indptr[1:])
+    names = np.array(["tau", "in0", "in1", "out0", "out1"], dtype=object)
+    return TransitionSystem.nondeterministic(
+        (indptr, dst_all[order]), labels=names[act_all[order]]
+    )
+
+
+def branching_job(n: int, repeats: int, seed: int = 0, lts: str = "random") -> dict[str, Any]:
+    """Branching bisimulation against strong bisimulation on one LTS.
+
+    ``lts="random"``: :func:`random_lts` with ``n`` states, beta 2 random
+    blocks. ``lts="pipeline"``: :func:`pipeline_lts` with ``n`` stages,
+    beta one block (only the actions are observed).
+    """
+    if lts == "pipeline":
+        T = pipeline_lts(n)
+        beta = Partition.bottom(T.n)
+        return _branching_times(T, beta, repeats, {"job": "branching", "lts": lts, "stages": n})
     T = random_lts(n, 5, 0.3, seed)
     beta = Partition.from_labels(np.random.default_rng(seed + 1).integers(0, 2, n))
+    return _branching_times(T, beta, repeats, {"job": "branching", "lts": lts, "n": n})
+
+
+def _branching_times(
+    T: TransitionSystem, beta: Partition, repeats: int, row: dict[str, Any]
+) -> dict[str, Any]:
     times = _best(
         {
             "strong": lambda: minimal_complete_abstraction(T, beta),
@@ -123,7 +183,7 @@ def branching_job(n: int, repeats: int, seed: int = 0) -> dict[str, Any]:
     )
     blocks = (minimal_complete_abstraction(T, beta).n_blocks,
               stuttering_abstraction(T, beta, silent="tau").n_blocks)
-    return {"job": "branching", "n": n, "transitions": T.n_transitions, **times,
+    return {**row, "transitions": T.n_transitions, **times,
             "ratio": times["branching"] / times["strong"], "blocks": blocks}
 
 
@@ -137,6 +197,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                         help="first_return: shares of scheduled states")
     parser.add_argument("--beta", choices=["random", "rare"], nargs="+",
                         default=["random", "rare"], help="stuttering: the kind of beta")
+    parser.add_argument("--lts", choices=["random", "pipeline"], default="random",
+                        help="branching: a random LTS of n states, or a pipeline of n stages")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     n = int(args.n)
@@ -146,7 +208,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     if args.job in ("stuttering", "all"):
         rows += [stuttering_job(n, b, args.repeats) for b in args.beta]
     if args.job in ("branching", "all"):
-        rows.append(branching_job(n, args.repeats))
+        rows.append(branching_job(n, args.repeats, lts=args.lts))
     for row in rows:
         print("  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in row.items()), flush=True)

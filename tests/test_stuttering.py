@@ -24,6 +24,7 @@ from abstractions import (
     stuttering_abstraction,
 )
 from abstractions._engine.relation import Relation
+from abstractions._engine import stuttering as stuttering_engine
 from abstractions._engine.stuttering import branching_classes
 from abstractions._kernels.steps import (
     _branching_round,
@@ -166,17 +167,19 @@ def test_saturate_matches_naive(data, sensitive):
     edges.sort(key=lambda e: (e[0], names.index(e[1]), e[2]))
     indptr = np.cumsum([0] + [sum(1 for e in edges if e[0] == u) for u in range(n)])
     cyclic = [bool(c) for c in np.random.default_rng(n).random(n) < 0.3]
-    ptr, targets, symbols, div = _saturate(
-        _ints(indptr), _ints([t for _, _, t in edges]),
-        _ints([names.index(a) for _, a, _ in edges]), 0, np.array(cyclic), _ints(beta),
-        sensitive,
-    )
+    args = (_ints(indptr), _ints([t for _, _, t in edges]),
+            _ints([names.index(a) for _, a, _ in edges]), 0, np.array(cyclic), _ints(beta),
+            sensitive)
+    ptr, targets, symbols, div, done = _saturate(*args, 10**6)
+    assert done
     expected, expected_div = naive.saturate(n, edges, beta, "tau", cyclic, sensitive)
     for v in range(n):
         row = [(names[a], t) for a, t in zip(symbols[ptr[v]:ptr[v + 1]].tolist(),
                                               targets[ptr[v]:ptr[v + 1]].tolist())]
         assert row == sorted(expected[v], key=lambda e: (names.index(e[0]), e[1]))
     assert div.tolist() == expected_div
+    size = sum(len(moves) for moves in expected)
+    assert _saturate(*args, 0)[4] == (size == 0)  # over the limit: refused
 
 
 # ------------------------------------------------------------------ one function
@@ -354,6 +357,21 @@ def test_branching_on_labelled_systems():
     P = stuttering_abstraction(T, output_abstraction(T), silent="i")
     expected = naive.branching_bisimilarity(3, edges_of(T), [0, 0, 1], "i", True)
     assert P.labels.tolist() == expected
+
+
+@given(small_ltss(), st.booleans())
+def test_branching_when_saturation_is_too_large(data, sensitive):
+    """With no room to saturate, signature rounds alone reach the same answer."""
+    n, edges, beta = data
+    assume(any(a == "tau" for _, a, _ in edges))
+    T = lts(n, edges)
+    tau = T.symbols.index("tau")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stuttering_engine, "_SATURATION_FACTOR", 0)
+        patch.setattr(stuttering_engine, "_SATURATION_SLACK", 0)
+        alone, _ = branching_classes(T._relation(), _ints(beta), max(beta) + 1, tau, sensitive,
+                                     rounds=False)
+    assert alone.tolist() == naive.branching_bisimilarity(n, edges_of(T), beta, "tau", sensitive)
 
 
 def test_long_chains_take_one_strong_refinement():

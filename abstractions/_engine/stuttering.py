@@ -33,6 +33,12 @@ from abstractions.partition import canonical_labels
 
 __all__ = ["branching_classes", "function_classes", "silent_components", "weak_classes"]
 
+#: The saturated relation may have this many times the transitions (and
+#: states) of the contracted system, plus the slack, before the engine falls
+#: back to rounds (it would otherwise be quadratic in memory).
+_SATURATION_FACTOR = 8
+_SATURATION_SLACK = 1024
+
 
 def function_classes(
     step: Ids, halted: Mask, labels: Ids, k: int, sensitive: bool
@@ -101,9 +107,11 @@ def branching_classes(
     Two phases, on the system with its silent cycles inside blocks
     contracted:
 
-    1. Branching signature rounds (Blom--Orzan) while each at least doubles
-       the number of blocks (at most ``log2 n`` of them; on random systems
-       they reach the answer).
+    1. Branching signature rounds (Blom--Orzan), at most
+       ``2 log2 n + 8`` of them: on random systems and on protocols with
+       many inert steps they reach the answer. A signature is a set of
+       (action, block) pairs, so it stays small however many states a
+       node reaches by inert steps.
     2. Then, while the partition ``P`` still changes: saturate (every node
        gets the non-inert moves of the nodes it reaches by inert steps of
        ``P``), and refine ``P`` -- split by divergence -- to the coarsest
@@ -114,7 +122,12 @@ def branching_classes(
        move), and when it splits nothing, ``P`` is a branching bisimulation.
        So a long chain of visible steps costs one strong refinement, not one
        round per state; only inert steps that stop being inert need another
-       pass.
+       pass. Saturated moves go to states, not blocks, so S can be far
+       larger than the signatures (up to n times m): this phase is the
+       fallback for systems that need many rounds.
+
+    When the saturated relation would exceed ``8 (n + m)`` transitions,
+    signature rounds run to the fixed point instead (at most ``n`` rounds).
 
     ``rounds=False`` skips the first phase (for the tests).
 
@@ -148,22 +161,34 @@ def branching_classes(
     current = np.empty(count, dtype=np.int64)
     current[comp] = labels
     current_k = k
-    while rounds:
+    # Rounds cost O(m + S log S) with signatures over blocks (small), so they
+    # run while they are few; a system that needs more (a long chain of
+    # distinguishing steps needs one per step) goes to the second phase.
+    budget = 2 * int(np.ceil(np.log2(count + 1))) + 8 if rounds else 0
+    for _ in range(budget):
         new, new_k = _branching_round(
             indptr, dst, sym, tau, cyclic, current, current_k, sensitive
         )
         new_k = int(new_k)
         if new_k == current_k:
             return first_occurrence(np.ascontiguousarray(current[comp]), current_k)
-        doubled = new_k >= 2 * current_k
         current, current_k = new, new_k
-        if not doubled:
-            break
     n_symbols = int(sym.max()) + 1 if sym.size else 1
+    limit = _SATURATION_FACTOR * (count + dst.shape[0]) + _SATURATION_SLACK
     while True:
-        sat_ptr, sat_targets, sat_symbols, diverges = _saturate(
-            indptr, dst, sym, tau, cyclic, current, sensitive
+        sat_ptr, sat_targets, sat_symbols, diverges, done = _saturate(
+            indptr, dst, sym, tau, cyclic, current, sensitive, limit
         )
+        if not done:
+            # Too many saturated moves (long inert paths with many visible
+            # moves on the way): signature rounds to the fixed point instead.
+            while True:
+                new, new_k = _branching_round(
+                    indptr, dst, sym, tau, cyclic, current, current_k, sensitive
+                )
+                if int(new_k) == current_k:
+                    return first_occurrence(np.ascontiguousarray(current[comp]), current_k)
+                current, current_k = new, int(new_k)
         start, start_k = pair_ids(current, current_k, diverges.astype(np.int64), 2)
         saturated = Relation(
             sat_ptr, sat_targets, "exists", symbols=sat_symbols,

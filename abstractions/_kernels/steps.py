@@ -482,7 +482,8 @@ def _saturate(
     cyclic: np.ndarray,
     labels: np.ndarray,
     sensitive: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    limit: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """The moves each node has after silent steps inside its block, as a relation.
 
     Node ``v`` gets a transition ``(a, t)`` for every non-inert move
@@ -491,7 +492,9 @@ def _saturate(
     whether it reaches a node with a cycle (``sensitive`` only). Nodes are
     numbered so that inert transitions go to lower nodes
     (:func:`_silent_scc`): one pass in increasing order sees every inert
-    successor first. Returns ``(indptr, targets, symbols, diverges)``.
+    successor first. Returns ``(indptr, targets, symbols, diverges,
+    done)``; ``done`` is False (and the arrays are empty) when the relation
+    would have more than ``limit`` transitions.
     """
     n = indptr.shape[0] - 1
     out_ptr = np.zeros(n + 1, dtype=np.int64)
@@ -522,8 +525,11 @@ def _saturate(
             nb = need
         diverges[v] = div
         run = np.sort(buf[:nb])
+        if used + nb > limit:
+            empty = np.zeros(0, dtype=np.int64)
+            return out_ptr, empty, empty, diverges, False
         if used + nb > store.shape[0]:
-            grown = np.empty(max(2 * store.shape[0], used + nb), dtype=np.int64)
+            grown = np.empty(min(max(2 * store.shape[0], used + nb), limit), dtype=np.int64)
             grown[:used] = store[:used]
             store = grown
         for i in range(nb):
@@ -532,4 +538,4 @@ def _saturate(
                 used += 1
         out_ptr[v + 1] = used
     codes = store[:used]
-    return out_ptr, codes % max(n, 1), codes // max(n, 1), diverges
+    return out_ptr, codes % max(n, 1), codes // max(n, 1), diverges, True
