@@ -23,8 +23,8 @@ from abstractions import (
     output_abstraction,
     stuttering_abstraction,
 )
-from abstractions._engine.relation import Relation
 from abstractions._engine import stuttering as stuttering_engine
+from abstractions._engine.relation import Relation
 from abstractions._engine.stuttering import branching_classes
 from abstractions._kernels.steps import (
     _branching_round,
