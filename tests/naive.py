@@ -337,8 +337,8 @@ def row_ids(rows: Sequence[Sequence[int]]) -> tuple[list[int], int]:
 # Twins of abstractions._kernels.steps, simulated step by step.
 
 __all__ += [
-    "first_scheduled",
     "first_return_positions",
+    "first_scheduled",
     "next_change",
 ]
 
@@ -393,13 +393,13 @@ def next_change(
 # silent action is ``silent`` (None: every transition is silent).
 
 __all__ += [
-    "collapsed_trace",
-    "stuttering_classes",
-    "inert_reach",
-    "diverges",
-    "is_branching_bisimulation",
-    "coarsest",
     "branching_bisimilarity",
+    "coarsest",
+    "collapsed_trace",
+    "diverges",
+    "inert_reach",
+    "is_branching_bisimulation",
+    "stuttering_classes",
 ]
 
 
@@ -477,9 +477,9 @@ def diverges(n: int, edges, labels: Sequence[int], silent, t: int, moves=None) -
         # u lies on a silent cycle inside the class if a silent step takes it
         # to a state of the class from which it is reached again.
         for a, v in moves[u]:
-            if _is_silent(a, silent) and labels[v] == labels[t]:
-                if u in inert_reach(n, edges, labels, silent, v, moves):
-                    return True
+            inside = _is_silent(a, silent) and labels[v] == labels[t]
+            if inside and u in inert_reach(n, edges, labels, silent, v, moves):
+                return True
     return False
 
 
@@ -533,7 +533,7 @@ def branching_bisimilarity(
     )
 
 
-__all__ += ["silent_components", "branching_round"]
+__all__ += ["branching_round", "silent_components"]
 
 
 def silent_components(n: int, edges, labels: Sequence[int], silent):
