@@ -40,7 +40,7 @@ class _NoReturn:
 
     _instance: _NoReturn | None = None
 
-    def __new__(cls) -> _NoReturn:  # noqa: PYI034 - a singleton: always this class
+    def __new__(cls) -> _NoReturn:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance

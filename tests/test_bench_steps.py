@@ -15,7 +15,7 @@ def test_the_benchmark_runs_at_a_tiny_size(capsys):
 
 
 def test_the_pipeline_is_a_buffer():
-    """A pipeline of k stages has 3**k states and a FIFO buffer of 2**(k+1) - 1 states as quotient."""
+    """A pipeline of k stages: 3**k states, a FIFO buffer of 2**(k+1) - 1 states as quotient."""
     for k in (2, 3, 4):
         T = steps.pipeline_lts(k)
         P = stuttering_abstraction(T, Partition.bottom(T.n), silent="tau")

@@ -187,7 +187,7 @@ def test_saturate_matches_naive(data, sensitive):
 
 @given(computations(max_states=9, max_outputs=3), st.booleans())
 def test_function_stuttering_is_collapsed_trace_equality(C, sensitive):
-    """For a computation, related states have the same collapsed trace through beta, and end alike."""
+    """Related states of a computation have one collapsed trace through beta, ending alike."""
     beta = output_abstraction(C)
     P = stuttering_abstraction(C, beta, divergence="sensitive" if sensitive else "blind")
     expected = naive.stuttering_classes(
