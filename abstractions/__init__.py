@@ -45,6 +45,8 @@ from abstractions.minimal import (
     minimal_complete_abstraction,
 )
 from abstractions.partition import Partition
+from abstractions.steps import NO_RETURN, first_entry, first_return
+from abstractions.stuttering import stuttering_abstraction
 from abstractions.system import UNDETERMINED, System
 from abstractions.systems import (
     LabelledSystem,
@@ -73,6 +75,10 @@ __all__ = [
     "output_abstraction",
     "halting_abstraction",
     "finish_abstraction",
+    "first_return",
+    "first_entry",
+    "NO_RETURN",
+    "stuttering_abstraction",
     "METHODS",
     "warmup",
     "UNDETERMINED",

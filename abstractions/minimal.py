@@ -48,7 +48,7 @@ def _reference(system: System, beta: Partition) -> Partition:
 
 
 def minimal_complete_abstraction(
-    system: System, beta: Any, *, method: str = "auto"
+    system: System, beta: Any, *, method: str = "auto", schedule: Any = None
 ) -> Partition:
     """The least complete abstraction that keeps the information ``beta``.
 
@@ -81,11 +81,23 @@ def minimal_complete_abstraction(
           (readable, the oracle of the tests; up to ``n`` rounds).
 
         Every method returns the same canonical partition.
+    schedule : array_like of bool, optional
+        Apply the abstract step only at the scheduled states (checkpoints):
+        the abstraction is then one of the first-return system
+        ``induced, index = first_return(system, schedule)``. ``beta`` is
+        still given on the system's states; it is kept on the scheduled
+        ones, and the sink of ``induced`` (runs that never come back) is a
+        block of its own. The result is a partition of ``induced``'s states,
+        in the order of ``index``; carry it back to every state of a
+        Computation with ``P.pullback(first_entry(system, schedule))``.
+        With ``schedule = C.halted`` that is exactly
+        :func:`~abstractions.finish_abstraction`.
 
     Returns
     -------
     Partition
-        Complete, ``>= beta``, and ``<=`` every complete partition ``>= beta``.
+        Complete, ``>= beta``, and ``<=`` every complete partition ``>= beta``
+        (of ``induced`` when a schedule is given).
 
     Raises
     ------
@@ -122,6 +134,13 @@ def minimal_complete_abstraction(
     4
     >>> minimal_complete_abstraction(C, Partition.kernel(np.arange(16) == 0)).n_blocks
     16
+
+    Checking in only at multiples of 4, "value == 0" needs 4 checkpoint
+    classes (0, 4, 8, 12) and the sink:
+
+    >>> minimal_complete_abstraction(C, Partition.kernel(np.arange(16) == 0),
+    ...                              schedule=np.arange(16) % 4 == 0).n_blocks
+    5
     """
     S = as_system(system)
     if not isinstance(method, str):
@@ -131,6 +150,8 @@ def minimal_complete_abstraction(
             f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}"
         )
     start = S._partition(beta, "beta")
+    if schedule is not None:
+        S, start = _on_schedule(S, start, schedule)
     if method == "reference":
         return _reference(S, start)
     rel = S._relation()
@@ -142,6 +163,18 @@ def minimal_complete_abstraction(
         )
     labels, count = solve(rel, start.labels, start.n_blocks, method)
     return Partition._from_canonical(labels, count)
+
+
+def _on_schedule(S: System, beta: Partition, schedule: Any) -> tuple[System, Partition]:
+    """The first-return system of ``S`` on ``schedule``, and ``beta`` on its states."""
+    from abstractions.steps import first_return
+
+    induced, index = first_return(S, schedule)
+    labels = np.empty(index.shape[0], dtype=np.int64)
+    labels[:-1] = beta.labels[index[:-1]]
+    # The sink is no state of S: it observes that the run never comes back.
+    labels[-1] = beta.n_blocks
+    return induced, Partition.from_labels(labels)
 
 
 def _bell_at_most(k: int, cap: int) -> int:
