@@ -17,7 +17,14 @@ Examples
 3
 """
 
+from abstractions import weights
 from abstractions._warmup import warmup
+from abstractions.approximate import (
+    ConsistencyError,
+    TraceError,
+    consistency_error,
+    trace_error,
+)
 from abstractions.completeness import (
     abstract_computation,
     completion,
@@ -46,6 +53,7 @@ from abstractions.minimal import (
 )
 from abstractions.partition import Partition
 from abstractions.system import UNDETERMINED, System
+from abstractions.weights import Weights
 from abstractions.systems import (
     LabelledSystem,
     MarkovChain,
@@ -70,6 +78,12 @@ __all__ = [
     "minimal_complete_abstraction",
     "abstract_computation",
     "complete_abstractions",
+    "weights",
+    "Weights",
+    "consistency_error",
+    "ConsistencyError",
+    "trace_error",
+    "TraceError",
     "output_abstraction",
     "halting_abstraction",
     "finish_abstraction",
