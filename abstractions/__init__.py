@@ -52,6 +52,12 @@ from abstractions.minimal import (
     minimal_complete_abstraction,
 )
 from abstractions.partition import Partition
+from abstractions.refinement import (
+    RefinementProfile,
+    refinement_linkage,
+    refinement_profile,
+    split_rounds,
+)
 from abstractions.system import UNDETERMINED, System
 from abstractions.weights import Weights
 from abstractions.systems import (
@@ -84,6 +90,10 @@ __all__ = [
     "ConsistencyError",
     "trace_error",
     "TraceError",
+    "refinement_profile",
+    "RefinementProfile",
+    "split_rounds",
+    "refinement_linkage",
     "output_abstraction",
     "halting_abstraction",
     "finish_abstraction",
