@@ -44,6 +44,11 @@ from abstractions.exceptions import (
     UnknownInputError,
 )
 from abstractions.files import load, save
+from abstractions.interchange import (
+    InterchangeEstimate,
+    interchange_accuracy,
+    sampled_interchange_accuracy,
+)
 from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
 from abstractions.minimal import (
     METHODS,
@@ -94,6 +99,9 @@ __all__ = [
     "RefinementProfile",
     "split_rounds",
     "refinement_linkage",
+    "interchange_accuracy",
+    "sampled_interchange_accuracy",
+    "InterchangeEstimate",
     "output_abstraction",
     "halting_abstraction",
     "finish_abstraction",
