@@ -44,6 +44,7 @@ from abstractions.exceptions import (
     UnknownInputError,
 )
 from abstractions.files import load, save
+from abstractions.frontier import Frontier, coarsen, optimal_coarsening
 from abstractions.interchange import (
     InterchangeEstimate,
     interchange_accuracy,
@@ -99,6 +100,9 @@ __all__ = [
     "RefinementProfile",
     "split_rounds",
     "refinement_linkage",
+    "coarsen",
+    "Frontier",
+    "optimal_coarsening",
     "interchange_accuracy",
     "sampled_interchange_accuracy",
     "InterchangeEstimate",
