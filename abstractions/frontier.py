@@ -374,6 +374,7 @@ def coarsen(
     max_error: float | None = None,
     beta: Any = None,
     metric: str | None = None,
+    tradeoff: float = 0.0,
 ) -> Frontier:
     """Merge the blocks of ``alpha`` greedily, cheapest increase of error first: the frontier.
 
@@ -395,6 +396,11 @@ def coarsen(
     metric : str, optional
         The kind's error (``"mismatch"``, ``"hamming"`` or ``"tv"``, the
         defaults of :func:`~abstractions.consistency_error`).
+    tradeoff : float, default 0
+        The price of information: a merge costs its increase of error plus
+        ``tradeoff`` times the information about ``beta`` it loses (bits).
+        0 orders by error alone (information breaks ties); a large value
+        keeps ``beta`` as long as it can.
 
     Returns
     -------
@@ -444,15 +450,21 @@ def coarsen(
         bound = float(max_error)
         if not bound >= 0:
             raise InvalidValueError(f"max_error must be >= 0, got {max_error!r}")
+    if isinstance(tradeoff, bool) or not isinstance(tradeoff, (int, float, np.number)) or not (
+        float(tradeoff) >= 0
+    ):
+        raise InvalidValueError(f"tradeoff must be a number >= 0, got {tradeoff!r}")
+    price = float(tradeoff)
     Q = _quotient(S, P, mu, B)
     G = _Greedy(Q, name)
     K = Q.K
     alive = K
-    heap: list[tuple[float, float, int, int, int, int]] = []
+    heap: list[tuple[float, float, float, int, int, int, int]] = []
 
     def push(x: int, y: int) -> None:
         a, b = min(x, y), max(x, y)
-        heapq.heappush(heap, (round(G.cost(a, b), 12), G.info_loss(a, b), a, b,
+        cost, loss = G.cost(a, b), G.info_loss(a, b)
+        heapq.heappush(heap, (round(cost + price * loss, 12), loss, cost, a, b,
                               G.version[a], G.version[b]))
 
     if K <= _ALL_PAIRS:
@@ -482,7 +494,7 @@ def coarsen(
                 pairs = list(zip(roots[:-1], roots[1:]))
             for a, b in pairs:
                 push(a, b)
-        cost, loss, a, b, va, vb = heapq.heappop(heap)
+        _, loss, cost, a, b, va, vb = heapq.heappop(heap)
         if G.root[a] != a or G.root[b] != b:
             continue
         if va != G.version[a] or vb != G.version[b]:

@@ -94,7 +94,8 @@ class RefinementProfile:
         """The partition ``C^j(beta)`` of round ``j`` (recomputed)."""
         from abstractions.minimal import minimal_complete_abstraction
 
-        return minimal_complete_abstraction(self.system, self.beta, rounds=as_count(j, "round"))
+        rounds = as_count(j, "round")
+        return minimal_complete_abstraction(self.system, self.beta, rounds=rounds)
 
     def __repr__(self) -> str:
         return (
