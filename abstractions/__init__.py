@@ -44,7 +44,7 @@ from abstractions.exceptions import (
     UnknownInputError,
 )
 from abstractions.files import load, save
-from abstractions.frontier import Frontier, coarsen, optimal_coarsening
+from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
 from abstractions.interchange import (
     InterchangeEstimate,
     interchange_accuracy,
@@ -103,6 +103,7 @@ __all__ = [
     "coarsen",
     "Frontier",
     "optimal_coarsening",
+    "polish",
     "interchange_accuracy",
     "sampled_interchange_accuracy",
     "InterchangeEstimate",

@@ -42,7 +42,7 @@ from abstractions._engine import weighted
 from abstractions._engine.primitives import pair_ids
 from abstractions._engine.relation import completion
 from abstractions._engine.weighted import Floats, Rows
-from abstractions._validation import Ids, as_count, as_index_array
+from abstractions._validation import Ids, as_index_array
 from abstractions.computation import Computation
 from abstractions.exceptions import (
     InvalidTypeError,
@@ -55,13 +55,13 @@ from abstractions.system import System, as_system
 from abstractions.weights import Weights, as_weights
 
 __all__ = [
-    "METRICS",
     "DEFAULT_METRICS",
+    "METRICS",
     "ConsistencyError",
-    "consistency_error",
     "TraceError",
-    "trace_error",
     "check_horizon",
+    "consistency_error",
+    "trace_error",
 ]
 
 #: The metric names of :func:`consistency_error`.
@@ -201,7 +201,7 @@ def _deterministic_rows(S: System, labels: Ids) -> Rows:
     return Rows(unit, sym, labels[rel.targets], ones, np.ones(n * k, np.int64), n, k)
 
 
-def _given_abstract(S: System, abstract: Any, K: int) -> Any:
+def _given_abstract(S: System, abstract: System, K: int) -> Any:
     """The abstract step of a user-given abstract system, in the evaluator's form."""
     from abstractions.systems import LabelledSystem, MarkovChain, NondeterministicSystem
 
@@ -423,10 +423,10 @@ def consistency_error(
                 return np.where(nxt != best[labels], w, 0.0)
 
             part = state_part
-            largest_of = None
         else:
             per_step, contrib = _function_rollout(step, labels, best, w, k)
-            return _result(S, P, mu, name, k, per_step, contrib, contrib > 0, w, None, form)
+            return _result(S, P, mu, name, k, per_step, contrib, (contrib > 0).astype(float), w,
+                           None, form)
         total = float(per_block.sum())
         wrong_support = (nxt != best[labels]) & (w > 0)
         worst = int(np.argmax(wrong_support)) if total > 0 else int(np.argmax(w))
@@ -468,7 +468,7 @@ def consistency_error(
 def _result(S: System, P: Partition, mu: Weights, name: str, k: int, per_step: Floats | None,
             contrib: Floats, score: Floats, w: Floats, per_symbol: dict[Any, float] | None,
             form: Any) -> ConsistencyError:
-    per_block = np.bincount(P.labels, weights=contrib, minlength=P.n_blocks)
+    per_block = weighted.wsum(P.labels, contrib, P.n_blocks)
     total = float(contrib.sum())
     support = w > 0
     masked = np.where(support, np.asarray(score, dtype=np.float64), -np.inf)
@@ -546,7 +546,7 @@ def _labelled_rollout(S: System, labels: Ids, best: Ids, w: Floats,
         ids, count = pair_ids(*pair_ids(o, n, s, n), b, K)
         first = first_occurrences(ids)
         origin, state, block = o[first], s[first], b[first]
-        mass = np.bincount(ids, weights=m, minlength=count)
+        mass = weighted.wsum(ids, m, count)
     score = np.where(w > 0, contrib / np.where(w > 0, w, 1.0), 0.0)
     return per_step, contrib, score
 

@@ -22,6 +22,7 @@ grows with the number of blocks, not of states.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from abstractions.partition import Partition, first_occurrences
 from abstractions.system import System, as_system
 from abstractions.weights import Weights, as_weights
 
-__all__ = ["Frontier", "coarsen", "optimal_coarsening"]
+__all__ = ["Frontier", "coarsen", "optimal_coarsening", "polish"]
 
 #: Up to this many blocks, every pair of blocks is a merge candidate.
 _ALL_PAIRS = 64
@@ -162,7 +163,7 @@ def _quotient(S: System, P: Partition, mu: Weights, beta: Partition) -> _Quotien
     labels, K = P.labels, P.n_blocks
     unit, U = completion(rel, labels, K)
     reps = first_occurrences(unit)
-    w = np.bincount(unit, weights=mu.values, minlength=U)
+    w = weighted.wsum(unit, mu.values, U)
     if rel.is_function:
         target = labels[rel.step()[reps]]
         rows = Rows(np.arange(U, dtype=np.int64), np.zeros(U, dtype=np.int64), target,
@@ -210,7 +211,7 @@ def _evaluate(Q: _Quotient, units: Ids, group: Ids, metric: str, n_groups: int) 
         ev = weighted.hamming(rows, w, fit, labels, n_groups)
     else:
         ev = weighted.total_variation(rows, w, fit, labels, n_groups)
-    return np.bincount(labels, weights=ev.contrib, minlength=n_groups)
+    return weighted.wsum(labels, ev.contrib, n_groups)
 
 
 def _information(T: Floats) -> tuple[float, float]:
@@ -299,7 +300,11 @@ class _Greedy:
         delta = self._merged_error(x, y) - self.error[x] - self.error[y]
         for z in (self.pred[x] & self.pred[y]) - {x, y}:
             delta += self._group_error(z, (x, y)) - self.error[z]
-        return delta
+        return float(delta)
+
+    def weight(self, g: int) -> float:
+        """The weight of group ``g``."""
+        return float(self.Q.w[self.units[g]].sum()) if self.units[g] else 0.0
 
     def info_loss(self, x: int, y: int) -> float:
         """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
@@ -375,6 +380,7 @@ def coarsen(
     beta: Any = None,
     metric: str | None = None,
     tradeoff: float = 0.0,
+    per_weight: bool = False,
 ) -> Frontier:
     """Merge the blocks of ``alpha`` greedily, cheapest increase of error first: the frontier.
 
@@ -401,6 +407,12 @@ def coarsen(
         ``tradeoff`` times the information about ``beta`` it loses (bits).
         0 orders by error alone (information breaks ties); a large value
         keeps ``beta`` as long as it can.
+    per_weight : bool, default False
+        Order merges by their cost per unit of weight merged (the increase
+        of error over the weight of the two blocks) instead of the cost
+        itself: the absolute cost favours merging light states first (on a
+        metastable chain, the barriers), the relative one grows heavy,
+        coherent blocks first. The errors reported are the same exact ones.
 
     Returns
     -------
@@ -423,7 +435,9 @@ def coarsen(
     predecessor, and, when none is left, between any two. The cost of a
     pair is recomputed whenever one of its blocks changes (the usual lazy
     greedy), so a stale cost may survive a change elsewhere: the errors on
-    the frontier are always exact, the order of merges is a heuristic.
+    the frontier are always exact, the order of merges is a heuristic, and
+    merges are never undone: :func:`polish` moves single states between the
+    blocks of one point of the frontier afterwards.
 
     Examples
     --------
@@ -464,8 +478,10 @@ def coarsen(
     def push(x: int, y: int) -> None:
         a, b = min(x, y), max(x, y)
         cost, loss = G.cost(a, b), G.info_loss(a, b)
-        heapq.heappush(heap, (round(cost + price * loss, 12), loss, cost, a, b,
-                              G.version[a], G.version[b]))
+        key = cost + price * loss
+        if per_weight:
+            key /= max(G.weight(a) + G.weight(b), 1e-300)
+        heapq.heappush(heap, (round(key, 12), loss, cost, a, b, G.version[a], G.version[b]))
 
     if K <= _ALL_PAIRS:
         # A small quotient: every pair is a candidate (the merges that pay
@@ -491,10 +507,10 @@ def coarsen(
             if len(roots) <= _ALL_PAIRS:
                 pairs = [(a, b) for i, a in enumerate(roots) for b in roots[i + 1:]]
             else:
-                pairs = list(zip(roots[:-1], roots[1:]))
+                pairs = list(itertools.pairwise(roots))
             for a, b in pairs:
                 push(a, b)
-        _, loss, cost, a, b, va, vb = heapq.heappop(heap)
+        _, _, cost, a, b, va, vb = heapq.heappop(heap)
         if G.root[a] != a or G.root[b] != b:
             continue
         if va != G.version[a] or vb != G.version[b]:
@@ -637,3 +653,124 @@ def optimal_coarsening(
     assert best is not None
     group = np.array(best[3], dtype=np.int64)
     return Partition(group[P.labels]), max(best[0], 0.0)
+
+
+# ---------------------------------------------------------------------- local search
+
+
+def polish(
+    system: System,
+    partition: Any,
+    *,
+    alpha: Any = None,
+    weights: Any = None,
+    metric: str | None = None,
+    max_sweeps: int = 10,
+) -> Partition:
+    """Lower the error of ``partition`` by moving single blocks of ``alpha`` between its blocks.
+
+    A local search after :func:`coarsen` (whose merges cannot be undone):
+    each sweep visits every block of ``alpha`` that moves into another
+    block of ``partition`` and moves it there when that lowers the error,
+    keeping the number of blocks (a block is never emptied). Stops after
+    ``max_sweeps`` sweeps or when a sweep moves nothing.
+
+    Parameters
+    ----------
+    system : System
+    partition : Partition or array_like
+        A coarsening of ``alpha``.
+    alpha : Partition or array_like, optional
+        The units that move; the top partition (single states) by default.
+    weights, metric
+        As for :func:`coarsen`.
+    max_sweeps : int, default 10
+
+    Returns
+    -------
+    Partition
+        A coarsening of ``alpha`` with as many blocks as ``partition`` and
+        an error at most its error.
+
+    Raises
+    ------
+    InvalidValueError
+        If ``partition`` is not a coarsening of ``alpha``.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, Partition, consistency_error
+    >>> C = Computation([1, 2, 3, 0])
+    >>> P = polish(C, Partition([0, 0, 1, 1]))
+    >>> consistency_error(C, P).total <= consistency_error(C, Partition([0, 0, 1, 1])).total
+    True
+    """
+    S = as_system(system)
+    base = Partition.top(S.n) if alpha is None else S._partition(alpha, "alpha")
+    S, base, mu, name, B = _setup(S, base, weights, metric, None)
+    P = S._partition(partition, "partition")
+    if not P <= base:
+        raise InvalidValueError("partition must be a coarsening of alpha (partition <= alpha)")
+    sweeps = as_count(max_sweeps, "max_sweeps")
+    Q = _quotient(S, base, mu, B)
+    K = Q.K
+    group = np.zeros(K, dtype=np.int64)
+    group[base.labels] = P.labels
+    k = P.n_blocks
+    sizes = np.bincount(group, minlength=k)
+    units_of_block: list[list[int]] = [[] for _ in range(K)]
+    for u, b in enumerate(Q.block.tolist()):
+        units_of_block[b].append(u)
+    # preds[b]: blocks of alpha with a unit moving into b.
+    src = Q.block[Q.rows.unit]
+    preds: list[set[int]] = [set() for _ in range(K)]
+    succs: list[set[int]] = [set() for _ in range(K)]
+    for a, c in zip(src.tolist(), Q.rows.block.tolist()):
+        preds[c].add(a)
+        succs[a].add(c)
+    members: list[set[int]] = [set() for _ in range(k)]
+    for b, g in enumerate(group.tolist()):
+        members[g].add(b)
+
+    def errors_of(groups: set[int], labels: Ids) -> float:
+        blocks = [b for g in groups for b in members_under(g, labels)]
+        units = np.array([u for b in blocks for u in units_of_block[b]], dtype=np.int64)
+        if not units.size:
+            return 0.0
+        return float(_evaluate(Q, units, labels, name, k).sum())
+
+    def members_under(g: int, labels: Ids) -> list[int]:
+        return [b for b in members[g] | moved if labels[b] == g]
+
+    moved: set[int] = set()
+    for _ in range(sweeps):
+        changed = False
+        for b in range(K):
+            here = int(group[b])
+            if sizes[here] <= 1:
+                continue
+            targets = {int(group[c]) for c in succs[b] | preds[b]} - {here}
+            if not targets:
+                continue
+            touched_base = {here} | {int(group[p]) for p in preds[b]}
+            best_delta, best_target = -1e-12, -1
+            for t in targets:
+                touched = touched_base | {t}
+                before = errors_of(touched, group)
+                trial = group.copy()
+                trial[b] = t
+                moved.add(b)
+                after = errors_of(touched, trial)
+                moved.discard(b)
+                if after - before < best_delta:
+                    best_delta, best_target = after - before, t
+            if best_target >= 0:
+                members[here].discard(b)
+                members[best_target].add(b)
+                sizes[here] -= 1
+                sizes[best_target] += 1
+                group[b] = best_target
+                changed = True
+        if not changed:
+            break
+    return Partition(group[base.labels])

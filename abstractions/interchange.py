@@ -36,10 +36,10 @@ from abstractions.system import as_system
 from abstractions.weights import as_weights
 
 __all__ = [
-    "interchange_accuracy",
-    "sampled_interchange_accuracy",
     "InterchangeEstimate",
     "clopper_pearson",
+    "interchange_accuracy",
+    "sampled_interchange_accuracy",
 ]
 
 

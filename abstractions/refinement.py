@@ -37,11 +37,11 @@ from abstractions.system import System, as_system
 from abstractions.weights import Weights, as_weights
 
 __all__ = [
+    "NEVER",
     "RefinementProfile",
+    "refinement_linkage",
     "refinement_profile",
     "split_rounds",
-    "refinement_linkage",
-    "NEVER",
 ]
 
 #: The split round of two states that no round separates.

@@ -52,15 +52,15 @@ from abstractions.exceptions import (
 from abstractions.system import System, as_system
 
 __all__ = [
-    "Weights",
     "WEIGHTINGS",
-    "uniform",
-    "reachable",
-    "occupancy",
-    "stationary",
-    "from_array",
-    "pushforward",
+    "Weights",
     "as_weights",
+    "from_array",
+    "occupancy",
+    "pushforward",
+    "reachable",
+    "stationary",
+    "uniform",
 ]
 
 #: The names :func:`as_weights` accepts for the weightings of this module.
@@ -454,7 +454,7 @@ def _solve_float(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, b: np.nda
         np.add.at(dense, (rows, cols), vals)
         return np.linalg.solve(dense, b)
     if size == 1:
-        return b / vals.sum()
+        return np.asarray(b / vals.sum(), dtype=np.float64)
     matrix = csc_matrix((vals, (rows, cols)), shape=(size, size))
     x: Floats = np.atleast_1d(spsolve(matrix, b))
     return x
@@ -550,7 +550,7 @@ def stationary(system: System, *, start: Any = None, exact: bool | None = None) 
     open_comp[comp[sources[leaving]]] = True
     transient = open_comp[comp]
     if exact:
-        p_exact = [Fraction(int(w), rel.den) for w in rel.weights.tolist()]  # type: ignore[union-attr]
+        p_exact = [Fraction(int(w), rel.den) for w in rel.weights.tolist()]
         values_exact = _stationary_exact(rel, comp, transient, p0, p_exact, n)
         return Weights(
             readonly(np.array([float(x) for x in values_exact])),
@@ -604,7 +604,7 @@ def _class_stationary(rel: Any, probabilities: Floats, members: np.ndarray, n: i
     b[-1] = 1.0
     pi = _solve_float(rows, cols, vals, b)
     pi = np.maximum(pi, 0.0)
-    return pi / pi.sum()
+    return np.asarray(pi / pi.sum(), dtype=np.float64)
 
 
 def _stationary_exact(rel: Any, comp: np.ndarray, transient: np.ndarray, p0: Floats,

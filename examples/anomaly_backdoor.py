@@ -58,7 +58,7 @@ inputs = {x: (0, x, 0, False, 0) for x in range(2**BITS)}
 C = Computation.from_functions(step, inputs, halted=lambda s: s[0] == BITS,
                                output=lambda s: s[2] if s[0] == BITS else None)
 clean_inputs = [x for x in inputs if not backdoor(x)]
-wrong = sum(C.run(x) != bin(x).count("1") % 2 for x in inputs)
+wrong = sum(C.run(x) != x.bit_count() % 2 for x in inputs)
 print(f"{C.n} states, {len(inputs)} inputs, {len(inputs) - len(clean_inputs)} of them "
       f"trigger the backdoor ({wrong} get a wrong parity)")
 

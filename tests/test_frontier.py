@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from abstractions import (
@@ -17,6 +17,7 @@ from abstractions import (
     consistency_error,
     optimal_coarsening,
     output_abstraction,
+    polish,
     weights,
 )
 from abstractions.strategies import computations, partitions, transition_systems
@@ -126,3 +127,18 @@ def test_bad_arguments_are_refused():
         optimal_coarsening(Computation(np.arange(30)), Partition.top(30), 5)
     with pytest.raises(ValueError, match="max_blocks"):
         optimal_coarsening(C, Partition.top(3), 0)
+
+
+@given(cases(max_states=6), st.integers(1, 3), st.booleans())
+def test_polish_never_raises_the_error_and_keeps_the_size(case, k, per_weight):
+    """polish returns a coarsening with as many blocks and no more error; per_weight stays exact."""
+    S, alpha, mu = case
+    f = coarsen(S, alpha, weights=mu, max_blocks=k, per_weight=per_weight)
+    for i in range(len(f)):
+        assert math.isclose(f.errors[i], consistency_error(S, f.partition(i), weights=mu).total,
+                            abs_tol=1e-9)
+    P = f.partition(len(f) - 1)
+    Q = polish(S, P, alpha=alpha, weights=mu)
+    assert Q.n_blocks == P.n_blocks and Q <= alpha
+    assert consistency_error(S, Q, weights=mu).total <= consistency_error(S, P, weights=mu).total \
+        + 1e-12

@@ -27,24 +27,36 @@ from abstractions._validation import Ids, Mask
 from abstractions.partition import first_occurrences
 
 __all__ = [
-    "Floats",
-    "step_probabilities",
-    "push",
-    "block_sums",
-    "Rows",
-    "rows_of",
-    "regroup",
-    "first_in_block",
-    "differs_from",
     "Evaluation",
-    "mismatch",
+    "Floats",
+    "Rows",
+    "block_sums",
+    "differs_from",
     "entropy_deterministic",
+    "first_in_block",
     "hamming",
+    "mismatch",
+    "push",
+    "regroup",
+    "rows_of",
+    "step_probabilities",
     "total_variation",
+    "wsum",
 ]
 
 #: Per-state or per-transition float weights.
 Floats = npt.NDArray[np.float64]
+
+
+def wsum(labels: Ids, weights: Any, k: int) -> Floats:
+    """``np.bincount`` with float weights, typed as floats (None counts ones).
+
+    Examples
+    --------
+    >>> wsum(np.array([0, 2]), None, 3)
+    array([1., 0., 1.])
+    """
+    return np.asarray(np.bincount(labels, weights=weights, minlength=k), dtype=np.float64)
 
 
 def step_probabilities(rel: Relation) -> Floats:
@@ -83,9 +95,9 @@ def push(rel: Relation, probabilities: Floats, mass: Floats) -> Floats:
     array([0.25, 0.75, 0.  ])
     """
     if rel.is_function:
-        return np.bincount(rel.targets, weights=mass, minlength=rel.n)
+        return wsum(rel.targets, mass, rel.n)
     moved = np.repeat(mass, np.diff(rel.indptr)) * probabilities
-    return np.bincount(rel.targets, weights=moved, minlength=rel.n)
+    return wsum(rel.targets, moved, rel.n)
 
 
 def block_sums(labels: Ids, weights: Floats, k: int) -> Floats:
@@ -96,7 +108,7 @@ def block_sums(labels: Ids, weights: Floats, k: int) -> Floats:
     >>> block_sums(np.array([0, 1, 0]), np.array([0.5, 0.25, 0.25]), 2)
     array([0.75, 0.25])
     """
-    return np.bincount(labels, weights=weights, minlength=k)
+    return wsum(labels, weights, k)
 
 
 # ---------------------------------------------------------------------- rows of the weighted quotient
@@ -246,7 +258,7 @@ def mismatch(rows: Rows, w: Floats, fit: Floats, labels: Ids, k: int,
     src = a * k + labels[u]
     if best is None:
         ids, count, first = _group_ids(src, ks * k, c, k)
-        mass = np.bincount(ids, weights=fit[u], minlength=count)
+        mass = wsum(ids, fit[u], count)
         order = np.lexsort((c[first], -mass, src[first]))
         lead = np.ones(count, dtype=bool)
         lead[1:] = src[first][order][1:] != src[first][order][:-1]
@@ -256,9 +268,9 @@ def mismatch(rows: Rows, w: Floats, fit: Floats, labels: Ids, k: int,
         best = best.reshape(ks, k)
     wrong = c != best.reshape(-1)[src]
     weighted = w[u] * wrong
-    contrib = np.bincount(u, weights=weighted, minlength=rows.n_units)
-    score = np.bincount(u, weights=wrong.astype(np.float64), minlength=rows.n_units)
-    per_symbol = np.bincount(a, weights=weighted, minlength=ks)
+    contrib = wsum(u, weighted, rows.n_units)
+    score = wsum(u, wrong.astype(np.float64), rows.n_units)
+    per_symbol = wsum(a, weighted, ks)
     return Evaluation(contrib, score, per_symbol, best)
 
 
@@ -268,15 +280,15 @@ def entropy_deterministic(rows: Rows, w: Floats, labels: Ids, k: int) -> Evaluat
     ks = rows.n_symbols
     src = a * k + labels[u]
     ids, count, first = _group_ids(src, ks * k, c, k)
-    mass = np.bincount(ids, weights=w[u], minlength=count)
+    mass = wsum(ids, w[u], count)
     # The block's weight as the sum of its pair masses: one pair gives exactly 0 bits.
-    total = np.bincount(src[first], weights=mass, minlength=ks * k)
+    total = wsum(src[first], mass, ks * k)
     positive = w[u] > 0
     bits = np.zeros(u.shape[0])
     bits[positive] = np.log2(total[src[positive]] / mass[ids[positive]])
-    contrib = np.bincount(u, weights=w[u] * bits, minlength=rows.n_units)
-    score = np.bincount(u, weights=bits, minlength=rows.n_units)
-    per_symbol = np.bincount(a, weights=w[u] * bits, minlength=ks)
+    contrib = wsum(u, w[u] * bits, rows.n_units)
+    score = wsum(u, bits, rows.n_units)
+    per_symbol = wsum(a, w[u] * bits, ks)
     return Evaluation(contrib, score, per_symbol, None)
 
 
@@ -294,8 +306,8 @@ def hamming(rows: Rows, w: Floats, fit: Floats, labels: Ids, k: int,
     pair = a * k + c
     if majority is None:
         ids, count, first = _group_ids(b, k, pair, ks * k)
-        reach = np.bincount(ids, weights=fit[u], minlength=count)
-        half = np.bincount(labels, weights=fit, minlength=k) / 2.0
+        reach = wsum(ids, fit[u], count)
+        half = wsum(labels, fit, k) / 2.0
         chosen = np.flatnonzero(reach > half[b[first]])
         mb, ma, mc = b[first][chosen], a[first][chosen], c[first][chosen]
         order = np.lexsort((mc, ma, mb))
@@ -309,7 +321,7 @@ def hamming(rows: Rows, w: Floats, fit: Floats, labels: Ids, k: int,
         inside = keys[where] == row_keys
     sizes = np.bincount(mb, minlength=k)
     reached = np.bincount(u, minlength=rows.n_units)
-    agree = np.bincount(u, weights=inside.astype(np.float64), minlength=rows.n_units)
+    agree = wsum(u, inside.astype(np.float64), rows.n_units)
     score = (reached + sizes[labels] - 2 * agree).astype(np.float64)
     return Evaluation(w * score, score, None, majority)
 
@@ -329,8 +341,8 @@ def total_variation(rows: Rows, w: Floats, fit: Floats, labels: Ids, k: int,
     fitted = mean is None
     if mean is None:
         ids, count, first = _group_ids(b, k, c, k)
-        sums = np.bincount(ids, weights=fit[u] * raw, minlength=count)
-        block_fit = np.bincount(labels, weights=fit, minlength=k)
+        sums = wsum(ids, fit[u] * raw, count)
+        block_fit = wsum(labels, fit, k)
         mb, mc = b[first], c[first]
         mp = sums / block_fit[mb]
         order = np.lexsort((mc, mb))
@@ -348,11 +360,11 @@ def total_variation(rows: Rows, w: Floats, fit: Floats, labels: Ids, k: int,
         term = np.zeros(u.shape[0])
         with np.errstate(divide="ignore"):
             term[positive] = raw[positive] * np.log2(raw[positive] / r[positive])
-        score = np.bincount(u, weights=term, minlength=rows.n_units)
+        score = wsum(u, term, rows.n_units)
     else:
-        tail = np.bincount(mb, weights=mp, minlength=k)
-        dev = np.bincount(u, weights=np.abs(raw - r), minlength=rows.n_units)
-        covered = np.bincount(u, weights=r, minlength=rows.n_units)
+        tail = wsum(mb, mp, k)
+        dev = wsum(u, np.abs(raw - r), rows.n_units)
+        covered = wsum(u, r, rows.n_units)
         score = 0.5 * (dev + tail[labels] - covered)
         score = np.maximum(score, 0.0)
     if fitted:
