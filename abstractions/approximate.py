@@ -293,20 +293,11 @@ def _function_mismatch(
             best = np.argmax(fit, axis=1).astype(np.int64)
             per_block = table.sum(axis=1) - table[np.arange(K), best]
         else:
-            ids, count, first = weighted._group_ids(labels, K, nxt, K)
-            mass = np.bincount(ids, weights=w, minlength=count)
-            fit = mass
-            if empty is not None and empty.any():
-                fit = mass + np.bincount(ids[empty[labels]], minlength=count)
-            src, tgt = labels[first], nxt[first]
-            order = np.lexsort((tgt, -fit, src))
-            lead = np.ones(count, dtype=bool)
-            lead[1:] = src[order][1:] != src[order][:-1]
-            best = np.zeros(K, dtype=np.int64)
-            best[src[order][lead]] = tgt[order][lead]
-            total = np.bincount(src, weights=mass, minlength=K)
-            top = np.zeros(K)
-            top[src[order][lead]] = mass[order][lead]
+            # Many blocks: count the pairs in a hash table (one pass, no sort).
+            from abstractions._kernels.approximate import _plurality
+
+            weights_in = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
+            best, total, top = _plurality(labels, nxt, weights_in, K)
             per_block = total - top
     else:
         wrong = nxt != best[labels]

@@ -111,14 +111,12 @@ def _function_round(step: Ids, labels: Ids, k: int, w: Floats | None) -> tuple[I
     weights are the plurality table.
     """
     from abstractions._engine.primitives import pair_ids
+    from abstractions._kernels.approximate import _plurality
 
-    new, count = pair_ids(labels, k, labels[step], k)
-    mass = np.bincount(new, weights=w, minlength=count)
-    src = labels[first_occurrences(new)]
-    top = np.zeros(k, dtype=mass.dtype)
-    np.maximum.at(top, src, mass)
-    total = mass.sum()
-    error = float(total - top.sum())
+    nxt = labels[step]
+    new, count = pair_ids(labels, k, nxt, k)
+    _, total, top = _plurality(labels, nxt, np.zeros(0) if w is None else w, k)
+    error = float(total.sum() - top.sum())
     if w is None:
         error /= step.shape[0]
     return new, count, error
