@@ -49,18 +49,18 @@ def _plurality(
     top = np.full(k, -1.0, dtype=np.float64)
     by_count = np.full(k, -1, dtype=np.int64)
     most = np.full(k, -1, dtype=np.int64)
-    for j in range(size):
-        key = keys[j]
+    for slot in range(size):
+        key = keys[slot]
         if key < 0:
             continue
         a = key // k
         b = key - a * k
-        total[a] += mass[j]
-        if mass[j] > top[a] or (mass[j] == top[a] and b < best[a]):
-            top[a] = mass[j]
+        total[a] += mass[slot]
+        if mass[slot] > top[a] or (mass[slot] == top[a] and b < best[a]):
+            top[a] = mass[slot]
             best[a] = b
-        if count[j] > most[a] or (count[j] == most[a] and b < by_count[a]):
-            most[a] = count[j]
+        if count[slot] > most[a] or (count[slot] == most[a] and b < by_count[a]):
+            most[a] = count[slot]
             by_count[a] = b
     for a in range(k):
         if best[a] < 0:
