@@ -17,7 +17,14 @@ Examples
 3
 """
 
+from abstractions import weights
 from abstractions._warmup import warmup
+from abstractions.approximate import (
+    ConsistencyError,
+    TraceError,
+    consistency_error,
+    trace_error,
+)
 from abstractions.completeness import (
     abstract_computation,
     completion,
@@ -37,6 +44,12 @@ from abstractions.exceptions import (
     UnknownInputError,
 )
 from abstractions.files import load, save
+from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
+from abstractions.interchange import (
+    InterchangeEstimate,
+    interchange_accuracy,
+    sampled_interchange_accuracy,
+)
 from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
 from abstractions.minimal import (
     METHODS,
@@ -47,7 +60,14 @@ from abstractions.minimal import (
 from abstractions.partition import Partition
 from abstractions.steps import NO_RETURN, first_entry, first_return
 from abstractions.stuttering import stuttering_abstraction
+from abstractions.refinement import (
+    RefinementProfile,
+    refinement_linkage,
+    refinement_profile,
+    split_rounds,
+)
 from abstractions.system import UNDETERMINED, System
+from abstractions.weights import Weights
 from abstractions.systems import (
     LabelledSystem,
     MarkovChain,
@@ -72,6 +92,23 @@ __all__ = [
     "minimal_complete_abstraction",
     "abstract_computation",
     "complete_abstractions",
+    "weights",
+    "Weights",
+    "consistency_error",
+    "ConsistencyError",
+    "trace_error",
+    "TraceError",
+    "refinement_profile",
+    "RefinementProfile",
+    "split_rounds",
+    "refinement_linkage",
+    "coarsen",
+    "Frontier",
+    "optimal_coarsening",
+    "polish",
+    "interchange_accuracy",
+    "sampled_interchange_accuracy",
+    "InterchangeEstimate",
     "output_abstraction",
     "halting_abstraction",
     "finish_abstraction",

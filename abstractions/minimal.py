@@ -19,6 +19,7 @@ import numpy as np
 
 from abstractions._engine.choice import FUNCTION_METHODS, METHODS, solve
 from abstractions._engine.relation import Relation, round_weights
+from abstractions._engine.relation import completion as completion_rounds
 from abstractions._validation import as_count
 from abstractions.completeness import completion
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
@@ -48,7 +49,12 @@ def _reference(system: System, beta: Partition) -> Partition:
 
 
 def minimal_complete_abstraction(
-    system: System, beta: Any, *, method: str = "auto", schedule: Any = None
+    system: System,
+    beta: Any,
+    *,
+    method: str = "auto",
+    schedule: Any = None,
+    rounds: int | None = None,
 ) -> Partition:
     """The least complete abstraction that keeps the information ``beta``.
 
@@ -92,12 +98,19 @@ def minimal_complete_abstraction(
         Computation with ``P.pullback(first_entry(system, schedule))``.
         With ``schedule = C.halted`` that is exactly
         :func:`~abstractions.finish_abstraction`.
+    rounds : int, optional
+        Stop after this many rounds of the completion operator:
+        ``C^rounds(beta)``, the partition of states that no path of at most
+        ``rounds`` steps tells apart (k-bisimulation). It is not complete
+        in general; it is the answer when the iteration stops earlier.
+        Computed by whole rounds, whatever ``method`` says.
 
     Returns
     -------
     Partition
         Complete, ``>= beta``, and ``<=`` every complete partition ``>= beta``
-        (of ``induced`` when a schedule is given).
+        (of ``induced`` when a schedule is given; with ``rounds``:
+        ``C^rounds(beta)``).
 
     Raises
     ------
@@ -141,6 +154,12 @@ def minimal_complete_abstraction(
     >>> minimal_complete_abstraction(C, Partition.kernel(np.arange(16) == 0),
     ...                              schedule=np.arange(16) % 4 == 0).n_blocks
     5
+
+    Two rounds of the completion operator tell apart what two steps show:
+
+    >>> two = minimal_complete_abstraction(C, Partition.kernel(np.arange(16) == 0), rounds=2)
+    >>> [b.tolist() for b in two.blocks() if len(b) == 1]      # "0", "1 to go", "2 to go"
+    [[0], [14], [15]]
     """
     S = as_system(system)
     if not isinstance(method, str):
@@ -152,6 +171,16 @@ def minimal_complete_abstraction(
     start = S._partition(beta, "beta")
     if schedule is not None:
         S, start = _on_schedule(S, start, schedule)
+    if rounds is not None:
+        limit = as_count(rounds, "rounds")
+        rel = S._relation()
+        labels, count = start.labels, start.n_blocks
+        for _ in range(limit):
+            new, new_count = completion_rounds(rel, labels, count)
+            if new_count == count:
+                break
+            labels, count = new, new_count
+        return Partition._from_canonical(labels, count)
     if method == "reference":
         return _reference(S, start)
     rel = S._relation()

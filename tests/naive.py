@@ -41,6 +41,7 @@ __all__ = [
     "system_minimal",
     "system_complete_partitions_above",
     "row_ids",
+    "plurality",
 ]
 
 
@@ -645,3 +646,33 @@ def weak_bisimilarity(P, beta: Sequence[int]) -> list[int]:
     return coarsest(
         [p for p in set_partitions(len(P)) if leq(beta, p) and is_weak_bisimulation(P, p)]
     )
+def plurality(src, dst, w, k):
+    """Per source block: (best target, total weight, weight into best), by dictionaries.
+
+    Ties go to the lowest target; a block of weight 0 takes the target of
+    most states. Empty ``w`` weighs every state 1.
+    """
+    weights = [1.0] * len(src) if len(w) == 0 else [float(x) for x in w]
+    mass: dict = {}
+    count: dict = {}
+    for a, b, x in zip(src, dst, weights):
+        mass[(a, b)] = mass.get((a, b), 0.0) + x
+        count[(a, b)] = count.get((a, b), 0) + 1
+    best, total, top = [], [], []
+    for a in range(k):
+        targets = sorted(b for (s, b) in mass if s == a)
+        if not targets:
+            best.append(-1)
+            total.append(0.0)
+            top.append(0.0)
+            continue
+        weight = sum(mass[(a, b)] for b in targets)
+        if weight > 0:
+            b = max(targets, key=lambda t: (mass[(a, t)], -t))
+            best.append(b)
+            top.append(mass[(a, b)])
+        else:
+            best.append(max(targets, key=lambda t: (count[(a, t)], -t)))
+            top.append(0.0)
+        total.append(weight)
+    return best, total, top
