@@ -27,7 +27,6 @@ when a worker reads it. Needs ``zarr`` (the ``distributed`` extra).
 
 from __future__ import annotations
 
-import json
 import os
 import zlib
 from dataclasses import dataclass
@@ -43,10 +42,10 @@ __all__ = [
     "STORE_FORMAT",
     "STORE_VERSION",
     "ChunkedStore",
-    "save_chunked",
-    "open_chunked",
     "load_chunked",
+    "open_chunked",
     "read_chunk",
+    "save_chunked",
     "write_labels",
 ]
 

@@ -16,41 +16,43 @@ states that have left (final blocks) apart from every later round's ids.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 
 __all__ = [
-    "ROUND_SHIFT",
-    "PART_SHIFT",
     "MAX_LOCAL",
     "MAX_PARTS",
     "MAX_ROUNDS",
-    "frame",
-    "start_function",
-    "start_labels",
-    "start_transitions",
-    "renumber_setup",
-    "emit_round",
-    "join_round",
-    "join_targets",
-    "renumber_pairs",
-    "merge_done",
-    "target_blocks",
-    "signature_hash",
-    "renumber_labels",
+    "PART_SHIFT",
+    "ROUND_SHIFT",
+    "attach_canonical",
     "block_mismatch",
     "block_reps",
-    "rank_reps",
-    "attach_canonical",
-    "scatter_chunks",
     "chunk_keys",
+    "emit_round",
+    "frame",
+    "join_round",
+    "join_targets",
+    "merge_done",
     "mix",
     "nbytes",
     "pair_counts",
+    "rank_reps",
+    "renumber_labels",
+    "renumber_pairs",
+    "renumber_setup",
+    "scatter_chunks",
+    "signature_hash",
+    "start_function",
+    "start_labels",
+    "start_transitions",
+    "target_blocks",
 ]
 
 ROUND_SHIFT = 56
@@ -65,7 +67,9 @@ _I64 = np.int64
 
 def frame(**columns: np.ndarray) -> pd.DataFrame:
     """A DataFrame of the given columns (a fresh RangeIndex)."""
-    return pd.DataFrame(columns)
+    import pandas
+
+    return pandas.DataFrame(columns)
 
 
 def _col(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -148,14 +152,16 @@ def start_transitions(
 
 def _local_ids(*keys: np.ndarray) -> tuple[np.ndarray, int]:
     """Ids ``0..count-1`` of the distinct key tuples, by first occurrence."""
+    from pandas import factorize
+
     if keys[0].shape[0] == 0:
         return np.zeros(0, dtype=_I64), 0
-    codes, uniques = pd.factorize(keys[0])
+    codes, uniques = factorize(keys[0])
     codes = codes.astype(_I64)
     for key in keys[1:]:
-        more, more_uniques = pd.factorize(key)
+        more, more_uniques = factorize(key)
         # Both factors are below the row count, so the product fits in int64.
-        codes, uniques = pd.factorize(codes * len(more_uniques) + more)
+        codes, uniques = factorize(codes * len(more_uniques) + more)
         codes = codes.astype(_I64)
     return codes, len(uniques)
 
@@ -307,7 +313,8 @@ def mix(x: np.ndarray) -> np.ndarray:
     x = x + _GOLDEN
     x = (x ^ (x >> np.uint64(30))) * _C1
     x = (x ^ (x >> np.uint64(27))) * _C2
-    return x ^ (x >> np.uint64(31))
+    out: np.ndarray = x ^ (x >> np.uint64(31))
+    return out
 
 
 def _aggregate(rows: pd.DataFrame, how: str, tol: float) -> tuple[np.ndarray, ...]:
@@ -429,7 +436,9 @@ def block_reps(df: pd.DataFrame, bounds: np.ndarray) -> tuple[pd.DataFrame, pd.D
     chunk of ``rep``) and the number of blocks whose rep is in each chunk.
     """
     s, lab = _col(df, "s"), _col(df, "lab")
-    reps = pd.Series(s).groupby(lab, sort=False).min()
+    from pandas import Series
+
+    reps = Series(s).groupby(lab, sort=False).min()
     rep = reps.to_numpy().astype(_I64)
     c = np.searchsorted(bounds, rep, side="right") - 1
     counts = np.bincount(c, minlength=bounds.shape[0] - 1).astype(_I64)

@@ -34,29 +34,34 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from abstractions import _dask_parts as parts
 from abstractions._chunked import ChunkedStore, load_chunked, open_chunked, save_chunked
-from abstractions.exceptions import AbstractionsError, InvalidTypeError, InvalidValueError
-from abstractions.exceptions import TooLargeError
+from abstractions.exceptions import (
+    AbstractionsError,
+    InvalidTypeError,
+    InvalidValueError,
+    TooLargeError,
+)
 from abstractions.partition import Partition
 from abstractions.system import System
 
 __all__ = [
-    "minimal_complete_abstraction",
-    "check_complete",
+    "DEFAULT_CHUNK_SIZE",
+    "SHUFFLES",
+    "ChunkedStore",
+    "ClusterError",
     "DistributedResult",
     "RoundRecord",
-    "ClusterError",
-    "save_chunked",
+    "check_complete",
     "load_chunked",
+    "minimal_complete_abstraction",
     "open_chunked",
-    "ChunkedStore",
-    "SHUFFLES",
-    "DEFAULT_CHUNK_SIZE",
+    "save_chunked",
 ]
 
 #: The shuffle implementations: dask's peer-to-peer shuffle, or its task-based one.
@@ -249,6 +254,9 @@ def _prepare(
         if beta is None:
             raise InvalidValueError("beta is required (the information to keep)")
         labels = _beta_array(beta, n)
+        if isinstance(step, np.ndarray):
+            # In memory: check here, before a cluster starts.
+            parts.start_function(step, np.zeros(n, dtype=np.int64), 0, n)
         if _is_dask_array(step):
             bounds = (np.r_[0, np.cumsum(step.chunks[0])].astype(np.int64)
                       if chunk_size is None else _bounds(n, chunk_size))
@@ -303,16 +311,16 @@ def _store_input(store: ChunkedStore, beta: Any, chunk_size: int | None, method:
 
 def _beta_specs(labels: Any, bounds: np.ndarray) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
     chunks = (_delayed_chunks(labels, bounds) if _is_dask_array(labels)
-              else [np.ascontiguousarray(labels[a:b]) for a, b in zip(bounds[:-1], bounds[1:])])
+              else [np.ascontiguousarray(labels[a:b]) for a, b in pairwise(bounds.tolist())])
     return [(parts.start_labels, (lab, int(bounds[i]))) for i, lab in enumerate(chunks)]
 
 
 def _function_input(step: Any, labels: Any, n: int, bounds: np.ndarray) -> _Input:
     inp = _Input(n=n, bounds=bounds, function=True)
     steps = (_delayed_chunks(step, bounds) if _is_dask_array(step)
-             else [step[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+             else [step[a:b] for a, b in pairwise(bounds.tolist())])
     betas = (_delayed_chunks(labels, bounds) if _is_dask_array(labels)
-             else [labels[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+             else [labels[a:b] for a, b in pairwise(bounds.tolist())])
     for i, (st, be) in enumerate(zip(steps, betas)):
         if isinstance(st, np.ndarray):
             st = np.ascontiguousarray(st)
@@ -525,7 +533,7 @@ class _Engine:
         by_dst = [self.client.submit(_dst_back, t, pure=False) for t in by_dst]
         beta = self.run(inp.beta)
         labels, k = self._renumber(beta, 0)
-        m = inp.m if inp.m >= 0 else 0
+        m = max(inp.m, 0)
         self.record(0, "setup", k, n, 8 * (4 * m + 2 * n), t0)
         rnd = 0
         salt = 0x9E3779B97F4A7C15
@@ -656,7 +664,7 @@ def _chain(err: BaseException) -> list[BaseException]:
 
 def _need_dask() -> None:
     try:
-        import dask  # noqa: F401
+        import dask
         import dask.dataframe  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as err:  # pragma: no cover - the extra is installed in CI
@@ -803,7 +811,7 @@ def minimal_complete_abstraction(
             try:
                 return _solve(client, inp, path, shuffle, bool(progress), own is not None,
                               attempt)
-            except Exception as err:  # noqa: BLE001 - sorted below
+            except Exception as err:
                 if not _lost_work(err):
                     raise
                 if attempt > retries:
@@ -824,7 +832,7 @@ def _local_cluster(options: Mapping[str, Any] | None) -> tuple[Any, Any]:
     try:
         import bokeh  # noqa: F401
     except ImportError:
-        kwargs["dashboard_address"] = None  # no dashboard without bokeh; no warning
+        kwargs["dashboard_address"] = None  # no dashboard without bokeh
     kwargs.update(options or {})
     cluster = LocalCluster(**kwargs)
     return cluster, Client(cluster)
