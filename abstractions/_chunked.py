@@ -393,7 +393,9 @@ def open_chunked(path: str | os.PathLike[str]) -> ChunkedStore:
 
 
 def load_chunked(path: str | os.PathLike[str]) -> Any:
-    """Read a chunked store back into memory: a Computation, a Partition or a step array.
+    """Read a chunked store back into memory: a Computation or a Partition.
+
+    A stored bare step array comes back as ``Computation(step)``.
 
     Relation stores (labelled, nondeterministic, probabilistic systems) are
     read by :func:`abstractions.distributed.minimal_complete_abstraction`
@@ -413,15 +415,15 @@ def load_chunked(path: str | os.PathLike[str]) -> Any:
 
     if store.kind == "partition":
         return Partition.from_labels(whole("labels"))
+    from abstractions.computation import Computation
+
     if store.kind == "function":
-        return whole("step")
+        return Computation(whole("step"))
     if store.kind == "relation":
         raise FileFormatError(
             store.path, "holds the transitions of a system: read it with "
             "abstractions.distributed.minimal_complete_abstraction"
         )
-    from abstractions.computation import Computation
-
     meta = store.attrs.get("meta") or {}
     output_values = _from_json(meta["output_values"])
     input_values = _from_json(meta["input_values"])
