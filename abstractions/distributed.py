@@ -892,6 +892,20 @@ def check_complete(
     and is canonical (first-occurrence ids): checked with joins and a
     group-by, never holding an array of ``n`` in one place.
 
+    Parameters
+    ----------
+    system : Computation, step array or path
+        As for :func:`minimal_complete_abstraction` (one function only).
+    beta : Partition or array_like, optional
+        The information to keep (optional for a store that holds it).
+    labels : dask.array.Array or array_like
+        The answer to check, e.g. ``result.labels``.
+    client : distributed.Client
+        The cluster to check on.
+    shuffle : {"p2p", "tasks"}
+    chunk_size : int, optional
+        States per chunk when an in-memory input is split.
+
     Returns
     -------
     dict
