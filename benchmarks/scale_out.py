@@ -2,8 +2,8 @@
 
 Run by hand (not in CI)::
 
-    python -m benchmarks.distributed --n 1e7 1e8 --kinds random chain cycles
-    python -m benchmarks.distributed --n --beyond 2e8 --beyond-memory 2.5GB
+    python -m benchmarks.scale_out --n 1e7 1e8 --kinds random chain cycles
+    python -m benchmarks.scale_out --n --beyond 2e8 --beyond-memory 2.5GB
 
 For each size and kind of one function (random function, chain, shuffled
 cycles) the step and beta are written to a chunked store (not timed), then
