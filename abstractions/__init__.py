@@ -58,22 +58,22 @@ from abstractions.minimal import (
     minimal_complete_abstraction,
 )
 from abstractions.partition import Partition
-from abstractions.steps import NO_RETURN, first_entry, first_return
-from abstractions.stuttering import stuttering_abstraction
 from abstractions.refinement import (
     RefinementProfile,
     refinement_linkage,
     refinement_profile,
     split_rounds,
 )
+from abstractions.steps import NO_RETURN, first_entry, first_return
+from abstractions.stuttering import stuttering_abstraction
 from abstractions.system import UNDETERMINED, System
-from abstractions.weights import Weights
 from abstractions.systems import (
     LabelledSystem,
     MarkovChain,
     NondeterministicSystem,
     TransitionSystem,
 )
+from abstractions.weights import Weights
 
 __version__ = "0.1.0"
 

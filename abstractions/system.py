@@ -48,9 +48,9 @@ from abstractions.exceptions import (
 )
 from abstractions.partition import (
     Partition,
-    label_array,
     canonical_labels,
     first_occurrences,
+    label_array,
 )
 
 __all__ = ["System", "Values", "UNDETERMINED", "as_system"]
