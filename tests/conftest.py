@@ -36,17 +36,21 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-# Not loaded by default: ``pytest --hypothesis-profile=thorough`` for a deeper search.
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() not in {"", "0", "false", "no", "off"}
+
+
+# Not loaded by default: ``pytest --hypothesis-profile=thorough`` for a deeper
+# search (derandomized in CI, where .ci/run selects it, so a failure reproduces).
 settings.register_profile(
     "thorough",
     deadline=None,
     max_examples=1000,
+    derandomize=_truthy(os.environ.get("CI")),
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-
-def _truthy(value: str | None) -> bool:
-    return value is not None and value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 settings.load_profile("ci" if _truthy(os.environ.get("CI")) else "default")
