@@ -19,7 +19,9 @@ os.environ["MPLBACKEND"] = "Agg"
 
 from hypothesis import HealthCheck, settings
 
-_MAX_EXAMPLES = 50
+# The default tier's examples per property (the thorough profile, which CI
+# also runs, takes 1000).
+_MAX_EXAMPLES = 30
 
 settings.register_profile(
     "default",

@@ -12,8 +12,8 @@ from abstractions import Partition
 from abstractions.strategies import partitions
 
 __all__ = [
-    "EXTRAS", "REQUIRE_EXTRAS", "labels_of", "same_size_partitions", "maps", "arrays_equal", "require_extra",
-    "require_peer", "missing_extra",
+    "EXTRAS", "REQUIRE_EXTRAS", "arrays_equal", "labels_of", "maps", "missing_extra",
+    "require_extra", "require_peer", "same_size_partitions",
 ]
 
 #: Set (to anything but "" or "0") where every peer must be there: CI.

@@ -77,6 +77,7 @@ def _same(result, expected):
 slow = pytest.mark.slow
 
 
+@slow
 @pytest.mark.parametrize(
     "kind", ["random", *(pytest.param(k, marks=slow) for k in ("chain", "cycles", "trees"))]
 )
@@ -157,6 +158,7 @@ def _markov(rng, n, exact):
     return MarkovChain(rows)
 
 
+@slow
 @pytest.mark.parametrize(
     "kind", ["exact", *(pytest.param(k, marks=slow) for k in ("labelled", "nondeterministic", "float"))]
 )

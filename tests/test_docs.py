@@ -28,7 +28,10 @@ def test_there_are_howto_scripts():
 REQUIRES = {"scale_out": ("distributed",)}
 
 
-@pytest.mark.parametrize("path", HOWTOS, ids=[p.stem for p in HOWTOS])
+@pytest.mark.parametrize("path", [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in REQUIRES else [])
+    for p in HOWTOS
+])  # the scale-out how-to starts a cluster: minutes, in the slow tier
 def test_howto_runs(path, capsys, monkeypatch):
     """Each how-to script runs (its asserts check what the page says) and prints something."""
     for extra in REQUIRES.get(path.stem, ()):

@@ -31,7 +31,17 @@ def test_there_are_examples():
     }
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+#: Examples that take minutes (training a network): in the slow tier.
+SLOW = {"rnn_backdoor"}
+
+
+def _cases(paths):
+    """The paths as parameters, the slow ones marked so."""
+    return [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in SLOW else [])
+            for p in paths]
+
+
+@pytest.mark.parametrize("path", _cases(EXAMPLES))
 def test_example_runs(path, capsys, tmp_path, monkeypatch):
     """The example runs, prints what the docs show, and saves the figures the docs show."""
     for extra in REQUIRES.get(path.stem, ()):
