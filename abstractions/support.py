@@ -505,7 +505,7 @@ def cone_of_influence(
     return _names_of(record, _closure(start, _reads(C, record, how, as_count(budget, "budget"))))
 
 
-# ---------------------------------------------------------------------- minimal variable abstractions
+# ------------------------------------------------------------------- minimal variable abstractions
 
 _METHODS = ("cone", "greedy", "exact")
 

@@ -37,6 +37,7 @@ from abstractions._validation import Ids, as_count
 from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.system import System
 from abstractions.variables import Variables
 
 __all__ = [
@@ -1047,6 +1048,8 @@ def computation_from_sympy(
         _expression(e, symbols, f"step[{sym}]") for sym, e in zip(symbols, _step_list(step, symbols))
     ]
     halted_expr = None if halted is None else _expression(halted, symbols, "halted")
+    keys: list[Any] | None
+    start_digits: list[Ids] | None
     if reachable_from is not None:
         if inputs is not None:
             raise InvalidValueError(
@@ -1298,7 +1301,7 @@ def _locate(start_digits: list[Ids], digits: list[Ids], ranges: list[range]) -> 
 
 def partition_from_expression(
     expr: Any,
-    variables: Mapping[Any, int | range] | Sequence[tuple[Any, int | range]],
+    variables: Mapping[Any, int | range] | Sequence[tuple[Any, int | range]] | System,
     *,
     max_states: int = 10_000_000,
 ) -> Partition:
@@ -1306,11 +1309,16 @@ def partition_from_expression(
 
     Parameters
     ----------
-    expr : sympy expression or tuple of expressions
+    expr : sympy expression, string, or tuple of them
         A function of the state variables, e.g. ``x % 2`` or ``(x > 3, y)``.
-    variables : mapping or sequence of pairs
-        The state variables and their domains, exactly as given to
-        :func:`computation_from_sympy` (so the states are numbered alike).
+    variables : System, mapping or sequence of pairs
+        A system with variables (:attr:`~abstractions.System.variables`,
+        e.g. built by :func:`computation_from_sympy`, restricted or not):
+        the expression is evaluated on its own states, matched by variable
+        name, so the partition fits it without a ``.restrict``. Or the state
+        variables and their domains, exactly as given to
+        :func:`computation_from_sympy` (the states of the product space,
+        numbered alike).
     max_states : int, default 10_000_000
         Refuse larger state spaces.
 
@@ -1323,7 +1331,8 @@ def partition_from_expression(
     ------
     InvalidValueError
         If ``expr`` uses a symbol that is not a state variable or cannot be
-        evaluated.
+        evaluated, or a system has no variables or variables that are not
+        integers.
 
     See Also
     --------
@@ -1332,15 +1341,61 @@ def partition_from_expression(
     Examples
     --------
     >>> import sympy
-    >>> from abstractions import Partition
+    >>> from abstractions import Computation, Partition
     >>> x, y = sympy.symbols("x y")
     >>> Partition.from_expression(x % 2, {x: 4, y: 2}).labels   # states (0,0), (0,1), (1,0), ...
     array([0, 0, 1, 1, 0, 0, 1, 1])
+
+    Bound to a computation, on its reachable states only:
+
+    >>> C = Computation.from_sympy({x: 100, y: 100}, {x: x + 1, y: y + 3}, halted=x >= 4,
+    ...                            reachable_from=[(0, 0)])
+    >>> Partition.from_expression("y % 2", C).labels
+    array([0, 1, 0, 1, 0])
     """
+    import sympy
+
+    if isinstance(variables, System):
+        record = variables.state_variables
+        if record is None:
+            raise InvalidValueError(
+                "variables is a system without variables; give a system built with "
+                "Computation.from_sympy (or with variables=), or the domains {symbol: range}"
+            )
+        symbols = [sympy.Symbol(name) for name in record.names]
+        columns, ranges = [], []
+        for name in record.names:
+            values = variables.values(name)
+            if values.dtype == object and not all(isinstance(v, int) for v in values.tolist()):
+                raise InvalidValueError(
+                    f"variable {name!r} has values that are not integers; expressions need "
+                    f"integer variables"
+                )
+            low = int(values.min()) if values.size else 0
+            high = int(values.max()) if values.size else 0
+            columns.append(values)
+            ranges.append(range(low, high + 1))
+        given = _expression_by_name(expr, symbols)
+        ids, _ = _values(given, symbols, _Evaluator(symbols, columns, ranges), "expr")
+        return Partition.from_labels(ids)
     symbols, ranges, n = _space(variables, as_count(max_states, "max_states"))
     columns = _columns(ranges, n)
     ids, _ = _values(expr, symbols, _Evaluator(symbols, columns, ranges), "expr")
     return Partition.from_labels(ids)
+
+
+def _expression_by_name(expr: Any, symbols: list[Any]) -> Any:
+    """``expr`` with its symbols replaced by the variables of the same name (strings parsed)."""
+    import sympy
+
+    if isinstance(expr, (tuple, list)):
+        return tuple(_expression_by_name(e, symbols) for e in expr)
+    value = _expression(expr, symbols, "expr")
+    names = {str(s): s for s in symbols}
+    if isinstance(value, sympy.Basic):
+        swap = {s: names[str(s)] for s in value.free_symbols if str(s) in names}
+        value = value.xreplace(swap)
+    return value
 
 
 def partition_to_sympy(partition: Partition) -> Any:

@@ -30,14 +30,9 @@ from abstractions.exceptions import (
 )
 from abstractions.partition import Partition, canonical_labels, first_occurrences
 
-__all__ = [
-    "Variables",
-    "as_variables",
-    "key_labels",
-    "require_variables",
-    "variable_abstraction",
-    "variable_names",
-]
+__all__ = ["Variables", "variable_abstraction"]
+# as_variables, require_variables, variable_names and key_labels are shared
+# helpers of the library's modules, not public API.
 
 #: The possible values of one variable: a tuple of Python objects, or a
 #: ``range`` (the domain of a sympy variable, stored without a tuple).
@@ -155,10 +150,10 @@ class Variables:
             graph = {}
             for name, read in reads.items():
                 if name not in names:
-                    raise UnknownVariableError(_unknown(name, names, "reads"))
+                    raise UnknownVariableError(_unknown(name, names, "reads:"))
                 unknown = [r for r in read if r not in names]
                 if unknown:
-                    raise UnknownVariableError(_unknown(unknown[0], names, f"reads[{name!r}]"))
+                    raise UnknownVariableError(_unknown(unknown[0], names, f"reads[{name!r}]:"))
                 graph[name] = tuple(dict.fromkeys(read))
         self._set(names, readonly(array), checked, graph)
 
@@ -208,11 +203,12 @@ class Variables:
         """
         if not isinstance(values, Mapping):
             raise InvalidTypeError(
-                f"variables must be a mapping {{name: values per state}}, got {type(values).__name__}"
+                f"variables must be a mapping {{name: values per state}}, "
+                f"got {type(values).__name__}"
             )
         names = list(values)
         rows = []
-        levels = []
+        levels: list[Levels] = []
         for name in names:
             column = values[name]
             if not isinstance(name, str):
@@ -259,7 +255,8 @@ class Variables:
 
     @property
     def codes(self) -> Ids:
-        """``codes[j, m]``: index of state ``m``'s value of variable ``j`` in its levels (read-only)."""
+        """``codes[j, m]``: index of state ``m``'s value of variable ``j`` in its levels
+        (read-only)."""
         return self._codes
 
     @property
@@ -269,7 +266,8 @@ class Variables:
 
     @property
     def reads(self) -> dict[str, tuple[str, ...]] | None:
-        """The syntactic dependency graph ``{variable: variables its next value reads}``, or None."""
+        """The syntactic dependency graph ``{variable: variables its next value reads}``, or
+        None."""
         return None if self._reads is None else dict(self._reads)
 
     def index(self, name: Any, what: str = "variable") -> int:
@@ -287,7 +285,8 @@ class Variables:
 
     def codes_of(self, name: str) -> Ids:
         """The codes of one variable (read-only int64, one per state)."""
-        return self._codes[self.index(name)]
+        row: Ids = self._codes[self.index(name)]
+        return row
 
     def values(self, name: str) -> np.ndarray:
         """The value of variable ``name`` in every state.
@@ -418,10 +417,10 @@ def variable_abstraction(system: Any, variables: Any) -> Partition:
     array([0, 0, 1, 1])
     >>> variable_abstraction(C, ["hi", "lo"]).n_blocks
     4
-    >>> variable_abstraction(C, ["mid"])
+    >>> variable_abstraction(C, ["mid"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    abstractions.exceptions.UnknownVariableError: variables: 'mid' is not a variable; the variables are 'hi', 'lo'
+    abstractions.exceptions.UnknownVariableError: variables: 'mid' is not a variable; ...
     """
     record = require_variables(system)
     chosen = variable_names(system, variables)

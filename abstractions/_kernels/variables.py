@@ -31,7 +31,8 @@ def _table_bits(n: int) -> int:
 
 @numba.njit(cache=NUMBA_CACHE)
 def _conflicts(key: np.ndarray, alpha: np.ndarray, slots: np.ndarray, limit: int) -> np.ndarray:
-    """Up to ``limit`` pairs ``(i, j)``, ``i < j``, with ``key[i] == key[j]``, ``alpha[i] != alpha[j]``.
+    """Up to ``limit`` pairs ``(i, j)``, ``i < j``, with ``key[i] == key[j]``, ``alpha[i] !=
+    alpha[j]``.
 
     ``i`` is the first state with its key; at most one pair per key, in
     the order the second states come. An empty result means that ``alpha``
@@ -73,11 +74,13 @@ def _conflicts(key: np.ndarray, alpha: np.ndarray, slots: np.ndarray, limit: int
 
 @numba.njit(cache=NUMBA_CACHE)
 def _dense_ids(key: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, int]:
-    """First-occurrence ids ``0 .. count-1`` of the keys, and ``count`` (``slots`` as for :func:`_conflicts`)."""
+    """First-occurrence ids ``0 .. count-1`` of the keys, and ``count`` (``slots`` as for
+    :func:`_conflicts`)."""
     n = key.shape[0]
     bits = _table_bits(n)
     mask = (1 << bits) - 1
     shift = np.uint64(64 - bits)
+    slots[: mask + 1] = -1
     ids = np.empty(n, dtype=np.int64)
     count = 0
     for j in range(n):
@@ -99,7 +102,9 @@ def _dense_ids(key: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 @numba.njit(cache=NUMBA_CACHE)
-def _linear_key(base: np.ndarray, codes: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _linear_key(
+    base: np.ndarray, codes: np.ndarray, rows: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     """``base + sum_t codes[rows[t]] * weights[t]``, one pass over the states, no temporaries.
 
     With ``weights`` the mixed-radix strides of the chosen variables (and
