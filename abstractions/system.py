@@ -46,13 +46,13 @@ from abstractions.exceptions import (
     SizeMismatchError,
     UnknownInputError,
 )
-from abstractions.variables import Variables
 from abstractions.partition import (
     Partition,
-    label_array,
     canonical_labels,
     first_occurrences,
+    label_array,
 )
+from abstractions.variables import Variables
 
 __all__ = ["System", "Values", "UNDETERMINED", "as_system"]
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require_extra
+
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -20,9 +22,15 @@ def test_there_are_howto_scripts():
     assert len(HOWTOS) >= 5
 
 
+#: How-to scripts that need an optional extra: skipped, with the reason, where it is missing.
+REQUIRES = {"scale_out": ("distributed",)}
+
+
 @pytest.mark.parametrize("path", HOWTOS, ids=[p.stem for p in HOWTOS])
 def test_howto_runs(path, capsys, monkeypatch):
     """Each how-to script runs (its asserts check what the page says) and prints something."""
+    for extra in REQUIRES.get(path.stem, ()):
+        require_extra(extra)
     monkeypatch.setattr(sys, "argv", [str(path)])
     runpy.run_path(str(path), run_name="__main__")
     assert capsys.readouterr().out.strip()

@@ -23,6 +23,7 @@ from abstractions import (
     variable_abstraction,
 )
 from tests import naive
+from tests.helpers import require_extra
 
 DOMAINS = (2, 3, 2)
 SPACE = list(product(*(range(d) for d in DOMAINS)))
@@ -98,7 +99,7 @@ def test_tree_known_answers_and_errors():
 
 def test_bdd_known_answers():
     """Shared BDDs with complement edges: one terminal; a bit is one node, xor and and two."""
-    pytest.importorskip("dd")
+    require_extra("bdd")
     C = Computation([1, 2, 3, 0], variables={"hi": [0, 0, 1, 1], "lo": [0, 1, 0, 1]})
     assert description_length(C, Partition.bottom(4), method="bdd") == 1
     assert description_length(C, [0, 0, 1, 1], method="bdd") == 2
@@ -111,7 +112,7 @@ def test_bdd_known_answers():
 def test_bdd_is_at_most_the_variable_bits_tree(system):
     """A BDD never needs more nodes than the full binary tree over the variables' bits, plus the
     terminal."""
-    pytest.importorskip("dd")
+    require_extra("bdd")
     C, rows, alpha = system
     length = description_length(C, alpha, method="bdd")
     bits = 1 + 2 + 1  # a: 1 bit, b: 2 bits, c: 1 bit (dense codes)
