@@ -160,6 +160,7 @@ def test_cli_report(tmp_path, capsys):
     assert status == 0
     assert "minimal complete" in out and "halted" in out and "2-step" in out
     assert "pareto front:" in out and "time:" in out
+    assert "1: y" in out                      # the variables were saved with the computation
     status = main(["report", str(path), "--candidate", "nameless"])
     _, err = capsys.readouterr()
     assert status == 2 and "NAME=PARTITION_FILE" in err

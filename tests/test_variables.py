@@ -229,3 +229,54 @@ def test_product_of_domains_matches_itertools():
     assert list(zip(C.values("x").tolist(), C.values("y").tolist())) == list(
         product(range(2), range(3)))
     assert np.array_equal(variable_abstraction(C, "y").labels, [0, 1, 2, 0, 1, 2])
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_save_and_load_keep_the_variables(tmp_path, suffix):
+    """Both formats keep names, per-state values, levels (sympy ranges too) and reads."""
+    from abstractions import load, save
+
+    Pair = namedtuple("Pair", "a b")
+    cases = [
+        Computation.from_sympy({x: 10**6, y: 3}, {x: x + 1, y: (y + 1) % 3}, halted=x >= 5,
+                               reachable_from=[(0, 0)]),
+        Computation.from_functions(lambda s: Pair((s.a + 1) % 3, s.b), [Pair(0, "u")]),
+        Computation([1, 0], variables={"t": [(1, "a"), b"z"], "u": [None, 2.5]}),
+    ]
+    for C in cases:
+        path = tmp_path / f"c{suffix}"
+        save(C, path)
+        back = load(path)
+        assert back == C and back.state_variables == C.state_variables
+        for name in C.variables:
+            assert back.values(name).tolist() == C.values(name).tolist()
+
+
+def test_hand_written_json_variables_and_bad_files(tmp_path):
+    """A JSON computation may give {name: values per state}; a broken record: FileFormatError."""
+    import json
+
+    from abstractions import FileFormatError, load
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"kind": "computation", "step": [1, 2, 2],
+                                "variables": {"pc": [0, 1, 2], "flag": ["a", "a", "b"]}}))
+    C = load(path)
+    assert C.variables == ("pc", "flag") and C.values("flag").tolist() == ["a", "a", "b"]
+    bad = [
+        {"variables": {"pc": 3}},
+        {"variables": [1, 2, 3]},
+        {"variables": {"pc": [0, 1]}},
+        {"variables": {"names": ["pc"], "levels": [{"start": 0, "stop": 3, "step": 0}],
+                       "reads": None, "codes": [[0, 1, 2]]}},
+        {"variables": {"names": ["pc"], "levels": [[0, 1]], "reads": None,
+                       "codes": [[0, 1, 2]]}},
+        {"variables": {"names": ["pc"], "levels": [[0, 1, 2]], "reads": {"pc": ["q"]},
+                       "codes": [[0, 1, 2]]}},
+        {"variables": {"names": ["pc"], "levels": [[0, 1, 2]], "reads": None,
+                       "codes": [[0, 1]]}},
+    ]
+    for extra in bad:
+        path.write_text(json.dumps({"kind": "computation", "step": [1, 2, 2], **extra}))
+        with pytest.raises(FileFormatError):
+            load(path)
