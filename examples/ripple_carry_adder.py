@@ -43,7 +43,8 @@ from abstractions import (
     output_abstraction,
     support,
 )
-from abstractions.plotting import draw_abstract, save_or_show
+from abstractions.plotting import draw_abstract, draw_report, save_or_show
+from abstractions.report import abstraction_report
 
 
 def adder(n_bits, variables=None):
@@ -116,3 +117,9 @@ carry = minimal_complete_abstraction(small, output_abstraction(small, keeps["the
 print(f"2-bit adder ({small.n} states), keeping the carry: {carry.n_blocks} classes (drawn)")
 left, _ = draw_abstract(small, carry, labels=False)
 save_or_show(left.figure, "ripple_carry_adder", OUTDIR)
+
+# The Pareto view of the candidates for keeping the carry (drawn).
+report = abstraction_report(V, keep_carry)
+print(f"pareto front for keeping the carry: {', '.join(report.pareto())}")
+ax = draw_report(report, title="3-bit adder, keeping the carry")
+save_or_show(ax.figure, "ripple_carry_adder_report", OUTDIR)

@@ -25,7 +25,8 @@ def draw_report(report: AbstractionReport, ax: Axes | None = None, *,
     """Draw an :class:`~abstractions.report.AbstractionReport`: one dot per candidate.
 
     The x axis is the number of variables the candidate reads (its
-    support), the y axis its description length (log scale); the area of a
+    support), the y axis its description length (log scale when it spans a
+    factor of 10 or more); the area of a
     dot grows with its number of blocks. Complete candidates are green, the
     others red; conserved ones (abstract step the identity) are hollow
     rings. Candidates without a support or a description length (a system
@@ -90,13 +91,16 @@ def draw_report(report: AbstractionReport, ax: Axes | None = None, *,
             xytext=(10, 6 - 14 * off), fontsize=9,
             fontweight="bold" if r.name in front else "normal",
         )
-    axes.set_yscale("log")
+    if ys.size and ys.max() >= 10 * max(ys.min(), 1.0):
+        axes.set_yscale("log")  # lengths over an order of magnitude or more
+    else:
+        axes.margins(y=0.2)
     axes.set_xlabel("variables read (support)" if measured else
                     "variables read (support; 0 where unknown)")
     axes.set_ylabel("description length (tree nodes)" if measured else
                     "description length (blocks where unknown)")
     top = max(xs.max() if xs.size else 1.0, 1.0)
-    axes.set_xlim(-0.5, top + 1.5)
+    axes.set_xlim(-0.5, top + 2.0)
     axes.set_xticks(range(int(top) + 2))
     axes.grid(True, alpha=0.3)
     if title:
