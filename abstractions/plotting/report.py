@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abstractions import InvalidTypeError
+from abstractions import AbstractionReport, InvalidTypeError
 from abstractions.plotting.paint import new_axes, require_matplotlib
-from abstractions.report import AbstractionReport
 
 if TYPE_CHECKING:  # matplotlib is optional: imported for type checking only
     from matplotlib.axes import Axes
