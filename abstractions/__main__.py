@@ -1,7 +1,7 @@
 """Command line: ``python -m abstractions`` (also the ``abstractions`` script).
 
-Commands: ``demo``, ``minimize FILE``, ``check FILE PARTITION_FILE`` and
-``info FILE`` (see :mod:`abstractions.cli`).
+Commands: ``demo``, ``minimize FILE``, ``check FILE PARTITION_FILE``,
+``info FILE`` and ``report FILE`` (see :mod:`abstractions.cli`).
 
 Exit status, for scripts to rely on:
 

@@ -56,6 +56,7 @@ EXTRAS = {
     ),
     "torch": (("torch",), "pip install torch==2.13.0 (a CPU build, in a step of its own)"),
     "learned": (("sklearn",), "pip install '.[learned]'"),
+    "bdd": (("dd",), "pip install '.[bdd]'"),
 }
 
 
