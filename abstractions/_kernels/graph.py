@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_reach", "_final_states"]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Mask of the states reachable from ``starts`` by following ``step``.
 
@@ -28,7 +27,7 @@ def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return seen
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _final_states(step: np.ndarray, halted: np.ndarray) -> np.ndarray:
     """For each state, the halted state its run reaches, or -1 if none.
 

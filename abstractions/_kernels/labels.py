@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_first_occurrence", "_meet_roots"]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     """Renumber ``values`` (ints in ``[0, k)``) by first occurrence.
 
@@ -36,7 +35,7 @@ def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     return out, count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _meet_roots(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> np.ndarray:
     """Connected components of the blocks of ``a`` linked through ``b``.
 

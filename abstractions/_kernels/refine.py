@@ -30,10 +30,9 @@ empty array): int32 while ``n < 2**31`` halves their memory, int64 beyond.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = [
     "_functional_graph",
@@ -54,7 +53,7 @@ _B1 = 1000003
 _B2 = 999983
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _functional_graph(
     step: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -114,7 +113,7 @@ def _functional_graph(
     return on_cycle, indptr, preds
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _least_rotation(word: np.ndarray, p: int) -> int:
     """Start of the least rotation of the primitive word ``word[:p]``.
 
@@ -144,7 +143,7 @@ def _least_rotation(word: np.ndarray, p: int) -> int:
     return min(i, j)
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _cycle_classes(
     step: np.ndarray, beta: np.ndarray, nb: int, on_cycle: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
@@ -278,7 +277,7 @@ def _cycle_classes(
     return cls, n_classes, prev_class[:n_classes].copy(), prev_label[:n_classes].copy()
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _tree_classes(
     nb: int,
     on_cycle: np.ndarray,
@@ -435,7 +434,7 @@ def _tree_classes(
     return n_classes
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _pair_labels(a: np.ndarray, b: np.ndarray, kb: int, bound: int) -> tuple[np.ndarray, int]:
     """Canonical labels of the pairs ``(a[i], b[i])``, numbered by first occurrence.
 

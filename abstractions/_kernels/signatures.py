@@ -20,15 +20,14 @@ a stable partition reached from below is the least one (see there).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_is_stable", "_signature_round"]
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     """SplitMix64's finaliser: a bijection of 64-bit words that avalanches."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -55,7 +54,7 @@ _CHUNK = 1024
 # round four times slower.
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _gather_small(
     tb: np.ndarray,
     base: int,
@@ -96,7 +95,7 @@ def _gather_small(
     return d
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _gather_big(
     tb: np.ndarray,
     base: int,
@@ -137,7 +136,7 @@ def _gather_big(
     return d
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _keys(
     d: int, mode: int, inv_tol: float, ai: np.ndarray, af: np.ndarray,
     blocks: np.ndarray, keys: np.ndarray,
@@ -158,7 +157,7 @@ def _keys(
     return kept
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _same(
     blocks: np.ndarray,
     keys: np.ndarray,
@@ -196,7 +195,7 @@ def _same(
     return True
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _workspace(
     indptr: np.ndarray,
 ) -> tuple[
@@ -226,7 +225,7 @@ def _workspace(
     )
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _signature_round(
     indptr: np.ndarray,
     targets: np.ndarray,
@@ -309,7 +308,7 @@ def _signature_round(
     return new, count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _is_stable(
     indptr: np.ndarray,
     targets: np.ndarray,

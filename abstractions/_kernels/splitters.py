@@ -33,10 +33,9 @@ id, so the cost of a split is paid by the touched states only.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_predecessors", "_coarsest_stable"]
 
@@ -46,7 +45,7 @@ __all__ = ["_predecessors", "_coarsest_stable"]
 _SMALL = 16
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _predecessors(
     indptr: np.ndarray, targets: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, ...]:
@@ -77,7 +76,7 @@ def _predecessors(
     return pindptr, psrc, pedge
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, r: int) -> None:
     """Sort ``elems[lo:lo+r]`` by descending key and update ``pos``."""
     if r <= _SMALL:
@@ -98,7 +97,7 @@ def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, 
         pos[elems[i]] = i
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _coarsest_stable(
     pindptr: np.ndarray,
     psrc: np.ndarray,
