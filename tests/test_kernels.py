@@ -370,6 +370,69 @@ def test_coarsest_stable_equals_naive(w, how, first, case, data):
     assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
 
 
+@st.composite
+def funnels(draw):
+    """Relations where many states step into few: regions of dozens of touched states.
+
+    ``hubs`` target states; each of the other states has 1..3 transitions
+    into them, with weights 1..4, so a splitter touches most states at once
+    and the regions sorted by key are long (the heapsort, not the insertion
+    sort) and full of repeated keys.
+    """
+    hubs = draw(st.integers(1, 4))
+    n = hubs + draw(st.integers(17, 48))
+    rows = [draw(st.lists(st.integers(0, hubs - 1), min_size=1, max_size=3)) for _ in range(n)]
+    weights = [draw(st.lists(st.integers(1, 4), min_size=len(r), max_size=len(r))) for r in rows]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    targets = [t for r in rows for t in r]
+    return n, _ints(indptr), _ints(targets), _ints([w for r in weights for w in r])
+
+
+@pytest.mark.parametrize("how", HOWS)
+@given(case=funnels(), data=st.data())
+def test_coarsest_stable_sorts_long_regions(how, case, data):
+    """_coarsest_stable with long touched regions (heapsorted) still equals the Kleene iteration."""
+    from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
+
+    n, indptr, targets, weights = case
+    beta = naive.canonical(data.draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    everything = [0] * n
+    start = naive.canonical(
+        [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
+    )
+    w = WITNESSES[0]
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+    blk, count = _coarsest_stable(
+        pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
+        mode, modulus, inv_tol, _ints(start), max(start) + 1, _ints([0] * (max(start) + 1)), w,
+    )
+    labels, _ = _first_occurrence(blk, int(count))
+    assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
+
+
+@given(st.lists(st.integers(-3, 3) | st.integers(-(2**62), 2**62), max_size=80), st.data())
+def test_sort_region_sorts_by_descending_key(keys, data):
+    """_sort_region orders a region by descending key (any order among ties) and updates pos."""
+    from abstractions._kernels.splitters import _sort_region
+
+    n = len(keys) + 5
+    lo = data.draw(st.integers(0, 5))
+    r = len(keys)
+    elems = np.arange(n, dtype=np.int32)[::-1].copy()
+    region = elems[lo : lo + r].tolist()
+    all_keys = np.zeros(n, dtype=np.int64)
+    all_keys[region] = keys
+    pos = np.empty(n, dtype=np.int32)
+    pos[elems] = np.arange(n, dtype=np.int32)
+    scratch_keys, scratch_elems = np.empty(r, dtype=np.int64), np.empty(r, dtype=np.int32)
+    _sort_region(elems, pos, all_keys, lo, r, scratch_keys, scratch_elems)
+    after = elems[lo : lo + r].tolist()
+    assert sorted(after) == sorted(region)
+    assert all_keys[after].tolist() == naive.sort_descending(keys)
+    assert (pos[elems] == np.arange(n)).all()
+
+
 @pytest.mark.parametrize("how", HOWS)
 @given(case=weighted_relations(), data=st.data())
 def test_signature_round_equals_naive(how, case, data):
@@ -455,3 +518,4 @@ def test_signature_round_of_states_with_many_transitions(how):
         stable = _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(expected),
                             max(expected) + 1)
         assert stable == naive.system_is_complete(edges, n, expected, how)
+

@@ -40,8 +40,8 @@ from abstractions._kernels._jit import jit
 __all__ = ["_predecessors", "_coarsest_stable"]
 
 #: Regions of touched states up to this size are sorted in place by
-#: insertion sort: most regions hold one or two states, and argsort's
-#: allocation would cost more than the sort.
+#: insertion sort: most regions hold one or two states, and gathering
+#: their keys would cost more than the sort.
 _SMALL = 16
 
 
@@ -77,8 +77,18 @@ def _predecessors(
 
 
 @jit
-def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, r: int) -> None:
-    """Sort ``elems[lo:lo+r]`` by descending key and update ``pos``."""
+def _sort_region(
+    elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, r: int,
+    kk: np.ndarray, ee: np.ndarray,
+) -> None:
+    """Sort ``elems[lo:lo+r]`` by descending key (not stably) and update ``pos``.
+
+    ``kk`` and ``ee`` are scratch of at least ``r`` entries. Larger regions
+    are sorted there as (key, state) pairs, contiguous rather than chased
+    through ``keys[elems[j]]``, by heapsort: O(r log r) whatever the keys,
+    in one loop and no allocation. (``np.argsort`` cost seconds of
+    compilation, more than the rest of the kernel's sorting ever runs.)
+    """
     if r <= _SMALL:
         for i in range(lo + 1, lo + r):
             s = elems[i]
@@ -89,10 +99,45 @@ def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, 
                 j -= 1
             elems[j + 1] = s
     else:
-        region = elems[lo : lo + r].copy()
-        order = np.argsort(keys[region])
         for i in range(r):
-            elems[lo + i] = region[order[r - 1 - i]]
+            s = elems[lo + i]
+            ee[i] = s
+            kk[i] = keys[s]
+        # A min-heap: built bottom-up (the first ``half`` rounds), then its
+        # least key is swapped to the end of the shrinking heap (the rest),
+        # which leaves the keys in descending order. Each round sifts one
+        # entry down from ``root`` within the first ``size`` entries.
+        half = r // 2
+        for it in range(half + r - 1):
+            if it < half:
+                root = half - 1 - it
+                size = r
+            else:
+                size = r - 1 - (it - half)
+                key = kk[0]
+                kk[0] = kk[size]
+                kk[size] = key
+                s = ee[0]
+                ee[0] = ee[size]
+                ee[size] = s
+                root = 0
+            key = kk[root]
+            s = ee[root]
+            while True:
+                child = 2 * root + 1
+                if child >= size:
+                    break
+                if child + 1 < size and kk[child + 1] < kk[child]:
+                    child += 1
+                if kk[child] >= key:
+                    break
+                kk[root] = kk[child]
+                ee[root] = ee[child]
+                root = child
+            kk[root] = key
+            ee[root] = s
+        for i in range(r):
+            elems[lo + i] = ee[i]
     for i in range(lo, lo + r):
         pos[elems[i]] = i
 
@@ -137,8 +182,9 @@ def _coarsest_stable(
         count[b + 1] += count[b]
     bstart = np.empty(n, dtype=w.dtype)
     bend = np.empty(n, dtype=w.dtype)
-    bstart[:k] = count[:k]
-    bend[:k] = count[1 : k + 1]
+    for b in range(k):
+        bstart[b] = count[b]
+        bend[b] = count[b + 1]
     elems = np.empty(n, dtype=w.dtype)
     pos = np.empty(n, dtype=w.dtype)
     blk = np.empty(n, dtype=w.dtype)
@@ -200,7 +246,8 @@ def _coarsest_stable(
                         rec[j] = cur[s]
                         rcount[cur[s]] += 1
                 b = bnext[b]
-        stamp[:] = -1
+        for s in range(n):
+            stamp[s] = -1
         free = np.empty(cap, dtype=w.dtype)
         nfree = 0
         for r in range(cap - 1, used - 1, -1):
@@ -220,6 +267,10 @@ def _coarsest_stable(
     keys = np.zeros(n, dtype=np.int64)
     bmark = np.zeros(n, dtype=w.dtype)
     tblocks = np.empty(n, dtype=w.dtype)
+    # Sorting scratch, grown to the largest region sorted (as much as a
+    # sort allocating its own would need at its peak).
+    sort_keys = np.empty(64, dtype=np.int64)
+    sort_elems = np.empty(64, dtype=w.dtype)
 
     rnd = 0
     while top > 0:
@@ -320,7 +371,10 @@ def _coarsest_stable(
             hi = bend[b]
             if r == hi - lo and r == 1:
                 continue
-            _sort_region(elems, pos, keys, lo, r)
+            if r > sort_keys.shape[0]:
+                sort_keys = np.empty(r, dtype=np.int64)
+                sort_elems = np.empty(r, dtype=w.dtype)
+            _sort_region(elems, pos, keys, lo, r, sort_keys, sort_elems)
             kept = lo + r
             last = lo + r - 1
             start = last
