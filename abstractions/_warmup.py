@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import numpy as np
 
 __all__ = ["warmup"]
@@ -10,56 +13,73 @@ __all__ = ["warmup"]
 def warmup() -> None:
     """Compile (or load from numba's on-disk cache) every kernel of the package.
 
-    ``import abstractions`` compiles nothing; each kernel is compiled on its
-    first call, which takes seconds the first time in an environment and
-    well under a second once numba's cache is warm (``cache=True``).
-    Call this once (e.g. at the top of a notebook or before timing) so that
-    no later call pays for compilation. Every kernel is called here on a
-    tiny input with the dtypes the public functions use, so exactly the
-    specialisations they need are compiled.
+    ``import abstractions`` compiles nothing, and inputs of fewer than a few
+    thousand elements are answered by numpy without any kernel. Each kernel
+    is compiled on its first call on a larger input, which takes seconds the
+    first time in an environment and a fraction of a second once numba's
+    cache is warm (one line on the ``abstractions`` logger says when numba
+    compiles). Call this once (e.g. at the top of a notebook or before
+    timing) so that no later call waits for compilation.
+
+    Every kernel is called here on a tiny input. Each kernel's entry point
+    fixes the dtype, layout and writeable flag of every argument, so this
+    compiles exactly the specialisation that the public functions use for
+    all inputs below ``2**31`` states; larger ones use int64 indices and
+    compile their own on first use.
 
     Examples
     --------
     >>> from abstractions import warmup
     >>> warmup()
     """
-    from abstractions._kernels import _pair_labels
-    from abstractions.completion import METHODS, minimal_complete_abstraction
-    from abstractions.computation import Computation
-    from abstractions.consistency import abstract_computation, find_violation
-    from abstractions.partition import Partition
+    for gate, args in _calls():
+        gate(*args)
+
+
+def _calls() -> Iterator[tuple[Callable[..., Any], tuple[Any, ...]]]:
+    """Each kernel with tiny arguments of the roles it takes, in dependency order."""
+    from abstractions._kernels import (
+        _coarsest_stable,
+        _cycle_classes,
+        _final_states,
+        _first_occurrence,
+        _functional_graph,
+        _is_stable,
+        _meet_roots,
+        _pair_labels,
+        _predecessors,
+        _reach,
+        _signature_round,
+        _tree_classes,
+        index_witness,
+    )
 
     # A cycle of period 2 read twice, trees into it, a chain to a halted state.
-    C = Computation(
-        [1, 2, 3, 0, 0, 4, 7, 7],
-        halted=[False] * 7 + [True],
-        output=[0, 1, 0, 1, 1, 1, 0, 0],
-        inputs=[5, 6],
-    )
-    beta = Partition([0, 1, 0, 1, 1, 1, 0, 0])
-    for method in METHODS:
-        minimal = minimal_complete_abstraction(C, beta, method=method)
-    find_violation(C, beta)
-    abstract_computation(C, minimal)
-    P, Q = Partition([0, 1, 1, 2, 0, 1, 2, 2]), Partition([0, 0, 1, 1, 2, 2, 3, 3])
-    P & Q, P.pullback(C.step), P <= Q
-    C.final_states(), C.reachable_states()
-    # Pair codes beyond the direct index (large joins) and sparse int labels.
-    codes = np.array([0, 9, 0], dtype=np.int64)
-    _pair_labels(codes, np.zeros(3, dtype=np.int64), 1, 3)
-    Partition.from_labels(np.array([10**12, 5, 10**12]))
-    # Systems: signature rounds and the splitter kernel in every mode. Two
-    # copies of a chain split one block per round, so the rounds hand over
-    # to the splitter kernel, and its answer (not discrete) is checked.
-    from abstractions.systems import TransitionSystem
-
-    chains = [1, 2, 3, 3, 5, 6, 7, 7]
-    beta = Partition([0, 0, 0, 1, 0, 0, 0, 1])
-    ones = np.ones(8)
-    for T in (
-        TransitionSystem.labelled([chains, chains]),
-        TransitionSystem.nondeterministic([[t] for t in chains]),
-        TransitionSystem.probabilistic((np.arange(9), chains, ones)),
-        TransitionSystem.probabilistic((np.arange(9), chains, ones.astype(np.int64))),
-    ):
-        minimal_complete_abstraction(T, beta)
+    step = np.array([1, 2, 3, 0, 0, 4, 7, 7], dtype=np.int64)
+    halted = np.arange(8) == 7
+    beta = np.array([0, 1, 0, 1, 1, 1, 0, 0], dtype=np.int64)
+    w = index_witness(step.shape[0])
+    yield _first_occurrence, (beta, 2)
+    yield _first_occurrence, (beta.astype(w.dtype), 2)  # the linear method's classes
+    yield _meet_roots, (beta, 2, step, 8)
+    yield _reach, (step, np.array([5], dtype=np.int64))
+    yield _final_states, (step, halted)
+    yield _pair_labels, (beta, step, 8, 8)
+    on_cycle, indptr, preds = _functional_graph(step, w)
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(step, beta, 2, on_cycle, w)
+    yield _tree_classes, (2, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, 4096)
+    # A relation: the same step as successor lists, with weights.
+    ptr = np.arange(9, dtype=np.int64)
+    ints = np.ones(8, dtype=np.int64)
+    reals = np.ones(8, dtype=np.float64)
+    pindptr, psrc, pedge = _predecessors(ptr, step, w)
+    for mode in (0, 1, 2):
+        args = (ptr, step, ints, reals, mode, 0, 1.0)
+        labels, count = _signature_round(*args, beta, np.uint64(1))
+        yield _is_stable, (*args, labels, count)
+        # The hand-over from the rounds: beta's blocks are the constellations.
+        within = np.empty(count, dtype=np.int64)
+        within[labels] = beta
+        yield _coarsest_stable, (
+            pindptr, psrc, ints[pedge], reals[pedge], mode, 0, 1.0, labels, count, within, w,
+        )

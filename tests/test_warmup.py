@@ -1,9 +1,19 @@
-"""warmup() compiles every kernel; import abstractions compiles none."""
+"""warmup() compiles every kernel path the public functions take; import compiles none.
+
+The coverage test runs in a fresh subprocess (with the JIT on, whatever this
+process runs under): it calls warmup(), records every numba dispatcher's
+signatures, calls each public function on fresh inputs above the
+small-input threshold given as int32 and as int64 arrays, and asserts that
+no dispatcher gained a signature.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import textwrap
 
 import abstractions
 import abstractions._kernels as kernels
@@ -12,10 +22,9 @@ import abstractions._kernels as kernels
 def test_warmup_compiles_every_kernel():
     """After warmup() every kernel has a compiled specialisation (plain functions under no-JIT)."""
     abstractions.warmup()
-    for name in kernels.__all__:
-        kernel = getattr(kernels, name)
-        if hasattr(kernel, "signatures"):  # a numba dispatcher (absent with NUMBA_DISABLE_JIT=1)
-            assert kernel.signatures, f"{name} was not compiled by warmup()"
+    for name, gate in kernels.KERNELS.items():
+        if hasattr(gate, "signatures"):  # a numba dispatcher (absent with NUMBA_DISABLE_JIT=1)
+            assert gate.signatures, f"{name} was not compiled by warmup()"
 
 
 def test_import_loads_no_numba():
@@ -23,3 +32,109 @@ def test_import_loads_no_numba():
     code = "import sys, abstractions; print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+_COVERAGE = textwrap.dedent(
+    """
+    import importlib, json
+    from fractions import Fraction
+    import numpy as np
+    import abstractions as ab
+    from abstractions import _config
+
+    MODULES = [importlib.import_module(f"abstractions._kernels.{name}")
+               for name in ("graph", "labels", "refine", "signatures", "splitters")]
+
+    def signatures():
+        found = {}
+        for module in MODULES:
+            for name, obj in vars(module).items():
+                if hasattr(obj, "signatures") and hasattr(obj, "py_func"):
+                    found[f"{module.__name__}.{name}"] = sorted(map(str, obj.signatures))
+        return found
+
+    ab.warmup()
+    before = signatures()
+    n = _config.SMALL_INPUT + 1000
+    rng = np.random.default_rng(0)
+    calls = 0
+
+    def run(f, *args, **kwargs):
+        global calls
+        calls += 1
+        return f(*args, **kwargs)
+
+    for dtype in (np.int32, np.int64):
+        ints = lambda values: np.asarray(values).astype(dtype)
+        # Partitions: sparse and dense labels, the lattice, pullback.
+        P = run(ab.Partition.from_labels, ints(rng.integers(0, 2**30, n)))
+        Q = run(ab.Partition.from_labels, ints(rng.integers(0, 7, n)))
+        R = run(ab.Partition.from_labels, ints(rng.integers(-5, 2**20, n) * 1000))
+        run(ab.Partition.kernel, ints(rng.integers(0, n, n)), n)
+        run(P.__or__, Q); run(P.__and__, Q); run(Q.__and__, R); run(P.__le__, Q)
+        run(Q.pullback, ints(rng.integers(0, n, n)))
+        # Computations: a random one and a long chain into a halted state.
+        step = ints(rng.integers(0, n, n))
+        chain = ints(np.append(np.arange(1, n), n - 1))
+        halted = np.arange(n) == n - 1
+        for s in (step, chain):
+            C = run(ab.Computation, s, halted=halted, output=ints(np.arange(n) % 3),
+                    inputs=ints([0, 1, 2]))
+            run(C.final_states); run(C.reachable_states)
+            for beta in (run(ab.output_abstraction, C), run(ab.halting_abstraction, C)):
+                for method in ab.METHODS:
+                    minimal = run(ab.minimal_complete_abstraction, C, beta, method=method)
+                run(ab.is_complete, C, beta); run(ab.find_violation, C, beta)
+                run(ab.completion, C, beta)
+                run(ab.abstract_computation, C, minimal)
+        # Systems of every kind, random (signature rounds) and chains (splitters).
+        T = ab.TransitionSystem
+        succ = rng.integers(0, n, (n, 3))
+        ptr = ints(np.arange(0, 3 * n + 1, 3))
+        acts = ints(rng.integers(0, 3, 3 * n))
+        two = ints(np.stack([np.append(np.arange(1, n), n - 1), rng.integers(0, n, n)]))
+        systems = [
+            T.labelled(two, output=ints(np.arange(n) == n - 1)),
+            T.labelled(ints(np.stack([chain, chain])), output=ints(np.arange(n) == n - 1)),
+            T.nondeterministic((ptr, ints(succ.reshape(-1))), output=ints(np.arange(n) % 2)),
+            T.nondeterministic((ptr, ints(succ.reshape(-1))), labels=acts,
+                               output=ints(np.arange(n) % 2)),
+            T.nondeterministic([[int(t)] for t in chain], output=ints(np.arange(n) == n - 1)),
+            T.nondeterministic((ints(np.arange(n + 1)), chain), labels=ints(np.arange(n) % 2),
+                               output=ints(np.arange(n) == n - 1)),
+            T.probabilistic((ptr, ints(succ.reshape(-1)), np.full(3 * n, 1 / 3)),
+                            output=ints(np.arange(n) % 2)),
+            T.probabilistic((ptr, ints(succ.reshape(-1)),
+                             np.array([Fraction(1, 3)] * (3 * n), dtype=object)),
+                            output=ints(np.arange(n) % 2)),
+            T.probabilistic((ints(np.arange(n + 1)), chain, np.ones(n, dtype=dtype)),
+                            output=ints(np.arange(n) == n - 1)),
+            T.probabilistic((ints(np.arange(n + 1)), chain, np.ones(n)),
+                            output=ints(np.arange(n) == n - 1)),
+        ]
+        for S in systems:
+            beta = run(ab.output_abstraction, S)
+            minimal = run(ab.minimal_complete_abstraction, S, beta, method="auto")
+            run(ab.is_complete, S, beta); run(ab.find_violation, S, beta)
+            run(ab.completion, S, beta)
+            run(ab.abstract_computation, S, minimal)
+
+    after = signatures()
+    new = {name: sorted(set(sigs) - set(before.get(name, [])))
+           for name, sigs in after.items() if set(sigs) - set(before.get(name, []))}
+    print(json.dumps({"calls": calls, "new": new, "kernels": sorted(before)}))
+    """
+)
+
+
+def test_warmup_covers_every_call_path():
+    """After warmup(), public calls on large int32 and int64 inputs compile nothing new."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+    result = subprocess.run(
+        [sys.executable, "-c", _COVERAGE], capture_output=True, text=True, env=env, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["calls"] > 100
+    assert "abstractions._kernels.splitters._coarsest_stable" in report["kernels"]
+    assert report["new"] == {}, f"compiled after warmup(): {report['new']}"
