@@ -519,3 +519,194 @@ def test_signature_round_of_states_with_many_transitions(how):
                             max(expected) + 1)
         assert stable == naive.system_is_complete(edges, n, expected, how)
 
+
+# --- the gates: one specialisation, the disk cache, the notice, Ctrl-C -------
+
+
+def test_gates_normalise_arguments():
+    """int32, non-contiguous, writeable or read-only inputs reach the kernel as one type."""
+    from abstractions._kernels import KERNELS, index_witness
+
+    base = np.array([2, 0, 2, 1, 0, 1], dtype=np.int64)
+    variants = [
+        base,
+        base.astype(np.int32),
+        np.repeat(base, 2)[::2],  # a strided view
+        base.copy(),
+    ]
+    variants[3].flags.writeable = False
+    answers = [_first_occurrence(v, 3)[0].tolist() for v in variants]
+    assert answers == [[0, 1, 0, 2, 1, 2]] * 4
+    gate = KERNELS["_first_occurrence"]
+    if hasattr(gate, "signatures"):
+        # int64 ids and int32 indices: the only two (the int32 input took the latter).
+        assert len(gate.signatures) <= 2
+        assert all(not sig[0].mutable and sig[0].layout == "C" for sig in gate.signatures)
+    assert index_witness(10).dtype == np.int32 and not index_witness(10).flags.writeable
+
+
+def test_index_dtype_is_chosen_once():
+    """One function chooses the index dtype, re-exported by the engine."""
+    from abstractions._engine.primitives import index_dtype as engine_choice
+    from abstractions._kernels import index_dtype
+
+    assert engine_choice is index_dtype
+    assert index_dtype(0) == np.int32 and index_dtype(2**31 - 2) == np.int32
+    assert index_dtype(2**31 - 1) == np.int64 and index_dtype(2**40) == np.int64
+
+
+def test_in_place_argument_must_be_writeable():
+    """_tree_classes writes its classes in place, so a read-only array is refused, not copied."""
+    w = WITNESSES[0]
+    step, beta = _ints([1, 0]), _ints([0, 1])
+    on_cycle, indptr, preds = _functional_graph(step, w)
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(step, beta, 2, on_cycle, w)
+    cls.flags.writeable = False
+    with pytest.raises(TypeError, match="writeable"):
+        _tree_classes(2, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, 8)
+
+
+def _python_env(**changes):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_DISABLE_JIT", "NUMBA_CACHE_DIR")}
+    env.update({k: v for k, v in changes.items() if v is not None})
+    return env
+
+
+_NOTICE_SCRIPT = """
+import logging, sys
+import numpy as np
+from abstractions import Partition
+from abstractions._config import SMALL_INPUT
+n = SMALL_INPUT + 10
+P = Partition(np.arange(n) % 7)
+Q = Partition(np.arange(n) % 5)
+print((P & Q).n_blocks, file=sys.stdout)
+"""
+
+
+def test_first_compilation_is_announced_once(tmp_path):
+    """A cold cache: one line on stderr says numba compiles; a warm cache: nothing is said."""
+    import subprocess
+    import sys
+
+    env = _python_env(NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [
+        subprocess.run([sys.executable, "-c", _NOTICE_SCRIPT], capture_output=True, text=True,
+                       env=env, timeout=600, check=True)
+        for _ in range(2)
+    ]
+    cold, warm = (run.stderr.splitlines() for run in runs)
+    notices = [line for line in cold if "numba is compiling" in line]
+    assert len(notices) == 1, runs[0].stderr
+    assert "warmup()" in notices[0] and "logging.getLogger('abstractions')" in notices[0]
+    assert not [line for line in warm if "numba is compiling" in line], runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout == "1\n"
+    # Silenced through logging, as the notice says.
+    quiet = subprocess.run(
+        [sys.executable, "-c", "import logging; logging.getLogger('abstractions')"
+         ".setLevel(logging.ERROR)\n" + _NOTICE_SCRIPT],
+        capture_output=True, text=True, env=_python_env(NUMBA_CACHE_DIR=str(tmp_path / "c2")),
+        timeout=600, check=True,
+    )
+    assert "numba is compiling" not in quiet.stderr
+
+
+def test_read_only_install_runs_without_disk_cache(tmp_path):
+    """No writable cache anywhere: kernels compile in memory, with exactly one warning."""
+    import os
+    import shutil
+    import stat
+    import subprocess
+    import sys
+
+    import abstractions
+
+    site = tmp_path / "site"
+    shutil.copytree(os.path.dirname(abstractions.__file__), site / "abstractions",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    # Unwritable even for root: every __pycache__ is a file, and HOME lies under a file.
+    for folder in [site / "abstractions", *(p for p in (site / "abstractions").rglob("*")
+                                            if p.is_dir())]:
+        (folder / "__pycache__").write_text("")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    for path in [site, *site.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    script = (
+        "import abstractions, sys\n"
+        "assert abstractions.__file__.startswith(sys.argv[1]), abstractions.__file__\n"
+        + _NOTICE_SCRIPT
+    )
+    base = {k: v for k, v in _python_env().items() if k not in ("XDG_CACHE_HOME", "PYTHONPATH")}
+    base.update(HOME=str(blocker / "home"), PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
+    try:
+        result = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True,
+                                text=True, env=base, timeout=600, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "1\n"
+        warnings = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+        assert len(warnings) == 1 and "cannot cache" in warnings[0], result.stderr
+        assert "no locator" not in result.stderr
+        # Turning the cache off on purpose is silent.
+        base["ABSTRACTIONS_NUMBA_CACHE"] = "0"
+        result = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True,
+                                text=True, env=base, timeout=600, cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout == "1\n", result.stderr
+        assert "RuntimeWarning" not in result.stderr
+    finally:
+        for path in [site, *site.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+_INTERRUPT_SCRIPT = """
+import sys
+import numpy as np
+from abstractions import Partition
+from abstractions._kernels import _functional_graph, index_witness
+n = 5_000_000
+step = np.arange(1, n + 1, dtype=np.int64)
+step[-1] = 0
+w = index_witness(n)
+_functional_graph(step[:10] % 10, w)
+print("ready", flush=True)
+try:
+    while True:
+        _functional_graph(step, w)
+except KeyboardInterrupt as interrupt:
+    inside = any("numba kernel" in note for note in getattr(interrupt, "__notes__", []))
+    print("KeyboardInterrupt", "inside" if inside else "outside", flush=True)
+# Still usable: kernels and the public API answer.
+print(int(_functional_graph(step[:10] % 10, w)[0].sum()), Partition([0, 1, 1]).n_blocks)
+"""
+
+
+def test_ctrl_c_in_a_kernel_is_a_keyboard_interrupt():
+    """SIGINT during a kernel raises KeyboardInterrupt (not SystemError); the process goes on."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    outcomes = []
+    for _ in range(4):  # the signal may land between two calls: then try again
+        child = subprocess.Popen(
+            [sys.executable, "-c", _INTERRUPT_SCRIPT], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=_python_env(),
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.7)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        lines = out.splitlines()
+        assert lines[0].startswith("KeyboardInterrupt"), out + err
+        assert lines[1] == "10 2"
+        outcomes.append(lines[0])
+        if lines[0].endswith("inside"):
+            break
+    assert outcomes[-1] == "KeyboardInterrupt inside", outcomes
