@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CASES", "Case", "measure", "main"]
+__all__ = ["CASES", "Case", "main", "measure"]
 
 _LTS = """
 import abstractions as ab
@@ -165,7 +165,7 @@ def _run(tree: Path, argv: Sequence[str], cache: Path, timeout: float) -> tuple[
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, *argv], cwd=tree, env=_environment(tree, cache),
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, check=False,
     )
     wall = time.perf_counter() - start
     if done.returncode != 0:
@@ -234,8 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = f"{case.target:6.1f}s" if case.target is not None else f"{'':>7}"
             print(f"{case.name:<32} {case.cache:<5} {target}"
                   + "".join(f" {_cell(samples[n]):>10}" for n in trees), flush=True)
-            results["cases"].append(dict(name=case.name, cache=case.cache, target=case.target,
-                                         seconds=samples))
+            results["cases"].append(
+                {"name": case.name, "cache": case.cache, "target": case.target,
+                 "seconds": samples}
+            )
         if args.kernels:
             print("\ncold compile per kernel (wall s / cpu s), during a cold warmup()")
             timings: dict[str, list[dict[str, list[float]]]] = {n: [] for n in trees}

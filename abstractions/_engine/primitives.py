@@ -20,12 +20,12 @@ from abstractions._kernels import index_dtype  # the gates only: no numba
 from abstractions._validation import Ids, Mask
 
 __all__ = [
-    "first_occurrence",
-    "pair_ids",
-    "meet_roots",
-    "reach",
     "final_states",
+    "first_occurrence",
     "index_dtype",
+    "meet_roots",
+    "pair_ids",
+    "reach",
 ]
 
 

@@ -43,22 +43,22 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Kernel",
     "KERNELS",
-    "index_dtype",
-    "index_witness",
-    "_first_occurrence",
-    "_meet_roots",
-    "_reach",
-    "_final_states",
-    "_functional_graph",
+    "Kernel",
+    "_coarsest_stable",
     "_cycle_classes",
-    "_tree_classes",
+    "_final_states",
+    "_first_occurrence",
+    "_functional_graph",
+    "_is_stable",
+    "_meet_roots",
     "_pair_labels",
     "_predecessors",
-    "_coarsest_stable",
+    "_reach",
     "_signature_round",
-    "_is_stable",
+    "_tree_classes",
+    "index_dtype",
+    "index_witness",
 ]
 
 

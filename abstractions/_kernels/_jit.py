@@ -21,14 +21,14 @@ import logging
 import os
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import numba
 from numba.core import event as _event
 
 from abstractions._config import NUMBA_CACHE
 
-__all__ = ["jit", "cache_enabled", "announce_compilation", "COMPILE_SECONDS"]
+__all__ = ["COMPILE_SECONDS", "announce_compilation", "cache_enabled", "jit"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +63,16 @@ def cache_enabled() -> bool:
     return _cache
 
 
-def jit(function: F | None = None, *, inline: str = "never") -> Any:
+Inline = Literal["never", "always"]
+
+
+@overload
+def jit(function: F, *, inline: Inline = "never") -> F: ...
+@overload
+def jit(function: None = None, *, inline: Inline = "never") -> Callable[[F], F]: ...
+
+
+def jit(function: F | None = None, *, inline: Inline = "never") -> Any:
     """``numba.njit`` with the disk cache where one can be written.
 
     Used bare (``@jit``) or with numba's ``inline`` option
@@ -112,7 +121,7 @@ def _notice(name: str) -> str:
     )
 
 
-class _CompileListener(_event.Listener):  # type: ignore[misc]
+class _CompileListener(_event.Listener):
     """Logs the notice when numba starts compiling one of our kernels."""
 
     def on_start(self, event: Any) -> None:
@@ -123,7 +132,7 @@ class _CompileListener(_event.Listener):  # type: ignore[misc]
         if _announced or not module.startswith("abstractions._kernels"):
             return
         _announced = True
-        _logger.warning(_notice(function.__name__))
+        _logger.warning(_notice(getattr(function, "__name__", "a kernel")))
 
     def on_end(self, event: Any) -> None:
         pass

@@ -6,7 +6,7 @@ import numpy as np
 
 from abstractions._kernels._jit import jit
 
-__all__ = ["_reach", "_final_states"]
+__all__ = ["_final_states", "_reach"]
 
 
 @jit

@@ -35,10 +35,10 @@ import numpy as np
 from abstractions._kernels._jit import jit
 
 __all__ = [
-    "_functional_graph",
     "_cycle_classes",
-    "_tree_classes",
+    "_functional_graph",
     "_pair_labels",
+    "_tree_classes",
 ]
 
 #: Elements per chunk of :func:`_pair_labels` (its table loads go chunk-wise).

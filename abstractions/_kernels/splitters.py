@@ -37,7 +37,7 @@ import numpy as np
 
 from abstractions._kernels._jit import jit
 
-__all__ = ["_predecessors", "_coarsest_stable"]
+__all__ = ["_coarsest_stable", "_predecessors"]
 
 #: Regions of touched states up to this size are sorted in place by
 #: insertion sort: most regions hold one or two states, and gathering
@@ -249,10 +249,10 @@ def _coarsest_stable(
         for s in range(n):
             stamp[s] = -1
         free = np.empty(cap, dtype=w.dtype)
-        nfree = 0
-        for r in range(cap - 1, used - 1, -1):
-            free[nfree] = r
-            nfree += 1
+        # The unused records, the lowest on top of the stack.
+        nfree = cap - used
+        for i in range(nfree):
+            free[i] = cap - 1 - i
     else:
         rcount = np.zeros(0, dtype=w.dtype)
         rec = np.zeros(0, dtype=w.dtype)
