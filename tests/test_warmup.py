@@ -139,3 +139,50 @@ def test_warmup_covers_every_call_path():
     assert report["calls"] > 100
     assert "abstractions._kernels.splitters._coarsest_stable" in report["kernels"]
     assert report["new"] == {}, f"compiled after warmup(): {report['new']}"
+
+
+def test_warmup_inputs_are_what_the_kernels_make():
+    """warmup() hard-codes some kernels' inputs (so any subset can run alone): they are right."""
+    import numpy as np
+
+    from abstractions._warmup import _calls
+
+    calls = {}
+    for name, gate, args in _calls():
+        calls.setdefault(name, args)
+    step, w = calls["_functional_graph"]
+    on_cycle, indptr, preds = kernels._functional_graph(step, w)
+    tree = calls["_tree_classes"]
+    assert on_cycle.tolist() == tree[1].tolist() == calls["_cycle_classes"][3].tolist()
+    assert indptr.tolist() == tree[2].tolist() and preds.tolist() == tree[3].tolist()
+    cls, n_cycle, prev_class, prev_label = kernels._cycle_classes(*calls["_cycle_classes"])
+    assert cls.tolist() == tree[4].tolist() and int(n_cycle) == tree[5]
+    assert prev_class.tolist() == tree[6].tolist() and prev_label.tolist() == tree[7].tolist()
+    pindptr, psrc, _ = kernels._predecessors(*calls["_predecessors"])
+    coarsest = calls["_coarsest_stable"]
+    assert pindptr.tolist() == coarsest[0].tolist() and psrc.tolist() == coarsest[1].tolist()
+    assert psrc.dtype == coarsest[1].dtype == np.int32
+
+
+def test_warmup_with_a_helper_process(tmp_path):
+    """A cold cache on two cores: a helper compiles half the kernels; all end up in memory."""
+    code = textwrap.dedent(
+        """
+        import os, abstractions, abstractions._warmup as w
+        from abstractions._kernels import KERNELS
+        os.getloadavg = lambda: (0.0, 0.0, 0.0)  # an idle machine, whatever the tests run
+        helper = w._start_helper()
+        print(helper is not None if len(os.sched_getaffinity(0)) > 1 else True)
+        if helper is not None:
+            helper.kill(); helper.wait()
+        abstractions.warmup()
+        print(all(gate.signatures for gate in KERNELS.values()))
+        print(w._start_helper() is None)  # warm now: no helper
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+    env["NUMBA_CACHE_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=900, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["True", "True", "True"], result.stdout + result.stderr

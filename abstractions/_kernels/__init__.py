@@ -23,6 +23,20 @@ name is a :class:`Kernel` gate, which
 dispatcher are reachable through the gate (and are missing, as on a plain
 function, under ``NUMBA_DISABLE_JIT=1``).
 
+The kernels are written to compile cheaply (a cold ``warmup()`` compiles
+them all, and a first call compiles those it needs), following what was
+measured:
+
+* arrays are made by ``np.empty`` and filled by a slice assignment
+  (``a[:] = -1``): ``np.zeros``, ``np.full`` and ``np.arange`` each compile
+  numba helpers of their own for every dtype, about twice the cost;
+* no assignment of one slice to another (``a[:k] = b[:k]``): its
+  shape-mismatch error brings in numba's unicode string machinery, seconds;
+* no ``np.argsort``: numba's quicksort costs seconds to compile, so the
+  splitter kernel sorts by a heapsort of its own;
+* array sizes are int64 and no jitted helper is called with a literal
+  constant (each would compile a variant of its own).
+
 Examples
 --------
 >>> import numpy as np
@@ -172,7 +186,8 @@ def _interrupted(error: BaseException) -> bool:
     return False
 
 
-_jit: ModuleType | None = None
+#: abstractions._kernels._jit once a kernel is loaded (importing it loads numba).
+_compiler: ModuleType | None = None
 
 
 class Kernel:
@@ -196,9 +211,9 @@ class Kernel:
         self._dispatcher: Any = None
 
     def _load(self) -> Any:
-        global _jit
-        if _jit is None:
-            _jit = importlib.import_module("abstractions._kernels._jit")
+        global _compiler
+        if _compiler is None:
+            _compiler = importlib.import_module("abstractions._kernels._jit")
         module = importlib.import_module(f"abstractions._kernels.{self._module}")
         self._dispatcher = getattr(module, self.__name__)
         return self._dispatcher
@@ -211,11 +226,11 @@ class Kernel:
     def __call__(self, *args: Any) -> Any:
         dispatcher = self.dispatcher
         args = self._prepare(*args)
-        assert _jit is not None
+        assert _compiler is not None
         try:
-            if _jit._announced:
+            if _compiler._announced:
                 return dispatcher(*args)
-            with _jit.announce_compilation(dispatcher):
+            with _compiler.announce_compilation(dispatcher):
                 return dispatcher(*args)
         except SystemError as error:
             if not _interrupted(error):

@@ -18,7 +18,8 @@ def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     round per step of the longest path.
     """
     n = step.shape[0]
-    seen = np.zeros(n, dtype=np.bool_)
+    seen = np.empty(n, dtype=np.bool_)
+    seen[:] = False
     for j in range(starts.shape[0]):
         s = starts[j]
         while not seen[s]:
@@ -39,7 +40,8 @@ def _final_states(step: np.ndarray, halted: np.ndarray) -> np.ndarray:
     n = step.shape[0]
     unknown = -2
     on_path = -3
-    final = np.full(n, unknown, dtype=np.int64)
+    final = np.empty(n, dtype=np.int64)
+    final[:] = unknown
     path = np.empty(n, dtype=np.int64)
     for s0 in range(n):
         if final[s0] != unknown:

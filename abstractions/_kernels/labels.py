@@ -19,7 +19,8 @@ def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     n = values.shape[0]
     # The table has the dtype of the values: int32 ids (the linear method's
     # classes) make it half the size, so more of it stays in cache.
-    new_id = np.full(k, -1, dtype=values.dtype)
+    new_id = np.empty(k, dtype=values.dtype)
+    new_id[:] = -1
     out = np.empty(n, dtype=np.int64)
     count = 0
     for i in range(n):
@@ -45,8 +46,11 @@ def _meet_roots(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> np.ndarray:
     this near-linear.
     """
     n = a.shape[0]
-    parent = np.arange(na, dtype=np.int64)
-    first_a = np.full(nb, -1, dtype=np.int64)
+    parent = np.empty(na, dtype=np.int64)
+    for x in range(na):
+        parent[x] = x
+    first_a = np.empty(nb, dtype=np.int64)
+    first_a[:] = -1
     for i in range(n):
         x = a[i]
         bb = b[i]

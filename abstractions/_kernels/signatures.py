@@ -211,15 +211,20 @@ def _workspace(
     for s in range(n):
         maxdeg = max(maxdeg, indptr[s + 1] - indptr[s])
     big = n if maxdeg > _SMALL else 0
-    scratch = (
-        np.full(big, -1, dtype=np.int64),
-        np.zeros(big, dtype=np.int64),
-        np.zeros(big, dtype=np.float64),
-    )
+    stamp = np.empty(big, dtype=np.int64)
+    stamp[:] = -1
+    acci = np.empty(big, dtype=np.int64)
+    acci[:] = 0
+    accf = np.empty(big, dtype=np.float64)
+    accf[:] = 0.0
+    ai = np.empty(maxdeg, dtype=np.int64)
+    ai[:] = 0
+    af = np.empty(maxdeg, dtype=np.float64)
+    af[:] = 0.0
     return (
-        scratch,
-        np.zeros(maxdeg, dtype=np.int64),
-        np.zeros(maxdeg, dtype=np.float64),
+        (stamp, acci, accf),
+        ai,
+        af,
         np.empty(maxdeg, dtype=np.int64),
         np.empty(maxdeg, dtype=np.int64),
     )
@@ -266,8 +271,9 @@ def _signature_round(
         size *= 2
     low = np.uint64(size - 1)
     high = np.uint64(0xFFFFFFFF00000000)
-    table = np.zeros(size, dtype=np.uint64)
-    new = np.empty(n, dtype=labels.dtype)
+    table = np.empty(size, dtype=np.uint64)
+    table[:] = 0
+    new = np.empty(n, dtype=np.int64)
     hashes = np.empty(_CHUNK, dtype=np.uint64)
     count = 0
     touched = np.uint64(0)
@@ -331,12 +337,14 @@ def _is_stable(
     scratch, ai, af, blocks, keys = _workspace(indptr)
     stamp, acci, _ = scratch
     tb = np.empty(_CHUNK * _SMALL, dtype=np.int64)
-    members = np.zeros(k, dtype=np.int64)
+    members = np.empty(k, dtype=np.int64)
+    members[:] = 0
     for s in range(n):
         members[labels[s]] += 1
     # The first state of a block of two states or more stores its label
     # and size, then its pairs, at soff[block]; the others compare.
-    soff = np.full(k, -1, dtype=np.int64)
+    soff = np.empty(k, dtype=np.int64)
+    soff[:] = -1
     sblocks = np.empty(indptr[n] + k, dtype=np.int64)
     skeys = np.empty(sblocks.shape[0], dtype=np.int64)
     stored = 0

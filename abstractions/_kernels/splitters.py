@@ -58,7 +58,8 @@ def _predecessors(
     """
     n = indptr.shape[0] - 1
     m = targets.shape[0]
-    pindptr = np.zeros(n + 1, dtype=np.int64)
+    pindptr = np.empty(n + 1, dtype=np.int64)
+    pindptr[:] = 0
     for j in range(m):
         pindptr[targets[j] + 1] += 1
     for t in range(n):
@@ -175,7 +176,8 @@ def _coarsest_stable(
 
     # Blocks: states grouped by block in elems; block b is
     # elems[bstart[b]:bend[b]].
-    count = np.zeros(k + 1, dtype=np.int64)
+    count = np.empty(k + 1, dtype=np.int64)
+    count[:] = 0
     for s in range(n):
         count[labels[s] + 1] += 1
     for b in range(k):
@@ -199,10 +201,13 @@ def _coarsest_stable(
 
     # Constellations: singly linked lists of blocks; a stack of those with
     # two blocks or more (each is on it at most once at a time).
-    cons = np.zeros(n, dtype=w.dtype)
+    cons = np.empty(n, dtype=w.dtype)
+    cons[:] = 0
     bnext = np.empty(n, dtype=w.dtype)
-    chead = np.full(n, -1, dtype=w.dtype)
-    ccount = np.zeros(n, dtype=w.dtype)
+    chead = np.empty(n, dtype=w.dtype)
+    chead[:] = -1
+    ccount = np.empty(n, dtype=w.dtype)
+    ccount[:] = 0
     ncons = 0
     for b in range(k - 1, -1, -1):
         c = within[b]
@@ -212,7 +217,8 @@ def _coarsest_stable(
         chead[c] = b
         ccount[c] += 1
     stack = np.empty(n, dtype=w.dtype)
-    instack = np.zeros(n, dtype=np.bool_)
+    instack = np.empty(n, dtype=np.bool_)
+    instack[:] = False
     top = 0
     for c in range(ncons):
         if ccount[c] > 1:
@@ -220,7 +226,8 @@ def _coarsest_stable(
             instack[c] = True
             top += 1
 
-    stamp = np.full(n, -1, dtype=w.dtype)
+    stamp = np.empty(n, dtype=w.dtype)
+    stamp[:] = -1
 
     # Exists mode: a record per (state, constellation) with transitions
     # into it, holding their number; rec[j] is the record of entry j.
@@ -228,7 +235,8 @@ def _coarsest_stable(
     # release in one splitter (and n + 2m is what the int32 witness allows).
     if mode == 0:
         cap = n + 2 * m
-        rcount = np.zeros(cap, dtype=w.dtype)
+        rcount = np.empty(cap, dtype=w.dtype)
+        rcount[:] = 0
         rec = np.empty(m, dtype=w.dtype)
         cur = np.empty(n, dtype=w.dtype)
         used = 0
@@ -254,18 +262,22 @@ def _coarsest_stable(
         for i in range(nfree):
             free[i] = cap - 1 - i
     else:
-        rcount = np.zeros(0, dtype=w.dtype)
-        rec = np.zeros(0, dtype=w.dtype)
-        free = np.zeros(0, dtype=w.dtype)
+        rcount = np.empty(0, dtype=w.dtype)
+        rec = np.empty(0, dtype=w.dtype)
+        free = np.empty(0, dtype=w.dtype)
         nfree = 0
 
-    acci = np.zeros(n, dtype=np.int64)
-    accf = np.zeros(n, dtype=np.float64)
-    oldr = np.zeros(n, dtype=w.dtype)
-    newr = np.zeros(n, dtype=w.dtype)
+    acci = np.empty(n, dtype=np.int64)
+    acci[:] = 0
+    accf = np.empty(n, dtype=np.float64)
+    accf[:] = 0.0
+    oldr = np.empty(n, dtype=w.dtype)
+    newr = np.empty(n, dtype=w.dtype)
     touched = np.empty(n, dtype=w.dtype)
-    keys = np.zeros(n, dtype=np.int64)
-    bmark = np.zeros(n, dtype=w.dtype)
+    keys = np.empty(n, dtype=np.int64)
+    keys[:] = 0
+    bmark = np.empty(n, dtype=w.dtype)
+    bmark[:] = 0
     tblocks = np.empty(n, dtype=w.dtype)
     # Sorting scratch, grown to the largest region sorted (as much as a
     # sort allocating its own would need at its peak).
@@ -372,8 +384,8 @@ def _coarsest_stable(
             if r == hi - lo and r == 1:
                 continue
             if r > sort_keys.shape[0]:
-                sort_keys = np.empty(r, dtype=np.int64)
-                sort_elems = np.empty(r, dtype=w.dtype)
+                sort_keys = np.empty(np.int64(r), dtype=np.int64)
+                sort_elems = np.empty(np.int64(r), dtype=w.dtype)
             _sort_region(elems, pos, keys, lo, r, sort_keys, sort_elems)
             kept = lo + r
             last = lo + r - 1
