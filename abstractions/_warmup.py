@@ -16,8 +16,7 @@ __all__ = ["warmup"]
 #: The kernels a helper process compiles while this one compiles the others
 #: (about half of the compile time each, see ``_jit.COMPILE_SECONDS``).
 _HELPER = frozenset(
-    {"_signature_round", "_is_stable", "_functional_graph", "_cycle_classes", "_tree_classes",
-     "_pair_labels"}
+    {"_signature_round", "_is_stable", "_functional_graph", "_cycle_classes", "_pair_labels"}
 )
 
 
