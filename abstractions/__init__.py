@@ -17,24 +17,21 @@ Examples
 3
 """
 
+from abstractions import weights
 from abstractions._warmup import warmup
-from abstractions.completion import (
-    METHODS,
-    SYSTEM_METHODS,
-    complete_abstractions,
+from abstractions.approximate import (
+    ConsistencyError,
+    TraceError,
+    consistency_error,
+    trace_error,
+)
+from abstractions.completeness import (
+    abstract_computation,
     completion,
-    minimal_complete_abstraction,
+    find_violation,
+    is_complete,
 )
 from abstractions.computation import Computation
-from abstractions.consistency import (
-    UNDETERMINED,
-    abstract_computation,
-    find_violation,
-    finish_abstraction,
-    halting_abstraction,
-    is_complete,
-    output_abstraction,
-)
 from abstractions.exceptions import (
     AbstractionsError,
     FileFormatError,
@@ -47,15 +44,47 @@ from abstractions.exceptions import (
     UnknownInputError,
 )
 from abstractions.files import load, save
+from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
+from abstractions.interchange import (
+    InterchangeEstimate,
+    interchange_accuracy,
+    sampled_interchange_accuracy,
+)
+from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
+from abstractions.minimal import (
+    METHODS,
+    SYSTEM_METHODS,
+    complete_abstractions,
+    minimal_complete_abstraction,
+)
 from abstractions.partition import Partition
-from abstractions.systems import TransitionSystem
+from abstractions.steps import NO_RETURN, first_entry, first_return
+from abstractions.stuttering import stuttering_abstraction
+from abstractions.refinement import (
+    RefinementProfile,
+    refinement_linkage,
+    refinement_profile,
+    split_rounds,
+)
+from abstractions.system import UNDETERMINED, System
+from abstractions.weights import Weights
+from abstractions.systems import (
+    LabelledSystem,
+    MarkovChain,
+    NondeterministicSystem,
+    TransitionSystem,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "System",
     "Computation",
     "Partition",
     "TransitionSystem",
+    "LabelledSystem",
+    "NondeterministicSystem",
+    "MarkovChain",
     "SYSTEM_METHODS",
     "is_complete",
     "find_violation",
@@ -63,9 +92,30 @@ __all__ = [
     "minimal_complete_abstraction",
     "abstract_computation",
     "complete_abstractions",
+    "weights",
+    "Weights",
+    "consistency_error",
+    "ConsistencyError",
+    "trace_error",
+    "TraceError",
+    "refinement_profile",
+    "RefinementProfile",
+    "split_rounds",
+    "refinement_linkage",
+    "coarsen",
+    "Frontier",
+    "optimal_coarsening",
+    "polish",
+    "interchange_accuracy",
+    "sampled_interchange_accuracy",
+    "InterchangeEstimate",
     "output_abstraction",
     "halting_abstraction",
     "finish_abstraction",
+    "first_return",
+    "first_entry",
+    "NO_RETURN",
+    "stuttering_abstraction",
     "METHODS",
     "warmup",
     "UNDETERMINED",

@@ -21,9 +21,13 @@ from abstractions.exceptions import InvalidTypeError, InvalidValueError
 __all__ = [
     "Ids",
     "Mask",
+    "python_value",
+    "object_array",
+    "show_label",
     "as_index_array",
     "as_bool_array",
     "as_count",
+    "as_state_subset",
     "readonly",
 ]
 
@@ -234,3 +238,64 @@ def as_bool_array(values: Any, name: str, *, length: int) -> Mask:
         )
     # always a new array: the caller's flags must not become read-only
     return np.array(array, dtype=bool, order="C", copy=True)
+
+
+def python_value(value: Any) -> Any:
+    """A numpy scalar as the matching Python object; anything else unchanged.
+
+    Examples
+    --------
+    >>> type(python_value(np.int64(3))).__name__
+    'int'
+    """
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def object_array(items: Any) -> np.ndarray:
+    """A 1-d object array holding ``items`` as they are (tuples stay tuples).
+
+    Examples
+    --------
+    >>> object_array([(0, 1), "a"]).shape
+    (2,)
+    """
+    items = list(items)
+    array = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        array[i] = item
+    return array
+
+
+def show_label(label: Any) -> str:
+    """A state name as table text: strings as they are, anything else by ``str``.
+
+    Examples
+    --------
+    >>> show_label("a"), show_label((0, 1))
+    ('a', '(0, 1)')
+    """
+    return label if isinstance(label, str) else str(label)
+
+
+def as_state_subset(states: Any, n: int, name: str) -> Ids:
+    """Distinct state ids from an id array or a boolean mask of length ``n``.
+
+    Examples
+    --------
+    >>> as_state_subset([True, False, True], 3, "states")
+    array([0, 2])
+    """
+    array = np.asarray(states)
+    if array.dtype == bool:
+        if array.shape != (n,):
+            raise InvalidValueError(
+                f"{name} as a boolean mask must have shape ({n},), got {array.shape}"
+            )
+        return np.flatnonzero(array).astype(np.int64)
+    index = as_index_array(states, name, n=n)
+    seen = np.zeros(n, dtype=np.int64)
+    np.add.at(seen, index, 1)
+    if (seen > 1).any():
+        state = int(np.flatnonzero(seen > 1)[0])
+        raise InvalidValueError(f"{name} lists state {state} more than once")
+    return index

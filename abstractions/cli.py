@@ -2,7 +2,9 @@
 
 Exit codes (those of ``diff`` and ``cmp``): 0 success (for ``check``: the
 partition is complete), 1 ``check`` found the partition not complete, 2 an
-error (bad file, bad arguments), reported as one line on stderr.
+error (bad file, bad arguments), reported as one line on stderr, 130 after
+Ctrl-C; see :mod:`abstractions.__main__`. ``minimize --out`` refuses to
+write over its own input file (under any name).
 
 While a command runs for longer than half a second, a spinner with the
 current phase (loading, minimizing, ...) and the elapsed time is drawn on
@@ -13,17 +15,19 @@ control characters.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TextIO, TypeVar
+from typing import Any, Self, TextIO, TypeVar
 
 from abstractions.computation import Computation
+from abstractions.exceptions import InvalidValueError
 from abstractions.partition import Partition
 
-__all__ = ["Progress", "add_commands", "run_command", "KEEP_CHOICES", "EXIT_NOT_COMPLETE"]
+__all__ = ["EXIT_NOT_COMPLETE", "KEEP_CHOICES", "Progress", "add_commands", "run_command"]
 
 #: Pieces of ``--keep``, joined with ``+`` (e.g. ``output+halting``).
 KEEP_CHOICES = ("output", "halting", "finish")
@@ -82,7 +86,7 @@ class Progress:
         except (AttributeError, ValueError):  # closed or tty-less stream
             return False
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         if self._enabled():
             self._start = time.perf_counter()
             self._thread = threading.Thread(target=self._spin, name="abstractions-progress", daemon=True)
@@ -141,7 +145,7 @@ def _keep_value(text: str) -> str:
 
 def add_commands(commands: Any) -> None:
     """Add ``minimize``, ``check`` and ``info`` to an argparse subparsers object."""
-    from abstractions.completion import METHODS
+    from abstractions.minimal import METHODS
 
     minimize = commands.add_parser(
         "minimize",
@@ -174,9 +178,13 @@ def add_commands(commands: Any) -> None:
 
 
 def _keep(C: Computation, text: str) -> Partition:
-    from abstractions.consistency import finish_abstraction, halting_abstraction, output_abstraction
+    from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
 
-    makers = {"output": output_abstraction, "halting": halting_abstraction, "finish": finish_abstraction}
+    makers: dict[str, Callable[[Computation], Partition]] = {
+        "output": output_abstraction,
+        "halting": halting_abstraction,
+        "finish": finish_abstraction,
+    }
     parts = [makers[part](C) for part in dict.fromkeys(text.split("+"))]
     beta = parts[0]
     for other in parts[1:]:
@@ -191,6 +199,19 @@ def _summary(C: Computation, out: TextIO) -> None:
         print(text.split("\n", 1)[1], file=out)
 
 
+def _shown(path: str) -> str:
+    """A file name as printable text (a name that is not UTF-8 gets backslash escapes)."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same path, a symlink or a hard link."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet): compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run a parsed ``minimize``, ``check`` or ``info`` command; return the exit status."""
     from abstractions.files import load
@@ -200,10 +221,16 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     # too); results are printed after it, so stdout never interleaves with
     # the spinner's line on the same terminal.
     if args.command == "minimize":
-        from abstractions.completion import minimal_complete_abstraction
-        from abstractions.consistency import abstract_computation
+        from abstractions.minimal import minimal_complete_abstraction
+        from abstractions.completeness import abstract_computation
         from abstractions.files import save
 
+        if args.out and _same_file(args.file, args.out):
+            # checked before any work: the abstraction would replace the computation
+            raise InvalidValueError(
+                f"--out {_shown(args.out)} is the input file {_shown(args.file)}; refusing to "
+                f"write the abstraction over the computation (choose another file)"
+            )
         with Progress(f"loading {args.file}") as progress:
             C = load(args.file, kind=Computation)
             progress.message = "building beta"
@@ -217,21 +244,27 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if args.out:
                 progress.message = f"saving {args.out}"
                 save(alpha, args.out)
-        print(f"{args.file}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
+        print(f"{_shown(args.file)}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
         print(f"minimal complete abstraction: {alpha.n_blocks} blocks for {C.n} states", file=stream)
         print("abstract computation:", end=" ", file=stream)
         _summary(A, stream)
         print(f"time: {seconds:.3f} s", file=stream)
         if args.out:
-            print(f"saved the abstraction to {args.out}", file=stream)
+            print(f"saved the abstraction to {_shown(args.out)}", file=stream)
         return 0
     if args.command == "check":
-        from abstractions.consistency import _as_partition, find_violation
+        from abstractions.completeness import find_violation
+        from abstractions.exceptions import SizeMismatchError
 
         with Progress(f"loading {args.file}") as progress:
             C = load(args.file, kind=Computation)
             progress.message = f"loading {args.partition_file}"
-            P = _as_partition(load(args.partition_file, kind=Partition), C.n, "the partition")
+            P = load(args.partition_file, kind=Partition)
+            if P.n != C.n:
+                raise SizeMismatchError(
+                    f"the partition is a partition of {P.n} states, but the computation "
+                    f"has {C.n} states"
+                )
             witness, seconds = _timed(progress, "checking", lambda: find_violation(C, P))
         if witness is None:
             print(f"complete: {P.n_blocks} blocks for {C.n} states ({seconds:.3f} s)", file=stream)
@@ -253,11 +286,11 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if isinstance(obj, Partition):
             sizes = obj.block_sizes()
             shown = f", block sizes {int(sizes.min())}..{int(sizes.max())}" if obj.n else ""
-            print(f"{args.file}: partition of {obj.n} states into {obj.n_blocks} blocks{shown}", file=stream)
+            print(f"{_shown(args.file)}: partition of {obj.n} states into {obj.n_blocks} blocks{shown}", file=stream)
             if obj.n and obj.n <= 32:
                 print(f"blocks: {obj}", file=stream)
             return 0
-        print(f"{args.file}: computation", file=stream)
+        print(f"{_shown(args.file)}: computation", file=stream)
         print(
             f"{obj.n} states ({reachable} reachable from the inputs), "
             f"{int(obj.halted.sum())} halted, {obj.n_outputs} output values, "

@@ -2,70 +2,52 @@
 
 A :class:`Computation` is a deterministic machine on the states ``0 .. n-1``
 that runs until it halts: start in ``in(x)``, apply ``step`` while the state
-is not ``halted``, then read ``output``. All of it is stored as numpy arrays
-so that abstractions of millions of states stay cheap; the Python objects a
-user thinks in (state names, output values, input values) are kept beside
-the arrays and used only at the edges (:meth:`Computation.run`,
-:meth:`Computation.table`, :meth:`Computation.from_functions`).
+is not ``halted``, then read ``output``. It is the functional kind of
+:class:`~abstractions.System` (the functor ``F = Id``: one successor per
+state). All of it is stored as numpy arrays so that abstractions of millions
+of states stay cheap; the Python objects a user thinks in (state names,
+output values, input values) are kept beside the arrays and used only at the
+edges (:meth:`Computation.run`, :meth:`Computation.table`,
+:meth:`Computation.from_functions`).
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from abstractions._config import REPR_MAX_STATES
-from abstractions._engine.primitives import final_states, reach
+from abstractions._engine.primitives import final_states
+from abstractions._engine.relation import Relation, function_relation
 from abstractions._validation import (
     Ids,
     Mask,
     as_bool_array,
     as_count,
     as_index_array,
+    object_array,
     readonly,
+    show_label,
 )
 from abstractions.exceptions import (
     InvalidTypeError,
     InvalidValueError,
     NonHaltingError,
     TooLargeError,
-    UnknownInputError,
 )
-from abstractions.partition import (
-    _as_label_array,
-    _as_state_subset,
-    canonical_labels,
-    first_occurrences,
-)
+from abstractions.partition import Partition
+from abstractions.system import System, Values
 
 __all__ = ["Computation", "Values"]
 
-#: Output or input values: a tuple of Python objects, or a ``range`` when the
-#: values are the state indices themselves (no tuple of n ints is built).
-Values = tuple[Any, ...] | range
+#: Up to this many steps, :meth:`Computation.power` composes step by step
+#: (``k - 1`` gathers); beyond, pointer doubling takes fewer.
+_DIRECT_POWER = 4
 
 
-def _as_values(values: np.ndarray) -> Values:
-    """Output values as a tuple of Python objects (numpy scalars unwrapped)."""
-    return tuple(values.tolist())
-
-
-def _python(value: Any) -> Any:
-    """A numpy scalar as the matching Python object; anything else unchanged."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _sequences_equal(a: Values, b: Values) -> bool:
-    if len(a) != len(b):
-        return False
-    if isinstance(a, (np.ndarray, range)) and isinstance(b, (np.ndarray, range)):
-        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-    return all(x == y for x, y in zip(a, b))
-
-
-class Computation:
+class Computation(System):
     """A finite deterministic computation that runs until it halts.
 
     Parameters
@@ -126,27 +108,12 @@ class Computation:
     array([0, 0, 1, 2])
     """
 
-    __slots__ = (
-        "_step",
-        "_halted",
-        "_output",
-        "_output_values",
-        "_input_values",
-        "_input_states",
-        "_state_labels",
-        "_input_index",
-        "_state_index",
-    )
+    __slots__ = ("_step", "_halted")
+
+    kind: ClassVar[str] = "computation"
 
     _step: Ids
     _halted: Mask
-    _output: Ids
-    _output_values: Values
-    _input_values: Values
-    _input_states: Ids
-    _state_labels: tuple[Hashable, ...] | None
-    _input_index: dict[Any, int] | None
-    _state_index: dict[Hashable, int] | None
 
     def __init__(
         self,
@@ -164,21 +131,10 @@ class Computation:
             halted_mask = np.zeros(n, dtype=bool)
         else:
             halted_mask = as_bool_array(halted, "halted", length=n)
-        labels = None if state_labels is None else _check_state_labels(state_labels, n)
-        output_ids, values = _check_output(output, output_values, n, labels)
-        input_values, input_states = _check_inputs(inputs, n)
-        self._set(step_ids, halted_mask, output_ids, values, input_values, input_states, labels)
+        self._set_shared(n, output, output_values, inputs, state_labels)
+        self._set_own(step_ids, halted_mask)
 
-    def _set(
-        self,
-        step: Ids,
-        halted: Mask,
-        output: Ids,
-        output_values: Values,
-        input_values: Values,
-        input_states: Ids,
-        state_labels: tuple[Hashable, ...] | None,
-    ) -> None:
+    def _set_own(self, step: Ids, halted: Mask) -> None:
         if halted.any():
             # Halted states are absorbing; whatever step the user gave them
             # is never taken by a run, so store the self-loop. (Callers pass
@@ -189,13 +145,6 @@ class Computation:
             step[where] = where
         object.__setattr__(self, "_step", readonly(step))
         object.__setattr__(self, "_halted", readonly(halted))
-        object.__setattr__(self, "_output", readonly(output))
-        object.__setattr__(self, "_output_values", output_values)
-        object.__setattr__(self, "_input_values", input_values)
-        object.__setattr__(self, "_input_states", readonly(input_states))
-        object.__setattr__(self, "_state_labels", state_labels)
-        object.__setattr__(self, "_input_index", None)
-        object.__setattr__(self, "_state_index", None)
 
     @classmethod
     def _from_arrays(
@@ -209,28 +158,36 @@ class Computation:
         state_labels: tuple[Hashable, ...] | None = None,
     ) -> Computation:
         """Wrap arrays that are already checked (no validation)."""
-        self = cls.__new__(cls)
-        self._set(step, halted, output, output_values, input_values, input_states, state_labels)
+        self = object.__new__(cls)
+        self._store_shared(output, output_values, input_values, input_states, state_labels)
+        self._set_own(step, halted)
         return self
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"Computation is immutable; cannot set {name!r}")
+    # ------------------------------------------------------------------ the kind
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            Computation._from_arrays,
-            (
-                np.array(self._step),
-                np.array(self._halted),
-                np.array(self._output),
-                self._output_values,
-                self._input_values,
-                np.array(self._input_states),
-                self._state_labels,
-            ),
-        )
+    def _relation(self) -> Relation:
+        return function_relation(self._step)
 
-    # ------------------------------------------------------------------ builders
+    def _restrict_own(self, index: Ids, position: Ids) -> tuple[Any, ...]:
+        new_step = self._closed(index, position, self._step[index], index)
+        return new_step, self._halted[index].copy()
+
+    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+        reps = P.representatives()
+        step = np.ascontiguousarray(P.labels[self._step[reps]], dtype=np.int64)
+        # An abstract state halts when all its states do (then it is absorbing).
+        halted_count = np.bincount(P.labels, weights=self._halted, minlength=P.n_blocks)
+        return step, halted_count == P.block_sizes()
+
+    def _table_columns(self) -> tuple[list[str], list[list[str]]]:
+        step, halted = self._step.tolist(), self._halted.tolist()
+        return ["next", "halted"], [
+            [show_label(self.label(step[m])), "yes" if halted[m] else ""] for m in range(self.n)
+        ]
+
+    def _summary(self) -> str:
+        return f", {int(self._halted.sum())} halted"
+
 
     @classmethod
     def from_functions(
@@ -330,17 +287,12 @@ class Computation:
         return cls(
             step=np.array(succ, dtype=np.int64),
             halted=np.array(halts, dtype=bool),
-            output=outputs if outputs is None else _object_array(outputs),
+            output=outputs if outputs is None else object_array(outputs),
             inputs=starts,
             state_labels=order,
         )
 
     # ------------------------------------------------------------------ views
-
-    @property
-    def n(self) -> int:
-        """Number of states."""
-        return int(self._step.shape[0])
 
     @property
     def step(self) -> Ids:
@@ -352,112 +304,87 @@ class Computation:
         """The termination map (read-only bool)."""
         return self._halted
 
-    @property
-    def output(self) -> Ids:
-        """Output id of each state, an index into :attr:`output_values` (read-only int64)."""
-        return self._output
+    # ------------------------------------------------------------------ high-level steps
 
-    @property
-    def output_values(self) -> Values:
-        """The distinct output values, indexed by output id.
+    def power(self, k: int) -> Computation:
+        """The computation that takes ``k`` steps at a time: ``tau**k``.
 
-        A tuple of Python objects, or ``range(n)`` when the output is the
-        state index itself.
-        """
-        return self._output_values
+        Parameters
+        ----------
+        k : int
+            The number of steps, at least 1.
 
-    @property
-    def n_outputs(self) -> int:
-        """Number of distinct output values."""
-        return len(self._output_values)
-
-    @property
-    def input_values(self) -> Values:
-        """The input values, in the order of :attr:`input_states`.
-
-        A tuple, or ``range(n)`` when every state is an input named by its index.
-        """
-        return self._input_values
-
-    @property
-    def input_states(self) -> Ids:
-        """Start state of each input value (read-only int64)."""
-        return self._input_states
-
-    @property
-    def inputs(self) -> dict[Any, int]:
-        """The input map as a new dict ``{input value: start state}``."""
-        return dict(zip(map(_python, self._input_values), self._input_states.tolist()))
-
-    @property
-    def state_labels(self) -> tuple[Hashable, ...] | None:
-        """Names of the states, or None when states are known by index only."""
-        return self._state_labels
-
-    def label(self, m: int) -> Hashable:
-        """The name of state ``m`` (its index when states are unnamed)."""
-        return m if self._state_labels is None else self._state_labels[m]
-
-    def state_index(self, label: Hashable) -> int:
-        """The index of the state named ``label``.
+        Returns
+        -------
+        Computation
+            With ``step = tau**k``; halted states, outputs, inputs and state
+            names are this computation's. Halted states stay absorbing, so a
+            run that halts within ``k`` steps waits there.
 
         Raises
         ------
         InvalidValueError
-            If no state has that name.
+            If ``k < 1``.
+        InvalidTypeError
+            If ``k`` is not an integer.
+
+        See Also
+        --------
+        abstractions.first_return : one step per visit of chosen states.
+
+        Notes
+        -----
+        Small ``k`` take ``k - 1`` gathers; larger ``k`` take pointer
+        doubling (square ``tau``, ``tau**2``, ``tau**4``, ... and compose
+        the powers of the binary digits of ``k``): at most
+        ``2 log2(k)`` gathers of ``n`` ids, so ``k = 10**18`` costs about
+        120 of them.
 
         Examples
         --------
-        >>> C = Computation([1, 1], state_labels=["a", "b"])
-        >>> C.state_index("b")
-        1
-        """
-        if self._state_labels is None:
-            if isinstance(label, (int, np.integer)) and 0 <= label < self.n:
-                return int(label)
-            raise InvalidValueError(f"no state {label!r}: states are 0..{self.n - 1}")
-        index = self._state_index
-        if index is None:
-            index = {s: i for i, s in enumerate(self._state_labels)}
-            object.__setattr__(self, "_state_index", index)
-        try:
-            return int(index[label])
-        except (KeyError, TypeError):
-            raise InvalidValueError(f"no state is labelled {label!r}") from None
+        A counter mod 6, two steps at a time:
 
-    def output_value(self, m: int) -> Any:
-        """The output value of state ``m``."""
-        return _python(self._output_values[int(self._output[m])])
+        >>> C = Computation([1, 2, 3, 4, 5, 0])
+        >>> C.power(2).step
+        array([2, 3, 4, 5, 0, 1])
+        >>> C.power(6).step      # a full turn
+        array([0, 1, 2, 3, 4, 5])
+        >>> Computation([1, 2, 2], halted=[False, False, True]).power(10**18).step
+        array([2, 2, 2])
+        """
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
+            raise InvalidTypeError(f"k must be an integer number of steps, got {k!r}")
+        k = int(k)
+        if k < 1:
+            raise InvalidValueError(
+                f"k must be at least 1 (the number of steps per abstract step), got {k}"
+            )
+        step = self._step
+        if k <= _DIRECT_POWER:
+            result = step.copy()
+            for _ in range(k - 1):
+                result = step[result]
+        else:
+            # Binary powers: result = tau**(bits seen), square = tau**(2**i).
+            result = np.arange(self.n, dtype=np.int64)
+            square = step
+            while True:
+                if k & 1:
+                    result = square[result]
+                k >>= 1
+                if not k:
+                    break
+                square = square[square]
+        shared = (
+            self._output, self._output_values, self._input_values, self._input_states,
+            self._state_labels,
+        )
+        return Computation._from_arrays(
+            np.ascontiguousarray(result, dtype=np.int64), self._halted, *shared
+        )
+
 
     # ------------------------------------------------------------------ running
-
-    def start(self, x: Any) -> int:
-        """The start state of input ``x``.
-
-        Raises
-        ------
-        UnknownInputError
-            If ``x`` is not an input value.
-        """
-        if isinstance(self._input_values, range):
-            # every state is an input: no dict of n entries is needed
-            if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
-                if x in self._input_values:
-                    return int(self._input_states[x])
-            raise UnknownInputError(
-                f"{x!r} is not an input; the inputs are the states 0..{self.n - 1}"
-            )
-        index = self._input_index
-        if index is None:
-            index = {_python(v): i for i, v in enumerate(self._input_values)}
-            object.__setattr__(self, "_input_index", index)
-        try:
-            position = index[x]
-        except (KeyError, TypeError):
-            shown = ", ".join(repr(_python(v)) for v in list(self._input_values)[:5])
-            more = ", ..." if len(self._input_values) > 5 else ""
-            raise UnknownInputError(f"{x!r} is not an input; the inputs are {shown}{more}") from None
-        return int(self._input_states[position])
 
     def trace(self, x: Any) -> Ids:
         """The states a run visits, from the start state to the halted one.
@@ -520,153 +447,6 @@ class Computation:
         """
         return readonly(final_states(self._step, self._halted))
 
-    def reachable_states(self) -> Ids:
-        """The states some input's run visits, in increasing order.
-
-        Examples
-        --------
-        >>> Computation([1, 2, 2, 0], inputs=[0]).reachable_states()
-        array([0, 1, 2])
-        """
-        return np.flatnonzero(reach(self._step, self._input_states)).astype(np.int64)
-
-    def restrict(self, states: Any) -> Computation:
-        """The computation on a set of states closed under ``step``.
-
-        Parameters
-        ----------
-        states : array_like
-            Distinct state ids (new state ``i`` is ``states[i]``) or a boolean
-            mask of length ``n``.
-
-        Returns
-        -------
-        Computation
-            Inputs whose start state lies outside ``states`` are dropped.
-
-        Raises
-        ------
-        InvalidValueError
-            If ``step`` leaves the set; the message names such a state.
-        """
-        index = _as_state_subset(states, self.n, "states")
-        position = np.full(self.n, -1, dtype=np.int64)
-        position[index] = np.arange(index.shape[0], dtype=np.int64)
-        new_step = position[self._step[index]]
-        escaping = np.flatnonzero(new_step < 0)
-        if escaping.size:
-            m = int(index[escaping[0]])
-            raise InvalidValueError(
-                f"states is not closed under step: it holds state {self.label(m)!r} "
-                f"but not its successor {self.label(int(self._step[m]))!r}"
-            )
-        kept = np.flatnonzero(position[self._input_states] >= 0)
-        input_values: Values = tuple(_python(self._input_values[i]) for i in kept.tolist())
-        labels = None
-        if self._state_labels is not None:
-            labels = tuple(self._state_labels[i] for i in index.tolist())
-        # Renumber the outputs so that values no kept state produces are dropped.
-        output, _ = canonical_labels(self._output[index], "output")
-        firsts = self._output[index][first_occurrences(output)]
-        output_values: Values = tuple(_python(self._output_values[i]) for i in firsts.tolist())
-        return Computation._from_arrays(
-            new_step,
-            self._halted[index].copy(),
-            output,
-            output_values,
-            input_values,
-            position[self._input_states[kept]],
-            labels,
-        )
-
-    def restrict_to_reachable(self) -> tuple[Computation, Ids]:
-        """The computation on the states reachable from its inputs.
-
-        Many abstractions are complete only on the reachable states; restrict
-        first, then abstract.
-
-        Returns
-        -------
-        computation : Computation
-        states : numpy.ndarray of int64
-            ``states[i]`` is the original index of new state ``i``.
-
-        Examples
-        --------
-        >>> C = Computation([1, 2, 2, 0], inputs=[0])
-        >>> R, states = C.restrict_to_reachable()
-        >>> R.n, states
-        (3, array([0, 1, 2]))
-        """
-        states = self.reachable_states()
-        return self.restrict(states), states
-
-    # ------------------------------------------------------------------ display
-
-    def table(self, max_states: int = 64) -> str:
-        """A plain-text table of the states: name, next state, halted, output, inputs.
-
-        Parameters
-        ----------
-        max_states : int, default 64
-            Show at most this many states.
-
-        Examples
-        --------
-        >>> print(Computation([1, 1], halted=[False, True], output=["run", "done"]).table())
-        state  next  halted  output  inputs
-        0      1             'run'   0
-        1      1     yes     'done'  1
-        """
-        limit = as_count(max_states, "max_states")
-        shown = min(self.n, limit)
-        starts: dict[int, list[str]] = {}
-        for value, s in zip(self._input_values, self._input_states.tolist()):
-            if s < shown:
-                starts.setdefault(s, []).append(repr(_python(value)))
-        rows = [["state", "next", "halted", "output", "inputs"]]
-        for m in range(shown):
-            rows.append(
-                [
-                    _show(self.label(m)),
-                    _show(self.label(int(self._step[m]))),
-                    "yes" if self._halted[m] else "",
-                    repr(self.output_value(m)),
-                    ", ".join(starts.get(m, [])),
-                ]
-            )
-        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-        if shown < self.n:
-            lines.append(f"... ({self.n - shown} more states)")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return (
-            f"<Computation: {self.n} states, {int(self._halted.sum())} halted, "
-            f"{self.n_outputs} output values, {len(self._input_values)} inputs>"
-        )
-
-    def __str__(self) -> str:
-        if self.n <= REPR_MAX_STATES:
-            return repr(self) + "\n" + self.table()
-        return repr(self)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Computation):
-            return NotImplemented
-        return (
-            np.array_equal(self._step, other._step)
-            and np.array_equal(self._halted, other._halted)
-            and np.array_equal(self._output, other._output)
-            and _sequences_equal(self._output_values, other._output_values)
-            and _sequences_equal(self._input_values, other._input_values)
-            and np.array_equal(self._input_states, other._input_states)
-            and self._state_labels == other._state_labels
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # holds arrays; equality is by value
-
     # ------------------------------------------------------------------ ecosystem
     # Thin delegates; the code lives in abstractions.graphs and abstractions.symbolic,
     # which import networkx and sympy only when called.
@@ -691,18 +471,6 @@ class Computation:
         from abstractions.graphs import from_networkx
 
         return from_networkx(G, halted=halted, output=output, inputs=inputs)
-
-    def to_networkx(self, partition: Any = None) -> Any:
-        """The computation as a ``networkx.DiGraph``; see :func:`abstractions.graphs.to_networkx`.
-
-        Examples
-        --------
-        >>> list(Computation([1, 0]).to_networkx().edges)
-        [(0, 1), (1, 0)]
-        """
-        from abstractions.graphs import to_networkx
-
-        return to_networkx(self, partition)
 
     @classmethod
     def from_sympy(
@@ -737,95 +505,3 @@ class Computation:
             max_states=max_states,
         )
 
-
-def _show(label: Hashable) -> str:
-    if isinstance(label, str):
-        return label
-    return str(label)
-
-
-def _object_array(items: list[Any]) -> np.ndarray:
-    array = np.empty(len(items), dtype=object)
-    for i, item in enumerate(items):
-        array[i] = item
-    return array
-
-
-def _distinct(values: Any, name: str, what: str) -> tuple[Any, ...]:
-    """``values`` as a tuple of distinct hashables, or raise naming the repeat."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise InvalidTypeError(f"{name} must be a sequence of {what}, got {type(values).__name__}")
-    items = tuple(_python(v) for v in values)
-    seen: dict[Any, int] = {}
-    for i, item in enumerate(items):
-        try:
-            j = seen.setdefault(item, i)
-        except TypeError:
-            raise InvalidTypeError(f"{name}[{i}] = {item!r} is not hashable") from None
-        if j != i:
-            raise InvalidValueError(
-                f"{name}[{i}] = {item!r} repeats {name}[{j}]; {what} must be distinct"
-            )
-    return items
-
-
-def _check_state_labels(state_labels: Sequence[Hashable], n: int) -> tuple[Hashable, ...]:
-    labels = _distinct(state_labels, "state_labels", "state names")
-    if len(labels) != n:
-        raise InvalidValueError(f"state_labels has length {len(labels)}, expected {n} (one per state)")
-    return labels
-
-
-def _check_output(
-    output: Any,
-    output_values: Sequence[Any] | None,
-    n: int,
-    state_labels: tuple[Hashable, ...] | None,
-) -> tuple[Ids, Values]:
-    if output is None:
-        if output_values is not None:
-            raise InvalidValueError("output_values was given without output ids")
-        values: Values = range(n) if state_labels is None else state_labels
-        return np.arange(n, dtype=np.int64), values
-    if output_values is not None:
-        values = _distinct(output_values, "output_values", "output values")
-        ids = as_index_array(output, "output", n=len(values), length=n, copy=True)
-        return ids, values
-    array = _as_label_array(output, "output")
-    if array.shape[0] != n:
-        raise InvalidValueError(f"output has length {array.shape[0]}, expected {n} (one per state)")
-    ids, _ = canonical_labels(array, "output")
-    return ids, _as_values(array[first_occurrences(ids)])
-
-
-def _check_inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
-    if inputs is None:
-        return range(n), np.arange(n, dtype=np.int64)
-    if isinstance(inputs, Mapping):
-        keys = list(inputs.keys())
-        raw = list(inputs.values())
-        try:
-            states = as_index_array(raw, "inputs", n=n, copy=True)
-        except (InvalidValueError, InvalidTypeError):
-            for key, state in zip(keys, raw):
-                try:
-                    as_index_array([state], "inputs", n=n)
-                except (InvalidValueError, InvalidTypeError) as err:
-                    kind = type(err)
-                    raise kind(
-                        f"inputs[{key!r}] = {state!r} is not a state: {err}"
-                    ) from None
-            raise
-        return tuple(_python(k) for k in keys), states
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
-        raise InvalidTypeError(
-            f"inputs must be a mapping or a sequence of start states, got {type(inputs).__name__}"
-        )
-    states = as_index_array(
-        inputs if isinstance(inputs, np.ndarray) else list(inputs), "inputs", n=n, copy=True
-    )
-    counts = np.bincount(states, minlength=n) if states.size else np.zeros(n, np.int64)
-    if (counts > 1).any():
-        state = int(np.flatnonzero(counts > 1)[0])
-        raise InvalidValueError(f"inputs lists state {state} more than once")
-    return tuple(states.tolist()), states

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from abstractions.completion import minimal_complete_abstraction
+from abstractions.minimal import minimal_complete_abstraction
 from abstractions.computation import Computation
 from abstractions.consistency import (
     abstract_computation,
@@ -93,6 +93,13 @@ def run_demo(n_bits: int = 3, out: TextIO | None = None) -> None:
         Input length of the parity machine.
     out : file, optional
         Where to print; standard output by default.
+
+    Raises
+    ------
+    TooLargeError
+        If the machine would have more than
+        :data:`abstractions.machines.MAX_STATES` states; raised before
+        anything is built or printed.
     """
     out = sys.stdout if out is None else out
     C = parity_by_counting(n_bits)

@@ -20,14 +20,14 @@ from typing import Any
 
 __all__ = [
     "AbstractionsError",
-    "InvalidValueError",
-    "InvalidTypeError",
-    "SizeMismatchError",
-    "NotCompleteError",
-    "NonHaltingError",
-    "UnknownInputError",
-    "TooLargeError",
     "FileFormatError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "NonHaltingError",
+    "NotCompleteError",
+    "SizeMismatchError",
+    "TooLargeError",
+    "UnknownInputError",
 ]
 
 
@@ -103,7 +103,11 @@ class FileFormatError(AbstractionsError, ValueError):
     """
 
     def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+        # A name that is not valid UTF-8 (surrogate escapes) is shown with
+        # backslash escapes, so the message can be printed and logged; the
+        # attribute keeps the exact name.
+        shown = path.encode("utf-8", "backslashreplace").decode("utf-8")
+        super().__init__(f"{shown}: {problem}")
         self.path = path
         self.problem = problem
 

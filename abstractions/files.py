@@ -39,31 +39,42 @@
     (written always). Unknown keys are errors, so a typo is not ignored.
 
 Values (state labels, output values, input values) are stored as JSON, in
-both formats: ``None``, ``bool``, ``int``, ``float`` and ``str`` as
-themselves, tuples as JSON arrays (read back as tuples: every label and
-value is hashable, so a list never needs to be stored), and
-:data:`~abstractions.UNDETERMINED` as ``{"undetermined": true}``. Any other
-value (bytes, frozensets, objects) makes :func:`save` raise
-:class:`~abstractions.InvalidTypeError` naming it; nothing is dropped
-silently. ``range(n)`` (states named by their index) is stored as
+both formats, exactly: ``None``, ``bool``, ``int`` (of any size up to
+4,000 digits), ``float`` (``repr`` round-trips every float; NaN and the
+infinities as Python's :mod:`json` writes them) and ``str`` as themselves,
+``bytes`` as ``{"bytes": "<hex>"}``, tuples as JSON arrays (read back as
+tuples: every label and value is hashable, so a list never needs to be
+stored), and :data:`~abstractions.UNDETERMINED` as ``{"undetermined": true}``.
+Any other value (frozensets, objects) makes :func:`save` raise
+:class:`~abstractions.InvalidTypeError` naming it; nothing is dropped or
+converted silently. ``range(n)`` (states named by their index) is stored as
 ``{"range": n}``.
 
 A save never leaves a half-written file: it writes a temporary file in the
 target's directory and renames it over the target (:func:`os.replace`,
-atomic on POSIX and Windows). A file that cannot be read as what it claims
+atomic on POSIX and Windows). It keeps an existing target's permission
+bits, refuses to replace a file that is not writable, and removes
+temporary files left by earlier saves to the same path that were killed.
+A load trusts nothing in the file: every zip member's CRC is verified,
+declared sizes are checked against the file's size before anything is
+allocated, and JSON is bounded in size, depth and number length (see
+:mod:`abstractions._storage`). A file that cannot be read as what it claims
 raises :class:`~abstractions.FileFormatError` (a ``ValueError``) naming the
 file and the problem.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from typing import IO, Any, overload
 
 import numpy as np
 
-from abstractions.computation import Computation, Values, _object_array, _python
+from abstractions._storage import parse_json, read_json, read_npz, write_atomically
+from abstractions._validation import object_array, python_value
+from abstractions.computation import Computation, Values
 from abstractions.exceptions import (
     FileFormatError,
     InvalidTypeError,
@@ -71,7 +82,7 @@ from abstractions.exceptions import (
 )
 from abstractions.partition import Partition
 
-__all__ = ["save", "load", "FORMAT_VERSION", "SUFFIXES"]
+__all__ = ["FORMAT_VERSION", "SUFFIXES", "load", "save"]
 
 #: Version written into every file; files with a larger version are refused.
 FORMAT_VERSION = 1
@@ -85,24 +96,40 @@ _COMPUTATION_KEYS = {
     "state_labels",
 }
 _PARTITION_KEYS = {"format", "version", "kind", "labels", "blocks", "n"}
+#: Every array an .npz file of any kind may hold; anything else is refused.
+_NPZ_MEMBERS = {
+    "format", "version", "kind", "labels", "step", "halted", "output", "input_states", "meta",
+}
+#: Largest int saved: bit_length 14,000 is at most 4,215 digits, within what
+#: _storage.parse_json reads back (4,300 digits).
+_MAX_INT_BITS = 14_000
 
 
 # ---------------------------------------------------------------------- values
 
 
 def _encode_value(value: Any, name: str, i: int) -> Any:
-    from abstractions.consistency import UNDETERMINED
+    from abstractions.system import UNDETERMINED
 
-    value = _python(value)
+    value = python_value(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        raise InvalidValueError(
+            f"cannot save {name}[{i}]: an int of {value.bit_length()} bits; at most "
+            f"{_MAX_INT_BITS} bits (about 4,200 digits) are stored"
+        )
+    # Subclasses (IntEnum, str enums, named tuples) are stored as their base
+    # type's value and come back as the base type, equal to what was saved.
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, bytes):
+        return {"bytes": bytes(value).hex()}
     if isinstance(value, tuple):
         return [_encode_value(item, name, i) for item in value]
     if value is UNDETERMINED:
         return {"undetermined": True}
     raise InvalidTypeError(
         f"cannot save {name}[{i}] = {value!r} of type {type(value).__name__}: only None, "
-        f"bool, int, float, str, UNDETERMINED and tuples of these can be stored"
+        f"bool, int, float, str, bytes, UNDETERMINED and tuples of these can be stored"
     )
 
 
@@ -113,25 +140,39 @@ def _encode_values(values: Values | tuple[Any, ...], name: str) -> Any:
 
 
 def _decode_value(value: Any, name: str, path: str) -> Any:
-    from abstractions.consistency import UNDETERMINED
+    from abstractions.system import UNDETERMINED
 
     if isinstance(value, list):
         return tuple(_decode_value(item, name, path) for item in value)
     if isinstance(value, dict):
         if value == {"undetermined": True}:
             return UNDETERMINED
+        if set(value) == {"bytes"} and isinstance(value["bytes"], str):
+            try:
+                return bytes.fromhex(value["bytes"])
+            except ValueError:
+                raise FileFormatError(
+                    path, f"{name} holds {{\"bytes\": ...}} whose text is not hexadecimal"
+                ) from None
+        shown = repr(value)
         raise FileFormatError(
-            path, f"{name} holds the object {value!r}; the only object allowed as a "
-            f'value is {{"undetermined": true}}'
+            path, f"{name} holds the object {shown[:60]}{'...' if len(shown) > 60 else ''}; the "
+            f'only objects allowed as values are {{"undetermined": true}} and {{"bytes": "<hex>"}}'
         )
     return value
 
 
-def _decode_values(data: Any, name: str, path: str) -> Values:
+def _decode_values(data: Any, name: str, path: str, n_states: int) -> Values:
     if isinstance(data, dict) and set(data) == {"range"}:
         n = data["range"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise FileFormatError(path, f'{name} = {{"range": {n!r}}} needs a non-negative int')
+        # save writes a range only for the default names 0..n-1; a bigger one
+        # would cost memory out of all proportion to the file.
+        if n > n_states:
+            raise FileFormatError(
+                path, f'{name} = {{"range": {n}}} names more values than the {n_states} states'
+            )
         return range(n)
     if not isinstance(data, list):
         raise FileFormatError(path, f"{name} must be a JSON array, got {type(data).__name__}")
@@ -173,10 +214,14 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
     Raises
     ------
     InvalidValueError
-        For an unknown suffix.
+        For an unknown suffix, an int value too long to store, or a target
+        that is a device, pipe or socket.
     InvalidTypeError
         If ``obj`` is neither a Computation nor a Partition, or holds a
         state label or value that cannot be stored (see the module notes).
+    PermissionError
+        If the target exists but is not writable (e.g. mode 0444): it is
+        not replaced.
     OSError
         If the file cannot be written; the target is then left as it was.
 
@@ -188,7 +233,9 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
     -----
     The data is written to a temporary file in the target's directory, then
     renamed over the target with :func:`os.replace`: a reader sees either
-    the old file or the complete new one, never a half-written file.
+    the old file or the complete new one, never a half-written file. The
+    new file keeps the target's permission bits; a symbolic link is
+    followed (the file it points to is replaced, the link stays).
 
     Examples
     --------
@@ -230,7 +277,7 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
         def write(handle: IO[bytes]) -> None:
             handle.write(text)
 
-    _write_atomically(target, write)
+    write_atomically(target, write)
 
 
 @overload
@@ -244,7 +291,7 @@ def load(path: str | os.PathLike[str], *, kind: type[Partition]) -> Partition: .
 def load(
     path: str | os.PathLike[str],
     *,
-    kind: type[Computation] | type[Partition] | None = None,
+    kind: type[Computation | Partition] | None = None,
 ) -> Computation | Partition:
     """Load a computation or a partition saved by :func:`save` (or written by hand).
 
@@ -309,37 +356,7 @@ def load(
 # ---------------------------------------------------------------------- writing
 
 
-def _write_atomically(target: str, write: Callable[[IO[bytes]], None]) -> None:
-    directory = os.path.dirname(os.path.abspath(target))
-    base = os.path.basename(target)
-    for attempt in range(100):
-        temporary = os.path.join(directory, f".{base}.{os.getpid()}.{attempt}.tmp")
-        try:
-            # O_EXCL: never reuse someone else's file; mode 0o666 lets the umask
-            # decide the permissions, as for any new file (mkstemp would force 0600).
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - a hundred stale temporary files of this process
-        raise FileExistsError(f"cannot create a temporary file next to {target!r}")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
 def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
-    import json
-
     # Any: numpy types savez(**arrays) as if a key could be its allow_pickle flag.
     arrays: dict[str, Any] = {
         "format": np.array(_FORMAT),
@@ -365,8 +382,6 @@ def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
 
 
 def _json_text(obj: Computation | Partition) -> str:
-    import json
-
     doc: dict[str, Any] = {"format": _FORMAT, "version": FORMAT_VERSION}
     if isinstance(obj, Partition):
         doc["kind"] = "partition"
@@ -430,28 +445,13 @@ def _build(path: str, build: Callable[[], Computation | Partition]) -> Computati
     """Run a constructor on file contents; its complaints become FileFormatError."""
     try:
         return build()
-    except (InvalidValueError, InvalidTypeError, ValueError, TypeError) as err:
+    except (ValueError, TypeError, ArithmeticError, LookupError) as err:
+        # ArithmeticError: e.g. an id beyond int64 (OverflowError); LookupError: a bad index
         raise FileFormatError(path, f"inconsistent contents: {err}") from None
 
 
 def _load_npz(path: str) -> tuple[str, Computation | Partition]:
-    import json
-    import zipfile
-    import zlib
-
-    try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            # np.load also reads a plain .npy array, whatever the suffix
-            raise FileFormatError(path, "holds a single .npy array, not an .npz archive")
-        with archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except FileFormatError:
-        raise
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
-        raise FileFormatError(path, f"not a readable .npz archive (corrupt or truncated: {err})") from None
+    arrays = read_npz(path, _NPZ_MEMBERS)
 
     def get(name: str) -> Any:
         array = arrays[name]
@@ -482,18 +482,19 @@ def _load_npz(path: str) -> tuple[str, Computation | Partition]:
     input_states = array("input_states", "iu")
     if "meta" not in arrays:
         raise FileFormatError(path, "missing the array 'meta' of a computation")
-    try:
-        meta = json.loads(get("meta"))
-    except (json.JSONDecodeError, TypeError) as err:
-        raise FileFormatError(path, f"'meta' is not valid JSON: {err}") from None
+    text = get("meta")
+    if not isinstance(text, str):
+        raise FileFormatError(path, f"'meta' must be a string of JSON, got {type(text).__name__}")
+    meta = parse_json(text, path, "'meta'")
     if not isinstance(meta, dict) or set(meta) != {"output_values", "input_values", "state_labels"}:
         raise FileFormatError(
             path, "'meta' must be a JSON object with keys output_values, input_values, state_labels"
         )
-    output_values = _decode_values(meta["output_values"], "output_values", path)
-    input_values = _decode_values(meta["input_values"], "input_values", path)
+    n = step.shape[0]
+    output_values = _decode_values(meta["output_values"], "output_values", path, n)
+    input_values = _decode_values(meta["input_values"], "input_values", path, n)
     labels = meta["state_labels"]
-    state_labels = None if labels is None else _decode_values(labels, "state_labels", path)
+    state_labels = None if labels is None else _decode_values(labels, "state_labels", path, n)
     if len(input_values) != input_states.shape[0]:
         raise FileFormatError(
             path, f"{len(input_values)} input values but {input_states.shape[0]} input states"
@@ -547,18 +548,7 @@ def _computation(
 
 
 def _load_json(path: str) -> tuple[str, Computation | Partition]:
-    import json
-
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise FileFormatError(path, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
-    except json.JSONDecodeError as err:
-        raise FileFormatError(
-            path, f"not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
-        ) from None
+    doc = read_json(path)
     if not isinstance(doc, dict):
         raise FileFormatError(path, f"must hold a JSON object, got a {type(doc).__name__}")
     kind = _check_header(doc.__getitem__, doc.__contains__, path, required=False)
@@ -582,6 +572,7 @@ def _load_json(path: str) -> tuple[str, Computation | Partition]:
         blocks, n = doc["blocks"], doc.get("n")
         if not isinstance(blocks, list) or not all(isinstance(b, list) for b in blocks):
             raise FileFormatError(path, "'blocks' must be a JSON array of arrays of states")
+        _check_block_count(blocks, n, path)
         return kind, _build(path, lambda: Partition.from_blocks(blocks, n))
     if "step" not in doc:
         raise FileFormatError(path, "missing 'step' of a computation")
@@ -589,20 +580,21 @@ def _load_json(path: str) -> tuple[str, Computation | Partition]:
     for key in ("step", "halted", "output"):
         if key in doc and not isinstance(doc[key], list):
             raise FileFormatError(path, f"{key!r} must be a JSON array")
+    n = len(step)
     halted = doc.get("halted")
     output: Any = None
     output_values: Values | None = None
     if "output_values" in doc:
         if "output" not in doc:
             raise FileFormatError(path, "'output_values' needs 'output' (ids into the values)")
-        output_values = _decode_values(doc["output_values"], "output_values", path)
+        output_values = _decode_values(doc["output_values"], "output_values", path, n)
         output = doc["output"]
     elif "output" in doc:
         # an object array: numpy would turn a list of tuples into a 2-d array
-        output = _object_array([_decode_value(v, "output", path) for v in doc["output"]])
+        output = object_array([_decode_value(v, "output", path) for v in doc["output"]])
     inputs = _json_inputs(doc.get("inputs"), path)
     labels = doc.get("state_labels")
-    state_labels = None if labels is None else _decode_values(labels, "state_labels", path)
+    state_labels = None if labels is None else _decode_values(labels, "state_labels", path, n)
     return kind, _build(
         path,
         lambda: Computation(
@@ -634,3 +626,22 @@ def _json_inputs(data: Any, path: str) -> Any:
             raise FileFormatError(path, f"inputs[{i}] repeats the input value {value!r}")
         pairs[value] = item[1]
     return pairs
+
+
+def _check_block_count(blocks: list[Any], n: Any, path: str) -> None:
+    """Refuse a declared ``n`` larger than the states listed, before anything of size n exists.
+
+    Partition.from_blocks would allocate n labels and only then find a
+    state in no block: a 50-byte file could ask for gigabytes.
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        return  # the constructor names the bad n
+    listed = sum(len(block) for block in blocks)
+    if n <= listed:
+        return
+    states = {s for block in blocks for s in block if type(s) is int}
+    missing = next(m for m in range(len(states) + 1) if m not in states)
+    raise FileFormatError(
+        path, f"inconsistent contents: state {missing} is in no block (n = {n}, but the blocks "
+        f"list {listed} states)"
+    )

@@ -1,10 +1,14 @@
-"""Computations as networkx graphs, and abstract computations as quotient graphs.
+"""Systems as networkx graphs, and abstract systems as quotient graphs.
 
 A computation is a functional graph: every state has exactly one successor.
 :func:`from_networkx` reads such a :class:`networkx.DiGraph` (nodes become
-states, node attributes give halting and output), :func:`to_networkx`
-writes one, and :func:`quotient_graph` draws the abstract computation of a
-complete partition as a graph on the blocks.
+states, node attributes give halting and output). :func:`to_networkx`
+writes any kind of system (a computation as a ``DiGraph``, a labelled
+system or LTS as a ``MultiDiGraph`` with a ``label`` per edge, a Markov
+chain with a ``weight`` per edge), and :func:`quotient_graph` draws the
+abstract system of a complete partition as a graph on the blocks.
+
+This module uses only the public names of :mod:`abstractions`.
 
 networkx is imported when one of these functions is called, never by
 ``import abstractions``.
@@ -17,9 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from abstractions.computation import Computation, _object_array, _python
-from abstractions.exceptions import InvalidTypeError, InvalidValueError
+from abstractions.completeness import abstract_computation
+from abstractions.computation import Computation
+from abstractions.exceptions import InvalidTypeError, InvalidValueError, SizeMismatchError
 from abstractions.partition import Partition
+from abstractions.system import System, as_system
+from abstractions.systems import TransitionSystem
 
 __all__ = ["from_networkx", "to_networkx", "quotient_graph"]
 
@@ -133,14 +140,17 @@ def from_networkx(
                     f"node {missing!r} has no {output!r} attribute, but other nodes do; "
                     f"give every node an output or none"
                 )
-            values = [_python(data[output]) for _, data in G.nodes(data=True)]
+            values = [_scalar(data[output]) for _, data in G.nodes(data=True)]
             known = G.graph.get("output_values")
             if known is not None and _all_in(values, known):
                 output_values = tuple(known)
                 position = {v: j for j, v in enumerate(output_values)}
                 output_ids = np.array([position[v] for v in values], dtype=np.int64)
             else:
-                output_ids = _object_array(values)
+                # an object array keeps tuples as values (numpy would make a 2-d array)
+                output_ids = np.empty(len(values), dtype=object)
+                for i, value in enumerate(values):
+                    output_ids[i] = value
 
     if inputs is None:
         inputs = G.graph.get("inputs")
@@ -173,29 +183,53 @@ def _all_in(values: list[Any], known: Iterable[Any]) -> bool:
         return False
 
 
-def to_networkx(computation: Computation, partition: Partition | None = None) -> Any:
-    """The computation as a directed graph: one edge per state, to its step.
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the matching Python object; anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _blocks(partition: Any, n: int) -> np.ndarray | None:
+    """Block ids of a partition (or labels) of ``n`` states, or None."""
+    if partition is None:
+        return None
+    P = partition if isinstance(partition, Partition) else Partition.from_labels(partition)
+    if P.n != n:
+        raise SizeMismatchError(
+            f"partition is a partition of {P.n} states, but the system has {n} states"
+        )
+    return P.labels
+
+
+def to_networkx(system: System, partition: Partition | None = None) -> Any:
+    """The system as a directed graph.
 
     Parameters
     ----------
-    computation : Computation
+    system : System
+        A computation becomes a ``networkx.DiGraph`` with one edge per
+        state, to its step (halted states have a self-loop). A labelled
+        system, or a nondeterministic one with actions, becomes a
+        ``networkx.MultiDiGraph`` with the symbol as edge attribute
+        ``label``; an unlabelled relation a ``DiGraph``; a Markov chain a
+        ``DiGraph`` whose edges carry the probability as ``weight``
+        (a :class:`fractions.Fraction` when exact).
     partition : Partition, optional
         An abstraction of the states; each node then gets its ``block``.
 
     Returns
     -------
-    networkx.DiGraph
+    networkx.DiGraph or networkx.MultiDiGraph
         Nodes are the state labels (indices when states are unnamed), in
-        state order; halted states have a self-loop. Node attributes:
-        ``halted`` (bool), ``output`` (the output value) and, with a
-        partition, ``block`` (its block id). Graph attributes ``inputs``
-        (``{input value: node}``) and ``output_values`` let
-        :func:`from_networkx` rebuild exactly this computation.
+        state order. Node attributes: ``output`` (the output value),
+        ``halted`` (computations) and, with a partition, ``block`` (its
+        block id). Graph attributes ``kind``, ``inputs``
+        (``{input value: node}``) and ``output_values``; for a computation
+        :func:`from_networkx` rebuilds exactly this computation.
 
     Raises
     ------
     InvalidTypeError
-        If ``partition`` is not a Partition.
+        If ``system`` is not a system.
     SizeMismatchError
         If ``partition`` is over another number of states.
 
@@ -205,54 +239,76 @@ def to_networkx(computation: Computation, partition: Partition | None = None) ->
 
     Examples
     --------
-    >>> from abstractions import Computation, Partition
+    >>> from abstractions import Computation, Partition, TransitionSystem
     >>> C = Computation([1, 2, 2], halted=[False, False, True], output=["a", "b", "b"])
     >>> G = C.to_networkx(Partition([0, 1, 1]))
     >>> list(G.edges), G.nodes[2]
     ([(0, 1), (1, 2), (2, 2)], {'halted': True, 'output': 'b', 'block': 1})
     >>> Computation.from_networkx(G) == C
     True
+    >>> T = TransitionSystem.labelled({"a": [1, 1], "b": [0, 1]})
+    >>> sorted(to_networkx(T).edges(data="label"))
+    [(0, 0, 'b'), (0, 1, 'a'), (1, 1, 'a'), (1, 1, 'b')]
     """
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped,unused-ignore]
 
-    from abstractions.consistency import _as_partition, _require_computation
-
-    C = _require_computation(computation)
-    blocks = None if partition is None else _as_partition(partition, C.n, "partition").labels
-    nodes = list(C.state_labels) if C.state_labels is not None else list(range(C.n))
-    G = nx.DiGraph()
-    halted = C.halted.tolist()
-    values = [_python(v) for v in C.output_values]
-    output = C.output.tolist()
+    S = as_system(system)
+    blocks = _blocks(partition, S.n)
+    nodes = list(S.state_labels) if S.state_labels is not None else list(range(S.n))
+    labelled = isinstance(S, TransitionSystem) and S.symbols is not None
+    G = nx.MultiDiGraph() if labelled else nx.DiGraph()
+    values = [_scalar(v) for v in S.output_values]
+    output = S.output.tolist()
+    halted = S.halted.tolist() if isinstance(S, Computation) else None
     for i, node in enumerate(nodes):
-        G.add_node(node, halted=halted[i], output=values[output[i]])
+        attributes: dict[str, Any] = {"output": values[output[i]]}
+        if halted is not None:
+            attributes = {"halted": halted[i], **attributes}
         if blocks is not None:
-            G.nodes[node]["block"] = int(blocks[i])
-    step = C.step.tolist()
-    G.add_edges_from((nodes[i], nodes[step[i]]) for i in range(C.n))
-    G.graph["inputs"] = {_python(v): nodes[s] for v, s in zip(C.input_values, C.input_states.tolist())}
+            attributes["block"] = int(blocks[i])
+        G.add_node(node, **attributes)
+    if isinstance(S, Computation):
+        step = S.step.tolist()
+        G.add_edges_from((nodes[i], nodes[step[i]]) for i in range(S.n))
+    else:
+        assert isinstance(S, TransitionSystem)
+        weighted = S.kind == "probabilistic"
+        for s in range(S.n):
+            for symbol, t, weight in S.transitions(s):
+                data: dict[str, Any] = {}
+                if labelled:
+                    data["label"] = symbol
+                if weighted:
+                    data["weight"] = weight
+                G.add_edge(nodes[s], nodes[t], **data)
+    G.graph["kind"] = S.kind
+    G.graph["inputs"] = {
+        _scalar(v): nodes[s] for v, s in zip(S.input_values, S.input_states.tolist())
+    }
     G.graph["output_values"] = tuple(values)
     return G
 
 
-def quotient_graph(computation: Computation, partition: Partition) -> Any:
-    """The abstract computation of a complete partition, as a graph on its blocks.
+def quotient_graph(system: System, partition: Partition) -> Any:
+    """The abstract system of a complete partition, as a graph on its blocks.
 
     Parameters
     ----------
-    computation : Computation
+    system : System
+        Any kind.
     partition : Partition
-        A complete abstraction of ``computation``.
+        A complete abstraction of ``system``.
 
     Returns
     -------
-    networkx.DiGraph
-        Node ``b`` is block ``b``, with attributes ``states`` (the frozenset
-        of its states' labels), ``halted`` and ``output`` (as in
+    networkx.DiGraph or networkx.MultiDiGraph
+        :func:`to_networkx` of :func:`~abstractions.abstract_computation`:
+        node ``b`` is block ``b``, with the attribute ``states`` (the
+        frozenset of its states' labels) beside ``output`` (as in
         :func:`~abstractions.abstract_computation`:
         :data:`~abstractions.UNDETERMINED` where the block's states
-        disagree). One edge per block, to its abstract step, including
-        self-loops.
+        disagree) and ``halted`` for computations. Edges are the abstract
+        transitions, self-loops included.
 
     Raises
     ------
@@ -265,12 +321,12 @@ def quotient_graph(computation: Computation, partition: Partition) -> Any:
 
     Notes
     -----
-    For a complete partition this is ``networkx.quotient_graph`` of
-    :func:`to_networkx` with the same blocks, relabelled by block id, plus
-    the self-loops networkx leaves out: its quotient has an edge between
-    *distinct* blocks only, while a block that steps into itself (a fixed
-    point of the abstract step, e.g. every halted block) needs its
-    self-loop to be a computation.
+    For a complete partition of a computation this is
+    ``networkx.quotient_graph`` of :func:`to_networkx` with the same blocks,
+    relabelled by block id, plus the self-loops networkx leaves out: its
+    quotient has an edge between *distinct* blocks only, while a block that
+    steps into itself (a fixed point of the abstract step, e.g. every
+    halted block) needs its self-loop to be a computation.
 
     Examples
     --------
@@ -280,19 +336,9 @@ def quotient_graph(computation: Computation, partition: Partition) -> Any:
     >>> sorted(Q.edges), Q.nodes[0]["states"]
     ([(0, 1), (1, 0)], frozenset({0, 2}))
     """
-    import networkx as nx
-
-    from abstractions.consistency import abstract_computation
-
-    A, P = abstract_computation(computation, partition)
-    G = nx.DiGraph()
-    values = [_python(v) for v in A.output_values]
+    S = as_system(system)
+    A, P = abstract_computation(S, partition)
+    G = to_networkx(A)
     for b, states in enumerate(P.blocks()):
-        G.add_node(
-            b,
-            states=frozenset(computation.label(int(m)) for m in states),
-            halted=bool(A.halted[b]),
-            output=values[int(A.output[b])],
-        )
-    G.add_edges_from(enumerate(A.step.tolist()))
+        G.nodes[b]["states"] = frozenset(S.label(int(m)) for m in states)
     return G

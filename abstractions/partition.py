@@ -18,6 +18,7 @@ distributive one).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -26,50 +27,78 @@ import numpy as np
 from abstractions._config import REPR_MAX_STATES
 from abstractions._engine.primitives import first_occurrence as _first_occurrence
 from abstractions._engine.primitives import meet_roots, pair_ids as _pair_ids
-from abstractions._validation import Ids, as_count, as_index_array, readonly
+from abstractions._validation import Ids, as_count, as_index_array, as_state_subset, readonly
 from abstractions.exceptions import (
     InvalidTypeError,
     InvalidValueError,
     SizeMismatchError,
 )
 
-__all__ = ["Partition", "canonical_labels", "first_occurrences"]
+__all__ = ["Partition", "canonical_labels", "first_occurrences", "label_array"]
 
 
-def _as_label_array(labels: Any, name: str) -> np.ndarray:
-    """Turn any 1-d collection of hashable labels into a 1-d numpy array."""
+def _python_objects(array: np.ndarray) -> np.ndarray:
+    """An object array whose numpy scalars are replaced by the matching Python objects."""
+    if not any(isinstance(item, np.generic) for item in array):
+        return array
+    return np.fromiter(
+        (item.item() if isinstance(item, np.generic) else item for item in array),
+        dtype=object,
+        count=array.shape[0],
+    )
+
+
+def label_array(labels: Any, name: str) -> np.ndarray:
+    """Turn any 1-d collection of hashable labels into a 1-d numpy array.
+
+    The array keeps what Python equality says about the labels: a list goes
+    to a numeric dtype only when every item is of one exact kind that the
+    dtype holds without loss (Python ints that fit in int64, floats, bools,
+    numeric numpy scalars); anything else (ints beyond 64 bits, strings,
+    bytes, tuples, mixtures such as ``[1, 2.5]`` or ``[True, 2]``) stays an
+    array of the Python objects themselves. numpy would turn ``2**63`` into
+    a float, ``"a\\0"`` into ``"a"`` and ``[0, "0"]`` into two equal
+    strings. An array given by the caller is taken as it is (its values are
+    already what numpy made of them), except that numpy scalars inside an
+    object array are unwrapped into Python scalars.
+
+    Examples
+    --------
+    >>> label_array([2**63, 2**63 - 1], "labels").dtype
+    dtype('O')
+    >>> label_array([1, 2], "labels").dtype
+    dtype('int64')
+    """
     if isinstance(labels, Partition):
         return labels.labels
     if isinstance(labels, np.ndarray):
-        array = labels
-    else:
-        if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
-            raise InvalidTypeError(
-                f"{name} must be a 1-d sequence of labels, got {type(labels).__name__}"
+        if labels.ndim != 1:
+            raise InvalidValueError(
+                f"{name} must be 1-dimensional, got an array of shape {labels.shape}"
             )
-        items = list(labels)  # also takes generators, which np.asarray would not
-        converted: np.ndarray | None
-        try:
-            converted = np.asarray(items)
-        except (ValueError, TypeError):
-            converted = None
-        if converted is not None and converted.dtype.kind in "US":
-            # numpy turns [0, "0"] into two equal strings; labels compare by
-            # Python equality, so keep mixed kinds as objects.
-            if not all(isinstance(item, (str, bytes)) for item in items):
-                converted = None
-        if converted is None or converted.ndim != 1:
-            # A list of tuples becomes a 2-d array under np.asarray; the
-            # tuples are the labels, so keep them as objects.
-            converted = np.empty(len(items), dtype=object)
-            for i, item in enumerate(items):
-                converted[i] = item
-        array = converted
-    if array.ndim != 1:
-        raise InvalidValueError(
-            f"{name} must be 1-dimensional, got an array of shape {array.shape}"
+        return _python_objects(labels) if labels.dtype.kind == "O" else labels
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise InvalidTypeError(
+            f"{name} must be a 1-d sequence of labels, got {type(labels).__name__}"
         )
-    return array
+    items = labels if isinstance(labels, (list, tuple)) else list(labels)  # generators too
+    kinds = set(map(type, items))  # one C-level pass; decides the dtype without guessing
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        if kind is int:
+            try:
+                return np.array(items, dtype=np.int64)
+            except OverflowError:  # beyond 64 bits: keep the Python ints
+                pass
+        elif kind is float:
+            return np.array(items, dtype=np.float64)
+        elif kind is bool:
+            return np.array(items, dtype=bool)
+        elif issubclass(kind, (np.number, np.bool_)):
+            # numeric numpy scalars of one type: their own dtype, read back as Python scalars
+            return np.array(items, dtype=kind)
+    # One object per label: a list of tuples must not become a 2-d array.
+    return _python_objects(np.fromiter(items, dtype=object, count=len(items)))
 
 
 def first_occurrences(labels: Ids) -> Ids:
@@ -86,6 +115,10 @@ def first_occurrences(labels: Ids) -> Ids:
     # the labels goes up, so no sort or scatter is needed.
     running = np.maximum.accumulate(labels)
     return np.flatnonzero(np.diff(running, prepend=-1)).astype(np.int64)
+
+
+#: The key that stands for every NaN label (see canonical_labels).
+_NAN = object()
 
 
 def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
@@ -113,12 +146,29 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
     InvalidTypeError
         If a label is not hashable.
 
+    Notes
+    -----
+    Labels are compared by Python equality and hashing, never after a
+    conversion to a fixed-width or float dtype: ``2**63`` and ``2**63 - 1``
+    are two labels, and so are ``"a"``, ``b"a"`` and ``"a\\0"``. Python
+    equality also decides mixed kinds: ``True == 1 == 1.0``, so these are
+    one label (named by its first occurrence wherever values are kept).
+    One exception: every NaN is the same label (Python's ``nan != nan``
+    would make each NaN object its own block, and float arrays could not
+    agree with lists). Arrays of Python ints that fit in int64 and numpy
+    integer arrays of any size take a vectorised path, with no Python loop
+    over the labels.
+
     Examples
     --------
     >>> canonical_labels(["b", "a", "b", "c"])
     (array([0, 1, 0, 2]), 3)
+    >>> canonical_labels([2**63, 2**63 - 1, "a", b"a", "a\\0"])[1]
+    5
+    >>> canonical_labels([True, 1, 1.0, 2])[1]
+    2
     """
-    array = _as_label_array(values, name)
+    array = label_array(values, name)
     n = array.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64), 0
@@ -140,8 +190,11 @@ def canonical_labels(values: Any, name: str = "labels") -> tuple[Ids, int]:
         ids: dict[Any, int] = {}
         out = np.empty(n, dtype=np.int64)
         for i, item in enumerate(array):
+            # All NaNs are one label, as in float arrays (np.unique); a dict
+            # would tell NaN objects apart by identity.
+            key = _NAN if type(item) is float and math.isnan(item) else item
             try:
-                out[i] = ids.setdefault(item, len(ids))
+                out[i] = ids.setdefault(key, len(ids))
             except TypeError:
                 raise InvalidTypeError(
                     f"{name}[{i}] = {item!r} is not hashable, so it cannot be a label"
@@ -388,7 +441,7 @@ class Partition:
             if missing:
                 raise InvalidValueError(f"f has no value for state {missing[0]}")
             return cls([f[m] for m in range(size)])
-        values = _as_label_array(f, "f")
+        values = label_array(f, "f")
         if n is not None and values.shape[0] != as_count(n, "n"):
             raise InvalidValueError(f"f has {values.shape[0]} values but n = {n}")
         return cls(values)
@@ -667,7 +720,7 @@ class Partition:
         >>> Partition([0, 1, 0, 2]).restrict([2, 3]).labels
         array([0, 1])
         """
-        index = _as_state_subset(states, self.n, "states")
+        index = as_state_subset(states, self.n, "states")
         return self.pullback(index)
 
     # ------------------------------------------------------------------ display
@@ -738,21 +791,3 @@ def _require_partition(value: Any, name: str) -> Partition:
     if not isinstance(value, Partition):
         raise InvalidTypeError(f"{name} must be a Partition, got {type(value).__name__}")
     return value
-
-
-def _as_state_subset(states: Any, n: int, name: str) -> Ids:
-    """Distinct state ids from an id array or a boolean mask of length ``n``."""
-    array = np.asarray(states)
-    if array.dtype == bool:
-        if array.shape != (n,):
-            raise InvalidValueError(
-                f"{name} as a boolean mask must have shape ({n},), got {array.shape}"
-            )
-        return np.flatnonzero(array).astype(np.int64)
-    index = as_index_array(states, name, n=n)
-    seen = np.zeros(n, dtype=np.int64)
-    np.add.at(seen, index, 1)
-    if (seen > 1).any():
-        state = int(np.flatnonzero(seen > 1)[0])
-        raise InvalidValueError(f"{name} lists state {state} more than once")
-    return index

@@ -473,7 +473,7 @@ def complete_partitions(
     ...     assert is_complete(C, p) and p >= output_abstraction(C)
     >>> test_keeps_output()
     """
-    from abstractions.completion import minimal_complete_abstraction
+    from abstractions.minimal import minimal_complete_abstraction
 
     if not isinstance(computation, (Computation, TransitionSystem)):
         raise InvalidArgument(

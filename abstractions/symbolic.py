@@ -5,9 +5,20 @@ A symbolic computation has state variables with finite ranges (integers mod
 variable as a sympy expression of the current values, e.g. ``x -> x*y mod p``.
 The state space is the product of the ranges, numbered in mixed radix (the
 first variable most significant, as :func:`itertools.product` orders it).
-Expressions are compiled once with :func:`sympy.lambdify` to numpy and
-evaluated on all states at once: enumeration costs a few array operations,
-not a Python call per state.
+
+Expressions are evaluated exactly, on all states at once: each node of the
+expression tree is a few array operations, not a Python call per state.
+Integers are int64 arrays only where interval arithmetic over the tree,
+starting from the variables' domains, proves that no value can overflow;
+elsewhere they are Python ints (``Mod(x**30, 7)`` is ``pow(x, 30, 7)``,
+computed by modular exponentiation). Division gives exact rationals, never
+floats. A function this module does not know (``factorial``, ``sqrt``, ...)
+is evaluated by sympy, once per distinct value of its arguments.
+
+Expressions may also be given as strings. They are parsed without being
+evaluated: no :func:`eval`, no :func:`sympy.sympify` (which runs its input
+as Python code); only numbers, the state variables, arithmetic,
+comparisons, logic and a short list of functions are accepted.
 
 sympy is imported when one of these functions is called, never by
 ``import abstractions``.
@@ -15,7 +26,9 @@ sympy is imported when one of these functions is called, never by
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -26,11 +39,12 @@ from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLarg
 from abstractions.partition import Partition, canonical_labels, first_occurrences
 
 __all__ = [
+    "MAX_BITS",
+    "SYMPY_MAX_STATES",
     "computation_from_sympy",
     "partition_from_expression",
-    "partition_to_sympy",
     "partition_from_sympy",
-    "SYMPY_MAX_STATES",
+    "partition_to_sympy",
 ]
 
 #: Largest number of states converted to or from a sympy ``Partition``
@@ -94,100 +108,778 @@ def _strides(ranges: list[range]) -> list[int]:
     return strides
 
 
-def _columns(ranges: list[range], n: int) -> list[Ids]:
-    """The value of each variable in every state (mixed-radix decoding of 0..n-1)."""
+def _columns(ranges: list[range], n: int) -> list[np.ndarray]:
+    """The value of each variable in every state (mixed-radix decoding of 0..n-1).
+
+    int64 arrays, or arrays of Python ints for a domain beyond int64.
+    """
     index = np.arange(n, dtype=np.int64)
-    return [
-        r.start + r.step * ((index // stride) % len(r))
-        for r, stride in zip(ranges, _strides(ranges))
-    ]
+    columns = []
+    for r, stride in zip(ranges, _strides(ranges)):
+        digits = (index // stride) % len(r)
+        if -(2**63) < r[0] and r[-1] < 2**63:
+            columns.append(r.start + r.step * digits)
+        else:
+            columns.append(r.start + r.step * digits.astype(object))
+    return columns
 
 
-def _describe(symbols: list[Any], columns: list[Ids], m: int) -> str:
+def _describe(symbols: list[Any], columns: list[np.ndarray], m: int) -> str:
     return ", ".join(f"{s}={int(c[m])}" for s, c in zip(symbols, columns))
 
 
-def _evaluate(expr: Any, symbols: list[Any], columns: list[Ids], name: str) -> np.ndarray:
-    """``expr`` on every state, as an array of shape (n,)."""
+# ---------------------------------------------------------------------- strings, parsed without evaluation
+
+#: Longest expression string parsed.
+_MAX_TEXT = 10_000
+#: Deepest nesting of an expression string's syntax tree.
+_MAX_TEXT_DEPTH = 100
+
+
+def _string_functions() -> dict[str, Any]:
     import sympy
 
+    return {
+        "Mod": sympy.Mod, "Abs": sympy.Abs, "abs": sympy.Abs, "Min": sympy.Min, "min": sympy.Min,
+        "Max": sympy.Max, "max": sympy.Max, "floor": sympy.floor, "ceiling": sympy.ceiling,
+        "sign": sympy.sign, "Piecewise": sympy.Piecewise, "ITE": sympy.ITE, "Eq": sympy.Eq,
+        "Ne": sympy.Ne, "Lt": sympy.Lt, "Le": sympy.Le, "Gt": sympy.Gt, "Ge": sympy.Ge,
+        "And": sympy.And, "Or": sympy.Or, "Not": sympy.Not, "Xor": sympy.Xor,
+    }
+
+
+def _parse(text: str, symbols: list[Any], name: str) -> Any:
+    """A sympy expression from ``text``, built node by node: no ``eval``, no code run.
+
+    The text is parsed by :func:`ast.parse` (which only builds a syntax tree)
+    and the tree is walked: numbers, names, arithmetic (``+ - * / // % **``;
+    ``^`` is refused, as sympify and Python read it differently), comparisons,
+    ``and``/``or``/``not`` (also ``& | ~``) and calls of the functions in
+    :func:`_string_functions` become sympy objects, built with
+    ``evaluate=False`` so that no arithmetic happens while parsing (a text
+    such as ``10**10**10`` costs nothing here). Names are the state
+    variables (by name); an unknown name becomes a symbol that the caller
+    reports as not a state variable. Anything else -- attributes,
+    subscripts, lambdas, strings, keyword arguments, calls of other names --
+    is refused.
+    """
+    import ast
+
+    import sympy
+
+    if len(text) > _MAX_TEXT:
+        raise InvalidValueError(f"{name} is a string of {len(text)} characters; the limit is {_MAX_TEXT}")
     try:
-        expr = sympy.sympify(expr)
-    except (sympy.SympifyError, TypeError) as err:
-        raise InvalidTypeError(f"{name} must be a sympy expression, got {expr!r}: {err}") from None
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as err:
+        detail = err.msg if isinstance(err, SyntaxError) else str(err)
+        shown = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
+        raise InvalidValueError(f"{name} = {shown} is not an expression ({detail})") from None
+    names = {str(s.name): s for s in symbols}
+    functions = _string_functions()
+    binary: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+        ast.Add: lambda a, b: sympy.Add(a, b, evaluate=False),
+        ast.Sub: lambda a, b: sympy.Add(a, sympy.Mul(-1, b, evaluate=False), evaluate=False),
+        ast.Mult: lambda a, b: sympy.Mul(a, b, evaluate=False),
+        ast.Div: lambda a, b: sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False),
+        ast.FloorDiv: lambda a, b: sympy.floor(
+            sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False), evaluate=False
+        ),
+        ast.Mod: lambda a, b: sympy.Mod(a, b, evaluate=False),
+        ast.Pow: lambda a, b: sympy.Pow(a, b, evaluate=False),
+        ast.BitAnd: lambda a, b: sympy.And(a, b, evaluate=False),
+        ast.BitOr: lambda a, b: sympy.Or(a, b, evaluate=False),
+    }
+    compare = {ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne, ast.Lt: sympy.Lt, ast.LtE: sympy.Le,
+               ast.Gt: sympy.Gt, ast.GtE: sympy.Ge}
+
+    shown = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
+
+    def refuse(node: ast.AST, what: str) -> InvalidValueError:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+            # sympify reads ^ as a power at the token level, with another
+            # precedence than Python's ^; neither reading is safe to guess.
+            what = "'^' (write ** for a power)"
+        return InvalidValueError(
+            f"{name} = {shown}: {what} is not allowed in an expression string (only numbers, "
+            f"variables, arithmetic, comparisons, and/or/not, and calls of "
+            f"{', '.join(sorted(functions))}); nothing was evaluated"
+        )
+
+    def build(node: ast.AST, depth: int) -> Any:
+        if depth > _MAX_TEXT_DEPTH:
+            raise InvalidValueError(f"{name} = {shown} is nested more than {_MAX_TEXT_DEPTH} levels deep")
+        deeper = depth + 1
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool):
+                return sympy.true if value else sympy.false
+            if isinstance(value, int):
+                return sympy.Integer(value)
+            if isinstance(value, float):
+                # the literal as written: "0.1" is 1/10, not the nearest binary fraction
+                return sympy.Rational(repr(value))
+            raise refuse(node, f"the {type(value).__name__} literal {value!r}")
+        if isinstance(node, ast.Name):
+            return names.get(node.id) or sympy.Symbol(node.id)
+        if isinstance(node, ast.UnaryOp):
+            operand = build(node.operand, deeper)
+            if isinstance(node.op, ast.USub):
+                return -operand if operand.is_Number else sympy.Mul(-1, operand, evaluate=False)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            return sympy.Not(operand, evaluate=False)  # not, ~
+        if isinstance(node, ast.BinOp) and type(node.op) in binary:
+            return binary[type(node.op)](build(node.left, deeper), build(node.right, deeper))
+        if isinstance(node, ast.BoolOp):
+            op = sympy.And if isinstance(node.op, ast.And) else sympy.Or
+            return op(*(build(v, deeper) for v in node.values), evaluate=False)
+        if isinstance(node, ast.Compare) and all(type(op) in compare for op in node.ops):
+            terms = [build(node.left, deeper)] + [build(c, deeper) for c in node.comparators]
+            parts = [compare[type(op)](a, b, evaluate=False)
+                     for op, a, b in zip(node.ops, terms, terms[1:])]
+            return parts[0] if len(parts) == 1 else sympy.And(*parts, evaluate=False)
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in functions):
+                raise refuse(node, f"calling {ast.unparse(node.func)!r}")
+            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+                raise refuse(node, "a keyword or starred argument")
+            function = functions[node.func.id]
+            if function is sympy.Piecewise:
+                pairs = []
+                for arg in node.args:
+                    if not (isinstance(arg, ast.Tuple) and len(arg.elts) == 2):
+                        raise refuse(arg, "a Piecewise argument other than a pair (value, condition)")
+                    pairs.append((build(arg.elts[0], deeper), build(arg.elts[1], deeper)))
+                return sympy.Piecewise(*pairs, evaluate=False)
+            return function(*(build(a, deeper) for a in node.args), evaluate=False)
+        raise refuse(node, f"the construct {type(node).__name__} ({ast.unparse(node)!r})")
+
+    try:
+        return build(tree.body, 0)
+    except InvalidValueError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as err:  # sympy refused the pieces
+        raise InvalidValueError(f"{name} = {shown} is not a valid expression ({err})") from None
+
+
+def _expression(value: Any, symbols: list[Any], name: str) -> Any:
+    """``value`` as a sympy object; strings are parsed by :func:`_parse`, never evaluated."""
+    import sympy
+
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, str):
+        return _parse(value, symbols, name)
+    if isinstance(value, (bool, np.bool_)):
+        return sympy.true if value else sympy.false
+    if isinstance(value, (int, np.integer)):
+        return sympy.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, (float, np.floating)):
+        return sympy.Rational(Fraction(float(value)))  # the exact value of the float
+    raise InvalidTypeError(
+        f"{name} must be a sympy expression (or a number, or a string to parse), got {value!r} "
+        f"of type {type(value).__name__}"
+    )
+
+
+# ---------------------------------------------------------------------- exact evaluation
+
+#: Largest integer (in bits) an expression may reach on some state before it
+#: is refused: a bound, not a precision (arithmetic is exact below it).
+MAX_BITS = 4096
+_INT64_MAX = 2**63 - 1
+
+
+class _Huge(Exception):
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+
+
+class _Unknown(Exception):
+    """A symbol that is not a state variable (bound inside the expression)."""
+
+
+class _Undefined(Exception):
+    """An expression has no value on a state: ``problem`` says why, ``where`` selects the states."""
+
+    def __init__(self, problem: str, where: np.ndarray) -> None:
+        self.problem = problem
+        self.where = where
+
+
+class _Int:
+    """Integers on every state: an int64 array when the bounds prove it fits, else Python ints.
+
+    ``lo`` and ``hi`` bound every value (interval arithmetic from the
+    variables' domains); they decide the dtype of every operation before it
+    runs, so int64 never overflows. Arrays may be 0-d (constants broadcast).
+    """
+
+    __slots__ = ("a", "hi", "lo")
+
+    def __init__(self, a: Any, lo: int, hi: int) -> None:
+        a = np.asarray(a)  # operations on 0-d arrays return scalars
+        bits = max(abs(lo), abs(hi)).bit_length()
+        if bits > MAX_BITS:
+            raise _Huge(bits)
+        fits = -_INT64_MAX <= lo and hi <= _INT64_MAX
+        if fits and a.dtype != np.int64:
+            a = a.astype(np.int64)
+        elif not fits and a.dtype != object:
+            a = a.astype(object)
+        self.a, self.lo, self.hi = a, lo, hi
+
+    @property
+    def fits(self) -> bool:
+        return bool(self.a.dtype == np.int64)
+
+    @staticmethod
+    def const(value: int) -> _Int:
+        return _Int(np.array(value, dtype=np.int64 if -_INT64_MAX <= value <= _INT64_MAX else object),
+                    value, value)
+
+    @staticmethod
+    def data(a: np.ndarray) -> _Int:
+        """Values computed elsewhere (exactly): bounds from the data."""
+        if a.size == 0:
+            return _Int(a, 0, 0)
+        return _Int(a, int(a.min()), int(a.max()))
+
+
+def _check_bits(*bits: int) -> None:
+    total = max(bits)
+    if total > MAX_BITS:
+        raise _Huge(total)
+
+
+def _arrays(result_lo: int, result_hi: int, *values: _Int) -> list[np.ndarray]:
+    """The operands' arrays in the dtype the result needs (int64 only if everything fits)."""
+    _check_bits(abs(result_lo).bit_length(), abs(result_hi).bit_length())
+    if -_INT64_MAX <= result_lo and result_hi <= _INT64_MAX and all(v.fits for v in values):
+        return [v.a for v in values]
+    return [v.a.astype(object) for v in values]
+
+
+def _add(a: _Int, b: _Int) -> _Int:
+    lo, hi = a.lo + b.lo, a.hi + b.hi
+    x, y = _arrays(lo, hi, a, b)
+    return _Int(x + y, lo, hi)
+
+
+def _neg(a: _Int) -> _Int:
+    return _Int(-a.a, -a.hi, -a.lo)
+
+
+def _mul(a: _Int, b: _Int) -> _Int:
+    _check_bits(max(abs(a.lo), abs(a.hi)).bit_length() + max(abs(b.lo), abs(b.hi)).bit_length() - 1)
+    corners = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+    lo, hi = min(corners), max(corners)
+    x, y = _arrays(lo, hi, a, b)
+    return _Int(x * y, lo, hi)
+
+
+def _pow(a: _Int, e: _Int) -> _Int:
+    """``a ** e`` for exponents ``e >= 0`` (checked by the caller)."""
+    m = max(abs(a.lo), abs(a.hi))
+    _check_bits(m.bit_length() * e.hi if m > 1 else 1)  # before computing any power
+    top = m**e.hi if m > 1 else 1
+    if a.lo >= 0:  # increasing in the base; 0**0 == 1 and 0**k == 0
+        lo = min(a.lo**e.lo, a.lo**e.hi)
+    else:
+        lo = -top
+    x, y = _arrays(lo, top, a, e)
+    return _Int(np.power(x, y), lo, top)
+
+
+def _nonzero(b: _Int, what: str) -> None:
+    if b.lo <= 0 <= b.hi:
+        zero = np.asarray(b.a == 0)
+        if zero.any():
+            raise _Undefined(f"{what} by zero", zero)
+
+
+def _mod(a: _Int, b: _Int) -> _Int:
+    """Python's (and sympy's) ``a % b``: the sign of ``b``."""
+    _nonzero(b, "remainder of a division")
+    lo = min(b.lo + 1, 0) if b.lo < 0 else 0
+    hi = max(b.hi - 1, 0) if b.hi > 0 else 0
+    if a.lo >= 0 and b.lo > 0:
+        hi = min(hi, a.hi)  # x % k == x for 0 <= x < k: keeps small values small
+    x, y = _arrays(min(lo, a.lo, 0), max(hi, a.hi, 0), a, b)
+    return _Int(np.mod(x, y), lo, hi)
+
+
+def _floordiv(a: _Int, b: _Int) -> _Int:
+    """``a // b`` for ``b > 0`` (denominators of rationals are positive)."""
+    corners = [a.lo // b.lo, a.lo // b.hi, a.hi // b.lo, a.hi // b.hi]
+    lo, hi = min(corners + [0]), max(corners + [0])
+    x, y = _arrays(min(lo, a.lo), max(hi, a.hi), a, b)
+    return _Int(np.floor_divide(x, y), lo, hi)
+
+
+def _powmod(base: _Int, e: int, m: _Int) -> _Int:
+    """``base ** e % m`` by square and multiply, reducing as it goes (``e >= 0`` a constant)."""
+    _nonzero(m, "remainder of a division")
+    result = _mod(_Int.const(1), m)
+    square = _mod(base, m)
+    while e:
+        if e & 1:
+            result = _mod(_mul(result, square), m)
+        e >>= 1
+        if e:
+            square = _mod(_mul(square, square), m)
+    return result
+
+
+def _select(a: _Int, b: _Int, take_a: np.ndarray) -> _Int:
+    lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
+    x, y = _arrays(lo, hi, a, b)
+    return _Int(np.where(take_a, x, y), lo, hi)
+
+
+class _Rat:
+    """Rationals on every state: numerator and positive denominator, not reduced."""
+
+    __slots__ = ("den", "num")
+
+    def __init__(self, num: _Int, den: _Int) -> None:
+        self.num, self.den = num, den
+
+
+_Val = Any  # _Int, _Rat or a bool array
+
+
+def _as_rat(v: _Val) -> _Rat:
+    if isinstance(v, _Rat):
+        return v
+    return _Rat(_as_int(v), _Int.const(1))
+
+
+def _as_int(v: _Val) -> _Int:
+    if isinstance(v, _Int):
+        return v
+    if isinstance(v, _Rat):
+        raise TypeError("a rational where an integer is needed")
+    return _Int(np.asarray(v).astype(np.int64), 0, 1)  # booleans count as 0 and 1
+
+
+def _rat_add(a: _Rat, b: _Rat) -> _Rat:
+    return _Rat(_add(_mul(a.num, b.den), _mul(b.num, a.den)), _mul(a.den, b.den))
+
+
+def _rat_mul(a: _Rat, b: _Rat) -> _Rat:
+    return _Rat(_mul(a.num, b.num), _mul(a.den, b.den))
+
+
+def _rat_inverse(a: _Rat) -> _Rat:
+    """``1 / a``: the sign moves to the numerator, so the denominator stays positive."""
+    _nonzero(a.num, "division")
+    sign = _Int(np.sign(a.num.a), -1 if a.num.lo < 0 else 0, 1 if a.num.hi > 0 else 0)
+    magnitude = _Evaluator._abs(a.num)
+    magnitude = _Int(magnitude.a, max(magnitude.lo, 1), magnitude.hi)  # not 0: checked above
+    return _Rat(_mul(sign, a.den), magnitude)
+
+
+def _rat_floor(a: _Rat) -> _Int:
+    return _floordiv(a.num, a.den)
+
+
+def _compare(a: _Val, b: _Val, op: str) -> np.ndarray:
+    if not isinstance(a, (_Int, _Rat)) and not isinstance(b, (_Int, _Rat)):
+        left, right = np.asarray(a), np.asarray(b)  # booleans (e.g. Eq of two conditions)
+    elif isinstance(a, _Rat) or isinstance(b, _Rat):
+        ra, rb = _as_rat(a), _as_rat(b)
+        left, right = _mul(ra.num, rb.den).a, _mul(rb.num, ra.den).a  # denominators are positive
+    else:
+        ia, ib = _as_int(a), _as_int(b)
+        left, right = _arrays(min(ia.lo, ib.lo), max(ia.hi, ib.hi), ia, ib)
+    result = {
+        "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+        ">": np.greater, ">=": np.greater_equal,
+    }[op](left, right)
+    return np.asarray(result).astype(bool)
+
+
+class _Evaluator:
+    """Exact values of sympy expressions on all states at once.
+
+    Integers stay integers (int64 where the bounds allow, Python ints
+    otherwise), ``/`` gives exact rationals, comparisons and logic give
+    booleans. A node this class does not know (``factorial``, ``binomial``,
+    ``sqrt``, ...) is evaluated by sympy itself, once per distinct
+    combination of the values of its variables.
+    """
+
+    def __init__(self, symbols: list[Any], columns: list[np.ndarray], ranges: list[range]) -> None:
+        self.symbols = symbols
+        self.columns = columns
+        self.values = {
+            s: _Int(c, r[0], r[-1]) for s, c, r in zip(symbols, columns, ranges)
+        }
+        self.n = columns[0].shape[0]
+        self.nodes = 0  # nodes evaluated (the same for any number of states)
+
+    def __call__(self, expr: Any) -> _Val:
+        import sympy
+        from sympy.core.relational import Relational  # type: ignore[import-untyped,unused-ignore]
+        from sympy.logic import boolalg  # type: ignore[import-untyped,unused-ignore]
+
+        self.nodes += 1
+        if expr in self.values:
+            return self.values[expr]
+        if isinstance(expr, sympy.Symbol):
+            raise _Unknown(expr)  # bound in a Sum, Lambda, ...: not a value on the states
+        if isinstance(expr, sympy.Integer):
+            return _Int.const(int(expr))
+        if isinstance(expr, sympy.Rational):
+            return _Rat(_Int.const(int(expr.p)), _Int.const(int(expr.q)))
+        if isinstance(expr, sympy.Float) and expr.is_finite:
+            return self(sympy.Rational(expr))
+        if isinstance(expr, boolalg.BooleanAtom):
+            return np.array(bool(expr))
+        args = expr.args
+        if isinstance(expr, sympy.Add):
+            return self._fold(args, _add, _rat_add)
+        if isinstance(expr, sympy.Mul):
+            return self._fold(args, _mul, _rat_mul)
+        if isinstance(expr, sympy.Pow):
+            e = self(args[1])
+            if isinstance(e, _Int) and (e.lo >= 0 or e.hi < 0):
+                base = self(args[0])
+                if isinstance(base, _Int) and e.lo >= 0:
+                    return _pow(base, e)
+                r = _as_rat(base)
+                if e.hi < 0:
+                    r, e = _rat_inverse(r), _neg(e)
+                return _Rat(_pow(r.num, e), _pow(r.den, e))
+            return self._by_sympy(expr)  # a fractional exponent (a root), or mixed signs
+        if isinstance(expr, sympy.Mod):
+            p, q = args
+            if isinstance(p, sympy.Pow):
+                e = self(p.args[1])
+                if isinstance(e, _Int) and e.lo == e.hi >= 0:
+                    base, modulus = self(p.args[0]), self(q)
+                    if isinstance(base, _Int) and isinstance(modulus, _Int):
+                        return _powmod(base, e.lo, modulus)
+            a, b = self(p), self(q)
+            if isinstance(a, _Rat) or isinstance(b, _Rat):
+                ra, rb = _as_rat(a), _as_rat(b)
+                quotient = _rat_floor(_rat_mul(ra, _rat_inverse(rb)))
+                return _rat_add(ra, _rat_mul(_as_rat(_neg(quotient)), rb))
+            return _mod(_as_int(a), _as_int(b))
+        if isinstance(expr, (sympy.floor, sympy.ceiling)):
+            v = self(args[0])
+            if not isinstance(v, _Rat):
+                return _as_int(v)
+            if isinstance(expr, sympy.floor):
+                return _rat_floor(v)
+            return _neg(_rat_floor(_Rat(_neg(v.num), v.den)))
+        if isinstance(expr, sympy.Abs):
+            v = self(args[0])
+            if isinstance(v, _Rat):
+                return _Rat(self._abs(v.num), v.den)
+            return self._abs(_as_int(v))
+        if isinstance(expr, sympy.sign):
+            v = self(args[0])
+            num = v.num if isinstance(v, _Rat) else _as_int(v)
+            return _Int(np.sign(num.a), -1, 1)
+        if isinstance(expr, (sympy.Min, sympy.Max)):
+            op = "<=" if isinstance(expr, sympy.Min) else ">="
+            values = [self(a) for a in args]
+            best = values[0]
+            for v in values[1:]:
+                best = self._where(_compare(best, v, op), best, v)
+            return best
+        if isinstance(expr, Relational) and expr.rel_op in ("==", "!=", "<", "<=", ">", ">="):
+            return _compare(self(args[0]), self(args[1]), expr.rel_op)
+        if isinstance(expr, boolalg.Not):
+            return ~self._bool(args[0])
+        if isinstance(expr, (boolalg.And, boolalg.Or, boolalg.Xor)):
+            combine = {boolalg.And: np.logical_and, boolalg.Or: np.logical_or,
+                       boolalg.Xor: np.logical_xor}[type(expr)]
+            result = self._bool(args[0])
+            for a in args[1:]:
+                result = combine(result, self._bool(a))
+            return result
+        if isinstance(expr, boolalg.ITE):
+            return self._piecewise([(args[1], args[0]), (args[2], sympy.true)])
+        if isinstance(expr, sympy.Piecewise):
+            return self._piecewise(args)
+        return self._by_sympy(expr)
+
+    def _fold(self, args: Any, ints: Any, rats: Any) -> _Val:
+        values = [self(a) for a in args]
+        if any(isinstance(v, _Rat) for v in values):
+            result = _as_rat(values[0])
+            for v in values[1:]:
+                result = rats(result, _as_rat(v))
+            return result
+        total = _as_int(values[0])
+        for v in values[1:]:
+            total = ints(total, _as_int(v))
+        return total
+
+    def _bool(self, expr: Any) -> np.ndarray:
+        v = self(expr)
+        if isinstance(v, (_Int, _Rat)):
+            raise TypeError(f"{expr} is a number where a condition is needed")
+        return np.asarray(v, dtype=bool)
+
+    @staticmethod
+    def _abs(v: _Int) -> _Int:
+        lo = 0 if v.lo <= 0 <= v.hi else min(abs(v.lo), abs(v.hi))
+        return _Int(np.abs(v.a), lo, max(abs(v.lo), abs(v.hi)))
+
+    @staticmethod
+    def _where(condition: np.ndarray, a: _Val, b: _Val) -> _Val:
+        if not isinstance(a, (_Int, _Rat)) and not isinstance(b, (_Int, _Rat)):
+            return np.where(condition, a, b)
+        if isinstance(a, _Rat) or isinstance(b, _Rat):
+            ra, rb = _as_rat(a), _as_rat(b)
+            return _Rat(_select(ra.num, rb.num, condition), _select(ra.den, rb.den, condition))
+        return _select(_as_int(a), _as_int(b), condition)
+
+    def _restricted(self, index: np.ndarray) -> _Evaluator:
+        """The same evaluator on the states ``index`` only (domain bounds kept)."""
+        if index.shape[0] == self.n:
+            return self
+        sub = _Evaluator.__new__(_Evaluator)
+        sub.symbols, sub.columns, sub.nodes = self.symbols, self.columns, 0
+        sub.values = {s: _Int(_full(v.a, self.n)[index], v.lo, v.hi) for s, v in self.values.items()}
+        sub.n = index.shape[0]
+        return sub
+
+    def _on(self, index: np.ndarray, expr: Any, condition: bool = False) -> _Val:
+        """``expr`` on the states ``index``; a failure names a state of this evaluator."""
+        sub = self._restricted(index)
+        try:
+            return _full(sub._bool(expr), sub.n) if condition else sub(expr)
+        except _Undefined as err:
+            where = np.zeros(self.n, dtype=bool)
+            where[index[np.broadcast_to(err.where, (index.shape[0],))]] = True
+            raise _Undefined(err.problem, where) from None
+
+    def _piecewise(self, pairs: Any) -> _Val:
+        """The value of the first true condition, each piece evaluated only where it is chosen.
+
+        So ``Piecewise((1/x, x > 0), (0, True))`` is defined at ``x = 0``:
+        a piece (or a later condition) may be undefined where it is not used.
+        """
+        remaining = np.arange(self.n, dtype=np.int64)
+        pieces: list[tuple[np.ndarray, _Val]] = []
+        for value, condition in pairs:
+            if remaining.shape[0] == 0:
+                break
+            holds = self._on(remaining, condition, condition=True)
+            chosen = remaining[holds]
+            if chosen.shape[0]:
+                pieces.append((chosen, self._on(chosen, value)))
+            remaining = remaining[~holds]
+        if remaining.shape[0]:
+            where = np.zeros(self.n, dtype=bool)
+            where[remaining] = True
+            raise _Undefined("undefined (no condition of the Piecewise holds)", where)
+        return _scatter(pieces, self.n)
+
+    def _by_sympy(self, expr: Any) -> _Val:
+        """sympy's own value of ``expr``, computed once per distinct values of its arguments.
+
+        The arguments are evaluated here first (so a huge constant argument
+        is refused by the bit limit, not computed by sympy) and
+        ``expr.func`` is applied to each distinct combination of their
+        values. An argument that is no value on the states (a bound variable
+        of a ``Sum``) makes sympy evaluate the whole node instead, per
+        distinct values of its free variables.
+        """
+        import sympy
+
+        try:
+            keys: list[_Val] = [self(a) for a in expr.args]
+            rebuild = True
+        except _Unknown:
+            keys = [self.values[s] for s in self.symbols if s in expr.free_symbols]
+            rebuild = False
+        codes = np.zeros(self.n, dtype=np.int64)
+        arrays = []
+        for key in keys:
+            ids, array = _labels(key, self.n)
+            arrays.append(array)
+            codes, _ = canonical_labels(codes * self.n + ids)
+        firsts = first_occurrences(codes)
+        results = []
+        for m in firsts.tolist():
+            point = [_to_sympy(array[m]) for array in arrays]
+            if rebuild:
+                value = expr.func(*point)
+            else:
+                free = [s for s in self.symbols if s in expr.free_symbols]
+                value = expr.xreplace(dict(zip(free, point)))
+            if not (value.is_Number or value in (sympy.true, sympy.false)):
+                value = value.doit()
+            results.append(value)
+        if results and all(v in (sympy.true, sympy.false) for v in results):
+            return np.array([bool(v) for v in results])[codes]
+        for m, v in zip(firsts.tolist(), results):
+            if not isinstance(v, sympy.Rational):
+                raise _Undefined(f"{v}, not a rational number", codes == codes[m])
+        nums = np.array([int(v.p) for v in results], dtype=object)[codes]
+        num = _Int.data(nums)
+        if all(v.q == 1 for v in results):
+            return num
+        return _Rat(num, _Int.data(np.array([int(v.q) for v in results], dtype=object)[codes]))
+
+
+def _scatter(pieces: list[tuple[np.ndarray, _Val]], n: int) -> _Val:
+    """One value per state from values on disjoint sets of states that cover them all."""
+    values = [v for _, v in pieces]
+    if all(not isinstance(v, (_Int, _Rat)) for v in values):
+        flags = np.zeros(n, dtype=bool)
+        for index, v in pieces:
+            flags[index] = v
+        return flags
+    if any(isinstance(v, _Rat) for v in values):
+        rats = [(index, _as_rat(v)) for index, v in pieces]
+        return _Rat(_scatter_ints([(i, r.num) for i, r in rats], n),
+                    _scatter_ints([(i, r.den) for i, r in rats], n))
+    return _scatter_ints([(index, _as_int(v)) for index, v in pieces], n)
+
+
+def _scatter_ints(pieces: list[tuple[np.ndarray, _Int]], n: int) -> _Int:
+    lo = min((v.lo for _, v in pieces), default=0)
+    hi = max((v.hi for _, v in pieces), default=0)
+    wide = not (-_INT64_MAX <= lo and hi <= _INT64_MAX) or not all(v.fits for _, v in pieces)
+    out = np.zeros(n, dtype=object if wide else np.int64)
+    for index, v in pieces:
+        out[index] = v.a.astype(object) if wide else v.a
+    return _Int(out, lo, hi)
+
+
+def _to_sympy(value: Any) -> Any:
+    import sympy
+
+    if isinstance(value, (bool, np.bool_)):
+        return sympy.true if value else sympy.false
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    return sympy.Integer(int(value))
+
+
+# ---------------------------------------------------------------------- from values to arrays
+
+
+def _evaluate(expr: Any, symbols: list[Any], evaluator: _Evaluator, name: str) -> tuple[Any, _Val]:
+    """``expr`` (parsed if a string) and its exact value on every state."""
+    expr = _expression(expr, symbols, name)
     stray = expr.free_symbols - set(symbols)
     if stray:
         raise InvalidValueError(
             f"{name} = {expr} uses {', '.join(sorted(map(str, stray)))}, which "
             f"{'is not a state variable' if len(stray) == 1 else 'are not state variables'}"
         )
-    n = columns[0].shape[0]
-    function = sympy.lambdify(symbols, expr, modules="numpy")
     try:
-        with np.errstate(divide="raise", invalid="raise", over="raise"):
-            result = np.asarray(function(*columns))
-    except (FloatingPointError, ZeroDivisionError) as err:
+        return expr, evaluator(expr)
+    except _Huge as err:
+        raise InvalidValueError(
+            f"{name} = {expr} reaches integers of {err.bits} bits on some state, more than "
+            f"MAX_BITS = {MAX_BITS}; reduce as you go (Mod(x**e, m) is computed by modular "
+            f"exponentiation)"
+        ) from None
+    except _Undefined as err:
+        m = int(np.flatnonzero(np.broadcast_to(err.where, (evaluator.n,)))[0])
+        raise InvalidValueError(
+            f"{name} = {expr} cannot be evaluated on every state: {err.problem} at state "
+            f"{_describe(symbols, evaluator.columns, m)}"
+        ) from None
+    except (TypeError, ValueError, ArithmeticError, RecursionError) as err:
         raise InvalidValueError(f"{name} = {expr} cannot be evaluated on every state: {err}") from None
-    if result.shape == ():
-        # a constant expression: lambdify returns one value, not one per state
-        result = np.full(n, result.item())
-    if result.shape != (n,):
-        raise InvalidValueError(f"{name} = {expr} gives shape {result.shape}, expected ({n},)")
-    return result
+
+
+def _full(a: np.ndarray, n: int) -> np.ndarray:
+    """A value per state (constants are 0-d arrays until here)."""
+    return a if a.shape == (n,) else np.broadcast_to(a, (n,))
+
+
+def _integers(value: _Val, n: int, symbol: Any, r: range, symbols: list[Any],
+              columns: list[np.ndarray] | None, what: str) -> _Int:
+    """An exact integer per state, or raise naming a state where the value is not one."""
+    if isinstance(value, _Rat):
+        num, den = _full(value.num.a, n), _full(value.den.a, n)
+        rest = np.asarray(np.mod(num, den) != 0).astype(bool)
+        if rest.any():
+            m = int(np.flatnonzero(rest)[0])
+            shown = str(Fraction(int(num[m]), int(den[m])))
+            raise InvalidValueError(_bad(symbol, shown, r, m, symbols, columns, what, "not an integer"))
+        return _floordiv(value.num, value.den)
+    return _as_int(value)
 
 
 def _encode(
-    values: list[np.ndarray], symbols: list[Any], ranges: list[range], columns: list[Ids] | None, what: str
+    values: list[_Int], symbols: list[Any], ranges: list[range], columns: list[Ids] | None, what: str,
+    n: int,
 ) -> Ids:
     """State index of each row of variable values; raise naming the first bad one."""
-    index = np.zeros(values[0].shape[0], dtype=np.int64)
-    for symbol, r, stride, column in zip(symbols, ranges, _strides(ranges), values):
-        if column.dtype.kind == "f":
-            integral = np.isfinite(column) & (column == np.round(column))
-            if not integral.all():
-                m = int(np.flatnonzero(~integral)[0])
-                raise InvalidValueError(
-                    _bad(symbol, column[m].item(), r, m, symbols, columns, what, "not an integer")
-                )
-            column = column.astype(np.int64)
-        elif column.dtype.kind not in "iub":
-            raise InvalidTypeError(f"{what} for {symbol} gives values of dtype {column.dtype}, not integers")
-        column = column.astype(np.int64)
+    index = np.zeros(n, dtype=np.int64)
+    for symbol, r, stride, value in zip(symbols, ranges, _strides(ranges), values):
+        column = _full(value.a, n)  # int64, or Python ints beyond int64
         offset = column - r.start
         digit = offset // r.step
-        bad = (offset < 0) | (digit >= len(r)) | (offset % r.step != 0)
+        bad = np.asarray((offset < 0) | (digit >= len(r)) | (offset % r.step != 0)).astype(bool)
         if bad.any():
             m = int(np.flatnonzero(bad)[0])
-            raise InvalidValueError(
-                _bad(symbol, column[m].item(), r, m, symbols, columns, what, f"outside {r!r}")
-            )
-        index += digit * stride
+            shown = repr(int(column[m]))
+            raise InvalidValueError(_bad(symbol, shown, r, m, symbols, columns, what, f"outside {r!r}"))
+        index += digit.astype(np.int64) * stride
     return index
 
 
 def _bad(
-    symbol: Any, value: Any, r: range, m: int, symbols: list[Any], columns: list[Ids] | None,
+    symbol: Any, shown: str, r: range, m: int, symbols: list[Any], columns: list[Ids] | None,
     what: str, problem: str,
 ) -> str:
     where = f" at state {_describe(symbols, columns, m)}" if columns is not None else f" (entry {m})"
     hint = f"; reduce it, e.g. Mod(..., {len(r)})" if what == "step" and r.start == 0 and r.step == 1 else ""
-    return f"{what} for {symbol}{where} is {value!r}, {problem}{hint}"
+    return f"{what} for {symbol}{where} is {shown}, {problem}{hint}"
 
 
-def _values(exprs: Any, symbols: list[Any], columns: list[Ids], name: str) -> tuple[Ids, tuple[Any, ...]]:
+def _labels(value: _Val, n: int) -> tuple[Ids, np.ndarray]:
+    """Kernel ids of one value per state, and the values as Python objects (an object array).
+
+    Integers come back as ``int``, conditions as ``bool``, non-integral
+    rationals as :class:`fractions.Fraction` (never a float).
+    """
+    if isinstance(value, _Rat):
+        exact = np.frompyfunc(lambda p, q: p // q if p % q == 0 else Fraction(p, q), 2, 1)
+        objects = np.asarray(exact(_full(value.num.a.astype(object), n), _full(value.den.a.astype(object), n)))
+        array = objects.astype(object)
+    elif isinstance(value, _Int):
+        array = _full(value.a, n)
+    else:
+        array = _full(np.asarray(value, dtype=bool), n)
+    ids, _ = canonical_labels(array)
+    return ids, array
+
+
+def _values(
+    exprs: Any, symbols: list[Any], evaluator: _Evaluator, name: str
+) -> tuple[Ids, tuple[Any, ...]]:
     """Kernel of an expression (or a tuple of them): ids and their values."""
+    n = evaluator.n
     if isinstance(exprs, (tuple, list)):
         if not exprs:
             raise InvalidValueError(f"{name} is an empty sequence of expressions")
-        parts = [_evaluate(e, symbols, columns, f"{name}[{i}]") for i, e in enumerate(exprs)]
-        stacked = np.stack(parts, axis=1)
-        _, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        ids, _ = canonical_labels(inverse.reshape(-1))
-        rows = stacked[first_occurrences(ids)].tolist()
-        return ids, tuple(tuple(row) for row in rows)
-    result = _evaluate(exprs, symbols, columns, name)
-    ids, _ = canonical_labels(result)
-    return ids, tuple(result[first_occurrences(ids)].tolist())
+        parts = [_labels(_evaluate(e, symbols, evaluator, f"{name}[{i}]")[1], n) for i, e in enumerate(exprs)]
+        ids = parts[0][0]
+        for part_ids, _ in parts[1:]:
+            # pair the ids (each < n, so the code stays below n**2 <= 10**14), renumber
+            ids, _ = canonical_labels(ids * n + part_ids)
+        firsts = first_occurrences(ids)
+        columns = [array[firsts].tolist() for _, array in parts]
+        return ids, tuple(zip(*columns))
+    ids, array = _labels(_evaluate(exprs, symbols, evaluator, name)[1], n)
+    return ids, tuple(array[first_occurrences(ids)].tolist())
 
 
 def computation_from_sympy(
@@ -213,13 +905,17 @@ def computation_from_sympy(
         The next value of each variable: ``{symbol: expression}`` (variables
         left out keep their value) or one expression per variable in order.
         Each must land in its variable's domain on every state (write
-        ``(x * y) % p``, i.e. ``Mod(x*y, p)``, to stay mod ``p``).
+        ``(x * y) % p``, i.e. ``Mod(x*y, p)``, to stay mod ``p``). An
+        expression is a sympy object, a number, or a string such as
+        ``"(x*y) % 7"``, parsed without evaluation (see the module notes).
     halted : sympy boolean expression, optional
         True on halted states, e.g. ``sympy.Eq(x, 0)``; by default no state
         halts.
     output : expression or tuple of expressions, optional
         The output value of a state (a tuple of values for a tuple of
-        expressions); by default the output is the state itself.
+        expressions); by default the output is the state itself. Values are
+        exact: ``int``, ``bool``, or :class:`fractions.Fraction` for a
+        non-integral rational.
     inputs : iterable, optional
         Start states, each a tuple of variable values (a plain value when
         there is one variable), each its own input value. By default every
@@ -240,11 +936,13 @@ def computation_from_sympy(
     InvalidValueError
         If an expression gives a value outside its variable's domain or a
         non-integer (the message names the variable and a state where it
-        happens), uses a symbol that is not a state variable, or cannot be
-        evaluated (e.g. division by zero).
+        happens), uses a symbol that is not a state variable, cannot be
+        evaluated (e.g. division by zero), needs integers of more than
+        :data:`MAX_BITS` bits, or is a string that is not an allowed
+        expression.
     InvalidTypeError
-        For a variable that is not a ``sympy.Symbol`` or a domain that is
-        not an int or a range.
+        For a variable that is not a ``sympy.Symbol``, a domain that is
+        not an int or a range, or an expression of another type.
     TooLargeError
         If the state space has more than ``max_states`` states.
 
@@ -256,10 +954,10 @@ def computation_from_sympy(
     -----
     State ``m`` has digits ``d_i = (m // s_i) % k_i`` with ``k_i`` the size
     of domain ``i`` and ``s_i = k_{i+1} * ... * k_last``; variable ``i`` has
-    value ``domain_i[d_i]``. Each expression is compiled with
-    ``sympy.lambdify(..., modules="numpy")`` and called once on the arrays
-    of all digits' values, and the successor's index is encoded back in
-    the same way.
+    value ``domain_i[d_i]``. Each expression is evaluated once on the
+    arrays of all states' values (one array operation per node of the
+    expression), exactly (see the module notes), and the successor's index
+    is encoded back in the same way.
 
     Examples
     --------
@@ -278,12 +976,19 @@ def computation_from_sympy(
     Traceback (most recent call last):
     ...
     abstractions.exceptions.InvalidValueError: step for x at state x=6 is 7, outside range(0, 7); reduce it, e.g. Mod(..., 7)
+
+    Exact where int64 would overflow, and strings are parsed, not run:
+
+    >>> int(Computation.from_sympy({x: 7}, {x: sympy.Mod(x**30, 7)}).step[5]) == pow(5, 30, 7)
+    True
+    >>> Computation.from_sympy({x: 7}, {x: "Mod(x**30, 7)"}).step.tolist()
+    [0, 1, 1, 1, 1, 1, 1]
     """
-    import sympy
 
     limit = as_count(max_states, "max_states")
     symbols, ranges, n = _space(variables, limit)
     columns = _columns(ranges, n)
+    evaluator = _Evaluator(symbols, columns, ranges)
     if isinstance(step, Mapping):
         unknown = [s for s in step if s not in symbols]
         if unknown:
@@ -300,15 +1005,20 @@ def computation_from_sympy(
             f"step must be a mapping {{symbol: expression}} or a sequence of expressions, "
             f"got {type(step).__name__}"
         )
-    nexts = [_evaluate(e, symbols, columns, f"step[{s}]") for s, e in zip(symbols, exprs)]
-    succ = _encode(nexts, symbols, ranges, columns, "step")
+    nexts = []
+    for s, r, e in zip(symbols, ranges, exprs):
+        value = _evaluate(e, symbols, evaluator, f"step[{s}]")[1]
+        nexts.append(_integers(value, n, s, r, symbols, columns, "step"))
+    succ = _encode(nexts, symbols, ranges, columns, "step", n)
 
     halts = None
     if halted is not None:
-        flags = _evaluate(halted, symbols, columns, "halted")
-        if flags.dtype.kind not in "biu" or ((flags != 0) & (flags != 1)).any():
-            raise InvalidValueError(f"halted = {sympy.sympify(halted)} must be true or false on every state")
-        halts = flags.astype(bool)
+        expr, flags = _evaluate(halted, symbols, evaluator, "halted")
+        if isinstance(flags, _Int) and flags.lo >= 0 and flags.hi <= 1:
+            flags = flags.a != 0
+        if isinstance(flags, (_Int, _Rat)):
+            raise InvalidValueError(f"halted = {expr} must be true or false on every state")
+        halts = np.array(_full(np.asarray(flags, dtype=bool), n))
 
     labels = None
     if state_labels:
@@ -319,7 +1029,7 @@ def computation_from_sympy(
 
     output_ids = output_values = None
     if output is not None:
-        output_ids, output_values = _values(output, symbols, columns, "output")
+        output_ids, output_values = _values(output, symbols, evaluator, "output")
 
     starts: dict[Any, int] | None = None
     if inputs is not None:
@@ -327,11 +1037,18 @@ def computation_from_sympy(
         if any(len(s) != len(symbols) for s in given):
             bad = next(s for s in given if len(s) != len(symbols))
             raise InvalidValueError(f"input state {bad!r} needs {len(symbols)} values, one per variable")
-        if given:
-            rows = [np.array([s[i] for s in given]) for i in range(len(symbols))]
-            where = _encode(rows, symbols, ranges, None, "inputs")
-        else:
-            where = np.zeros(0, dtype=np.int64)
+        rows = []
+        for i, symbol in enumerate(symbols):
+            values = []
+            for s in given:
+                try:
+                    values.append(operator.index(s[i]))  # int, numpy and sympy integers
+                except TypeError:
+                    raise InvalidTypeError(
+                        f"inputs for {symbol}: {s[i]!r} of type {type(s[i]).__name__} is not an integer"
+                    ) from None
+            rows.append(_Int.data(np.array(values, dtype=object)))
+        where = _encode(rows, symbols, ranges, None, "inputs", len(given))
         keys = [s if len(symbols) > 1 else s[0] for s in given]
         starts = dict(zip(keys, where.tolist()))
     return Computation(
@@ -386,8 +1103,9 @@ def partition_from_expression(
     array([0, 0, 1, 1, 0, 0, 1, 1])
     """
     symbols, ranges, n = _space(variables, as_count(max_states, "max_states"))
-    ids, _ = _values(expr, symbols, _columns(ranges, n), "expr")
-    return Partition._from_canonical(ids, int(ids.max()) + 1 if n else 0)
+    columns = _columns(ranges, n)
+    ids, _ = _values(expr, symbols, _Evaluator(symbols, columns, ranges), "expr")
+    return Partition.from_labels(ids)
 
 
 def partition_to_sympy(partition: Partition) -> Any:

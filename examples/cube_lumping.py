@@ -92,7 +92,7 @@ def lump(d):
 
 results = {d: lump(d) for d in (3, 5)}
 for d, (T, P, Q, M, pi) in results.items():
-    print(f"d = {d}: {T.n} vertices, {T.m} transitions -> {P.n_blocks} classes "
+    print(f"d = {d}: {T.n} vertices, {T.n_transitions} transitions -> {P.n_blocks} classes "
           f"(distance from the corner), the same in float mode")
     print("  lumped chain (row: distance now, column: distance next):")
     for row in M:

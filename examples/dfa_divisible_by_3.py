@@ -49,7 +49,7 @@ def naive_dfa(d, M):
 M = 24
 T = naive_dfa(3, M)
 beta = output_abstraction(T)
-print(f"naive DFA: {T.n} states (the value mod {M}), {T.m} transitions")
+print(f"naive DFA: {T.n} states (the value mod {M}), {T.n_transitions} transitions")
 s1, s2 = find_violation(T, beta)
 bit = next(b for b in (0, 1) if beta.labels[T.steps[b, s1]] != beta.labels[T.steps[b, s2]])
 t1, t2 = T.steps[bit, s1], T.steps[bit, s2]

@@ -74,7 +74,7 @@ def multiset(state):
 
 states, T = replicas(2)
 beta = output_abstraction(T)
-print(f"2 replicas: {T.n} states, {T.m} transitions, actions {T.symbols}")
+print(f"2 replicas: {T.n} states, {T.n_transitions} transitions, actions {T.symbols}")
 print(f"beta = 'accepts jobs?': {beta.n_blocks} blocks, complete? {is_complete(T, beta)}")
 # Why mirror images merge: swapping the replicas maps every transition to a
 # transition with the same action, and keeps the output.

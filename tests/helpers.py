@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
+import os
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 
 from abstractions import Partition
 from abstractions.strategies import partitions
 
-__all__ = ["labels_of", "same_size_partitions", "maps", "arrays_equal", "load_benchmark"]
+__all__ = [
+    "labels_of", "same_size_partitions", "maps", "arrays_equal", "require_peer"
+]
 
-ROOT = Path(__file__).resolve().parent.parent
+#: Set (to anything but "" or "0") where every peer must be there: CI.
+REQUIRE_PEERS = "ABSTRACTIONS_REQUIRE_PEERS"
+
+#: Why a peer may be missing although the test extra was installed.
+_WHY_MISSING = {
+    "storm": "stormpy has wheels for Linux only (x86_64 and aarch64, glibc >= 2.34), "
+    "so the test extra installs it there only",
+}
 
 
-def load_benchmark(name: str) -> ModuleType:
-    """Import ``benchmarks/<name>.py`` (a script folder, not a package) as module ``name``."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+def require_peer(peer: str) -> None:
+    """Skip the calling test, saying why, when ``peer``'s library is not installed.
+
+    ``peer`` is a name of :data:`benchmarks.peers.PEERS`. Where the
+    environment variable ``ABSTRACTIONS_REQUIRE_PEERS`` is set (CI), a
+    missing peer fails the test instead: there nothing may skip.
+    """
+    from benchmarks import peers
+
+    if peers.installed(peer):
+        return
+    reason = f"{peer} is not installed (no module {peers.PEERS[peer]!r})"
+    if peer in _WHY_MISSING:
+        reason += f": {_WHY_MISSING[peer]}"
+    if os.environ.get(REQUIRE_PEERS, "") not in ("", "0"):
+        pytest.fail(f"{reason}; {REQUIRE_PEERS} is set, so every peer must be installed")
+    pytest.skip(reason)
 
 
 def labels_of(p: Partition) -> list[int]:

@@ -41,6 +41,8 @@ __all__ = [
     "system_completion",
     "system_minimal",
     "system_complete_partitions_above",
+    "row_ids",
+    "plurality",
 ]
 
 
@@ -329,3 +331,354 @@ def system_complete_partitions_above(edges, n: int, beta: Sequence[int], how) ->
         for p in set_partitions(n)
         if leq(beta, p) and system_is_complete(edges, n, p, how)
     ]
+
+
+def row_ids(rows: Sequence[Sequence[int]]) -> tuple[list[int], int]:
+    """Number the distinct rows by first occurrence (a dict of tuples)."""
+    index: dict[tuple, int] = {}
+    ids = [index.setdefault(tuple(int(x) for x in row), len(index)) for row in rows]
+    return ids, len(index)
+
+
+# ---------------------------------------------------------------- high-level steps
+# Twins of abstractions._kernels.steps, simulated step by step.
+
+__all__ += [
+    "first_return_positions",
+    "first_scheduled",
+    "next_change",
+]
+
+
+def first_scheduled(step: Sequence[int], schedule: Sequence[bool], m: int, at_least: int) -> int:
+    """The first scheduled state of m's run after ``at_least`` (0 or 1) steps, or -1."""
+    n = len(step)
+    s = m
+    for i in range(2 * n + 1):
+        if i >= at_least and schedule[s]:
+            return s
+        s = step[s]
+    return -1
+
+
+def first_return_positions(
+    step: Sequence[int], schedule: Sequence[bool], starts: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """Twin of ``_first_return``: positions among the scheduled states (-1: none)."""
+    position = {s: i for i, s in enumerate(s for s in range(len(step)) if schedule[s])}
+    induced = [
+        position.get(first_scheduled(step, schedule, s, 1), -1)
+        for s in range(len(step)) if schedule[s]
+    ]
+    entry = [position.get(first_scheduled(step, schedule, s, 0), -1) for s in starts]
+    return induced, entry
+
+
+def next_change(
+    step: Sequence[int], labels: Sequence[int], halted: Sequence[bool], ended: int, diverged: int
+) -> list[int]:
+    """Twin of ``_next_change``: the first state of another block, or how the run ends."""
+    n = len(step)
+    result = []
+    for m in range(n):
+        s = m
+        answer = diverged
+        for _ in range(n + 1):
+            if halted[s]:
+                answer = ended
+                break
+            if labels[step[s]] != labels[m]:
+                answer = step[s]
+                break
+            s = step[s]
+        result.append(answer)
+    return result + [ended, diverged]
+
+
+# ---------------------------------------------------------------- stuttering, from the definitions
+# An LTS is (n, edges) with edges a list of (source, action, target); the
+# silent action is ``silent`` (None: every transition is silent).
+
+__all__ += [
+    "branching_bisimilarity",
+    "coarsest",
+    "collapsed_trace",
+    "diverges",
+    "inert_reach",
+    "is_branching_bisimulation",
+    "stuttering_classes",
+]
+
+
+def collapsed_trace(
+    step: Sequence[int], halted: Sequence[bool], beta: Sequence[int], m: int, sensitive: bool
+) -> tuple:
+    """m's trace through beta with repeats collapsed, and how it ends.
+
+    Simulated for long enough that two different collapsed traces of an
+    n-state function differ in what is returned: a halted state ends it
+    ("halted"); a cycle on which beta never changes ends it too ("diverges",
+    or "halted" when divergence is not observed); otherwise the first
+    4n + 4 changes are returned.
+    """
+    n = len(step)
+    seen: list[int] = []
+    run = [m]
+    s = m
+    for _ in range((4 * n + 8) * (n + 1)):
+        if halted[s]:
+            break
+        s = step[s]
+        run.append(s)
+    for s in run:
+        if not seen or seen[-1] != beta[s]:
+            seen.append(beta[s])
+    if halted[run[-1]]:
+        return (*seen, "halted")
+    # The run is eventually periodic; its last n states lie on the cycle.
+    cycle = run[-n:]
+    if len({beta[s] for s in cycle}) == 1:
+        return (*seen, "diverges" if sensitive else "halted")
+    return tuple(seen[: 4 * n + 4])
+
+
+def stuttering_classes(
+    step: Sequence[int], halted: Sequence[bool], beta: Sequence[int], sensitive: bool
+) -> list[int]:
+    """States with the same collapsed trace, canonically numbered."""
+    return canonical(
+        [collapsed_trace(step, halted, beta, m, sensitive) for m in range(len(step))]
+    )
+
+
+def _is_silent(action, silent) -> bool:
+    return silent is None or action == silent
+
+
+def _moves(n: int, edges) -> list[list[tuple]]:
+    """Per state, its (action, target) pairs."""
+    out: list[list[tuple]] = [[] for _ in range(n)]
+    for s, a, t in edges:
+        out[s].append((a, t))
+    return out
+
+
+def inert_reach(n: int, edges, labels: Sequence[int], silent, t: int, moves=None) -> list[int]:
+    """The states reached from t by silent steps through t's class (t included)."""
+    moves = _moves(n, edges) if moves is None else moves
+    found = [t]
+    todo = [t]
+    while todo:
+        u = todo.pop()
+        for a, v in moves[u]:
+            if _is_silent(a, silent) and labels[v] == labels[t] and v not in found:
+                found.append(v)
+                todo.append(v)
+    return found
+
+
+def diverges(n: int, edges, labels: Sequence[int], silent, t: int, moves=None) -> bool:
+    """Whether t has an infinite silent path through its class (it reaches a silent cycle)."""
+    moves = _moves(n, edges) if moves is None else moves
+    for u in inert_reach(n, edges, labels, silent, t, moves):
+        # u lies on a silent cycle inside the class if a silent step takes it
+        # to a state of the class from which it is reached again.
+        for a, v in moves[u]:
+            inside = _is_silent(a, silent) and labels[v] == labels[t]
+            if inside and u in inert_reach(n, edges, labels, silent, v, moves):
+                return True
+    return False
+
+
+def is_branching_bisimulation(
+    n: int, edges, labels: Sequence[int], silent, sensitive: bool
+) -> bool:
+    """The definition, checked for every related pair and every transition.
+
+    For s R t and every s -a-> s': either a is silent and s' R s, or t has
+    a path of silent steps through its own class to some t'' with
+    t'' -a-> t' and s' R t'. With ``sensitive``: s diverges inside its
+    class exactly when t does.
+    """
+    moves = _moves(n, edges)
+    reach = [inert_reach(n, edges, labels, silent, t, moves) for t in range(n)]
+    div = [diverges(n, edges, labels, silent, t, moves) if sensitive else False
+           for t in range(n)]
+    for s in range(n):
+        for t in range(n):
+            if labels[s] != labels[t] or s == t:
+                continue
+            if div[s] != div[t]:
+                return False
+            for a, s2 in moves[s]:
+                if _is_silent(a, silent) and labels[s2] == labels[s]:
+                    continue  # an inert step: matched by doing nothing
+                if not any(
+                    b == a and labels[v] == labels[s2] for t2 in reach[t] for b, v in moves[t2]
+                ):
+                    return False
+    return True
+
+
+def coarsest(candidates: list[list[int]]) -> list[int]:
+    """The valid partition that every valid one refines (asserted to exist)."""
+    best = min(candidates, key=lambda p: len(set(p)))
+    assert all(leq(best, p) for p in candidates), "no coarsest one"
+    return best
+
+
+def branching_bisimilarity(
+    n: int, edges, beta: Sequence[int], silent, sensitive: bool
+) -> list[int]:
+    """Brute force: the coarsest branching bisimulation above beta, over every partition."""
+    return coarsest(
+        [
+            p
+            for p in set_partitions(n)
+            if leq(beta, p) and is_branching_bisimulation(n, edges, p, silent, sensitive)
+        ]
+    )
+
+
+__all__ += ["branching_round", "silent_components"]
+
+
+def silent_components(n: int, edges, labels: Sequence[int], silent):
+    """Mutual reachability by silent steps inside a block; per component, has it a cycle."""
+    inert = [(s, v) for s, a, v in edges if _is_silent(a, silent) and labels[s] == labels[v]]
+
+    def reach(u: int) -> set[int]:
+        found, todo = {u}, [u]
+        while todo:
+            x = todo.pop()
+            for s, v in inert:
+                if s == x and v not in found:
+                    found.add(v)
+                    todo.append(v)
+        return found
+
+    reaches = [reach(u) for u in range(n)]
+    component = canonical([frozenset(v for v in reaches[u] if u in reaches[v]) for u in range(n)])
+    cyclic = {}
+    for u in range(n):
+        members = [v for v in range(n) if component[v] == component[u]]
+        cyclic[component[u]] = len(members) > 1 or (u, u) in inert
+    return component, cyclic
+
+
+def branching_round(n: int, edges, labels: Sequence[int], silent, cyclic: Sequence[bool],
+                    sensitive: bool) -> list[int]:
+    """Twin of ``_branching_round`` on an acyclic inert graph: (label, signature) classes.
+
+    The signature of a node: its non-inert (action, block) moves, joined
+    over every node it reaches by inert steps; with ``sensitive``, also
+    whether it reaches (or is) a node with a cycle.
+    """
+    def signature(v: int) -> frozenset:
+        seen = set()
+        for u in inert_reach(n, edges, labels, silent, v):
+            if sensitive and cyclic[u]:
+                seen.add("diverges")
+            for s, a, t in edges:
+                if s == u and not (_is_silent(a, silent) and labels[t] == labels[u]):
+                    seen.add((a, labels[t]))
+        return frozenset(seen)
+
+    return canonical([(labels[v], signature(v)) for v in range(n)])
+
+
+__all__ += ["saturate"]
+
+
+def saturate(n: int, edges, labels: Sequence[int], silent, cyclic: Sequence[bool],
+             sensitive: bool) -> tuple[list[set], list[bool]]:
+    """Twin of ``_saturate``: per node, the non-inert moves after inert steps; divergence."""
+    moves, div = [], []
+    for v in range(n):
+        reached = inert_reach(n, edges, labels, silent, v)
+        moves.append({(a, t) for s, a, t in edges if s in reached
+                      and not (_is_silent(a, silent) and labels[t] == labels[s])})
+        div.append(sensitive and any(cyclic[u] for u in reached))
+    return moves, div
+
+
+# ---------------------------------------------------------------- weak bisimulation of Markov chains
+# P is a list of rows of probabilities (Fractions, or floats compared exactly).
+
+__all__ += ["can_leave", "is_weak_bisimulation", "weak_bisimilarity"]
+
+
+def can_leave(P, labels: Sequence[int], s: int) -> bool:
+    """Whether s reaches, with positive probability, a state outside its class."""
+    n = len(P)
+    seen, todo = {s}, [s]
+    while todo:
+        u = todo.pop()
+        for t in range(n):
+            if P[u][t] > 0:
+                if labels[t] != labels[s]:
+                    return True
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+    return False
+
+
+def is_weak_bisimulation(P, labels: Sequence[int]) -> bool:
+    """Baier--Katoen--Hermanns--Wolf: for s R t, s leaves its class iff t does, and when both
+    can leave in one step, their conditional distributions over the other classes agree."""
+    n = len(P)
+
+    def prob(s: int, c: int):
+        return sum((P[s][t] for t in range(n) if labels[t] == c), 0 * P[s][0])
+
+    leave = [can_leave(P, labels, s) for s in range(n)]
+    for s in range(n):
+        for t in range(s + 1, n):
+            if labels[s] != labels[t]:
+                continue
+            if leave[s] != leave[t]:
+                return False
+            ps, pt = prob(s, labels[s]), prob(t, labels[t])
+            if ps < 1 and pt < 1:
+                for c in set(labels) - {labels[s]}:
+                    if prob(s, c) * (1 - pt) != prob(t, c) * (1 - ps):
+                        return False
+    return True
+
+
+def weak_bisimilarity(P, beta: Sequence[int]) -> list[int]:
+    """Brute force: the coarsest weak bisimulation above beta, over every partition."""
+    return coarsest(
+        [p for p in set_partitions(len(P)) if leq(beta, p) and is_weak_bisimulation(P, p)]
+    )
+def plurality(src, dst, w, k):
+    """Per source block: (best target, total weight, weight into best), by dictionaries.
+
+    Ties go to the lowest target; a block of weight 0 takes the target of
+    most states. Empty ``w`` weighs every state 1.
+    """
+    weights = [1.0] * len(src) if len(w) == 0 else [float(x) for x in w]
+    mass: dict = {}
+    count: dict = {}
+    for a, b, x in zip(src, dst, weights):
+        mass[(a, b)] = mass.get((a, b), 0.0) + x
+        count[(a, b)] = count.get((a, b), 0) + 1
+    best, total, top = [], [], []
+    for a in range(k):
+        targets = sorted(b for (s, b) in mass if s == a)
+        if not targets:
+            best.append(-1)
+            total.append(0.0)
+            top.append(0.0)
+            continue
+        weight = sum(mass[(a, b)] for b in targets)
+        if weight > 0:
+            b = max(targets, key=lambda t: (mass[(a, t)], -t))
+            best.append(b)
+            top.append(mass[(a, b)])
+        else:
+            best.append(max(targets, key=lambda t: (count[(a, t)], -t)))
+            top.append(0.0)
+        total.append(weight)
+    return best, total, top

@@ -1,9 +1,10 @@
 """The systems benchmark stays runnable and its agreement check stays honest.
 
-Runs the machinery of ``benchmarks/bench_systems.py`` at tiny n with every
-solver (ours and the peers of the ``test`` extra), in this process and once
-through the real fresh-process protocol; checks the instances and that a
-wrong answer is reported, with a witness that blames the right solver.
+Runs ``benchmarks.systems`` at tiny n with every solver (ours and the peers
+of the ``test`` extra; a peer's test skips, saying why, where its library
+is missing), in this process and once through the real fresh-process
+protocol; checks the instances and that a wrong answer is reported, with a
+witness that blames the right solver.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.helpers import load_benchmark
 
-
-
-
-bench = load_benchmark("bench_systems")
+from benchmarks import harness, peers
+from benchmarks import systems as bench
+from tests.helpers import require_peer
 
 
 @pytest.mark.parametrize("job", list(bench.DEFAULT_JOBS))
@@ -49,42 +48,101 @@ def test_instances_are_seeded_and_well_formed(job: str) -> None:
 
 @pytest.mark.parametrize("job", ["dfa-chain", "nondeterministic-chain", "lumping-chain"])
 def test_chain_instances(job: str, tmp_path: Path) -> None:
-    """A chain marked at its end, in each kind; every solver finds n blocks."""
+    """A chain marked at its end, in each kind; each of our solvers finds n blocks."""
     inst = bench.make_instance(job, 50)
     assert inst.beta.tolist() == [0] * 49 + [1]
     succ = inst.steps[1] if inst.steps is not None else inst.targets
     assert succ.tolist() == list(range(1, 50)) + [49]
     assert bench.states_for(job, 1000) == (500 if job == "dfa-chain" else 1000)
-    rows = bench.run_jobs([50], [job], runner=bench.inprocess_runner, workdir=tmp_path)
-    assert {r["solver"] for r in rows} == set(bench.available_solvers(job))
+    ours = [s for s in bench.JOB_SOLVERS[job] if s.startswith("ours")]
+    rows = bench.run_jobs([12], [job], ours, runner=bench.inprocess_runner, workdir=tmp_path)
+    assert [r["solver"] for r in rows] == ours
     for row in rows:
-        assert row["status"] == "ok" and row["same"] is True and row["blocks"] == 50, row
+        assert row["status"] == "ok" and row["same"] is True and row["blocks"] == 12, row
+        assert row["compared"] == "partition" and row["checked_against"] == "ours:reference"
 
 
-def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
-    """Every solver of every job agrees at n = 60, on the partition where it exposes one."""
-    rows = bench.run_jobs([60], runner=bench.inprocess_runner, workdir=tmp_path)
-    expected = sum(len(bench.available_solvers(job)) for job in bench.DEFAULT_JOBS)
-    assert len(rows) == expected
-    assert {r["solver"] for r in rows} == {
-        "ours", "ours:reference", "ours:exact", "automata-lib", "pyformlang", "bispy", "storm"
-    }  # fmt: skip
+def _twins(inst: harness.Instance) -> harness.Instance:
+    """Two disjoint copies of ``inst``: state s and its twin s + n always share a block.
+
+    Small random systems are discrete (every state its own block), where any
+    two answers agree; twins make the partitions worth comparing.
+    """
+    n = inst.n
+    beta = np.tile(inst.beta, 2)
+    if inst.steps is not None:
+        return harness.Instance(inst.kind, beta, steps=np.hstack([inst.steps, inst.steps + n]))
+    assert inst.indptr is not None and inst.targets is not None
+    indptr = np.concatenate([inst.indptr, inst.indptr[1:] + inst.indptr[-1]])
+    targets = np.concatenate([inst.targets, inst.targets + n])
+    weights = None if inst.weights is None else np.tile(inst.weights, 2)
+    return harness.Instance(inst.kind, beta, indptr=indptr, targets=targets, weights=weights)
+
+
+@pytest.fixture
+def twin_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every job's instance of n states is two copies of its instance of n // 2."""
+    for job, make in list(bench.JOBS.items()):
+        monkeypatch.setitem(bench.JOBS, job, lambda n, seed, make=make: _twins(make(n // 2, seed)))
+
+
+def _assert_twins_together(rows: list[dict[str, Any]], n: int) -> None:
     for row in rows:
         assert row["status"] == "ok", row
-        assert row["same"] is True, row
+        assert row["blocks"] <= n // 2, row
+
+
+@pytest.mark.usefixtures("twin_jobs")
+def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
+    """Every one of our solvers agrees with the reference on every job, partition by partition."""
+    ours = ["ours", "ours:exact", "ours:reference"]
+    rows = bench.run_jobs([30], solvers=ours, runner=bench.inprocess_runner, workdir=tmp_path)
+    assert [(r["family"], r["solver"]) for r in rows] == [
+        (job, s) for job in bench.DEFAULT_JOBS for s in bench.JOB_SOLVERS[job] if s in ours
+    ]
+    _assert_twins_together(rows, 30)
+    for row in rows:
+        assert row["same"] is True and row["compared"] == "partition", row
         assert row["checked_against"] == "ours:reference"
-        assert row["compared"] == ("blocks" if row["solver"] == "storm" else "partition")
     base = next(r for r in rows if r["solver"] == "ours:reference")
     assert "(base)" in bench.format_row(base)
     table = bench.speedups(rows)
-    assert [(e["job"], e["n"]) for e in table] == [(job, 60) for job in bench.DEFAULT_JOBS]
-    assert "storm" in bench.format_speedups(table, 60.0)
+    assert [(e["job"], e["n"]) for e in table] == [(job, 30) for job in bench.DEFAULT_JOBS]
+    assert "ours:reference" in bench.format_speedups(table, 60.0)
+
+
+_PEER_JOBS = [
+    (job, peer) for job, solvers in bench.JOB_SOLVERS.items() for peer in solvers
+    if peer in peers.PEERS
+]  # fmt: skip
+
+
+@pytest.mark.usefixtures("twin_jobs")
+@pytest.mark.parametrize(("job", "peer"), _PEER_JOBS)
+def test_peer_in_process_agrees(job: str, peer: str, tmp_path: Path) -> None:
+    """Each peer agrees with the reference on each of its jobs: state by state where it can.
+
+    Storm does not expose its state-to-block map, so its rows compare the
+    number of blocks; every other peer's the whole partition.
+    """
+    require_peer(peer)
+    rows = bench.run_jobs(
+        [20], [job], ["ours:reference", peer], runner=bench.inprocess_runner, workdir=tmp_path
+    )
+    assert [r["solver"] for r in rows] == ["ours:reference", peer]
+    _assert_twins_together(rows, 20)
+    reference, row = rows
+    assert row["same"] is True, row
+    assert row["compared"] == ("blocks" if peer == "storm" else "partition")
+    assert row["blocks"] == reference["blocks"]
 
 
 def _wrong_runner(solver_answer: dict[str, Any]) -> Any:
     """In-process runner where solver "bad" answers with the given labels or block count."""
 
-    def run(solver: str, job: str, n: int, seed: int, path: Path, *timeouts: float) -> dict[str, Any]:
+    def run(
+        solver: str, job: str, n: int, seed: int, path: Path, *timeouts: float
+    ) -> dict[str, Any]:
         if solver != "bad":
             return bench.inprocess_runner(solver, job, n, seed, path, *timeouts)
         labels = solver_answer.get("labels")
@@ -104,7 +162,7 @@ def _triangles(n: int, seed: int) -> Any:
     targets = states - states % 3 + (states + 1) % 3
     beta = (states % 3 == 0).astype(np.int8)
     indptr = np.arange(states.size + 1)
-    return bench.Instance("nondeterministic", beta, indptr=indptr, targets=targets)
+    return harness.Instance("nondeterministic", beta, indptr=indptr, targets=targets)
 
 
 @pytest.mark.parametrize(
@@ -143,19 +201,25 @@ def test_wrong_block_count_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     assert "ours's partition is stable" in bad["witness"]
 
 
-def test_subprocess_rows(tmp_path: Path) -> None:
-    """Rows through the real fresh-process protocol: ours saves labels, Storm only counts."""
+def test_subprocess_row(tmp_path: Path) -> None:
+    """A row through the real fresh-process protocol: timed, measured, labels saved."""
     path = tmp_path / "ours.npy"
     row = bench.subprocess_runner("ours", "lumping", 40, 0, path, 60.0, 120.0)
     assert row["status"] == "ok", row
     assert row["m"] == bench.make_instance("lumping", 40).m
     assert row["seconds"] >= 0 and row["peak_extra_bytes"] >= 0
-    assert bench.unstable_pair(bench.make_instance("lumping", 40), np.load(path)) is None
-    storm = tmp_path / "storm.npy"
-    row = bench.subprocess_runner("storm", "lumping", 40, 0, storm, 60.0, 120.0)
+    assert harness.unstable_pair(bench.make_instance("lumping", 40), np.load(path)) is None
+
+
+def test_subprocess_row_without_labels(tmp_path: Path) -> None:
+    """Storm's row in a fresh process counts blocks and saves no labels."""
+    require_peer("storm")
+    path = tmp_path / "storm.npy"
+    row = bench.subprocess_runner("storm", "lumping", 40, 0, path, 60.0, 120.0)
     assert row["status"] == "ok", row
-    assert row["blocks"] == int(np.load(path).max()) + 1
-    assert not storm.exists()
+    reference = bench.run_child("ours:reference", "lumping", 40, 0, tmp_path / "ref.npy")
+    assert row["blocks"] == reference["blocks"]
+    assert not path.exists()
 
 
 def test_speedups_mark_timeouts() -> None:
@@ -176,8 +240,9 @@ def test_speedups_mark_timeouts() -> None:
     assert "bispy skipped" in text
 
 
-def test_solver_selection_and_transition_sizes() -> None:
+def test_solver_selection_and_transition_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Names pick solvers per job ("peers", "all"); unknown names are refused; m -> n."""
+    monkeypatch.setattr(peers, "installed", lambda peer: True)
     assert bench.select_solvers("dfa", ["ours", "storm", "bispy"]) == ["ours", "storm"]
     assert bench.select_solvers("lumping", ["peers"]) == ["storm"]
     assert bench.select_solvers("nondeterministic", None) == bench.select_solvers(
@@ -185,6 +250,10 @@ def test_solver_selection_and_transition_sizes() -> None:
     )
     with pytest.raises(ValueError, match="unknown solvers"):
         bench.select_solvers("dfa", ["ours:fast"])
+    # a peer that is not installed is left out, by name or in a group
+    monkeypatch.setattr(peers, "installed", lambda peer: peer != "storm")
+    assert bench.select_solvers("lumping", ["peers"]) == []
+    assert bench.select_solvers("dfa", ["ours", "storm"]) == ["ours"]
     assert bench.states_for("dfa", 10**7) == 5 * 10**6
     n = bench.states_for("lumping", 30_000)
     assert abs(bench.make_instance("lumping", n).m - 30_000) < 30

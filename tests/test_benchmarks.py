@@ -1,13 +1,14 @@
-"""The benchmark script stays runnable and its agreement check stays honest.
+"""The benchmark harness and the minimal job stay runnable, and their checks stay honest.
 
-Runs the machinery of ``benchmarks/bench_minimal.py`` at tiny n with our
-methods and whichever peers are installed; the DFA encoding used for the
-automata libraries is checked against a pure-Python minimiser twin, so it is
-tested even where the peers are not installed.
+Runs ``benchmarks.minimal`` at tiny n with our methods and the peers (each
+peer test skips, saying why, where its library is missing); the DFA
+encoding used for the automata libraries is checked against a pure-Python
+minimiser twin, so it is tested even where the peers are not installed.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +16,15 @@ import numpy as np
 import pytest
 
 from abstractions import Computation, Partition, minimal_complete_abstraction
-from tests.helpers import load_benchmark
+from benchmarks import harness, minimal, plot
+from benchmarks.harness import Instance
+from tests.helpers import require_peer
 
 
-
-
-bench = load_benchmark("bench_minimal")
-plot_results = load_benchmark("plot_results")
-
-
-def _reference(step: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    C = Computation(step)
-    return minimal_complete_abstraction(C, Partition.from_labels(beta), method="reference").labels
+def _reference(inst: Instance) -> np.ndarray:
+    C = Computation(inst.steps[0])
+    beta = Partition.from_labels(inst.beta)
+    return minimal_complete_abstraction(C, beta, method="reference").labels
 
 
 def _minimise_dfa(delta_a: list[int], delta_b: list[int], final: int) -> list[int]:
@@ -45,10 +43,10 @@ def _minimise_dfa(delta_a: list[int], delta_b: list[int], final: int) -> list[in
         block = new
 
 
-def _instances() -> list[tuple[str, np.ndarray, np.ndarray]]:
+def _instances() -> list[tuple[str, Instance]]:
     cases = [
-        (f"{fam}-{n}", *bench.make_instance(fam, n, seed=3))
-        for fam in bench.FAMILIES
+        (f"{fam}-{n}", minimal.make_instance(fam, n, seed=3))
+        for fam in minimal.FAMILIES
         for n in (1, 2, 7, 40)
     ]
     rng = np.random.default_rng(11)
@@ -57,20 +55,18 @@ def _instances() -> list[tuple[str, np.ndarray, np.ndarray]]:
             step = rng.integers(0, n, size=n)
             beta = rng.integers(0, k, size=n)
             beta = np.unique(beta, return_inverse=True)[1]  # class ids 0 .. k'-1
-            cases.append((f"random n={n} k={k}", step, beta))
+            cases.append((f"random n={n} k={k}", Instance("labelled", beta, steps=step[None])))
     return cases
 
 
-@pytest.mark.parametrize(
-    ("name", "step", "beta"), _instances(), ids=lambda v: v if isinstance(v, str) else ""
-)
-def test_dfa_encoding_gives_our_partition(name: str, step: np.ndarray, beta: np.ndarray) -> None:
+@pytest.mark.parametrize(("name", "inst"), _instances(), ids=[name for name, _ in _instances()])
+def test_dfa_encoding_gives_our_partition(name: str, inst: Instance) -> None:
     """Minimising the gadget DFA and restricting to the original states is our partition."""
-    enc = bench.dfa_encoding(step, beta)
-    n, k = len(step), int(beta.max()) + 1
-    assert enc.n_states == n + k + 1
-    blocks = _minimise_dfa(enc.delta_a.tolist(), enc.delta_b.tolist(), enc.final)
-    np.testing.assert_array_equal(bench.canonical(blocks[:n]), _reference(step, beta))
+    enc = minimal.dfa_encoding(inst)
+    n, k = inst.n, int(inst.beta.max()) + 1
+    assert enc.n_states == n + k + 1 and enc.accepting == [n]
+    blocks = _minimise_dfa(enc.steps[0].tolist(), enc.steps[1].tolist(), enc.accepting[0])
+    np.testing.assert_array_equal(harness.canonical(blocks[:n]), _reference(inst))
     # the gadget states q_0 .. q_{k-1} and the dead state are pairwise
     # distinguishable and never equivalent to an original state
     gadget = set(blocks[n:])
@@ -80,34 +76,47 @@ def test_dfa_encoding_gives_our_partition(name: str, step: np.ndarray, beta: np.
 
 def test_canonical_and_disagreement() -> None:
     """Canonical labels number blocks by first occurrence; witnesses name a split pair."""
-    np.testing.assert_array_equal(bench.canonical([7, 7, 3, 9, 3]), [0, 0, 1, 2, 1])
+    np.testing.assert_array_equal(harness.canonical([7, 7, 3, 9, 3]), [0, 0, 1, 2, 1])
     a = np.array([0, 0, 1, 1])
-    assert bench.disagreement(a, a.copy()) is None
-    assert bench.disagreement(a, np.array([0, 1, 2, 2])) == ("a", 0, 1)
-    assert bench.disagreement(np.array([0, 1, 2, 2]), a) == ("b", 0, 1)
+    assert harness.disagreement(a, a.copy()) is None
+    assert harness.disagreement(a, np.array([0, 1, 2, 2])) == ("a", 0, 1)
+    assert harness.disagreement(np.array([0, 1, 2, 2]), a) == ("b", 0, 1)
 
 
-def test_distinguishing_step() -> None:
-    """Orbits are compared step by step; equivalent states give None."""
-    step, beta = bench.make_instance("chain", 5)
-    assert bench.distinguishing_step(step, beta, 0, 1) == 3  # 1 reaches the mark first
-    step, beta = bench.make_instance("cycles", 8)  # four 2-cycles: 0 and 2 alike
-    assert bench.distinguishing_step(step, beta, 0, 2) is None
+def test_unstable_pair_of_a_step() -> None:
+    """One letter: states of one block whose steps land in different blocks are named."""
+    chain = minimal.make_instance("chain", 5)  # 0 -> 1 -> 2 -> 3 -> 4, only 4 marked
+    assert harness.unstable_pair(chain, chain.beta) == (0, 3)  # 3 steps into the mark
+    assert harness.unstable_pair(chain, np.arange(5)) is None
+    cycles = minimal.make_instance("cycles", 8)  # four 2-cycles, each marked once
+    assert harness.unstable_pair(cycles, cycles.beta) is None
 
 
 def test_benchmark_in_process_agrees(tmp_path: Path) -> None:
-    """Every available solver (ours, and installed peers) returns our partition at n = 50."""
-    solvers = bench.available_solvers()
-    rows = bench.run_benchmark([50], solvers, runner=bench.inprocess_runner, workdir=tmp_path)
-    assert len(rows) == len(solvers) * len(bench.DEFAULT_FAMILIES)
+    """Every one of our methods returns the reference's partition on every family."""
+    solvers = [s for s in minimal.available_solvers() if s.startswith("ours:")]
+    rows = minimal.run([12], solvers, runner=minimal.inprocess_runner, workdir=tmp_path)
+    assert len(rows) == len(solvers) * len(minimal.DEFAULT_FAMILIES)
     for row in rows:
         assert row["status"] == "ok", row
-        assert row["same"] is True, row
+        assert row["same"] is True and row["compared"] == "partition", row
         assert row["checked_against"] == "ours:reference"
     chain = [r for r in rows if r["family"] == "chain"]
-    assert {r["blocks"] for r in chain} == {50}
+    assert {r["blocks"] for r in chain} == {12}
     base = next(r for r in chain if r["solver"] == "ours:reference")
-    assert "(base)" in bench.format_row(base)
+    assert "(base)" in minimal.format_row(base)
+
+
+@pytest.mark.parametrize("peer", minimal.PEERS)
+def test_peer_in_process_agrees(peer: str, tmp_path: Path) -> None:
+    """Each peer returns the reference's partition, state by state, on every family."""
+    require_peer(peer)
+    solvers = ["ours:reference", peer]
+    rows = minimal.run([12], solvers, runner=minimal.inprocess_runner, workdir=tmp_path)
+    assert len(rows) == 2 * len(minimal.DEFAULT_FAMILIES)
+    for row in rows:
+        assert row["status"] == "ok", row
+        assert row["same"] is True and row["compared"] == "partition", row
 
 
 def _wrong_runner(wrong: str) -> Any:
@@ -117,7 +126,7 @@ def _wrong_runner(wrong: str) -> Any:
         solver: str, family: str, n: int, seed: int, path: Path, *timeouts: float
     ) -> dict[str, Any]:
         if solver != "bad":
-            return bench.inprocess_runner(solver, family, n, seed, path, *timeouts)
+            return minimal.inprocess_runner(solver, family, n, seed, path, *timeouts)
         labels = np.zeros(n, dtype=np.int64) if wrong == "bottom" else np.arange(n)
         np.save(path, labels)
         return {
@@ -132,17 +141,18 @@ def _wrong_runner(wrong: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("wrong", "blame"), [("bottom", "so bad is wrong"), ("top", "so bad is wrong (not coarsest)")]
+    ("wrong", "blame"),
+    [("bottom", "bad merges states"), ("top", "so bad is wrong (not coarsest)")],
 )
 def test_disagreement_is_reported_with_witness(tmp_path: Path, wrong: str, blame: str) -> None:
     """A solver returning a different partition gets "no" and a witness that blames it."""
-    rows = bench.run_benchmark(
+    rows = minimal.run(
         [12], ["ours:reference", "bad"], ["cycles"], runner=_wrong_runner(wrong), workdir=tmp_path
     )
     bad = rows[1]
     assert bad["same"] is False
     assert blame in bad["witness"]
-    assert "NO" in bench.format_row(bad)
+    assert "NO" in minimal.format_row(bad)
 
 
 def test_baseline_without_reference_is_majority(tmp_path: Path) -> None:
@@ -155,7 +165,7 @@ def test_baseline_without_reference_is_majority(tmp_path: Path) -> None:
         return runner(solver, *args)
 
     # "bad" comes first, so a tie (one vote each) must go to our method
-    rows = bench.run_benchmark(
+    rows = minimal.run(
         [10],
         ["ours:reference", "bad", "ours:auto"],
         ["chain", "cycles"],
@@ -173,7 +183,7 @@ def test_baseline_without_reference_is_majority(tmp_path: Path) -> None:
 def test_subprocess_row(tmp_path: Path) -> None:
     """One row through the real fresh-process protocol: timed, measured, labels saved."""
     path = tmp_path / "row.npy"
-    row = bench.subprocess_runner("ours:reference", "chain", 30, 0, path, 60.0, 120.0)
+    row = minimal.subprocess_runner("ours:reference", "chain", 30, 0, path, 60.0, 120.0)
     assert row["status"] == "ok", row
     assert row["blocks"] == 30
     assert row["seconds"] >= 0 and row["peak_extra_bytes"] >= 0
@@ -189,14 +199,14 @@ def test_plot_series() -> None:
             {"family": "chain", "n": 1000, "solver": "x", "status": "timeout", "seconds": None},
         ]
     }
-    assert plot_results.series(document) == {"chain": {"x": [(10, 1.0), (100, 2.0)]}}
+    assert plot.series(document) == {"chain": {"x": [(10, 1.0), (100, 2.0)]}}
 
 
 def test_plot_merges_result_files() -> None:
     """Rows of several runs are drawn together; gather baselines are merged by n."""
     small = {"timeout": 60, "rows": [{"n": 10}], "gather": [{"n": 10, "seconds": 1.0}]}
     large = {"timeout": 120, "rows": [{"n": 10**6}], "gather": [{"n": 10**6, "seconds": 3.0}]}
-    merged = plot_results.merge([large, small])
+    merged = plot.merge([large, small])
     assert merged["timeout"] == 120
     assert merged["rows"] == [{"n": 10**6, "timeout": 120}, {"n": 10, "timeout": 60}]
     assert [g["n"] for g in merged["gather"]] == [10, 10**6]
@@ -212,17 +222,42 @@ def test_hopeless_sizes_are_skipped(tmp_path: Path) -> None:
         return {"status": "ok", "seconds": n / 10, "blocks": n, "peak_extra_bytes": 0,
                 "bytes_per_state": 0.0}  # fmt: skip
 
-    rows = bench.run_benchmark(
+    rows = minimal.run(
         [10, 100, 1000], ["slow"], ["chain"], timeout=50.0, runner=run, workdir=tmp_path
     )
     assert calls == [10, 100]  # 10 s at n=100 predicts >= 100 s > 50 s at n=1000
     assert [r["status"] for r in rows] == ["ok", "ok", "skipped"]
     assert "predicted" in rows[2]["reason"]
-    assert "predicted" in bench.format_row(rows[2])
+    assert "predicted" in minimal.format_row(rows[2])
 
 
 def test_subprocess_row_error(tmp_path: Path) -> None:
     """A child that fails is reported as an error with the end of its traceback."""
-    row = bench.subprocess_runner("no-such-solver", "chain", 5, 0, tmp_path / "x.npy", 60.0, 60.0)
+    row = minimal.subprocess_runner("no-such-solver", "chain", 5, 0, tmp_path / "x.npy", 60.0, 60.0)
     assert row["status"] == "error"
     assert "no-such-solver" in row["error"]
+
+
+def test_command_line_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m benchmarks.minimal`` prints the table and writes the documented JSON.
+
+    Rows run in this process here (the fresh-process protocol has its own
+    test above), and the numba cache is not warmed in a separate process.
+    """
+    monkeypatch.setattr(minimal, "subprocess_runner", minimal.inprocess_runner)
+    monkeypatch.setattr(minimal, "_first_call", lambda method: None)
+    out = tmp_path / "run.json"
+    argv = ["--sizes", "8", "--solvers", "ours:reference", "--families", "chain",
+            "--no-baselines", "--json", str(out)]  # fmt: skip
+    assert minimal.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "agreement: yes, in all 1 rows" in printed and f"results written to {out}" in printed
+    document = json.loads(out.read_text())
+    assert {"created", "machine", "versions", "argv", "timeout", "seed", "gather",
+            "first_call", "rows"} <= set(document)  # fmt: skip
+    (row,) = document["rows"]
+    assert row["family"] == "chain" and row["n"] == 8 and row["status"] == "ok"
+    assert row["blocks"] == 8 and row["same"] is True
+    assert document["versions"]["abstractions"]

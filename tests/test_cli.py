@@ -29,8 +29,10 @@ from abstractions.cli import EXIT_NOT_COMPLETE, Progress
 from abstractions.machines import counter, parity_by_counting
 
 ROOT = Path(__file__).resolve().parents[1]
-# The module, not the function `abstractions.completion` that the package re-exports.
-completion = importlib.import_module("abstractions.completion")
+# The module cli.py imports minimal_complete_abstraction from, at call time.
+completion = importlib.import_module("abstractions.minimal")
+
+
 
 
 class FakeTTY(io.StringIO):
@@ -286,3 +288,169 @@ def test_readme_opening_commands_unchanged():
         "python3 -m pip install . && python3 -m abstractions demo",
         "python3 -m pip install '.[test]' && python3 -m pytest",
     ]
+
+
+# ---------------------------------------------------------------------- exit codes
+
+
+def _env():
+    """Run the child on this tree's package (not another install)."""
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture()
+def not_complete(tmp_path, machine):
+    bad = tmp_path / "bad.json"
+    c = parity_by_counting(3)
+    save(output_abstraction(c), bad)
+    return [str(machine), str(bad)]
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (RuntimeError("boom\nsecond line"), ["RuntimeError: boom second line"]),
+        (MemoryError(), ["out of memory"]),
+        (RecursionError("maximum recursion depth exceeded"), ["RecursionError"]),
+        (NotImplementedError("not yet"), ["NotImplementedError: not yet"]),
+        (PermissionError(13, "Permission denied", "f.npz"), ["Permission denied: f.npz"]),
+    ],
+)
+def test_every_error_exits_2_in_one_line(machine, monkeypatch, capsys, error, words):
+    """Any exception, not only the expected kinds, exits 2 with one line and no traceback."""
+
+    def broken(args, out=None):
+        raise error
+
+    monkeypatch.setattr(cli, "run_command", broken)
+    status, _, err = run(["info", machine], capsys)
+    assert status == EXIT_ERROR
+    assert err.startswith("abstractions: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err, err
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_ctrl_c_exits_130(machine, monkeypatch, capsys, wrapped):
+    """Ctrl-C exits 130, also when a kernel surfaces it as another exception caused by it."""
+    from abstractions.__main__ import EXIT_INTERRUPTED
+
+    def interrupted(args, out=None):
+        if not wrapped:
+            raise KeyboardInterrupt
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise SystemError("<built-in function _kernel> returned a result with an exception set") from err
+
+    monkeypatch.setattr(cli, "run_command", interrupted)
+    status, _, err = run(["check", machine, machine], capsys)
+    assert status == EXIT_INTERRUPTED == 130
+    assert err == "abstractions: interrupted\n"
+
+
+def test_ctrl_c_in_a_process_exits_130(tmp_path):
+    """SIGINT while the command runs (here: blocked writing to a full pipe) exits 130, no traceback."""
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "abstractions", "demo", "--bits", "13"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=tmp_path,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # it runs, and soon blocks: nobody reads the rest
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+
+
+def test_closed_stdout_keeps_the_status(not_complete, tmp_path):
+    """`check ... >&-` (stdout closed) still exits 1 for a partition that is not complete.
+
+    The closed pipe (`| head -c0`) is in tests/test_reliability.py.
+    """
+    command = [sys.executable, "-m", "abstractions", "check", *not_complete]
+    shell = " ".join(shlex.quote(word) for word in command) + " >&-"
+    done = subprocess.run(["sh", "-c", shell], capture_output=True, env=_env(), timeout=120, check=False)
+    assert done.returncode == EXIT_NOT_COMPLETE, done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_broken_pipe_mid_output_keeps_the_status(not_complete, monkeypatch, capsys):
+    """A reader that goes away while check prints (BrokenPipeError) does not turn 1 into 0 or 2."""
+
+    class GoneReader(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            raise io.UnsupportedOperation("no descriptor")
+
+    monkeypatch.setattr(sys, "stdout", GoneReader())
+    assert main(["check", *not_complete]) == EXIT_NOT_COMPLETE
+    assert capsys.readouterr().err == ""
+
+
+def test_unencodable_output_keeps_the_status(tmp_path, monkeypatch, capsys):
+    """A label the terminal cannot encode is escaped; the command still succeeds."""
+    from abstractions import Computation
+
+    path = tmp_path / "c.json"
+    save(Computation([1, 1], halted=[False, True], state_labels=["\udcff", "ok"]), path)
+
+    class Ascii(io.StringIO):
+        encoding = "ascii"
+
+        def write(self, text):
+            text.encode("ascii")
+            return super().write(text)
+
+    stream = Ascii()
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert main(["info", str(path)]) == 0
+    assert "\\udcff" in stream.getvalue()
+
+
+@pytest.mark.parametrize("alias", ["same", "relative", "symlink", "hardlink"])
+def test_minimize_refuses_to_overwrite_its_input(machine, tmp_path, monkeypatch, capsys, alias):
+    """minimize F --out F (by any name of F) exits 2 before any work and leaves F as it was."""
+    import os
+
+    before = machine.read_bytes()
+    if alias == "same":
+        out = machine
+    elif alias == "relative":
+        monkeypatch.chdir(machine.parent)
+        out = f"./sub/../{machine.name}"
+        (machine.parent / "sub").mkdir()
+    elif alias == "symlink":
+        out = tmp_path / "link.npz"
+        os.symlink(machine, out)
+    else:
+        out = tmp_path / "hard.npz"
+        os.link(machine, out)
+    status, _, err = run(["minimize", machine, "--out", out], capsys)
+    assert status == EXIT_ERROR
+    assert "is the input file" in err and err.count("\n") == 1
+    assert machine.read_bytes() == before
+
+
+def test_minimize_out_may_be_another_file(machine, tmp_path, capsys):
+    """--out next to the input (a different file) is fine."""
+    status, _, _ = run(["minimize", machine, "--out", tmp_path / "parity.json"], capsys)
+    assert status == 0
+
+
+def test_minimize_refuses_a_read_only_out(machine, tmp_path, capsys):
+    """A read-only --out target is not replaced: exit 2, one line naming it."""
+    import os
+
+    out = tmp_path / "alpha.json"
+    save(Partition([0]), out)
+    os.chmod(out, 0o444)
+    status, _, err = run(["minimize", machine, "--out", out], capsys)
+    assert status == EXIT_ERROR and "not writable" in err and str(out) in err
+    assert load(out) == Partition([0])

@@ -19,7 +19,7 @@ from abstractions import (
     is_complete,
     minimal_complete_abstraction,
 )
-from abstractions.completion import METHODS
+from abstractions.minimal import METHODS
 from abstractions.strategies import complete_partitions, computations, partitions
 from tests import naive
 from tests.helpers import labels_of

@@ -106,3 +106,26 @@ def test_cli_closed_pipe_is_quiet():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("n_bits", range(7))
+def test_machine_sizes_are_known_before_building(n_bits):
+    """The state counts the size check uses are the machines' real sizes."""
+    assert bit_serial_parity(n_bits).n == 2 ** (n_bits + 1) + 2**n_bits - 2
+    assert parity_by_counting(n_bits).n == sum(2 ** (n_bits - k) * (k + 1) for k in range(n_bits + 1))
+
+
+@pytest.mark.parametrize("n_bits", [19, 30, 10**9])
+def test_too_many_bits_are_refused_before_building(n_bits, monkeypatch):
+    """A machine over max_states is refused before any input string is made."""
+    from abstractions import TooLargeError, machines
+
+    def no_product(*args, **kwargs):
+        raise AssertionError("inputs were built")
+
+    monkeypatch.setattr(machines, "product", no_product)
+    with pytest.raises(TooLargeError, match="max_states=1000000"):
+        parity_by_counting(n_bits)
+    with pytest.raises(TooLargeError, match="max_states=10"):
+        bit_serial_parity(3, max_states=10)
+    assert main(["demo", "--bits", str(n_bits)]) == 2

@@ -520,6 +520,25 @@ def test_signature_round_of_states_with_many_transitions(how):
         assert stable == naive.system_is_complete(edges, n, expected, how)
 
 
+@given(st.integers(1, 6).flatmap(lambda k: st.tuples(
+    st.just(k),
+    st.lists(st.tuples(st.integers(0, k - 1), st.integers(0, k - 1), st.integers(0, 2)),
+             max_size=MAX_N),
+    st.booleans())))
+def test_plurality_equals_naive(case):
+    """The plurality table kernel equals its naive twin (hash table against dictionaries)."""
+    from abstractions._kernels.approximate import _plurality
+
+    k, triples, use_weights = case
+    src = _ints([t[0] for t in triples])
+    dst = _ints([t[1] for t in triples])
+    w = np.array([float(t[2]) for t in triples]) if use_weights else np.zeros(0)
+    best, total, top = _plurality(src, dst, w, k)
+    e_best, e_total, e_top = naive.plurality(src.tolist(), dst.tolist(), w.tolist(), k)
+    assert best.tolist() == e_best
+    assert np.allclose(total, e_total) and np.allclose(top, e_top)
+
+
 # --- the gates: one specialisation, the disk cache, the notice, Ctrl-C -------
 
 

@@ -50,6 +50,39 @@ def test_from_labels_mixed_kinds():
     assert labels_of(Partition.from_labels([None, 0, None])) == [0, 1, 0]
 
 
+def test_from_labels_exact_python_equality():
+    """Labels are never converted to a fixed-width or float dtype: big ints, bytes and NULs stay apart."""
+    assert Partition([2**63, 2**63 - 1]).n_blocks == 2
+    assert Partition([2**64 + 1, 2**64 + 1.0]).n_blocks == 2  # the float rounds to 2**64
+    assert Partition([-(2**63) - 1, -(2**63)]).n_blocks == 2
+    assert Partition(["a", b"a"]).n_blocks == 2
+    assert Partition(["a", "a\0"]).n_blocks == 2
+    assert Partition([b"a", b"a\0"]).n_blocks == 2
+    assert Partition([0.1 + 0.2, 0.3]).n_blocks == 2
+
+
+def test_from_labels_mixed_numbers_follow_python_equality():
+    """True == 1 == 1.0 and -0.0 == 0.0 are one label each; every NaN is one label."""
+    assert labels_of(Partition([True, 1, 1.0, 2, False, 0])) == [0, 0, 0, 1, 2, 2]
+    assert labels_of(Partition([0.0, -0.0])) == [0, 0]
+    nan = float("nan")
+    for labels in ([nan, float("nan"), 1.0], [nan, float("nan"), "x"], np.array([nan, nan, 1.0])):
+        assert Partition(labels).n_blocks == 2
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([3, 1, 3]), np.array([3, 1, 3], dtype=np.uint64), np.array([2**63 + 5, 1, 2**63 + 5], dtype=np.uint64),
+        [3, 1, 3], (3, 1, 3), iter([3, 1, 3]), [np.int16(3), np.int16(1), np.int16(3)],
+        np.array([3, 1, 3], dtype=object), np.array([np.int64(3), 1, 3], dtype=object),
+    ],
+)
+def test_from_labels_numeric_containers(labels):
+    """Arrays, lists, tuples, iterators, numpy scalars and object arrays give the same partition."""
+    assert labels_of(Partition(labels)) == [0, 1, 0]
+
+
 @given(st.lists(st.one_of(st.integers(0, 1), st.sampled_from(["0", "1"])), max_size=8)
        | st.lists(st.one_of(st.integers(-2, 2), st.text(max_size=1),
                             st.tuples(st.integers(0, 1)), st.none()), max_size=10))

@@ -1,9 +1,10 @@
 """Ours agrees with automata-lib, pyformlang, bispy and Storm on small random systems.
 
-The peers come from the ``test`` extra and are imported, never skipped: a
-missing peer is an error. They are driven through the adapters of
-``benchmarks/bench_systems.py``, so these tests also check the encodings the
-benchmark uses (the DFA as a two-library Hopcroft input; the relation as a
+The peers come from the ``test`` extra. Each test asks for its peer first
+(``require_peer``): where a peer cannot be installed it skips, saying why,
+and in CI (``ABSTRACTIONS_REQUIRE_PEERS=1``) it fails instead. They are
+driven through the adapters of the ``benchmarks`` package, so these tests
+also check the encodings the benchmark uses (the DFA as a two-library Hopcroft input; the relation as a
 bispy graph; the three kinds as Storm MDPs / DTMCs). The ground truth is a
 naive signature refinement written from the definitions, itself checked
 against brute force over all partitions of up to 6 states.
@@ -15,23 +16,19 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-import automata.fa.dfa  # noqa: F401  (the peers must be installed: no skipping)
-import bispy
 import numpy as np
-import pyformlang.finite_automaton  # noqa: F401
 import pytest
-import stormpy.transformations
 
 from abstractions import minimal_complete_abstraction, output_abstraction
-from tests.helpers import load_benchmark
+from benchmarks import peers, systems
+from benchmarks.harness import Instance, canonical, merged_but_split, unstable_pair
+from tests.helpers import require_peer
 
 KINDS = ("labelled", "nondeterministic", "probabilistic")
 JOB_OF = {"labelled": "dfa", "nondeterministic": "nondeterministic", "probabilistic": "lumping"}
 
 
 
-bench = load_benchmark("bench_systems")
-Instance = bench.Instance
 
 
 # --------------------------------------------------------------------------
@@ -86,7 +83,7 @@ def _signature(inst: Any, block: list[int], s: int) -> Any:
 
 def _naive(inst: Any) -> np.ndarray:
     """Coarsest stable refinement of beta: split by signature until nothing changes."""
-    block = bench.bm.canonical(inst.beta).tolist()
+    block = canonical(inst.beta).tolist()
     while True:
         keys = [(block[s], _signature(inst, block, s)) for s in range(inst.n)]
         ids: dict[Any, int] = {}
@@ -116,7 +113,7 @@ def _partitions(n: int) -> Iterator[list[int]]:
 
 def _refines(finer: np.ndarray, coarser: np.ndarray) -> bool:
     """Every block of ``finer`` lies inside a block of ``coarser``."""
-    return bench.bm._merged_but_split(np.asarray(finer), np.asarray(coarser)) is None
+    return merged_but_split(np.asarray(finer), np.asarray(coarser)) is None
 
 
 def _instances(kind: str, count: int, **kwargs: Any) -> Iterator[tuple[int, Any]]:
@@ -130,15 +127,15 @@ def _instances(kind: str, count: int, **kwargs: Any) -> Iterator[tuple[int, Any]
 
 
 def _ours(inst: Any, method: str = "auto", exact: bool = True) -> np.ndarray:
-    T = bench._ours_system(inst, exact)
+    T = systems.ours_system(inst, exact)
     return np.asarray(minimal_complete_abstraction(T, output_abstraction(T), method=method).labels)
 
 
 def _peer(name: str, inst: Any) -> tuple[np.ndarray | None, int]:
     """The peer's partition (None where it does not expose one) and block count."""
-    solver = bench.make_solver(name, JOB_OF[inst.kind])
+    solver = systems.make_solver(name, JOB_OF[inst.kind])
     result = solver.solve(solver.prepare(inst))
-    labels = None if solver.labels is None else bench.bm.canonical(solver.labels(result, inst.n))
+    labels = None if solver.labels is None else canonical(solver.labels(result, inst.n))
     return labels, solver.blocks(result, inst.n)
 
 
@@ -166,10 +163,10 @@ def test_unstable_pair_is_the_stability_check(kind: str) -> None:
     """The benchmark's numpy verdict agrees with the definition, and names a real pair."""
     rng = np.random.default_rng(5)
     for seed, inst in _instances(kind, 60):
-        candidates = [_naive(inst), bench.bm.canonical(inst.beta), np.arange(inst.n),
+        candidates = [_naive(inst), canonical(inst.beta), np.arange(inst.n),
                       rng.integers(0, 3, size=inst.n)]  # fmt: skip
         for labels in candidates:
-            pair = bench.unstable_pair(inst, labels)
+            pair = unstable_pair(inst, labels)
             assert (pair is None) == _stable(inst, labels), (seed, labels)
             if pair is not None:
                 s, t = pair
@@ -197,6 +194,7 @@ def test_ours_is_the_truth(kind: str) -> None:
 @pytest.mark.parametrize("peer", ["automata-lib", "pyformlang"])
 def test_dfa_minimisers_agree(peer: str) -> None:
     """automata-lib's and pyformlang's Hopcroft give our partition of every state."""
+    require_peer(peer)
     for seed, inst in _instances("labelled", 150, classes=2):
         labels, blocks = _peer(peer, inst)
         ours = _ours(inst)
@@ -206,6 +204,7 @@ def test_dfa_minimisers_agree(peer: str) -> None:
 
 def test_bispy_paige_tarjan_agrees() -> None:
     """bispy's Paige--Tarjan gives our bisimulation, deadlock states included."""
+    require_peer("bispy")
     for seed, inst in _instances("nondeterministic", 150):
         labels, blocks = _peer("bispy", inst)
         ours = _ours(inst)
@@ -216,6 +215,7 @@ def test_bispy_paige_tarjan_agrees() -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_storm_agrees_on_the_number_of_blocks(kind: str) -> None:
     """Storm's quotient has as many states as our partition has blocks."""
+    require_peer("storm")
     for seed, inst in _instances(kind, 150):
         _, blocks = _peer("storm", inst)
         assert blocks == _ours(inst).max() + 1, f"seed {seed}"
@@ -228,10 +228,13 @@ def test_storm_dfa_needs_action_sensitive_bisimulation() -> None:
     accepts, so they differ on the word "a" (4 blocks). Storm's default MDP
     bisimulation compares the *sets* of choices and merges them.
     """
+    require_peer("storm")
+    import stormpy.transformations
+
     inst = Instance("labelled", np.array([0, 0, 1, 0]), steps=np.array([[2, 3, 2, 3], [3, 2, 2, 3]]))
     assert _ours(inst).max() + 1 == 4
     assert _peer("storm", inst)[1] == 4
-    model, _ = bench.storm_model(inst)
+    model, _ = peers.storm_model(inst)
     options = stormpy.transformations.BisimulationOptions()
     assert options.action_sensitive is False  # Storm's default
     quotient = stormpy.transformations.perform_bisimulation(model, [], options=options)
@@ -240,12 +243,13 @@ def test_storm_dfa_needs_action_sensitive_bisimulation() -> None:
 
 def test_storm_keeps_deadlocks_apart_with_a_sink() -> None:
     """A deadlock state gets one choice into an extra sink, which is not counted as a block."""
+    require_peer("storm")
     # 0 and 1 are deadlocks, 2 -> 0, 3 -> 3; all in one beta class
     inst = Instance(
         "nondeterministic", np.zeros(4, dtype=np.int8), indptr=np.array([0, 0, 0, 1, 2]),
         targets=np.array([0, 3]),
     )  # fmt: skip
-    model, sink = bench.storm_model(inst)
+    model, sink = peers.storm_model(inst)
     assert sink and model.nr_states == 5
     assert _peer("storm", inst)[1] == 3 == _ours(inst).max() + 1  # {0, 1}, {2}, {3}
 

@@ -1,8 +1,11 @@
 """abstractions.plotting: what is drawn matches the computation and the partition."""
 
+import ast
 import subprocess
 import sys
+import warnings
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
+import abstractions
 from abstractions import (
     Computation,
     NotCompleteError,
@@ -28,6 +32,7 @@ from abstractions.plotting import (
     MAX_DRAWN_STATES,
     SYSTEM_LAYOUTS,
     block_colors,
+    block_names,
     draw_abstract,
     draw_computation,
     draw_lattice,
@@ -62,7 +67,7 @@ def test_import_does_not_import_matplotlib():
 
 
 def test_node_colours_match_blocks():
-    """State m is drawn in the colour of its block, and states share a colour iff they share a block."""
+    """State m is drawn in its block's colour; states share a colour iff they share a block."""
     C = counter(12)
     P = Partition.kernel(np.arange(12) % 3)
     ax = draw_computation(C, P, ax=_axes())
@@ -99,6 +104,9 @@ def test_non_halted_fixed_point_gets_a_loop():
     C = Computation([0, 0, 1])
     ax = draw_computation(C, ax=_axes())
     assert len(_by_gid(ax, "transitions")) == 3
+    # the loop above state 0 may reach beyond the axes: it is not clipped there
+    loops = [a for a in _by_gid(ax, "transitions") if a.get_clip_on() is False]
+    assert len(loops) == 1
     assert not [c for c in ax.collections if c.get_gid() == "halted"]
 
 
@@ -179,7 +187,7 @@ def test_labels_are_written_for_small_graphs_only():
 
 
 def test_draw_abstract_shares_colours_with_blocks():
-    """The quotient has one dot per block, in the block's colour, and one arrow per abstract step."""
+    """The quotient has one dot per block, in the block's colour, one arrow per abstract step."""
     C = counter(12)
     P = minimal_complete_abstraction(C, Partition.kernel(np.arange(12) % 4))
     left, right = draw_abstract(C, P, Figure().subplots(1, 2))
@@ -192,7 +200,7 @@ def test_draw_abstract_refuses_incomplete():
     """An incomplete partition has no quotient to draw."""
     with pytest.raises(NotCompleteError):
         draw_abstract(counter(4), Partition([0, 1, 1, 1]), Figure().subplots(1, 2))
-    with pytest.raises(ValueError, match="axes must be a pair"):
+    with pytest.raises(ValueError, match="ax must be a pair"):
         draw_abstract(counter(4), Partition.top(4), [_axes()])
 
 
@@ -207,7 +215,8 @@ def test_draw_lattice_marks_the_least_element():
     dots = _one(ax, "elements")
     np.testing.assert_allclose(_one(ax, "marked").get_offsets(), dots.get_offsets()[[where]])
     faces = dots.get_facecolors()
-    odd = [i for i in range(len(lattice)) if not np.allclose(faces[i], faces[(where + 1) % len(lattice)])]
+    other = faces[(where + 1) % len(lattice)]
+    odd = [i for i in range(len(lattice)) if not np.allclose(faces[i], other)]
     assert odd == [where]
     covers = _one(ax, "covers")
     assert isinstance(covers, LineCollection)
@@ -232,8 +241,10 @@ def test_draw_lattice_without_least_marks_nothing():
     """Two incomparable partitions have no least element: nothing is marked."""
     ax = draw_lattice([Partition([0, 0, 1]), Partition([0, 1, 1])], ax=_axes())
     assert not [c for c in ax.collections if c.get_gid() == "marked"]
-    ax = draw_lattice([Partition([0, 0, 1]), Partition([0, 1, 1])], ax=_axes(), mark=Partition([0, 1, 1]))
-    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), _one(ax, "elements").get_offsets()[[1]])
+    pair = [Partition([0, 0, 1]), Partition([0, 1, 1])]
+    ax = draw_lattice(pair, ax=_axes(), mark=Partition([0, 1, 1]))
+    elements = _one(ax, "elements").get_offsets()
+    np.testing.assert_allclose(_one(ax, "marked").get_offsets(), elements[[1]])
 
 
 def test_draw_lattice_bad_input():
@@ -285,7 +296,7 @@ def _texts(ax):
 
 
 def test_draw_system_colours_and_arrows():
-    """One dot per state in its block's colour; one arrow per pair of states joined by a transition."""
+    """One dot per state in its block's colour; one arrow per pair of states joined by a step."""
     T = _dfa()
     P = Partition([0, 1, 1])
     ax = draw_system(T, P, ax=_axes())
@@ -298,10 +309,11 @@ def test_draw_system_colours_and_arrows():
 
 
 def test_draw_system_texts_by_kind():
-    """Probabilities are written as exact fractions (or 3 digits in float mode); unlabelled arrows carry none."""
+    """Probabilities are written as exact fractions (3 digits in float mode); plain arrows: none."""
     half = Fraction(1, 2)
     exact = np.array([[half, half], [0, 1]], dtype=object)
-    assert _texts(draw_system(TransitionSystem.probabilistic(exact), ax=_axes())) == ["1", "1/2", "1/2"]
+    written = _texts(draw_system(TransitionSystem.probabilistic(exact), ax=_axes()))
+    assert written == ["1", "1/2", "1/2"]
     floats = TransitionSystem.probabilistic(np.array([[1 / 3, 2 / 3], [0.0, 1.0]]))
     assert _texts(draw_system(floats, ax=_axes())) == ["0.333", "0.667", "1"]
     plain = TransitionSystem.nondeterministic([[0, 1], []])
@@ -359,15 +371,97 @@ def test_draw_system_bad_input():
 
 
 def test_save_or_show_saves_and_closes(tmp_path):
-    """With a directory the figure is written as name.png and closed; without, shown."""
+    """With a directory the figure is written as name.png and closed, and the path returned."""
     import matplotlib.pyplot as plt
 
     fig, _ = plt.subplots()
-    save_or_show(fig, "picture", tmp_path)
+    assert save_or_show(fig, "picture", tmp_path) == tmp_path / "picture.png"
     assert [p.name for p in tmp_path.iterdir()] == ["picture.png"]
     assert not plt.fignum_exists(fig.number)
+
+
+def test_save_or_show_takes_a_path(tmp_path):
+    """A path-like name, or a name with a directory in it, is the file to write (folders made)."""
+    import matplotlib.pyplot as plt
+
     fig, _ = plt.subplots()
-    save_or_show(fig, "picture", None)  # the Agg backend of the tests shows nothing
-    assert plt.fignum_exists(fig.number) and len(list(tmp_path.iterdir())) == 1
+    assert save_or_show(fig, tmp_path / "a" / "picture") == tmp_path / "a" / "picture.png"
+    fig, _ = plt.subplots()
+    where = save_or_show(fig, f"{tmp_path}/b/picture.svg")
+    assert where == tmp_path / "b" / "picture.svg" and where.read_text().startswith("<?xml")
+    fig, _ = plt.subplots()
+    assert save_or_show(fig, "picture.svg", tmp_path) == tmp_path / "picture.svg"
+    assert not plt.get_fignums()
+
+
+def test_save_or_show_says_why_nothing_is_shown(tmp_path, monkeypatch):
+    """Under a backend that cannot show (Agg, as in the tests), a bare name warns, saves nothing."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    fig, _ = plt.subplots()
+    with pytest.warns(UserWarning, match=r"'picture' was neither shown nor saved.*'[Aa]gg'"):
+        assert save_or_show(fig, "picture") is None
+    assert plt.fignum_exists(fig.number) and not list(tmp_path.iterdir())
     plt.close(fig)
 
+
+def test_draw_abstract_names_the_abstract_states():
+    """Abstract states are named after their blocks: the first state's name, or as given."""
+    C = bit_serial_parity(2)
+    P = minimal_complete_abstraction(C, output_abstraction(C))
+    _, right = draw_abstract(C, P, Figure().subplots(1, 2))
+    first = P.representatives()
+    written = [t.get_text() for t in right.texts]
+    assert written == block_names(C, P) == [",".join(map(str, C.label(int(m)))) for m in first]
+    names = [f"b{b}" for b in range(P.n_blocks)]
+    _, right = draw_abstract(C, P, Figure().subplots(1, 2), names=names)
+    assert [t.get_text() for t in right.texts] == names
+    _, right = draw_abstract(C, P, Figure().subplots(1, 2), names=lambda b: b * 10)
+    assert [t.get_text() for t in right.texts] == [str(b * 10) for b in range(P.n_blocks)]
+    with pytest.raises(SizeMismatchError, match=f"each of the {P.n_blocks} blocks, got 2"):
+        draw_abstract(C, P, Figure().subplots(1, 2), names=["a", "b"])
+    with pytest.raises(TypeError, match="names must be a sequence"):
+        draw_abstract(C, P, Figure().subplots(1, 2), names="ab")
+
+
+def test_block_names_default():
+    """Unnamed states: the output value where it is constant on each block and tells them apart."""
+    C = Computation([1, 2, 2, 2], halted=[False, False, True, True], output=["a", "b", "c", "d"])
+    assert block_names(C, Partition([0, 1, 2, 3])) == ["a", "b", "c", "d"]
+    assert block_names(C, Partition([0, 1, 2, 2])) == ["0", "1", "2"]  # output not constant
+    D = Computation([1, 2, 2, 2], halted=[False, False, True, True], output=[0, 1, 0, 1])
+    assert block_names(D, Partition([0, 1, 2, 3])) == ["0", "1", "2", "3"]  # outputs repeat
+    assert block_names(counter(6), Partition([0, 1, 2, 0, 1, 2])) == ["0", "1", "2"]
+
+
+def test_draw_abstract_axes_is_a_deprecated_alias():
+    """``axes=`` still works, with a DeprecationWarning; giving it beside ``ax=`` is an error."""
+    pair = Figure().subplots(1, 2)
+    with pytest.warns(DeprecationWarning, match=r"axes=.*deprecated.*ax="):
+        left, right = draw_abstract(counter(4), Partition([0, 1, 0, 1]), axes=pair)
+    assert (left, right) == (pair[0], pair[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(TypeError, match="not both"):
+            draw_abstract(counter(4), Partition.top(4), ax=pair, axes=pair)
+
+
+def test_plotting_uses_public_names_only():
+    """The plotting package imports only names ``abstractions`` exports, and reads no ``_x``."""
+    root = Path(abstractions.plotting.__file__).parent
+    for path in root.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("abstractions"):
+                if node.module == "abstractions":
+                    assert {a.name for a in node.names} <= set(abstractions.__all__), path
+                else:
+                    assert node.module.startswith("abstractions.plotting"), (path, node.module)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith("abstractions.") or alias.name.startswith(
+                        "abstractions.plotting"
+                    ), (path, alias.name)
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                assert node.attr.startswith("__"), (path, node.lineno, node.attr)

@@ -193,7 +193,7 @@ def test_transition_systems_bounds(T):
     assert T.kind in KINDS and 2 <= T.n <= 5
     assert T.n_outputs <= 3 and int(T.output.max()) < T.n_outputs
     if T.kind == "labelled":
-        assert 1 <= len(T.symbols) <= 3 and T.m == T.n * len(T.symbols)
+        assert 1 <= len(T.symbols) <= 3 and T.n_transitions == T.n * len(T.symbols)
     if T.kind == "probabilistic":
         rows = np.asarray(T.probability_matrix(), dtype=float).sum(axis=1)
         np.testing.assert_allclose(rows, 1.0)
@@ -217,7 +217,7 @@ def test_transition_systems_reach_every_kind_and_lts():
         strategy, lambda T: T.kind == "nondeterministic" and len(T.symbols or ()) == 2,
         settings=search,
     )
-    assert lts.m >= 2
+    assert lts.n_transitions >= 2
 
 
 def test_transition_systems_shrink_to_one_state():

@@ -17,7 +17,7 @@ adjacency = np.zeros((4, 4), dtype=bool)
 adjacency[[0, 0, 1, 2], [1, 2, 3, 3]] = True
 from_matrix = TransitionSystem.nondeterministic(adjacency, output=[0, 0, 0, 1])
 for T in (from_lists, from_csr, from_matrix):
-    assert T.n == 4 and T.m == 4 and T.indptr.tolist() == indptr.tolist()
+    assert T.n == 4 and T.n_transitions == 4 and T.indptr.tolist() == indptr.tolist()
     assert T.targets.tolist() == indices.tolist()
 # 1 and 2 both move into {3} only: bisimilar.
 bisim = minimal_complete_abstraction(from_lists, output_abstraction(from_lists))

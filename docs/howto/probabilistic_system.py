@@ -38,5 +38,5 @@ indptr = np.array([0, 1, 3, 5, 6])
 indices = np.array([0, 0, 2, 1, 3, 3])
 data = np.array([1.0, 0.5, 0.5, 0.5, 0.5, 1.0])
 sparse = TransitionSystem.probabilistic((indptr, indices, data), output=ends)
-print("CSR:", sparse.m, "transitions, probabilities", sparse.probabilities.tolist())
+print("CSR:", sparse.n_transitions, "transitions, probabilities", sparse.probabilities.tolist())
 assert minimal_complete_abstraction(sparse, output_abstraction(sparse)) == lumped

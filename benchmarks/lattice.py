@@ -1,8 +1,8 @@
 """Time the lattice operations and checks at scale, beside one numpy gather.
 
-Usage::
+Run (from the repository root)::
 
-    python benchmarks/bench_lattice.py --sizes 1e6 1e7
+    python -m benchmarks.lattice --sizes 1e6 1e7
 
 Each operation runs once after a warm-up (``abstractions.warmup()``) on a
 uniform random ``step`` and two random partitions of 16 blocks; the table
@@ -29,6 +29,8 @@ from abstractions import (
     warmup,
 )
 
+__all__ = ["main", "run"]
+
 
 def _time(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
@@ -37,6 +39,7 @@ def _time(fn: Callable[[], Any]) -> float:
 
 
 def run(n: int, seed: int = 0) -> list[tuple[str, float]]:
+    """``(operation, seconds)`` of each operation at ``n`` states, the gather first."""
     rng = np.random.default_rng(seed)
     step = rng.integers(0, n, n)
     C = Computation(step)
@@ -63,7 +66,9 @@ def run(n: int, seed: int = 0) -> list[tuple[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.lattice", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e6])
     args = parser.parse_args(argv)
     warmup()

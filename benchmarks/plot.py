@@ -1,8 +1,8 @@
-"""Plot a results JSON of bench_minimal.py: seconds vs n, log-log, one panel per family.
+"""Plot a results JSON of benchmarks.minimal: seconds vs n, log-log, one panel per family.
 
 Run (from the repository root)::
 
-    python benchmarks/plot_results.py benchmarks/results/latest.json \
+    python -m benchmarks.plot benchmarks/results/latest.json \
         --out docs/images/performance.png
 
 Several results files (say the peers up to 10^5 and ours up to 10^8) are
@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks.harness import RESULTS_DIR
 
 __all__ = ["main", "merge", "plot", "series"]
 
@@ -108,12 +110,14 @@ def plot(document: dict[str, Any], out: Path, title: str | None = None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.plot", description=__doc__.splitlines()[0]
+    )
     parser.add_argument(
         "results",
         type=Path,
         nargs="*",
-        default=[Path(__file__).resolve().parent / "results" / "latest.json"],
+        default=[RESULTS_DIR / "latest.json"],
         help="one or more results JSONs (e.g. a run of the peers at small n and one of "
         "ours at large n); their rows are drawn together",
     )

@@ -1,0 +1,76 @@
+"""Which algorithm computes a minimal complete abstraction, and running it.
+
+One vocabulary of methods for every kind of system (:data:`METHODS`).
+``"auto"`` picks by the relation's shape and size:
+
+1. small systems run whole rounds of the completion operator in numpy
+   while the work stays small, so a first call compiles no kernel (a
+   partial answer hands over to the kernels: the least complete
+   partition above it is the least one above ``beta``, since it lies
+   between the two);
+2. a function (one successor per state) takes the linear functional-graph
+   kernel;
+3. anything else takes signature rounds while they double the blocks, then
+   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`).
+"""
+
+from __future__ import annotations
+
+from abstractions._engine import functional
+from abstractions._engine.refine import least_complete
+from abstractions._engine.relation import Relation, completion
+from abstractions._validation import Ids
+
+__all__ = ["METHODS", "FUNCTION_METHODS", "solve"]
+
+#: Method names of :func:`~abstractions.minimal_complete_abstraction`.
+METHODS: tuple[str, ...] = ("auto", "linear", "doubling", "rounds", "splitters", "reference")
+#: The methods that need the transition to be one function.
+FUNCTION_METHODS: tuple[str, ...] = ("linear", "doubling")
+
+#: Systems with at most this many states plus transitions may be solved in numpy ...
+_SMALL = 4096
+#: ... while the rounds have touched at most this many elements in all.
+_SMALL_WORK = 1_000_000
+
+
+def _small_rounds(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int, bool]:
+    """Rounds of the completion operator while cheap; whether they reached the fixed point."""
+    size = rel.n + rel.m
+    budget = _SMALL_WORK // max(size, 1)
+    for _ in range(budget):
+        new, count = completion(rel, labels, k)
+        if count == k:
+            return labels, k, True
+        labels, k = new, count
+    return labels, k, False
+
+
+def solve(rel: Relation, labels: Ids, k: int, method: str) -> tuple[Ids, int]:
+    """The least complete partition above canonical ``labels`` (``k`` blocks) by ``method``.
+
+    ``method`` is one of :data:`METHODS` other than ``"reference"`` (which
+    the public function runs on Partition objects), already checked against
+    the relation's shape.
+    """
+    if k <= 1 or k == rel.n:
+        # Bottom is complete for a function; top is complete for every kind.
+        if k == rel.n or rel.is_function:
+            return labels, k
+    if method == "auto":
+        if rel.n + rel.m <= _SMALL:
+            labels, k, done = _small_rounds(rel, labels, k)
+            if done:
+                return labels, k
+        method = "linear" if rel.is_function else "splitters-after-rounds"
+    if method == "rounds":
+        while True:
+            new, count = completion(rel, labels, k)
+            if count == k:
+                return labels, k
+            labels, k = new, count
+    if method == "linear":
+        return functional.linear(rel.step(), labels, k)
+    if method == "doubling":
+        return functional.doubling(rel.step(), labels, k)
+    return least_complete(rel, labels, k, rounds=method != "splitters")

@@ -1,0 +1,244 @@
+"""The least complete partition above ``beta`` of a relation, in O(m log n).
+
+Whole rounds of the completion operator run while each at least doubles the
+number of blocks (one streaming pass each, :func:`_signature_round`; at most
+``log2 n`` of them, and a handful finish a random system), then Paige--Tarjan
+splitters (:func:`_coarsest_stable`) take over from the last two partitions,
+so that a system whose blocks split slowly (a long chain) never costs a
+round per block.
+
+Signatures are numbered exactly for deterministic systems (a tuple of
+blocks, one per symbol: :func:`tuple_round`) and by 64-bit hashes for the
+others. A collision can only merge states, never split them, and the
+splitter kernel splits only where the relation demands it, so the answer is
+never more informative than the least complete partition; an exact check
+(:func:`_is_stable`, or :func:`~abstractions._engine.relation.differs`
+where the kernel's sums are modular) then either proves it complete -- and
+so the least one -- or the completion operator finishes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abstractions._engine.primitives import first_occurrence, pair_ids
+from abstractions._engine.relation import Relation, differs, reference
+from abstractions._validation import Ids, readonly
+from abstractions.partition import first_occurrences
+
+__all__ = [
+    "kernel_input",
+    "refine",
+    "least_complete",
+    "tuple_round",
+    "split_by_action",
+    "splitters",
+]
+
+#: A Mersenne prime: weights beyond the int64 bound, and symbols beyond one
+#: bit each, are summed modulo it and the result is checked exactly afterwards.
+_PRIME = (1 << 61) - 1
+#: Symbols that fit one bit each in an int64 key.
+_MAX_BIT_SYMBOLS = 62
+#: The signature rounds' hash salt (any odd 64-bit constant).
+_SALT = 0x9E3779B97F4A7C15
+
+
+def kernel_input(rel: Relation) -> tuple[int, np.ndarray, np.ndarray, int]:
+    """``(mode, int weights, float weights, modulus)`` per transition for the kernels.
+
+    Mode 0 "exists", 1 integer sums (modulo ``modulus`` when it is > 0),
+    2 float sums rounded to ``tol``.
+
+    Examples
+    --------
+    >>> from abstractions._engine.relation import Relation
+    >>> rel = Relation(np.array([0, 2]), np.array([0, 0]), "exists",
+    ...                symbols=np.array([0, 1]), symbol_names=("a", "b"), deterministic=True)
+    >>> kernel_input(rel)[:2]
+    (1, array([1, 2]))
+    """
+    no_int = np.zeros(0, dtype=np.int64)
+    no_float = np.zeros(0, dtype=np.float64)
+    if rel.how == "round":
+        assert rel.weights is not None
+        return 2, no_int, rel.weights, 0
+    if rel.how == "sum":
+        assert rel.weights is not None
+        if rel.weights.dtype != object:
+            return 1, rel.weights, no_float, 0
+        residues = np.asarray([int(x) % _PRIME for x in rel.weights.tolist()], dtype=np.int64)
+        return 1, residues, no_float, _PRIME
+    if rel.deterministic:
+        # One transition per symbol: a block's sum of one bit per symbol is
+        # exactly the set of symbols that step into it.
+        sym = rel.symbol_ids()
+        if rel.n_symbols <= _MAX_BIT_SYMBOLS:
+            return 1, np.left_shift(np.int64(1), sym), no_float, 0
+        rng = np.random.default_rng(0)
+        per_symbol = rng.integers(1, _PRIME, size=rel.n_symbols, dtype=np.int64)
+        return 1, per_symbol[sym], no_float, _PRIME
+    return 0, no_int, no_float, 0
+
+
+def tuple_round(table: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
+    """A round of a deterministic system: ids of (block, block of each successor).
+
+    ``table[s, a]`` is the successor of ``s`` on symbol ``a`` and ``labels``
+    are ``k`` block ids. The tuple is one mixed-radix int64 code while it
+    fits (renumbered to ids below ``n`` when it would not), then numbered
+    by first occurrence: exact, no hashing.
+
+    Examples
+    --------
+    >>> tuple_round(np.array([[1, 1], [1, 0]]), np.array([0, 1]), 2)
+    (array([0, 1]), 2)
+    """
+    code, per = labels, k
+    zeros = np.zeros_like(labels)
+    for a in range(table.shape[1]):
+        if per * k >= 2**62:
+            code, per = pair_ids(code, per, zeros, 1)
+        code, per = code * k + labels[table[:, a]], per * k
+    return pair_ids(code, per, zeros, 1)
+
+
+def split_by_action(rel: Relation, labels: Ids, k: int) -> tuple[Ids, Ids, Ids, int]:
+    """An LTS as a Kripke structure: one extra node per (state, action) pair.
+
+    The pair node is labelled by its action and its successors are that
+    action's targets, so bisimulation of the new relation, restricted to
+    the old states, is bisimulation of the LTS. Returns the new
+    ``(indptr, targets, start labels, number of start blocks)``.
+    """
+    n, m = rel.n, rel.m
+    src = rel.sources()
+    sym = rel.symbol_ids()
+    # Transitions are sorted by (state, action, target): pairs are runs.
+    new_pair = np.ones(m, dtype=bool)
+    new_pair[1:] = (src[1:] != src[:-1]) | (sym[1:] != sym[:-1])
+    pair_start = np.flatnonzero(new_pair)
+    q = pair_start.shape[0]
+    pair_src = src[pair_start]
+    # Old state s -> its pair nodes (n + i); pair node -> its targets.
+    indptr = np.zeros(n + q + 1, dtype=np.int64)
+    indptr[1 : n + 1] = np.cumsum(np.bincount(pair_src, minlength=n))
+    pair_ptr = np.append(pair_start, m)
+    indptr[n + 1 :] = q + pair_ptr[1:]
+    targets = np.concatenate([n + np.arange(q, dtype=np.int64), rel.targets])
+    start = np.concatenate([labels, k + sym[pair_start]])
+    return indptr, targets, start, k + rel.n_symbols
+
+
+def _index_witness(size: int) -> np.ndarray:
+    """An empty array whose dtype the kernels use for indices below ``size``."""
+    # int32 halves the scratch memory of the kernels while every index fits.
+    return np.empty(0, dtype=np.int32 if size < 2**31 - 1 else np.int64)
+
+
+def splitters(
+    indptr: Ids, targets: Ids, wi: np.ndarray, wf: np.ndarray, mode: int, modulus: int,
+    inv_tol: float, labels: Ids, k: int, within: Ids,
+) -> tuple[Ids, int]:
+    """The splitter kernel from ``labels`` (``k`` blocks) with constellations ``within``."""
+    from abstractions._kernels import _coarsest_stable, _predecessors
+
+    nodes = indptr.shape[0] - 1
+    w = _index_witness(nodes + 2 * targets.shape[0])
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+    # Fresh (writable) weight arrays in every mode: one specialisation.
+    pwi = wi[pedge] if wi.size else np.zeros(0, dtype=np.int64)
+    pwf = wf[pedge] if wf.size else np.zeros(0, dtype=np.float64)
+    result, count = _coarsest_stable(
+        pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, labels, k, within, w
+    )
+    return result, int(count)
+
+
+def refine(
+    rel: Relation, labels: Ids, k: int, salt: int = _SALT, rounds: bool = True
+) -> tuple[Ids, int, bool | None]:
+    """The kernels' least complete partition above ``labels``, and whether it is complete.
+
+    With ``rounds`` whole signature rounds run while they double the
+    blocks; without, the splitter kernel takes over after the first round.
+
+    Returns canonical labels, their block count and ``True``/``False`` when
+    completeness is known, ``None`` when only an exact check on the
+    relation can tell (sums modulo a prime). The partition is never more
+    informative than the least complete one (hashes and modular sums can
+    only merge states), so when it is complete it is the least one.
+    """
+    from abstractions._kernels import _is_stable, _signature_round
+
+    mode, wi, wf, modulus = kernel_input(rel)
+    indptr, targets = rel.indptr, rel.targets
+    n = rel.n
+    if rel.how == "exists" and not rel.deterministic and rel.n_symbols > 1:
+        indptr, targets, labels, k = split_by_action(rel, labels, k)
+    # One compiled specialisation: read-only inputs, a writable start.
+    indptr, targets, wi, wf = (readonly(a) for a in (indptr, targets, wi, wf))
+    start, k_start = labels.copy(), k
+    labels = start
+    nodes = indptr.shape[0] - 1
+    inv_tol = 1.0 / rel.tol
+    # A deterministic system's signature is a tuple (a block per symbol):
+    # its rounds number the tuples exactly, no hashing.
+    table = targets.reshape(n, -1) if rel.deterministic else None
+    # Whole rounds of the completion operator while they at least double
+    # the number of blocks (at most log2 n rounds of O(n + m): on random
+    # systems they reach the answer in a handful), then splitters, whose
+    # O(m log n) bound holds however slowly the blocks split (long chains).
+    used_splitters = False
+    while True:
+        if table is not None:
+            new, count = tuple_round(table, labels, k)
+        else:
+            new, count = _signature_round(
+                indptr, targets, wi, wf, mode, modulus, inv_tol, labels, np.uint64(salt)
+            )
+            count = int(count)
+        if count == k or count == nodes:
+            result = new
+            break
+        if count < 2 * k or not rounds:
+            # Every new block is stable with respect to the old blocks (up
+            # to hash collisions, which the check below catches): the old
+            # partition is the splitter kernel's first constellations.
+            within = np.empty(count, dtype=np.int64)
+            within[new] = labels
+            result, count = splitters(
+                indptr, targets, wi, wf, mode, modulus, inv_tol, new, count, within
+            )
+            used_splitters = True
+            break
+        labels, k = new, count
+    complete: bool | None = True
+    if count < nodes and table is None:
+        # Hashed rounds: a collision may even have merged blocks of the
+        # start, so join it back, then check exactly (on the relation
+        # itself where the kernel's own sums are modular).
+        result, count = pair_ids(np.asarray(result, dtype=np.int64), count, start, k_start)
+        complete = None if modulus else bool(
+            _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
+        )
+    elif count < nodes and modulus and used_splitters:
+        complete = None  # exact rounds, then splitters on modular sums
+    final, count = first_occurrence(np.ascontiguousarray(result[:n], dtype=np.int64), count)
+    return final, count, complete
+
+
+def least_complete(rel: Relation, labels: Ids, k: int, rounds: bool = True) -> tuple[Ids, int]:
+    """The least complete partition above ``labels``: :func:`refine`, checked and finished."""
+    result, count, complete = refine(rel, labels, k, rounds=rounds)
+    if complete is None:
+        complete = not differs(rel, result, count, first_occurrences(result)).any()
+    if complete:
+        return result, count
+    # Almost never: a collision of hashes merged states, or (floats)
+    # rounding, which is not additive, made the splitter kernel's key of a
+    # part of a block disagree with the block's. The completion operator
+    # finishes from here, so the result is complete by the documented
+    # definition (and, but for floats, still the least: it starts from
+    # below the least complete partition above beta).
+    return reference(rel, result, count)

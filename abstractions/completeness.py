@@ -1,0 +1,231 @@
+"""Completeness: the commutative consistency condition, for every kind of system.
+
+An abstraction ``P`` of a system is *complete* when the block of a state
+determines the block-level view of its transitions: for a computation,
+``P >= P.pullback(step)`` (the block of ``m`` determines the block of
+``step(m)``); in general, ``F(P) . xi`` is constant on the blocks of ``P``
+(the same successor block per symbol, the same set of (action, block)
+pairs, the same probability into every block). Then an abstract transition
+with ``alpha . xi = F(alpha) . xi_A . alpha`` exists -- the square commutes
+-- and :func:`abstract_computation` builds it.
+
+``completion(system, P) = P | ker(F(P) . xi)`` is the completion operator:
+monotone and extensive, with the complete abstractions as its fixed points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from abstractions._engine import relation as _relation
+from abstractions._validation import Ids
+from abstractions.exceptions import NotCompleteError
+from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.system import UNDETERMINED, System, Values, as_system
+
+__all__ = ["is_complete", "find_violation", "completion", "abstract_computation"]
+
+
+def completion(system: System, partition: Any) -> Partition:
+    """The completion operator ``C(P) = P | ker(F(P) . xi)``.
+
+    For a computation ``C(P) = P | P.pullback(step)``: the least abstraction
+    that knows what ``P`` knows about the current state and about the next
+    one. For other kinds, states are split by their signature: the blocks
+    their transitions reach (per symbol), with the probability for Markov
+    chains.
+
+    Parameters
+    ----------
+    system : System
+        A :class:`~abstractions.Computation` or any
+        :class:`~abstractions.TransitionSystem`.
+    partition : Partition or array_like
+
+    Returns
+    -------
+    Partition
+        ``>= partition``; equal to it exactly when it is complete.
+
+    Raises
+    ------
+    SizeMismatchError
+        If the partition is not over the system's states.
+    InvalidTypeError
+        If ``system`` is not a system.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation([1, 2, 3, 0])                     # counter mod 4
+    >>> completion(C, Partition([0, 1, 1, 1])).labels     # "== 0" and "next == 0"
+    array([0, 1, 1, 2])
+    """
+    S = as_system(system)
+    P = S._partition(partition, "partition")
+    labels, count = _relation.completion(S._relation(), P.labels, P.n_blocks)
+    return Partition._from_canonical(labels, count)
+
+
+def find_violation(system: System, partition: Any) -> tuple[int, int] | None:
+    """A witness that ``partition`` is not complete, or None if it is.
+
+    Parameters
+    ----------
+    system : System
+    partition : Partition or array_like
+        An abstraction of the system's states (labels are accepted).
+
+    Returns
+    -------
+    tuple of int or None
+        ``(m1, m2)`` with ``m1 < m2`` in the same block whose transitions
+        reach different blocks (for a computation: ``step[m1]`` and
+        ``step[m2]`` lie in different blocks): ``m2`` is the smallest such
+        state and ``m1`` the first state of its block. None when the
+        partition is complete.
+
+    Raises
+    ------
+    SizeMismatchError
+        If the partition is not over the system's states.
+
+    See Also
+    --------
+    is_complete, abstract_computation
+
+    Examples
+    --------
+    A counter mod 4 that only keeps "is it 0":
+
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation([1, 2, 3, 0])
+    >>> find_violation(C, Partition([0, 1, 1, 1]))   # 1 ~ 3 but 2 !~ 0
+    (1, 3)
+    >>> find_violation(C, Partition([0, 1, 0, 1])) is None   # parity is complete
+    True
+    """
+    S = as_system(system)
+    P = S._partition(partition, "partition")
+    return _relation.violation(S._relation(), P.labels, P.n_blocks, P.representatives())
+
+
+def is_complete(system: System, partition: Any) -> bool:
+    """Whether ``partition`` is complete: the commutative square exists.
+
+    For a computation: the block of ``m`` determines that of ``step(m)``,
+    i.e. ``P >= P.pullback(C.step)``, or ``completion(C, P) == P``.
+
+    Parameters
+    ----------
+    system : System
+    partition : Partition or array_like
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    SizeMismatchError
+        If the partition is not over the system's states.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation([1, 2, 3, 0])               # counter mod 4
+    >>> is_complete(C, Partition([0, 1, 0, 1]))      # value mod 2
+    True
+    >>> is_complete(C, Partition([0, 1, 1, 1]))      # value == 0
+    False
+    """
+    S = as_system(system)
+    P = S._partition(partition, "partition")
+    bad = _relation.differs(S._relation(), P.labels, P.n_blocks, P.representatives())
+    return not bool(bad.any())
+
+
+def abstract_computation(system: System, partition: Any) -> tuple[Any, Partition]:
+    """The quotient system of a complete abstraction.
+
+    Abstract state ``b`` is block ``b`` of the partition; its transitions are
+    those of any of its states, seen through the partition (well defined
+    because the partition is complete): the abstract step of a computation,
+    the minimal automaton of a DFA, the bisimulation quotient of a relation,
+    the lumped Markov chain. Inputs go to the block of their start state.
+    Outputs (and halting, for a computation) carry over exactly where the
+    partition determines them: an abstract state's output is the common
+    output value of its states, or :data:`~abstractions.UNDETERMINED` when
+    they disagree; it is halted when all its states are.
+
+    Parameters
+    ----------
+    system : System
+    partition : Partition or array_like
+        A complete abstraction.
+
+    Returns
+    -------
+    abstract : System
+        Of the same kind, on ``partition.n_blocks`` states: abstract state
+        ``b`` is block ``b`` (``partition.blocks()[b]`` lists its states).
+    quotient : Partition
+        The quotient map: ``quotient.labels[m]`` is the abstract state of
+        ``m``. For a computation the square commutes:
+        ``quotient.labels[C.step] == abstract.step[quotient.labels]``.
+
+    Raises
+    ------
+    NotCompleteError
+        If the partition is not complete; ``err.witness`` holds a violating
+        pair as returned by :func:`find_violation`, and the message says
+        where their transitions differ.
+    SizeMismatchError
+        If the partition is not over the system's states.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation([1, 2, 3, 0], output=[0, 1, 0, 1])   # counter mod 4, output parity
+    >>> A, q = abstract_computation(C, Partition([0, 1, 0, 1]))
+    >>> A.step, A.output_values
+    (array([1, 0]), (0, 1))
+    """
+    S = as_system(system)
+    P = S._partition(partition, "partition")
+    rel = S._relation()
+    witness = _relation.violation(rel, P.labels, P.n_blocks, P.representatives())
+    if witness is not None:
+        m1, m2 = witness
+        how = _relation.describe(rel, P.labels, m1, m2, name=lambda m: repr(S.label(m)))
+        raise NotCompleteError(
+            f"the partition is not complete: states {S.label(m1)!r} and {S.label(m2)!r} "
+            f"share block {int(P.labels[m1])} but {how}",
+            witness=witness,
+        )
+    output, values = _abstract_outputs(S.output, S.output_values, P)
+    shared = (output, values, S.input_values, P.labels[S.input_states], None)
+    return S._assemble(shared, S._quotient_own(P)), P
+
+
+def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple[Ids, Values]:
+    """Output ids and values of the abstract states of ``P``.
+
+    An abstract state's output is the common value of its states, or the
+    :data:`UNDETERMINED` marker where they disagree; ids by first occurrence.
+    """
+    reps = P.representatives()
+    out_rep = output[reps]
+    determined = np.ones(P.n_blocks, dtype=bool)
+    determined[P.labels[output != out_rep[P.labels]]] = False
+    keys = np.where(determined, out_rep, -1)
+    ids, _ = canonical_labels(keys, "output")
+    firsts = keys[first_occurrences(ids)].tolist()
+    # The stored values are Python objects already: index, no conversion.
+    if isinstance(output_values, range) and firsts == list(range(len(firsts))):
+        return ids, range(len(firsts))
+    if -1 not in firsts:
+        return ids, tuple(map(output_values.__getitem__, firsts))
+    return ids, tuple(output_values[v] if v >= 0 else UNDETERMINED for v in firsts)

@@ -1,0 +1,776 @@
+"""The error-size frontier: the best abstraction with at most k blocks.
+
+:func:`coarsen` starts from an abstraction ``alpha`` (the top, a minimal
+complete abstraction, a round of the refinement history, ...) and merges
+its blocks greedily, the merge that increases the consistency error least
+first (ties: the one that loses the least information about ``beta``),
+down to ``max_blocks`` blocks or up to ``max_error``. It reports the
+frontier: after every merge, the number of blocks, the consistency error
+and the information kept about ``beta`` (mutual information in bits, and
+the accuracy of guessing ``beta`` from the block), and any of its
+partitions. :func:`optimal_coarsening` finds the exact optimum for small
+systems by trying every coarsening.
+
+Both work on the *weighted quotient*, not on the states: the units are the
+blocks of ``C(alpha)`` (states of one block of ``alpha`` that move alike
+through ``alpha``), each with its weight and one row of transitions into
+the blocks of ``alpha``. Merging blocks of ``alpha`` only merges rows and
+columns of this quotient, and every error is a function of it, so the cost
+grows with the number of blocks, not of states.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from abstractions._engine import weighted
+from abstractions._engine.primitives import pair_ids
+from abstractions._engine.relation import completion
+from abstractions._engine.weighted import Floats, Rows
+from abstractions._validation import Ids, as_count, readonly
+from abstractions.approximate import DEFAULT_METRICS
+from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
+from abstractions.partition import Partition, first_occurrences
+from abstractions.system import System, as_system
+from abstractions.weights import Weights, as_weights
+
+__all__ = ["Frontier", "coarsen", "optimal_coarsening", "polish"]
+
+#: Up to this many blocks, every pair of blocks is a merge candidate.
+_ALL_PAIRS = 64
+
+
+@dataclass(frozen=True, eq=False)
+class Frontier:
+    """The merges of :func:`coarsen` and what each cost.
+
+    Point ``i`` is the partition after the first ``i`` merges (point 0 is
+    ``alpha``).
+
+    Attributes
+    ----------
+    blocks : numpy.ndarray of int64
+        Number of blocks at each point.
+    errors : numpy.ndarray of float
+        Consistency error at each point (the metric of
+        :func:`~abstractions.consistency_error`).
+    information : numpy.ndarray of float
+        Mutual information between the block and ``beta`` under ``mu``, in bits.
+    accuracy : numpy.ndarray of float
+        The probability of guessing ``beta`` right from the block (its
+        plurality value), under ``mu``.
+    merges : numpy.ndarray of int64, shape (points - 1, 2)
+        The two blocks of ``alpha`` (by their lowest id) whose groups merge
+        at each step.
+    alpha, beta : Partition
+    weights : Weights
+    metric : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from abstractions import Computation, Partition, coarsen
+    >>> C = Computation((np.arange(8) + 1) % 8, output=np.arange(8) % 2)
+    >>> f = coarsen(C, Partition.top(8))
+    >>> f.blocks.tolist()
+    [8, 7, 6, 5, 4, 3, 2, 1]
+    >>> f.errors.tolist()
+    [0.0, 0.125, 0.125, 0.125, 0.125, 0.125, 0.0, 0.0]
+    >>> f.partition(blocks=2).labels         # parity: complete, and it keeps the output
+    array([0, 1, 0, 1, 0, 1, 0, 1])
+    """
+
+    blocks: Ids
+    errors: Floats
+    information: Floats
+    accuracy: Floats
+    merges: Ids
+    alpha: Partition
+    beta: Partition
+    weights: Weights
+    metric: str
+
+    def __len__(self) -> int:
+        return int(self.blocks.shape[0])
+
+    def partition(self, i: int | None = None, *, blocks: int | None = None) -> Partition:
+        """The partition at point ``i``, or the first point with at most ``blocks`` blocks."""
+        if (i is None) == (blocks is None):
+            raise InvalidValueError("give exactly one of i (a point) and blocks (a size)")
+        if blocks is not None:
+            want = as_count(blocks, "blocks")
+            points = np.flatnonzero(self.blocks <= want)
+            if not points.size:
+                raise InvalidValueError(
+                    f"the frontier never has {want} blocks or fewer (it stops at "
+                    f"{int(self.blocks[-1])})"
+                )
+            i = int(points[0])
+        index = as_count(i, "i")
+        if index >= len(self):
+            raise InvalidValueError(f"i = {index} is past the last point {len(self) - 1}")
+        K = self.alpha.n_blocks
+        parent = np.arange(K, dtype=np.int64)
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = int(parent[x])
+            return x
+
+        for a, b in self.merges[:index].tolist():
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+        roots = np.array([find(x) for x in range(K)], dtype=np.int64)
+        return Partition(roots[self.alpha.labels])
+
+    def points(self) -> Iterator[tuple[int, float, float]]:
+        """``(blocks, error, information)`` at each point."""
+        yield from zip(self.blocks.tolist(), self.errors.tolist(), self.information.tolist())
+
+    def __repr__(self) -> str:
+        return (
+            f"Frontier({int(self.blocks[0])} -> {int(self.blocks[-1])} blocks, error "
+            f"{self.errors[0]:.4g} -> {self.errors[-1]:.4g}, metric={self.metric!r})"
+        )
+
+
+# ---------------------------------------------------------------------- the weighted quotient
+
+
+@dataclass(frozen=True, eq=False)
+class _Quotient:
+    """Units (blocks of ``C(alpha)``): weight, block of ``alpha``, rows into ``alpha``'s blocks."""
+
+    w: Floats
+    block: Ids
+    rows: Rows
+    ptr: Ids
+    how: str
+    K: int
+    beta_mass: Floats      # (K, beta blocks): the weight of each (block, beta class)
+
+
+def _quotient(S: System, P: Partition, mu: Weights, beta: Partition) -> _Quotient:
+    rel = S._relation()
+    labels, K = P.labels, P.n_blocks
+    unit, U = completion(rel, labels, K)
+    reps = first_occurrences(unit)
+    w = weighted.wsum(unit, mu.values, U)
+    if rel.is_function:
+        target = labels[rel.step()[reps]]
+        rows = Rows(np.arange(U, dtype=np.int64), np.zeros(U, dtype=np.int64), target,
+                    np.ones(U), np.ones(U, dtype=np.int64), U, 1)
+    elif rel.deterministic:
+        ks = rel.n_symbols
+        target = labels[rel.targets.reshape(rel.n, ks)[reps]].reshape(-1)
+        rows = Rows(np.repeat(np.arange(U, dtype=np.int64), ks),
+                    np.tile(np.arange(ks, dtype=np.int64), U), target, np.ones(U * ks),
+                    np.ones(U * ks, dtype=np.int64), U, ks)
+    else:
+        full = weighted.rows_of(rel, labels)
+        is_rep = np.zeros(rel.n, dtype=bool)
+        is_rep[reps] = True
+        keep = is_rep[full.unit]
+        rows = Rows(unit[full.unit[keep]], full.sym[keep], full.block[keep], full.raw[keep],
+                    full.q[keep], U, full.n_symbols)
+    ptr = np.searchsorted(rows.unit, np.arange(U + 1, dtype=np.int64))
+    ids, count = pair_ids(labels, K, beta.labels, beta.n_blocks)
+    first = first_occurrences(ids)
+    beta_mass = np.zeros((K, beta.n_blocks))
+    np.add.at(beta_mass, (labels[first], beta.labels[first]),
+              np.bincount(ids, weights=mu.values, minlength=count))
+    how = "round" if rel.how in ("sum", "round") else rel.how
+    return _Quotient(w, labels[reps], rows, ptr, how, K, beta_mass)
+
+
+def _evaluate(Q: _Quotient, units: Ids, group: Ids, metric: str, n_groups: int) -> Floats:
+    """The error of each group, for the given units, their blocks seen through ``group``."""
+    lens = Q.ptr[units + 1] - Q.ptr[units]
+    idx = np.repeat(Q.ptr[units], lens) + (
+        np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    )
+    local = np.repeat(np.arange(units.shape[0], dtype=np.int64), lens)
+    rows = Rows(local, Q.rows.sym[idx], Q.rows.block[idx], Q.rows.raw[idx], Q.rows.q[idx],
+                units.shape[0], Q.rows.n_symbols)
+    rows = weighted.regroup(rows, group, Q.how)
+    w = Q.w[units]
+    labels = group[Q.block[units]]
+    mass = np.bincount(labels, weights=w, minlength=n_groups)
+    fit = np.where(mass[labels] > 0, w, 1.0)
+    if metric == "mismatch":
+        ev = weighted.mismatch(rows, w, fit, labels, n_groups)
+    elif metric == "hamming":
+        ev = weighted.hamming(rows, w, fit, labels, n_groups)
+    else:
+        ev = weighted.total_variation(rows, w, fit, labels, n_groups)
+    return weighted.wsum(labels, ev.contrib, n_groups)
+
+
+def _information(T: Floats) -> tuple[float, float]:
+    """(mutual information in bits, plurality accuracy) of a (groups x beta) mass table."""
+    total = T.sum()
+    if total <= 0:
+        return 0.0, 0.0
+    row = T.sum(axis=1, keepdims=True)
+    col = T.sum(axis=0, keepdims=True)
+    positive = T > 0
+    ratio = (T * total / np.where(row * col > 0, row * col, 1.0))[positive]
+    info = float((T[positive] / total * np.log2(ratio)).sum())
+    return max(info, 0.0), float(T.max(axis=1).sum() / total)
+
+
+def _setup(system: Any, alpha: Any, weights: Any, metric: Any, beta: Any
+           ) -> tuple[System, Partition, Weights, str, Partition]:
+    from abstractions.keep import output_abstraction
+
+    S = as_system(system)
+    P = S._partition(alpha, "alpha")
+    mu = as_weights(S, weights)
+    default = DEFAULT_METRICS[S.kind]
+    if metric is None:
+        metric = default
+    elif not isinstance(metric, str):
+        raise InvalidTypeError(f"metric must be a string, got {type(metric).__name__}")
+    elif metric != default:
+        raise InvalidValueError(
+            f"coarsen measures a {S.kind} system by {default!r}; metric={metric!r} is not "
+            "supported here"
+        )
+    B = output_abstraction(S) if beta is None else S._partition(beta, "beta")
+    return S, P, mu, metric, B
+
+
+# ---------------------------------------------------------------------- greedy
+
+
+class _Greedy:
+    """Groups of ``alpha``'s blocks, their errors, and exact merge costs on the quotient."""
+
+    def __init__(self, Q: _Quotient, metric: str) -> None:
+        self.Q = Q
+        self.metric = metric
+        K = Q.K
+        self.root = np.arange(K, dtype=np.int64)
+        self.members: list[list[int]] = [[b] for b in range(K)]
+        units_of: list[list[int]] = [[] for _ in range(K)]
+        for u, b in enumerate(Q.block.tolist()):
+            units_of[b].append(u)
+        self.units: list[list[int]] = units_of
+        # pred[g]: groups with a unit moving into g; succ[g]: groups g's units move into.
+        src = Q.block[Q.rows.unit]
+        self.pred: list[set[int]] = [set() for _ in range(K)]
+        self.succ: list[set[int]] = [set() for _ in range(K)]
+        for a, c in zip(src.tolist(), Q.rows.block.tolist()):
+            self.pred[c].add(a)
+            self.succ[a].add(c)
+        self.error = _evaluate(Q, np.arange(Q.w.shape[0], dtype=np.int64), self.root,
+                               metric, K)
+        self.version = [0] * K
+        self.beta: list[Floats] = [Q.beta_mass[b].copy() for b in range(K)]
+        self.total = float(Q.w.sum())
+        self.pbeta = Q.beta_mass.sum(axis=0)
+
+    def _group_error(self, g: int, override: tuple[int, int] | None) -> float:
+        units = np.array(self.units[g], dtype=np.int64)
+        if not units.size:
+            return 0.0
+        group = self.root
+        if override is not None:
+            group = np.where(group == override[1], override[0], group)
+        return float(_evaluate(self.Q, units, group, self.metric, self.Q.K)[group[
+            self.Q.block[units[0]]]])
+
+    def _merged_error(self, x: int, y: int) -> float:
+        units = np.array(self.units[x] + self.units[y], dtype=np.int64)
+        if not units.size:
+            return 0.0
+        group = np.where(self.root == y, x, self.root)
+        return float(_evaluate(self.Q, units, group, self.metric, self.Q.K)[x])
+
+    def cost(self, x: int, y: int) -> float:
+        """The change of the total error if groups ``x`` and ``y`` merge."""
+        delta = self._merged_error(x, y) - self.error[x] - self.error[y]
+        for z in (self.pred[x] & self.pred[y]) - {x, y}:
+            delta += self._group_error(z, (x, y)) - self.error[z]
+        return float(delta)
+
+    def weight(self, g: int) -> float:
+        """The weight of group ``g``."""
+        return float(self.Q.w[self.units[g]].sum()) if self.units[g] else 0.0
+
+    def info_loss(self, x: int, y: int) -> float:
+        """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
+        def part(T: Floats) -> float:
+            m = T.sum()
+            positive = T > 0
+            if m <= 0:
+                return 0.0
+            return float((T[positive] * np.log2(T[positive] * self.total
+                                                / (m * self.pbeta[positive]))).sum())
+        return (part(self.beta[x]) + part(self.beta[y]) - part(self.beta[x] + self.beta[y])) \
+            / max(self.total, 1e-300)
+
+    def merge(self, x: int, y: int) -> None:
+        """Merge group ``y`` into ``x`` (the caller passes the larger as ``x``)."""
+        changed = (self.pred[x] & self.pred[y]) - {x, y}
+        new_error = self._merged_error(x, y)
+        for z in changed:
+            self.error[z] = self._group_error(z, (x, y))
+        for b in self.members[y]:
+            self.root[b] = x
+        self.members[x] += self.members[y]
+        self.members[y] = []
+        self.units[x] += self.units[y]
+        self.units[y] = []
+        self.error[x] = new_error
+        self.error[y] = 0.0
+        self.beta[x] = self.beta[x] + self.beta[y]
+        for side in (self.pred, self.succ):
+            other = self.succ if side is self.pred else self.pred
+            for z in side[y]:
+                other[z].discard(y)
+                other[z].add(x)
+            side[x] |= side[y]
+            side[y] = set()
+        for side in (self.pred, self.succ):
+            if y in side[x]:
+                side[x].discard(y)
+                side[x].add(x)
+        # Costs that changed: pairs with x, pairs among the successors of a
+        # row that changed (x's, and those of the groups moving into both).
+        self.version[y] += 1
+        for z in {x} | changed | self.succ[x] | set().union(*(self.succ[c] for c in changed)):
+            self.version[z] += 1
+
+    def candidates(self, g: int) -> set[int]:
+        """Groups worth trying to merge with ``g``: neighbours, co-targets, siblings."""
+        found = set(self.succ[g]) | set(self.pred[g])
+        for z in self.pred[g]:
+            found |= _nearest(self.succ[z], g)
+        for t in self.succ[g]:
+            found |= _nearest(self.pred[t], g)
+        found.discard(g)
+        return found
+
+
+def _nearest(groups: set[int], g: int, width: int = 4) -> set[int]:
+    """A few members of a (possibly huge) set of groups: those with ids nearest ``g``."""
+    if len(groups) <= 2 * width:
+        return set(groups)
+    ordered = sorted(groups)
+    i = int(np.searchsorted(ordered, g))
+    return set(ordered[max(i - width, 0): i + width + 1])
+
+
+def coarsen(
+    system: System,
+    alpha: Any,
+    *,
+    weights: Any = None,
+    max_blocks: int | None = None,
+    max_error: float | None = None,
+    beta: Any = None,
+    metric: str | None = None,
+    tradeoff: float = 0.0,
+    per_weight: bool = False,
+) -> Frontier:
+    """Merge the blocks of ``alpha`` greedily, cheapest increase of error first: the frontier.
+
+    Parameters
+    ----------
+    system : System
+        Any kind.
+    alpha : Partition or array_like
+        Where to start (e.g. ``Partition.top(n)`` or a minimal complete
+        abstraction); only its blocks are merged.
+    weights : optional
+        The distribution ``mu`` (see :func:`abstractions.weights.as_weights`).
+    max_blocks : int, optional
+        Stop at this many blocks (at least 1); by default merge down to one.
+    max_error : float, optional
+        Stop before a merge that would take the error above this.
+    beta : Partition or array_like, optional
+        What the information column is about; by default the output.
+    metric : str, optional
+        The kind's error (``"mismatch"``, ``"hamming"`` or ``"tv"``, the
+        defaults of :func:`~abstractions.consistency_error`).
+    tradeoff : float, default 0
+        The price of information: a merge costs its increase of error plus
+        ``tradeoff`` times the information about ``beta`` it loses (bits).
+        0 orders by error alone (information breaks ties); a large value
+        keeps ``beta`` as long as it can.
+    per_weight : bool, default False
+        Order merges by their cost per unit of weight merged (the increase
+        of error over the weight of the two blocks) instead of the cost
+        itself: the absolute cost favours merging light states first (on a
+        metastable chain, the barriers), the relative one grows heavy,
+        coherent blocks first. The errors reported are the same exact ones.
+
+    Returns
+    -------
+    Frontier
+
+    Raises
+    ------
+    InvalidValueError
+        For ``max_blocks < 1``, a negative or NaN ``max_error``, or bad weights.
+    SizeMismatchError
+        If ``alpha``, ``beta`` or ``weights`` are over another number of states.
+
+    Notes
+    -----
+    The cost of a merge is exact: merging two blocks joins their rows (the
+    abstract step of the union is fitted anew) and their columns (every
+    block moving into both now moves into one), and both effects are
+    evaluated on the quotient. Merges are tried between blocks that are
+    neighbours in the quotient, share a successor (siblings) or a
+    predecessor, and, when none is left, between any two. The cost of a
+    pair is recomputed whenever one of its blocks changes (the usual lazy
+    greedy), so a stale cost may survive a change elsewhere: the errors on
+    the frontier are always exact, the order of merges is a heuristic, and
+    merges are never undone: :func:`polish` moves single states between the
+    blocks of one point of the frontier afterwards.
+
+    Examples
+    --------
+    A counter mod 12 whose output is "value mod 3": the frontier passes
+    through the complete partition "value mod 3" at 3 blocks, error 0.
+
+    >>> import numpy as np
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation((np.arange(12) + 1) % 12, output=np.arange(12) % 3)
+    >>> f = coarsen(C, Partition.top(12), max_blocks=3)
+    >>> float(f.errors[-1]), round(float(f.information[-1]), 3)
+    (0.0, 1.585)
+    >>> f.partition(blocks=3).labels
+    array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2])
+    """
+    S, P, mu, name, B = _setup(system, alpha, weights, metric, beta)
+    target = 1 if max_blocks is None else as_count(max_blocks, "max_blocks")
+    if target < 1:
+        raise InvalidValueError(f"max_blocks must be at least 1, got {target}")
+    bound = math.inf
+    if max_error is not None:
+        if isinstance(max_error, bool) or not isinstance(max_error, (int, float, np.number)):
+            raise InvalidTypeError(f"max_error must be a number, got {max_error!r}")
+        bound = float(max_error)
+        if not bound >= 0:
+            raise InvalidValueError(f"max_error must be >= 0, got {max_error!r}")
+    if isinstance(tradeoff, bool) or not isinstance(tradeoff, (int, float, np.number)) or not (
+        float(tradeoff) >= 0
+    ):
+        raise InvalidValueError(f"tradeoff must be a number >= 0, got {tradeoff!r}")
+    price = float(tradeoff)
+    Q = _quotient(S, P, mu, B)
+    G = _Greedy(Q, name)
+    K = Q.K
+    alive = K
+    heap: list[tuple[float, float, float, int, int, int, int]] = []
+
+    def push(x: int, y: int) -> None:
+        a, b = min(x, y), max(x, y)
+        cost, loss = G.cost(a, b), G.info_loss(a, b)
+        key = cost + price * loss
+        if per_weight:
+            key /= max(G.weight(a) + G.weight(b), 1e-300)
+        heapq.heappush(heap, (round(key, 12), loss, cost, a, b, G.version[a], G.version[b]))
+
+    if K <= _ALL_PAIRS:
+        # A small quotient: every pair is a candidate (the merges that pay
+        # off only after the next one, as on a cycle, are then found too).
+        for g in range(K):
+            for h in range(g + 1, K):
+                push(g, h)
+    else:
+        for g in range(K):
+            for h in G.candidates(g):
+                if h > g:
+                    push(g, h)
+    blocks = [alive]
+    total = float(G.error.sum())
+    errors = [total]
+    info, acc = _information(Q.beta_mass)
+    information = [info]
+    accuracy = [acc]
+    merges: list[tuple[int, int]] = []
+    while alive > target:
+        if not heap:
+            roots = sorted({int(r) for r in G.root.tolist()})
+            if len(roots) <= _ALL_PAIRS:
+                pairs = [(a, b) for i, a in enumerate(roots) for b in roots[i + 1:]]
+            else:
+                pairs = list(itertools.pairwise(roots))
+            for a, b in pairs:
+                push(a, b)
+        _, _, cost, a, b, va, vb = heapq.heappop(heap)
+        if G.root[a] != a or G.root[b] != b:
+            continue
+        if va != G.version[a] or vb != G.version[b]:
+            push(a, b)
+            continue
+        if total + cost > bound + 1e-12:
+            # The cheapest merge is too dear: stop (the rest cost at least as much).
+            break
+        keep, gone = (a, b) if len(G.units[a]) >= len(G.units[b]) else (b, a)
+        G.merge(keep, gone)
+        alive -= 1
+        total = float(G.error.sum())
+        merges.append((a, b))
+        blocks.append(alive)
+        errors.append(total)
+        T = np.array([G.beta[r] for r in sorted({int(r) for r in G.root.tolist()})])
+        info, acc = _information(T)
+        information.append(info)
+        accuracy.append(acc)
+        for h in G.candidates(keep):
+            push(keep, h)
+        siblings = sorted(G.succ[keep] - {keep})
+        if len(siblings) > 8:
+            siblings = siblings[:8]
+        for i, h in enumerate(siblings):
+            for h2 in siblings[i + 1:]:
+                push(h, h2)
+    return Frontier(
+        readonly(np.array(blocks, dtype=np.int64)),
+        readonly(np.maximum(np.array(errors), 0.0)),
+        readonly(np.array(information)),
+        readonly(np.array(accuracy)),
+        readonly(np.array(merges, dtype=np.int64).reshape(-1, 2)),
+        P, B, mu, name,
+    )
+
+
+# ---------------------------------------------------------------------- exhaustive
+
+
+def _set_partitions(k: int, most: int) -> Iterator[list[int]]:
+    """Restricted growth strings of length ``k`` with at most ``most`` blocks."""
+    labels = [0] * k
+    highest = [0] * k
+
+    def rec(i: int) -> Iterator[list[int]]:
+        if i == k:
+            yield labels
+            return
+        top = highest[i - 1] + 1 if i else 0
+        for b in range(min(top, most - 1) + 1):
+            labels[i] = b
+            highest[i] = max(highest[i - 1] if i else 0, b)
+            yield from rec(i + 1)
+
+    if k == 0:
+        yield []
+        return
+    yield from rec(0)
+
+
+def optimal_coarsening(
+    system: System,
+    alpha: Any,
+    max_blocks: int,
+    *,
+    weights: Any = None,
+    beta: Any = None,
+    metric: str | None = None,
+    max_candidates: int = 100_000,
+) -> tuple[Partition, float]:
+    """The coarsening of ``alpha`` with at most ``max_blocks`` blocks of least error, by trying all.
+
+    Ties go to the coarsening that keeps the most information about
+    ``beta``, then to fewer blocks.
+
+    Parameters
+    ----------
+    system, alpha, weights, beta, metric
+        As for :func:`coarsen`.
+    max_blocks : int
+        At least 1.
+    max_candidates : int, default 100_000
+        Refuse with :class:`~abstractions.TooLargeError` when there are more
+        coarsenings than this to try.
+
+    Returns
+    -------
+    (Partition, float)
+        The best coarsening and its error.
+
+    Raises
+    ------
+    TooLargeError
+        If ``alpha`` has too many coarsenings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation((np.arange(6) + 1) % 6)
+    >>> P, error = optimal_coarsening(C, Partition.top(6), 2)
+    >>> P.labels, error
+    (array([0, 1, 0, 1, 0, 1]), 0.0)
+    """
+    S, P, mu, name, B = _setup(system, alpha, weights, metric, beta)
+    most = as_count(max_blocks, "max_blocks")
+    if most < 1:
+        raise InvalidValueError(f"max_blocks must be at least 1, got {most}")
+    K = P.n_blocks
+    # Stirling numbers: coarsenings of K blocks into at most `most` groups.
+    row = [1] + [0] * most
+    for _ in range(K):
+        nxt = [0] * (most + 1)
+        for j in range(1, most + 1):
+            nxt[j] = j * row[j] + row[j - 1]
+        row = nxt
+        if sum(row) > max_candidates:
+            break
+    count = sum(row)
+    budget = as_count(max_candidates, "max_candidates")
+    if count > budget:
+        raise TooLargeError(
+            f"alpha's {K} blocks have more than max_candidates={budget} coarsenings into at "
+            f"most {most} blocks; optimal_coarsening is for small systems (use coarsen)"
+        )
+    Q = _quotient(S, P, mu, B)
+    units = np.arange(Q.w.shape[0], dtype=np.int64)
+    best: tuple[float, float, int, list[int]] | None = None
+    for rgs in _set_partitions(K, most):
+        group = np.array(rgs, dtype=np.int64)
+        k = int(group.max()) + 1 if K else 0
+        error = float(_evaluate(Q, units, group, name, k).sum())
+        T = np.zeros((k, Q.beta_mass.shape[1]))
+        np.add.at(T, group, Q.beta_mass)
+        info, _ = _information(T)
+        key = (round(error, 12), -round(info, 12), k, list(rgs))
+        if best is None or key[:3] < best[:3]:
+            best = key
+    assert best is not None
+    group = np.array(best[3], dtype=np.int64)
+    return Partition(group[P.labels]), max(best[0], 0.0)
+
+
+# ---------------------------------------------------------------------- local search
+
+
+def polish(
+    system: System,
+    partition: Any,
+    *,
+    alpha: Any = None,
+    weights: Any = None,
+    metric: str | None = None,
+    max_sweeps: int = 10,
+) -> Partition:
+    """Lower the error of ``partition`` by moving single blocks of ``alpha`` between its blocks.
+
+    A local search after :func:`coarsen` (whose merges cannot be undone):
+    each sweep visits every block of ``alpha`` that moves into another
+    block of ``partition`` and moves it there when that lowers the error,
+    keeping the number of blocks (a block is never emptied). Stops after
+    ``max_sweeps`` sweeps or when a sweep moves nothing.
+
+    Parameters
+    ----------
+    system : System
+    partition : Partition or array_like
+        A coarsening of ``alpha``.
+    alpha : Partition or array_like, optional
+        The units that move; the top partition (single states) by default.
+    weights, metric
+        As for :func:`coarsen`.
+    max_sweeps : int, default 10
+
+    Returns
+    -------
+    Partition
+        A coarsening of ``alpha`` with as many blocks as ``partition`` and
+        an error at most its error.
+
+    Raises
+    ------
+    InvalidValueError
+        If ``partition`` is not a coarsening of ``alpha``.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, Partition, consistency_error
+    >>> C = Computation([1, 2, 3, 0])
+    >>> P = polish(C, Partition([0, 0, 1, 1]))
+    >>> consistency_error(C, P).total <= consistency_error(C, Partition([0, 0, 1, 1])).total
+    True
+    """
+    S = as_system(system)
+    base = Partition.top(S.n) if alpha is None else S._partition(alpha, "alpha")
+    S, base, mu, name, B = _setup(S, base, weights, metric, None)
+    P = S._partition(partition, "partition")
+    if not P <= base:
+        raise InvalidValueError("partition must be a coarsening of alpha (partition <= alpha)")
+    sweeps = as_count(max_sweeps, "max_sweeps")
+    Q = _quotient(S, base, mu, B)
+    K = Q.K
+    group = np.zeros(K, dtype=np.int64)
+    group[base.labels] = P.labels
+    k = P.n_blocks
+    sizes = np.bincount(group, minlength=k)
+    units_of_block: list[list[int]] = [[] for _ in range(K)]
+    for u, b in enumerate(Q.block.tolist()):
+        units_of_block[b].append(u)
+    # preds[b]: blocks of alpha with a unit moving into b.
+    src = Q.block[Q.rows.unit]
+    preds: list[set[int]] = [set() for _ in range(K)]
+    succs: list[set[int]] = [set() for _ in range(K)]
+    for a, c in zip(src.tolist(), Q.rows.block.tolist()):
+        preds[c].add(a)
+        succs[a].add(c)
+    members: list[set[int]] = [set() for _ in range(k)]
+    for b, g in enumerate(group.tolist()):
+        members[g].add(b)
+
+    def errors_of(groups: set[int], labels: Ids) -> float:
+        blocks = [b for g in groups for b in members_under(g, labels)]
+        units = np.array([u for b in blocks for u in units_of_block[b]], dtype=np.int64)
+        if not units.size:
+            return 0.0
+        return float(_evaluate(Q, units, labels, name, k).sum())
+
+    def members_under(g: int, labels: Ids) -> list[int]:
+        return [b for b in members[g] | moved if labels[b] == g]
+
+    moved: set[int] = set()
+    for _ in range(sweeps):
+        changed = False
+        for b in range(K):
+            here = int(group[b])
+            if sizes[here] <= 1:
+                continue
+            targets = {int(group[c]) for c in succs[b] | preds[b]} - {here}
+            if not targets:
+                continue
+            touched_base = {here} | {int(group[p]) for p in preds[b]}
+            best_delta, best_target = -1e-12, -1
+            for t in targets:
+                touched = touched_base | {t}
+                before = errors_of(touched, group)
+                trial = group.copy()
+                trial[b] = t
+                moved.add(b)
+                after = errors_of(touched, trial)
+                moved.discard(b)
+                if after - before < best_delta:
+                    best_delta, best_target = after - before, t
+            if best_target >= 0:
+                members[here].discard(b)
+                members[best_target].add(b)
+                sizes[here] -= 1
+                sizes[best_target] += 1
+                group[b] = best_target
+                changed = True
+        if not changed:
+            break
+    return Partition(group[base.labels])

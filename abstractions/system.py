@@ -1,0 +1,653 @@
+"""What every kind of system shares: states, names, outputs, inputs.
+
+The framework treats every system as a *coalgebra*: a structure map
+``xi : M -> F(M)`` on a finite set of states, for a functor ``F`` that
+says what a transition is (one successor, one per letter, a set, a
+distribution). An abstraction is complete when it commutes with ``xi``.
+:class:`System` holds the half that does not depend on ``F``:
+
+* ``n`` states ``0 .. n-1``, optionally named (:attr:`System.state_labels`);
+* an output per state (:attr:`System.output`, ids into
+  :attr:`System.output_values`), the information an abstraction is usually
+  asked to keep;
+* inputs (:attr:`System.inputs`): named start states, every state by default;
+* restriction to a set of states closed under the transitions, and to the
+  states reachable from the inputs;
+* equality by value, pickling and a short ``repr``.
+
+Each kind is a subclass in a module of its own (:mod:`abstractions.computation`
+for ``F = Id``, :mod:`abstractions.systems` for the others) that supplies its
+transitions in the engine's form (:meth:`System._relation`) and its
+quotient; every algorithm (:mod:`abstractions.completeness`,
+:mod:`abstractions.minimal`) is written once against that form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from abstractions._config import REPR_MAX_STATES
+from abstractions._engine.relation import Relation, reachable
+from abstractions._validation import (
+    Ids,
+    as_count,
+    as_index_array,
+    as_state_subset,
+    python_value,
+    readonly,
+    show_label,
+)
+from abstractions.exceptions import (
+    InvalidTypeError,
+    InvalidValueError,
+    SizeMismatchError,
+    UnknownInputError,
+)
+from abstractions.partition import (
+    Partition,
+    label_array,
+    canonical_labels,
+    first_occurrences,
+)
+
+__all__ = ["System", "Values", "UNDETERMINED", "as_system"]
+
+#: Output or input values: a tuple of Python objects, or a ``range`` when the
+#: values are the state indices themselves (no tuple of n ints is built).
+Values = tuple[Any, ...] | range
+
+
+class _Undetermined:
+    """Output of an abstract state whose concrete states disagree on it."""
+
+    _instance: _Undetermined | None = None
+
+    def __new__(cls) -> _Undetermined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNDETERMINED"
+
+    def __reduce__(self) -> str:
+        return "UNDETERMINED"
+
+
+#: Output value of an abstract state that does not determine the output.
+UNDETERMINED = _Undetermined()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality of two field values: arrays by shape and entries, the rest by ``==``."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return False
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, (tuple, range)) and isinstance(b, (tuple, range)):
+        return len(a) == len(b) and all(x == y for x, y in zip(a, b))
+    return bool(a == b)
+
+
+def _distinct(values: Any, name: str, what: str) -> tuple[Any, ...]:
+    """``values`` as a tuple of distinct hashables, or raise naming the repeat."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidTypeError(f"{name} must be a sequence of {what}, got {type(values).__name__}")
+    items = tuple(python_value(v) for v in values)
+    seen: dict[Any, int] = {}
+    for i, item in enumerate(items):
+        try:
+            j = seen.setdefault(item, i)
+        except TypeError:
+            raise InvalidTypeError(f"{name}[{i}] = {item!r} is not hashable") from None
+        if j != i:
+            raise InvalidValueError(
+                f"{name}[{i}] = {item!r} repeats {name}[{j}]; {what} must be distinct"
+            )
+    return items
+
+
+def _state_labels(state_labels: Any, n: int) -> tuple[Hashable, ...] | None:
+    if state_labels is None:
+        return None
+    labels = _distinct(state_labels, "state_labels", "state names")
+    if len(labels) != n:
+        raise InvalidValueError(
+            f"state_labels has length {len(labels)}, expected {n} (one per state)"
+        )
+    return labels
+
+
+def _outputs(
+    output: Any,
+    output_values: Sequence[Any] | None,
+    n: int,
+    state_labels: tuple[Hashable, ...] | None,
+) -> tuple[Ids, Values]:
+    """Checked output ids and values; by default each state outputs itself."""
+    if output is None:
+        if output_values is not None:
+            raise InvalidValueError("output_values was given without output ids")
+        values: Values = range(n) if state_labels is None else state_labels
+        return np.arange(n, dtype=np.int64), values
+    if output_values is not None:
+        values = _distinct(output_values, "output_values", "output values")
+        ids = as_index_array(output, "output", n=len(values), length=n, copy=True)
+        return ids, values
+    array = label_array(output, "output")
+    if array.shape[0] != n:
+        raise InvalidValueError(
+            f"output has length {array.shape[0]}, expected {n} (one per state)"
+        )
+    ids, _ = canonical_labels(array, "output")
+    return ids, tuple(python_value(v) for v in array[first_occurrences(ids)].tolist())
+
+
+def _inputs(inputs: Any, n: int) -> tuple[Values, Ids]:
+    """Checked input values and start states; by default every state, named by its index."""
+    if inputs is None:
+        return range(n), np.arange(n, dtype=np.int64)
+    if isinstance(inputs, Mapping):
+        keys = list(inputs.keys())
+        raw = list(inputs.values())
+        for key, state in zip(keys, raw):
+            try:
+                as_index_array([state], "inputs", n=n)
+            except (InvalidValueError, InvalidTypeError) as err:
+                raise type(err)(f"inputs[{key!r}] = {state!r} is not a state: {err}") from None
+        states = as_index_array(raw, "inputs", n=n, copy=True)
+        return tuple(python_value(k) for k in keys), states
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+        raise InvalidTypeError(
+            f"inputs must be a mapping or a sequence of start states, got {type(inputs).__name__}"
+        )
+    states = as_index_array(
+        inputs if isinstance(inputs, np.ndarray) else list(inputs), "inputs", n=n, copy=True
+    )
+    counts = np.bincount(states, minlength=n) if states.size else np.zeros(n, np.int64)
+    if (counts > 1).any():
+        state = int(np.flatnonzero(counts > 1)[0])
+        raise InvalidValueError(f"inputs lists state {state} more than once")
+    return tuple(states.tolist()), states
+
+
+class System:
+    """A finite system on the states ``0 .. n-1``: the part every kind shares.
+
+    Not built directly: use :class:`~abstractions.Computation` (one step
+    function) or the constructors of :class:`~abstractions.TransitionSystem`
+    (one step per letter, a relation, a Markov chain). Every function of the
+    library (:func:`~abstractions.is_complete`,
+    :func:`~abstractions.minimal_complete_abstraction`, ...) takes any kind.
+
+    Systems are immutable, compare by value (``==``), pickle, and are not
+    hashable (they hold arrays).
+
+    Notes
+    -----
+    A kind is a subclass that declares its own ``__slots__``, a ``kind``
+    name, and implements ``_relation`` (its transitions as a
+    :class:`~abstractions._engine.relation.Relation`), ``_restrict_own``
+    (its transitions on a closed subset of states) and ``_quotient_own`` (its
+    transitions on the blocks of a complete partition). Equality, pickling,
+    restriction, reachability, inputs and outputs then come from here.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, System, TransitionSystem
+    >>> isinstance(Computation([1, 0]), System)
+    True
+    >>> isinstance(TransitionSystem.labelled([[1, 0], [0, 0]]), System)
+    True
+    """
+
+    __slots__ = (
+        "_output",
+        "_output_values",
+        "_input_values",
+        "_input_states",
+        "_state_labels",
+        "_cache",
+    )
+
+    #: The kind's name, e.g. ``"computation"`` or ``"labelled"``.
+    kind: ClassVar[str] = "system"
+
+    _output: Ids
+    _output_values: Values
+    _input_values: Values
+    _input_states: Ids
+    _state_labels: tuple[Hashable, ...] | None
+    _cache: dict[str, Any]
+
+    # ------------------------------------------------------------------ building
+
+    def _set_shared(
+        self,
+        n: int,
+        output: Any,
+        output_values: Sequence[Any] | None,
+        inputs: Any,
+        state_labels: Any,
+    ) -> None:
+        """Check and store the shared half from user arguments."""
+        labels = _state_labels(state_labels, n)
+        output_ids, values = _outputs(output, output_values, n, labels)
+        input_values, input_states = _inputs(inputs, n)
+        self._store_shared(output_ids, values, input_values, input_states, labels)
+
+    def _store_shared(
+        self,
+        output: Ids,
+        output_values: Values,
+        input_values: Values,
+        input_states: Ids,
+        state_labels: tuple[Hashable, ...] | None,
+    ) -> None:
+        """Store already checked arrays (which the object then owns)."""
+        setter = object.__setattr__
+        setter(self, "_output", readonly(output))
+        setter(self, "_output_values", output_values)
+        setter(self, "_input_values", input_values)
+        setter(self, "_input_states", readonly(input_states))
+        setter(self, "_state_labels", state_labels)
+        setter(self, "_cache", {})
+
+    def _shared(self) -> tuple[Ids, Values, Values, Ids, tuple[Hashable, ...] | None]:
+        return (
+            self._output,
+            self._output_values,
+            self._input_values,
+            self._input_states,
+            self._state_labels,
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        """Every stored slot of the class, base first, caches left out."""
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name in klass.__dict__.get("__slots__", ()):
+                if name != "_cache":
+                    names.append(name)
+        return tuple(names)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = tuple(getattr(self, name) for name in self._fields())
+        return (_restore, (type(self), state))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, System):
+            return NotImplemented
+        if type(self) is not type(other):
+            return False
+        return all(_same(getattr(self, f), getattr(other, f)) for f in self._fields())
+
+    __hash__ = None  # type: ignore[assignment]  # holds arrays; equality is by value
+
+    def _partition(self, value: Any, name: str) -> Partition:
+        """A Partition of this system's states from a Partition or a labels array."""
+        if isinstance(value, Partition):
+            partition = value
+        else:
+            partition = Partition._from_canonical(*canonical_labels(value, name))
+        if partition.n != self.n:
+            raise SizeMismatchError(
+                f"{name} is a partition of {partition.n} states, but the system has "
+                f"{self.n} states"
+            )
+        return partition
+
+    # ------------------------------------------------------------------ the kind's half
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return int(self._output.shape[0])
+
+    def _relation(self) -> Relation:
+        """The transitions in the engine's form (each kind implements this)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define its transitions")
+
+    def _restrict_own(self, index: Ids, position: Ids) -> tuple[Any, ...]:
+        """The kind's own fields on the closed subset ``index`` (see :meth:`restrict`)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be restricted")
+
+    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+        """The kind's own fields on the blocks of the complete partition ``P``."""
+        raise NotImplementedError(f"{type(self).__name__} has no quotient")
+
+    @classmethod
+    def _assemble(cls, shared: tuple[Any, ...], own: tuple[Any, ...]) -> Any:
+        """A new object of this kind from checked shared and own fields."""
+        self = object.__new__(cls)
+        self._store_shared(*shared)
+        self._store_own(own)
+        return self
+
+    def _store_own(self, own: tuple[Any, ...]) -> None:
+        """Store the kind's own checked fields, in ``__slots__`` order (arrays read-only)."""
+        for name, value in zip(self._own_fields(), own):
+            object.__setattr__(self, name, readonly(value) if isinstance(value, np.ndarray) else value)
+
+    @classmethod
+    def _own_fields(cls) -> tuple[str, ...]:
+        return cls._fields()[len(System._fields()) :]
+
+    # ------------------------------------------------------------------ outputs
+
+    @property
+    def output(self) -> Ids:
+        """Output id of each state, an index into :attr:`output_values` (read-only int64)."""
+        return self._output
+
+    @property
+    def output_values(self) -> Values:
+        """The distinct output values, indexed by output id.
+
+        A tuple of Python objects, or ``range(n)`` when the output is the
+        state index itself.
+        """
+        return self._output_values
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of distinct output values."""
+        return len(self._output_values)
+
+    def output_value(self, m: int) -> Any:
+        """The output value of state ``m``."""
+        return python_value(self._output_values[int(self._output[m])])
+
+    # ------------------------------------------------------------------ names
+
+    @property
+    def state_labels(self) -> tuple[Hashable, ...] | None:
+        """Names of the states, or None when states are known by index only."""
+        return self._state_labels
+
+    def label(self, m: int) -> Hashable:
+        """The name of state ``m`` (its index when states are unnamed)."""
+        return m if self._state_labels is None else self._state_labels[m]
+
+    def state_index(self, label: Hashable) -> int:
+        """The index of the state named ``label``.
+
+        Raises
+        ------
+        InvalidValueError
+            If no state has that name.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 1], state_labels=["a", "b"]).state_index("b")
+        1
+        """
+        if self._state_labels is None:
+            if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+                if 0 <= label < self.n:
+                    return int(label)
+            raise InvalidValueError(f"no state {label!r}: states are 0..{self.n - 1}")
+        index = self._cache.get("state_index")
+        if index is None:
+            index = self._cache["state_index"] = {s: i for i, s in enumerate(self._state_labels)}
+        try:
+            return int(index[label])
+        except (KeyError, TypeError):
+            raise InvalidValueError(f"no state is labelled {label!r}") from None
+
+    # ------------------------------------------------------------------ inputs
+
+    @property
+    def input_values(self) -> Values:
+        """The input values, in the order of :attr:`input_states`.
+
+        A tuple, or ``range(n)`` when every state is an input named by its index.
+        """
+        return self._input_values
+
+    @property
+    def input_states(self) -> Ids:
+        """Start state of each input value (read-only int64)."""
+        return self._input_states
+
+    @property
+    def inputs(self) -> dict[Any, int]:
+        """The input map as a new dict ``{input value: start state}``."""
+        return dict(zip(map(python_value, self._input_values), self._input_states.tolist()))
+
+    def start(self, x: Any) -> int:
+        """The start state of input ``x``.
+
+        Raises
+        ------
+        UnknownInputError
+            If ``x`` is not an input value.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 1], inputs={"go": 0}).start("go")
+        0
+        """
+        if isinstance(self._input_values, range):
+            # every state is an input: no dict of n entries is needed
+            if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+                if x in self._input_values:
+                    return int(self._input_states[x])
+            raise UnknownInputError(
+                f"{x!r} is not an input; the inputs are the states 0..{self.n - 1}"
+            )
+        index = self._cache.get("input_index")
+        if index is None:
+            index = self._cache["input_index"] = {
+                python_value(v): i for i, v in enumerate(self._input_values)
+            }
+        try:
+            position = index[x]
+        except (KeyError, TypeError):
+            shown = ", ".join(repr(python_value(v)) for v in list(self._input_values)[:5])
+            more = ", ..." if len(self._input_values) > 5 else ""
+            raise UnknownInputError(f"{x!r} is not an input; the inputs are {shown}{more}") from None
+        return int(self._input_states[position])
+
+    # ------------------------------------------------------------------ restriction
+
+    def reachable_states(self) -> Ids:
+        """The states reachable from the inputs' start states, in increasing order.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 2, 2, 0], inputs=[0]).reachable_states()
+        array([0, 1, 2])
+        """
+        seen = reachable(self._relation(), self._input_states)
+        return np.flatnonzero(seen).astype(np.int64)
+
+    def restrict(self, states: Any) -> Any:
+        """The system on a set of states closed under its transitions.
+
+        Parameters
+        ----------
+        states : array_like
+            Distinct state ids (new state ``i`` is ``states[i]``) or a boolean
+            mask of length ``n``.
+
+        Returns
+        -------
+        System
+            Of the same kind. Inputs whose start state lies outside
+            ``states`` are dropped; output values no kept state produces
+            are dropped.
+
+        Raises
+        ------
+        InvalidValueError
+            If a transition leaves the set; the message names such a state.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 0, 0], output=["a", "b", "c"]).restrict([0, 1]).output_values
+        ('a', 'b')
+        """
+        index = as_state_subset(states, self.n, "states")
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[index] = np.arange(index.shape[0], dtype=np.int64)
+        own = self._restrict_own(index, position)
+        kept = np.flatnonzero(position[self._input_states] >= 0)
+        input_values: Values = tuple(python_value(self._input_values[i]) for i in kept.tolist())
+        labels = None
+        if self._state_labels is not None:
+            labels = tuple(self._state_labels[i] for i in index.tolist())
+        # Renumber the outputs so that values no kept state produces are dropped.
+        output, _ = canonical_labels(self._output[index], "output")
+        firsts = self._output[index][first_occurrences(output)]
+        output_values: Values = tuple(python_value(self._output_values[i]) for i in firsts.tolist())
+        shared = (output, output_values, input_values, position[self._input_states[kept]], labels)
+        return self._assemble(shared, own)
+
+    def restrict_to_reachable(self) -> tuple[Any, Ids]:
+        """The system on the states reachable from its inputs.
+
+        Many abstractions are complete only on the reachable states; restrict
+        first, then abstract.
+
+        Returns
+        -------
+        system : System
+            Of the same kind.
+        states : numpy.ndarray of int64
+            ``states[i]`` is the original index of new state ``i``.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> R, states = Computation([1, 2, 2, 0], inputs=[0]).restrict_to_reachable()
+        >>> R.n, states
+        (3, array([0, 1, 2]))
+        """
+        states = self.reachable_states()
+        return self.restrict(states), states
+
+    def _closed(self, index: Ids, position: Ids, targets: Ids, owners: Ids) -> Ids:
+        """``position[targets]``, or raise naming a state whose transition leaves ``index``.
+
+        ``owners[j]`` is the (old) state that transition ``j`` leaves from.
+        """
+        new = position[targets]
+        escaping = np.flatnonzero(new < 0)
+        if escaping.size:
+            j = int(escaping[0])
+            m, t = int(owners[j]), int(targets[j])
+            raise InvalidValueError(
+                f"states is not closed under the transitions: it holds state "
+                f"{self.label(m)!r} but not its successor {self.label(t)!r}"
+            )
+        return new
+
+    # ------------------------------------------------------------------ display
+
+    def _summary(self) -> str:
+        """The kind's part of the repr (sizes of its transitions)."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self._summary()
+        inputs = "" if isinstance(self._input_values, range) else f", {len(self._input_values)} inputs"
+        return (
+            f"<{type(self).__name__}: {self.n} states{extra}, "
+            f"{self.n_outputs} output values{inputs}>"
+        )
+
+    def __str__(self) -> str:
+        if self.n <= REPR_MAX_STATES:
+            return repr(self) + "\n" + self.table()
+        return repr(self)
+
+    def _table_columns(self) -> tuple[list[str], list[list[str]]]:
+        """Kind-specific columns of :meth:`table`: names and one row per state."""
+        return [], [[] for _ in range(self.n)]
+
+    def table(self, max_states: int = 64) -> str:
+        """A plain-text table of the states: name, transitions, output, inputs.
+
+        Parameters
+        ----------
+        max_states : int, default 64
+            Show at most this many states.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> print(Computation([1, 1], halted=[False, True], output=["run", "done"]).table())
+        state  next  halted  output  inputs
+        0      1             'run'   0
+        1      1     yes     'done'  1
+        """
+        limit = as_count(max_states, "max_states")
+        shown = min(self.n, limit)
+        starts: dict[int, list[str]] = {}
+        for value, s in zip(self._input_values, self._input_states.tolist()):
+            if s < shown:
+                starts.setdefault(s, []).append(repr(python_value(value)))
+        names, columns = self._table_columns()
+        rows = [["state", *names, "output", "inputs"]]
+        for m in range(shown):
+            rows.append(
+                [show_label(self.label(m)), *columns[m], repr(self.output_value(m)),
+                 ", ".join(starts.get(m, []))]
+            )
+        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        if shown < self.n:
+            lines.append(f"... ({self.n - shown} more states)")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ ecosystem
+
+    def to_networkx(self, partition: Any = None) -> Any:
+        """The system as a networkx graph; see :func:`abstractions.graphs.to_networkx`.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> list(Computation([1, 0]).to_networkx().edges)
+        [(0, 1), (1, 0)]
+        """
+        from abstractions.graphs import to_networkx
+
+        return to_networkx(self, partition)
+
+
+def as_system(value: Any, name: str = "system", kind: type[System] | None = None) -> Any:
+    """``value`` if it is a system (of ``kind``, when given), else a clear error naming ``name``."""
+    wanted = System if kind is None else kind
+    if not isinstance(value, wanted):
+        what = "a system (a Computation or a TransitionSystem)" if kind is None else (
+            f"a {wanted.__name__}"
+        )
+        raise InvalidTypeError(f"{name} must be {what}, got {type(value).__name__}")
+    return value
+
+
+def _restore(cls: type[System], state: tuple[Any, ...]) -> System:
+    """Rebuild a pickled system (fields in :meth:`System._fields` order)."""
+    self = object.__new__(cls)
+    for name, value in zip(cls._fields(), state):
+        if isinstance(value, np.ndarray):
+            value = readonly(value)
+        object.__setattr__(self, name, value)
+    object.__setattr__(self, "_cache", {})
+    return self

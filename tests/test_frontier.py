@@ -1,0 +1,144 @@
+"""The error-size frontier: coarsen's points are exact, the greedy against the optimum."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from abstractions import (
+    Computation,
+    Partition,
+    TooLargeError,
+    coarsen,
+    consistency_error,
+    optimal_coarsening,
+    output_abstraction,
+    polish,
+    weights,
+)
+from abstractions.strategies import computations, partitions, transition_systems
+
+
+@st.composite
+def cases(draw, max_states=7):
+    if draw(st.booleans()):
+        S = draw(computations(min_states=1, max_states=max_states))
+    else:
+        S = draw(transition_systems(max_states=max_states))
+    alpha = draw(partitions(S.n))
+    raw = draw(st.lists(st.integers(0, 3), min_size=S.n, max_size=S.n))
+    if not any(raw):
+        raw[0] = 1
+    return S, alpha, weights.from_array(S, raw)
+
+
+def mutual_information(P, beta, mu):
+    """I(P; beta) in bits under mu, from the joint table."""
+    T = np.zeros((P.n_blocks, beta.n_blocks))
+    np.add.at(T, (P.labels, beta.labels), mu)
+    total = T.sum()
+    px, py = T.sum(1), T.sum(0)
+    return sum(T[i, j] / total * math.log2(T[i, j] * total / (px[i] * py[j]))
+               for i in range(T.shape[0]) for j in range(T.shape[1]) if T[i, j] > 0)
+
+
+@given(cases())
+def test_every_point_of_the_frontier_is_exact(case):
+    """Each point's error is consistency_error of its partition; information is I(block; beta)."""
+    S, alpha, mu = case
+    f = coarsen(S, alpha, weights=mu)
+    beta = output_abstraction(S)
+    assert f.blocks[0] == alpha.n_blocks and f.blocks[-1] == 1
+    assert np.all(np.diff(f.blocks) == -1)
+    for i in range(len(f)):
+        P = f.partition(i)
+        assert P.n_blocks == f.blocks[i] and P <= alpha
+        assert math.isclose(f.errors[i], consistency_error(S, P, weights=mu).total,
+                            abs_tol=1e-9)
+        assert math.isclose(f.information[i], mutual_information(P, beta, mu.values),
+                            abs_tol=1e-9)
+
+
+@given(cases(max_states=6), st.integers(1, 4))
+def test_greedy_is_never_better_than_the_optimum(case, k):
+    """The exhaustive optimum's error is at most the greedy's at the same size."""
+    S, alpha, mu = case
+    best, error = optimal_coarsening(S, alpha, k, weights=mu)
+    assert best.n_blocks <= k and best <= alpha
+    assert math.isclose(error, consistency_error(S, best, weights=mu).total, abs_tol=1e-9)
+    f = coarsen(S, alpha, weights=mu, max_blocks=k)
+    assert f.errors[-1] >= error - 1e-9
+
+
+def test_greedy_gap_to_the_optimum_is_reported(capsys):
+    """Over 16 random small systems the greedy's mean gap to the optimum stays small."""
+    rng = np.random.default_rng(3)
+    gaps = []
+    for trial in range(16):
+        n = 6
+        if trial % 2:
+            S = Computation(rng.integers(0, n, n), output=rng.integers(0, 2, n))
+        else:
+            rows = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
+            rows[np.arange(n), rng.integers(0, n, n)] += 0.1
+            from abstractions import TransitionSystem
+
+            S = TransitionSystem.probabilistic(rows / rows.sum(1, keepdims=True))
+        alpha = Partition.top(n)
+        f = coarsen(S, alpha)
+        for k in (2, 3):
+            _, optimum = optimal_coarsening(S, alpha, k)
+            greedy = f.errors[np.flatnonzero(f.blocks <= k)[0]]
+            gaps.append(greedy - optimum)
+    gaps = np.array(gaps)
+    with capsys.disabled():
+        print(f"\ngreedy - optimum over {gaps.size} cases: mean {gaps.mean():.4f}, "
+              f"max {gaps.max():.4f}, optimal in {np.mean(gaps < 1e-9):.0%}")
+    assert gaps.min() >= -1e-9
+    assert gaps.mean() <= 0.1
+
+
+def test_max_error_stops_before_the_merge_that_exceeds_it():
+    """With max_error the frontier ends at the last point within it."""
+    C = Computation((np.arange(8) + 1) % 8, output=np.arange(8) % 2)
+    f = coarsen(C, Partition.top(8), max_error=0.0)
+    assert f.errors.max() == 0.0
+    assert f.blocks[-1] == 8
+
+
+def test_bad_arguments_are_refused():
+    """max_blocks < 1, a negative max_error, another metric and huge searches raise clearly."""
+    C = Computation([1, 2, 0])
+    with pytest.raises(ValueError, match="max_blocks must be at least 1, got 0"):
+        coarsen(C, Partition.top(3), max_blocks=0)
+    with pytest.raises(ValueError, match="max_error"):
+        coarsen(C, Partition.top(3), max_error=-1)
+    with pytest.raises(ValueError, match="max_error"):
+        coarsen(C, Partition.top(3), max_error=float("nan"))
+    with pytest.raises(ValueError, match="metric"):
+        coarsen(C, Partition.top(3), metric="tv")
+    with pytest.raises(ValueError, match="4 states"):
+        coarsen(C, Partition.top(4))
+    with pytest.raises(TooLargeError):
+        optimal_coarsening(Computation(np.arange(30)), Partition.top(30), 5)
+    with pytest.raises(ValueError, match="max_blocks"):
+        optimal_coarsening(C, Partition.top(3), 0)
+
+
+@given(cases(max_states=6), st.integers(1, 3), st.booleans())
+def test_polish_never_raises_the_error_and_keeps_the_size(case, k, per_weight):
+    """polish returns a coarsening with as many blocks and no more error; per_weight stays exact."""
+    S, alpha, mu = case
+    f = coarsen(S, alpha, weights=mu, max_blocks=k, per_weight=per_weight)
+    for i in range(len(f)):
+        assert math.isclose(f.errors[i], consistency_error(S, f.partition(i), weights=mu).total,
+                            abs_tol=1e-9)
+    P = f.partition(len(f) - 1)
+    Q = polish(S, P, alpha=alpha, weights=mu)
+    assert Q.n_blocks == P.n_blocks and Q <= alpha
+    assert consistency_error(S, Q, weights=mu).total <= consistency_error(S, P, weights=mu).total \
+        + 1e-12
