@@ -32,7 +32,7 @@ def as_key_rows(values: np.ndarray) -> Ids:
 
 def row_ids(keys: Ids) -> tuple[Ids, int]:
     """First-occurrence ids of the rows of ``keys`` (int64, shape (N, d)) and their number."""
-    from abstractions._kernels.rows import _row_ids
+    from abstractions._kernels import _row_ids
 
     keys = np.ascontiguousarray(keys, dtype=np.int64)
     if keys.shape[0] == 0:

@@ -16,7 +16,11 @@ __all__ = ["warmup"]
 #: The kernels a helper process compiles while this one compiles the others
 #: (about half of the compile time each, see ``_jit.COMPILE_SECONDS``).
 _HELPER = frozenset(
-    {"_signature_round", "_is_stable", "_functional_graph", "_cycle_classes", "_pair_labels"}
+    {
+        "_signature_round", "_is_stable", "_functional_graph", "_cycle_classes", "_pair_labels",
+        # Both sort: numba's quicksort is compiled once, in the helper.
+        "_branching_round", "_saturate",
+    }
 )
 
 
@@ -95,7 +99,7 @@ def _start_helper() -> subprocess.Popen[bytes] | None:
         # Worth it only when something is neither in memory nor in the cache.
         if all(d.signatures or d._cache._cache_file._load_index() for d in dispatchers):
             return None
-    except Exception:  # noqa: BLE001 - numba internals moved: just compile here
+    except Exception:  # numba internals moved: just compile here
         return None
     root = str(Path(__file__).resolve().parent.parent)
     code = (
@@ -161,3 +165,20 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
         # One constellation: every state has weight 1 into the whole set.
         yield call("_coarsest_stable", pindptr, psrc, ints, reals, mode, 0, 1.0, beta, 2,
                    np.zeros(2, dtype=np.int64), w)
+    # A relation's reach (the step as successor lists), quantised rows of a
+    # learned computation, the plurality table of beta along step.
+    yield call("_reach_csr", ptr, step, np.array([5], dtype=np.int64))
+    yield call("_row_ids", np.array([[0, 1], [1, 0], [0, 1]], dtype=np.int64))
+    yield call("_plurality", beta, beta[step], reals, 2)
+    # High-level steps: first returns to the halted state (from inputs 5, 6),
+    # where runs first leave their block of beta.
+    yield call("_first_return", step, halted, np.array([5, 6], dtype=np.int64), w)
+    yield call("_next_change", step, beta, halted, 8, 9, w)
+    # Branching bisimulation: the step with actions, action 0 silent; the one
+    # inert transition (5 -> 4, inside block 1) goes to a lower state, as
+    # the kernels need, and no state is on an inert cycle.
+    symbols = np.array([1, 1, 1, 1, 0, 0, 1, 1], dtype=np.int64)
+    cyclic = np.zeros(8, dtype=np.bool_)
+    yield call("_silent_scc", ptr, step, symbols == 0)
+    yield call("_branching_round", ptr, step, symbols, 0, cyclic, beta, 2, True)
+    yield call("_saturate", ptr, step, symbols, 0, cyclic, beta, True, 64)

@@ -136,6 +136,18 @@ def reach(step: Sequence[int], starts: Sequence[int]) -> list[bool]:
     return seen
 
 
+def reach_relation(successors: Sequence[Sequence[int]], starts: Sequence[int]) -> list[bool]:
+    """States reachable from ``starts`` along successor lists (worklist search)."""
+    seen = [False] * len(successors)
+    todo = list(starts)
+    while todo:
+        s = todo.pop()
+        if not seen[s]:
+            seen[s] = True
+            todo.extend(successors[s])
+    return seen
+
+
 def final_states(step: Sequence[int], halted: Sequence[bool]) -> list[int]:
     """For each state, the halted state its run reaches (simulated), or -1."""
     n = len(step)

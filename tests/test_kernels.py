@@ -15,6 +15,7 @@ from abstractions._kernels import (
     _meet_roots,
     _pair_labels,
     _reach,
+    _reach_csr,
     _tree_classes,
 )
 from tests import naive
@@ -131,6 +132,25 @@ def test_reach_known_answer_and_empty():
     assert _reach(_ints(step), _ints([])).tolist() == [False] * 5
     assert _reach(_ints([]), _ints([])).tolist() == []
     assert _reach(_ints([0]), _ints([0])).tolist() == [True]
+
+
+@st.composite
+def relation_and_starts(draw):
+    n = draw(st.integers(1, MAX_N))
+    successors = draw(st.lists(st.lists(st.integers(0, n - 1), max_size=4), min_size=n,
+                               max_size=n))
+    starts = draw(st.lists(st.integers(0, n - 1), max_size=4))
+    return successors, starts
+
+
+@given(relation_and_starts())
+def test_reach_csr_equals_naive(case):
+    """_reach_csr marks exactly the states reachable along the relation from the starts."""
+    successors, starts = case
+    indptr = _ints(np.cumsum([0] + [len(s) for s in successors]))
+    targets = _ints([t for s in successors for t in s])
+    got = _reach_csr(indptr, targets, _ints(starts))
+    assert got.tolist() == naive.reach_relation(successors, starts)
 
 
 @given(step_and_halted())
@@ -527,7 +547,7 @@ def test_signature_round_of_states_with_many_transitions(how):
     st.booleans())))
 def test_plurality_equals_naive(case):
     """The plurality table kernel equals its naive twin (hash table against dictionaries)."""
-    from abstractions._kernels.approximate import _plurality
+    from abstractions._kernels import _plurality
 
     k, triples, use_weights = case
     src = _ints([t[0] for t in triples])

@@ -13,7 +13,7 @@ from abstractions import (
     MarkovChain,
     NondeterministicSystem,
 )
-from abstractions._kernels.rows import _row_ids
+from abstractions._kernels import _row_ids
 from abstractions.quantizers import GridQuantizer, KMeansQuantizer
 from abstractions.traces import UNOBSERVED, from_traces, quantize
 

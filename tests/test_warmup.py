@@ -43,7 +43,8 @@ _COVERAGE = textwrap.dedent(
     from abstractions import _config
 
     MODULES = [importlib.import_module(f"abstractions._kernels.{name}")
-               for name in ("graph", "labels", "refine", "signatures", "splitters")]
+               for name in ("approximate", "csr", "graph", "labels", "refine", "rows",
+                            "signatures", "splitters", "steps")]
 
     def signatures():
         found = {}
@@ -118,6 +119,42 @@ _COVERAGE = textwrap.dedent(
             run(ab.is_complete, S, beta); run(ab.find_violation, S, beta)
             run(ab.completion, S, beta)
             run(ab.abstract_computation, S, minimal)
+            run(S.reachable_states)
+        # High-level steps: first returns, powers, stuttering (next change),
+        # branching (silent components, signature rounds, saturation: a
+        # visible chain), weak bisimulation of a Markov chain.
+        C = ab.Computation(step, halted=halted, output=ints(np.arange(n) % 3),
+                           inputs=ints([0, 1, 2]))
+        schedule = rng.integers(0, 2, n).astype(bool)
+        induced, _ = run(ab.first_return, C, schedule)
+        run(ab.first_entry, C, schedule)
+        run(ab.first_return, systems[0], ints(schedule))
+        run(C.power, 3)
+        beta = ab.output_abstraction(C)
+        for divergence in ("sensitive", "blind"):
+            run(ab.stuttering_abstraction, C, beta, divergence=divergence)
+            for S in systems[3:6]:
+                silent = 0 if S is not systems[4] else None
+                run(ab.stuttering_abstraction, S, ab.output_abstraction(S),
+                    divergence=divergence, silent=silent)
+        run(ab.stuttering_abstraction, systems[6], ab.output_abstraction(systems[6]))
+        # Approximate consistency: many blocks (the hashed plurality table),
+        # refinement profiles and rounds.
+        many = ab.Partition(ints(np.arange(n) % 1000))
+        for S in (C, systems[0], systems[6]):
+            run(ab.consistency_error, S, many)
+            run(ab.consistency_error, S, many, weights=rng.random(n))
+            run(ab.refinement_profile, S, ab.output_abstraction(S))
+        run(ab.consistency_error, C, ints(np.arange(n) % 1000))
+        run(ab.refinement_profile, C, beta, weights=rng.random(n))
+        run(ab.split_rounds, C, beta, 0)
+        # Learned computations: quantised vector observations (hashed rows).
+        from abstractions.traces import from_traces
+        traces = ints(rng.integers(0, 40, (60, 101, 2)))
+        learned = run(from_traces, traces, symbols=ints(rng.integers(0, 2, (60, 100))))
+        run(ab.minimal_complete_abstraction, learned.system,
+            ab.output_abstraction(learned.system))
+        run(from_traces, traces, kind="nondeterministic")
 
     after = signatures()
     new = {name: sorted(set(sigs) - set(before.get(name, [])))
@@ -138,6 +175,9 @@ def test_warmup_covers_every_call_path():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["calls"] > 100
     assert "abstractions._kernels.splitters._coarsest_stable" in report["kernels"]
+    for name in ("csr._reach_csr", "rows._row_ids", "approximate._plurality",
+                 "steps._first_return", "steps._branching_round", "steps._saturate"):
+        assert f"abstractions._kernels.{name}" in report["kernels"]
     assert report["new"] == {}, f"compiled after warmup(): {report['new']}"
 
 
@@ -148,7 +188,7 @@ def test_warmup_inputs_are_what_the_kernels_make():
     from abstractions._warmup import _calls
 
     calls = {}
-    for name, gate, args in _calls():
+    for name, _gate, args in _calls():
         calls.setdefault(name, args)
     step, w = calls["_functional_graph"]
     on_cycle, indptr, preds = kernels._functional_graph(step, w)

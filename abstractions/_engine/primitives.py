@@ -13,7 +13,7 @@ dtype.
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401  (the examples use it)
+import numpy as np
 
 from abstractions import _config
 from abstractions._kernels import index_dtype  # the gates only: no numba

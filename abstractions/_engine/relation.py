@@ -432,7 +432,7 @@ def reachable(rel: Relation, starts: Ids) -> Mask:
     """
     if rel.is_function:
         return reach(rel.step(), starts)
-    from abstractions._kernels.csr import _reach_csr
+    from abstractions._kernels import _reach_csr
 
     seen: Mask = _reach_csr(rel.indptr, rel.targets, starts)
     return seen

@@ -59,17 +59,25 @@ import numpy as np
 __all__ = [
     "KERNELS",
     "Kernel",
+    "_branching_round",
     "_coarsest_stable",
     "_cycle_classes",
     "_final_states",
     "_first_occurrence",
+    "_first_return",
     "_functional_graph",
     "_is_stable",
     "_meet_roots",
+    "_next_change",
     "_pair_labels",
+    "_plurality",
     "_predecessors",
     "_reach",
+    "_reach_csr",
+    "_row_ids",
+    "_saturate",
     "_signature_round",
+    "_silent_scc",
     "_tree_classes",
     "index_dtype",
     "index_witness",
@@ -326,6 +334,55 @@ def _is_stable_args(
     )
 
 
+def _reach_csr_args(indptr: Any, targets: Any, starts: Any) -> tuple[Any, ...]:
+    return _ids(indptr), _ids(targets), _ids(starts)
+
+
+def _row_ids_args(keys: Any) -> tuple[Any, ...]:
+    keys = _ids(keys)
+    if keys.ndim != 2:
+        raise TypeError(f"row keys must be a 2-d array, got {keys.ndim} dimension(s)")
+    return (keys,)
+
+
+def _plurality_args(src: Any, dst: Any, w: Any, k: int) -> tuple[Any, ...]:
+    return _ids(src), _ids(dst), _reals(w), int(k)
+
+
+def _first_return_args(step: Any, schedule: Any, starts: Any, w: np.ndarray) -> tuple[Any, ...]:
+    return _ids(step), _flags(schedule), _ids(starts), _witness(w)
+
+
+def _next_change_args(
+    step: Any, labels: Any, halted: Any, ended: int, diverged: int, w: np.ndarray
+) -> tuple[Any, ...]:
+    return _ids(step), _ids(labels), _flags(halted), int(ended), int(diverged), _witness(w)
+
+
+def _silent_scc_args(indptr: Any, targets: Any, inert: Any) -> tuple[Any, ...]:
+    return _ids(indptr), _ids(targets), _flags(inert)
+
+
+def _branching_round_args(
+    indptr: Any, targets: Any, symbols: Any, silent: int, cyclic: Any, labels: Any, k: int,
+    sensitive: bool,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(symbols), int(silent), _flags(cyclic), _ids(labels),
+        int(k), bool(sensitive),
+    )
+
+
+def _saturate_args(
+    indptr: Any, targets: Any, symbols: Any, silent: int, cyclic: Any, labels: Any,
+    sensitive: bool, limit: int,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(symbols), int(silent), _flags(cyclic), _ids(labels),
+        bool(sensitive), int(limit),
+    )
+
+
 _first_occurrence = Kernel("labels", "_first_occurrence", _first_occurrence_args)
 _meet_roots = Kernel("labels", "_meet_roots", _meet_roots_args)
 _reach = Kernel("graph", "_reach", _reach_args)
@@ -338,6 +395,14 @@ _predecessors = Kernel("splitters", "_predecessors", _predecessors_args)
 _coarsest_stable = Kernel("splitters", "_coarsest_stable", _coarsest_stable_args)
 _signature_round = Kernel("signatures", "_signature_round", _signature_round_args)
 _is_stable = Kernel("signatures", "_is_stable", _is_stable_args)
+_reach_csr = Kernel("csr", "_reach_csr", _reach_csr_args)
+_row_ids = Kernel("rows", "_row_ids", _row_ids_args)
+_plurality = Kernel("approximate", "_plurality", _plurality_args)
+_first_return = Kernel("steps", "_first_return", _first_return_args)
+_next_change = Kernel("steps", "_next_change", _next_change_args)
+_silent_scc = Kernel("steps", "_silent_scc", _silent_scc_args)
+_branching_round = Kernel("steps", "_branching_round", _branching_round_args)
+_saturate = Kernel("steps", "_saturate", _saturate_args)
 
 #: Every gate, by kernel name.
 KERNELS: dict[str, Kernel] = {
@@ -345,6 +410,7 @@ KERNELS: dict[str, Kernel] = {
     for gate in (
         _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
         _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
-        _signature_round, _is_stable,
+        _signature_round, _is_stable, _reach_csr, _row_ids, _plurality, _first_return,
+        _next_change, _silent_scc, _branching_round, _saturate,
     )
 }
