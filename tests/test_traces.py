@@ -36,6 +36,12 @@ def test_row_ids_collisions_and_extremes():
     assert _row_ids(keys)[0].tolist() == [0, 1, 2, 0, 3]
 
 
+def test_row_ids_gate_wants_rows():
+    """The gate of _row_ids takes a 2-d array of keys, and refuses a flat one."""
+    with pytest.raises(TypeError, match="2-d"):
+        _row_ids(np.array([1, 2, 3]))
+
+
 def test_a_trace_of_t_symbols_has_t_plus_one_states():
     """Observed states are numbered by first observation; steps follow the symbols."""
     E = from_traces([["a", "b", "c"], ["a"]], symbols=[["x", "y"], []])
@@ -81,7 +87,7 @@ def test_nondeterministic_keeps_every_successor():
 
 
 def test_probabilistic_counts_become_frequencies():
-    """kind='probabilistic': observed frequencies, letters marginalised; dead ends go to the sink."""
+    """kind="probabilistic": observed frequencies, letters marginalised; dead ends: the sink."""
     E = from_traces([[0, 1], [0, 1], [0, 0]], symbols=["a", "a", "b"], kind="probabilistic",
                     outputs=[[0, 1], [0, 1], [0, 0]])
     S = E.system

@@ -226,3 +226,14 @@ def test_warmup_with_a_helper_process(tmp_path):
                             env=env, timeout=900, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["True", "True", "True"], result.stdout + result.stderr
+
+
+def test_every_gate_is_exported_timed_and_warmed():
+    """Each kernel's gate is in the sorted __all__, has a compile estimate, and warmup() calls it."""
+    from abstractions._kernels._jit import COMPILE_SECONDS
+    from abstractions._warmup import _calls
+
+    assert kernels.__all__ == sorted(kernels.__all__)
+    assert set(kernels.KERNELS) <= set(kernels.__all__)
+    assert set(COMPILE_SECONDS) == set(kernels.KERNELS)
+    assert {name for name, _, _ in _calls()} == set(kernels.KERNELS)
