@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abstractions import _config
+import abstractions._config as _config
 from abstractions._kernels import index_dtype  # the gates only: no numba
 from abstractions._validation import Ids, Mask
 
