@@ -151,6 +151,11 @@ def test_reach_csr_equals_naive(case):
     targets = _ints([t for s in successors for t in s])
     got = _reach_csr(indptr, targets, _ints(starts))
     assert got.tolist() == naive.reach_relation(successors, starts)
+    # ... and so does the numpy path of small relations.
+    from abstractions._engine.relation import _reach_csr_numpy
+
+    small = _reach_csr_numpy(indptr, targets, _ints(starts))
+    assert small.dtype == np.bool_ and small.tolist() == got.tolist()
 
 
 @given(step_and_halted())
