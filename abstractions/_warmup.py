@@ -27,8 +27,10 @@ _HELPER = frozenset(
 def warmup() -> None:
     """Compile (or load from numba's on-disk cache) every kernel of the package.
 
-    ``import abstractions`` compiles nothing, and inputs of fewer than a few
-    thousand elements are answered by numpy without any kernel. Each kernel
+    ``import abstractions`` compiles nothing, and partitions, computations,
+    systems and learned systems of fewer than a few thousand elements are
+    answered by numpy without any kernel (high-level steps, stuttering and
+    the approximate notions call their kernels at every size). Each kernel
     is compiled on its first call on a larger input, which takes seconds the
     first time in an environment and a fraction of a second once numba's
     cache is warm (one line on the ``abstractions`` logger says when numba
