@@ -169,5 +169,6 @@ C = Computation([1, 2, 3, 3, 0], halted=[False, False, False, True, False], inpu
 C.final_states(), C.reachable_states()
 print('numba' in sys.modules)
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
     assert result.stdout.strip() == "False", result.stderr
