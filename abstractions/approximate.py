@@ -294,7 +294,7 @@ def _function_mismatch(
             per_block = table.sum(axis=1) - table[np.arange(K), best]
         else:
             # Many blocks: count the pairs in a hash table (one pass, no sort).
-            from abstractions._kernels.approximate import _plurality
+            from abstractions._kernels import _plurality
 
             weights_in = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
             best, total, top = _plurality(labels, nxt, weights_in, K)

@@ -112,7 +112,7 @@ def _function_round(step: Ids, labels: Ids, k: int, w: Floats | None) -> tuple[I
     weights are the plurality table.
     """
     from abstractions._engine.primitives import pair_ids
-    from abstractions._kernels.approximate import _plurality
+    from abstractions._kernels import _plurality
 
     nxt = labels[step]
     new, count = pair_ids(labels, k, nxt, k)

@@ -35,6 +35,7 @@ __all__ = [
     "sequence_classes",
     "pair_labels",
     "predecessors",
+    "sort_descending",
     "system_signature",
     "system_is_complete",
     "system_completion",
@@ -138,6 +139,18 @@ def reach(step: Sequence[int], starts: Sequence[int]) -> list[bool]:
         if not seen[s]:
             seen[s] = True
             todo.append(step[s])
+    return seen
+
+
+def reach_relation(successors: Sequence[Sequence[int]], starts: Sequence[int]) -> list[bool]:
+    """States reachable from ``starts`` along successor lists (worklist search)."""
+    seen = [False] * len(successors)
+    todo = list(starts)
+    while todo:
+        s = todo.pop()
+        if not seen[s]:
+            seen[s] = True
+            todo.extend(successors[s])
     return seen
 
 
@@ -280,6 +293,11 @@ def predecessors(indptr: Sequence[int], targets: Sequence[int]) -> list[list[tup
         for j in range(indptr[s], indptr[s + 1]):
             preds[targets[j]].append((s, j))
     return preds
+
+
+def sort_descending(keys: Sequence[int]) -> list[int]:
+    """Twin of the splitter kernel's region sort: the keys from largest to smallest."""
+    return sorted(keys, reverse=True)
 
 
 def system_signature(edges, labels: Sequence[int], how, s: int) -> frozenset:

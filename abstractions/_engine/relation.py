@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions._engine.primitives import first_occurrence, pair_ids, reach
+from abstractions._engine.primitives import _small, first_occurrence, pair_ids, reach
 from abstractions._validation import Ids, Mask
 from abstractions.partition import canonical_labels
 
@@ -422,6 +422,27 @@ def reference(rel: Relation, labels: Ids, n_blocks: int) -> tuple[Ids, int]:
         labels, n_blocks = new, count
 
 
+def _reach_csr_numpy(indptr: Ids, targets: Ids, starts: Ids) -> Mask:
+    """:func:`reachable` frontier by frontier in numpy (small inputs: no numba).
+
+    One round per level, so up to ``n`` rounds on a chain: only for inputs
+    below ``SMALL_INPUT``, where the kernel's compilation would cost more.
+    """
+    seen = np.zeros(indptr.shape[0] - 1, dtype=np.bool_)
+    frontier = np.unique(starts)
+    seen[frontier] = True
+    while frontier.size:
+        lengths = indptr[frontier + 1] - indptr[frontier]
+        offsets = np.cumsum(lengths) - lengths
+        edges = np.repeat(indptr[frontier] - offsets, lengths) + np.arange(
+            int(lengths.sum()), dtype=np.int64
+        )
+        reached = targets[edges]
+        frontier = np.unique(reached[~seen[reached]])
+        seen[frontier] = True
+    return seen
+
+
 def reachable(rel: Relation, starts: Ids) -> Mask:
     """Mask of the states reachable from ``starts`` (they included).
 
@@ -432,7 +453,9 @@ def reachable(rel: Relation, starts: Ids) -> Mask:
     """
     if rel.is_function:
         return reach(rel.step(), starts)
-    from abstractions._kernels.csr import _reach_csr
+    if _small(rel.n + rel.m):
+        return _reach_csr_numpy(rel.indptr, rel.targets, starts)
+    from abstractions._kernels import _reach_csr
 
     seen: Mask = _reach_csr(rel.indptr, rel.targets, starts)
     return seen
