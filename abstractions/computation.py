@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -111,6 +112,7 @@ class Computation(System):
     __slots__ = ("_step", "_halted")
 
     kind: ClassVar[str] = "computation"
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType({"step": "ids", "halted": "mask"})
 
     _step: Ids
     _halted: Mask
@@ -167,6 +169,13 @@ class Computation(System):
 
     def _relation(self) -> Relation:
         return function_relation(self._step)
+
+    def _to_fields(self) -> dict[str, Any]:
+        return {"step": self._step, "halted": self._halted}
+
+    @classmethod
+    def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> Computation:
+        return cls(cls._needed(own, "step"), halted=own["halted"], **shared)
 
     def _restrict_own(self, index: Ids, position: Ids) -> tuple[Any, ...]:
         new_step = self._closed(index, position, self._step[index], index)
