@@ -27,6 +27,7 @@ from abstractions.approximate import (
 )
 from abstractions.completeness import (
     abstract_computation,
+    block_names,
     completion,
     find_violation,
     is_complete,
@@ -43,6 +44,7 @@ from abstractions.exceptions import (
     TooLargeError,
     UnknownInputError,
 )
+from abstractions.explain import BlockTable, bisimilar, describe, equivalence_class
 from abstractions.files import load, save
 from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
 from abstractions.interchange import (
@@ -58,22 +60,22 @@ from abstractions.minimal import (
     minimal_complete_abstraction,
 )
 from abstractions.partition import Partition
-from abstractions.steps import NO_RETURN, first_entry, first_return
-from abstractions.stuttering import stuttering_abstraction
 from abstractions.refinement import (
     RefinementProfile,
     refinement_linkage,
     refinement_profile,
     split_rounds,
 )
+from abstractions.steps import NO_RETURN, first_entry, first_return
+from abstractions.stuttering import stuttering_abstraction
 from abstractions.system import UNDETERMINED, System
-from abstractions.weights import Weights
 from abstractions.systems import (
     LabelledSystem,
     MarkovChain,
     NondeterministicSystem,
     TransitionSystem,
 )
+from abstractions.weights import Weights
 
 __version__ = "0.1.0"
 
@@ -91,6 +93,11 @@ __all__ = [
     "completion",
     "minimal_complete_abstraction",
     "abstract_computation",
+    "block_names",
+    "describe",
+    "BlockTable",
+    "bisimilar",
+    "equivalence_class",
     "complete_abstractions",
     "weights",
     "Weights",

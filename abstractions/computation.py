@@ -39,6 +39,7 @@ from abstractions.exceptions import (
     TooLargeError,
 )
 from abstractions.partition import Partition
+from abstractions.progress import progress_bar
 from abstractions.system import System, Values
 
 __all__ = ["Computation", "Values"]
@@ -207,6 +208,7 @@ class Computation(System):
         halted: Callable[[Any], bool] | None = None,
         output: Callable[[Any], Any] | None = None,
         max_states: int = 1_000_000,
+        progress: bool | None = None,
     ) -> Computation:
         """Build a computation from Python functions over hashable states.
 
@@ -229,6 +231,10 @@ class Computation(System):
         max_states : int, default 1_000_000
             Stop with :class:`~abstractions.TooLargeError` when more states than
             this are reachable (e.g. an unbounded counter).
+        progress : bool or None
+            A bar counting the explored states: by default on an
+            interactive terminal or notebook once the work has taken a
+            second; True or False forces it (:mod:`abstractions.progress`).
 
         Returns
         -------
@@ -286,13 +292,16 @@ class Computation(System):
         succ: list[int] = []
         halts: list[bool] = []
         i = 0
-        while i < len(order):
-            state = order[i]
-            stop = bool(halted(state)) if halted is not None else False
-            halts.append(stop)
-            succ.append(i if stop else find(step(state), f"step({state!r})"))
-            i += 1
-        outputs = None if output is None else [output(s) for s in order]
+        with progress_bar(progress, desc="exploring", unit="states") as bar:
+            while i < len(order):
+                state = order[i]
+                stop = bool(halted(state)) if halted is not None else False
+                halts.append(stop)
+                succ.append(i if stop else find(step(state), f"step({state!r})"))
+                i += 1
+                if i & 1023 == 0:
+                    bar.update(1024)
+            outputs = None if output is None else [output(s) for s in order]
         return cls(
             step=np.array(succ, dtype=np.int64),
             halted=np.array(halts, dtype=bool),

@@ -337,7 +337,7 @@ def quotient_graph(system: System, partition: Partition) -> Any:
     ([(0, 1), (1, 0)], frozenset({0, 2}))
     """
     S = as_system(system)
-    A, P = abstract_computation(S, partition)
+    A, P = abstract_computation(S, partition, names=None)
     G = to_networkx(A)
     for b, states in enumerate(P.blocks()):
         G.nodes[b]["states"] = frozenset(S.label(int(m)) for m in states)

@@ -300,6 +300,10 @@ class System:
         setter(self, "_state_labels", state_labels)
         setter(self, "_cache", {})
 
+    def _state_labels_argument(self, labels: Any) -> tuple[Hashable, ...] | None:
+        """Check user-given state names for a system of ``len(labels)`` states."""
+        return _state_labels(labels, len(labels))
+
     def _shared(self) -> tuple[Ids, Values, Values, Ids, tuple[Hashable, ...] | None]:
         return (
             self._output,
