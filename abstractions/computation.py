@@ -480,6 +480,9 @@ class Computation(System):
     ) -> Computation:
         """Build a computation from a ``networkx.DiGraph``; see :func:`abstractions.graphs.from_networkx`.
 
+        A graph with branching, labels or weights is refused with the
+        constructor that fits it (``TransitionSystem.from_networkx``).
+
         Examples
         --------
         >>> import networkx as nx
@@ -488,7 +491,9 @@ class Computation(System):
         """
         from abstractions.graphs import from_networkx
 
-        return from_networkx(G, halted=halted, output=output, inputs=inputs)
+        return from_networkx(  # type: ignore[no-any-return]
+            G, kind="computation", halted=halted, output=output, inputs=inputs
+        )
 
     @classmethod
     def from_sympy(

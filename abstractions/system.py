@@ -804,6 +804,20 @@ class System:
 
         return to_networkx(self, partition)
 
+    def to_scipy(self, **options: Any) -> Any:
+        """The transition matrix as a ``scipy.sparse.csr_array``; see :func:`abstractions.graphs.to_scipy`.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 1], halted=[False, True]).to_scipy().toarray()
+        array([[0., 1.],
+               [0., 1.]])
+        """
+        from abstractions.graphs import to_scipy
+
+        return to_scipy(self, **options)
+
 
 def _shared_arguments(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The constructors' shared keyword arguments from :meth:`System.to_dict` fields.

@@ -129,6 +129,21 @@ class TransitionSystem(System):
         return cls._kind_class("probabilistic")(matrix, **kwargs)
 
     @classmethod
+    def from_networkx(cls, G: Any, **options: Any) -> Any:
+        """A system of the kind a networkx graph describes; see :func:`abstractions.graphs.from_networkx`.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph([(0, 1, {"label": "a"}), (1, 0, {"label": "b"})])
+        >>> TransitionSystem.from_networkx(G).symbols
+        ('a', 'b')
+        """
+        from abstractions.graphs import from_networkx
+
+        return from_networkx(G, functional=False, **options)
+
+    @classmethod
     def from_computation(cls, computation: Any) -> TransitionSystem:
         """The computation's step as a labelled system with one symbol.
 

@@ -224,24 +224,37 @@ class MarkovChain(TransitionSystem):
     def _weight(self, j: int) -> Any:
         return python_value(self.probabilities[j])
 
-    def probability_matrix(self) -> np.ndarray:
-        """The dense transition matrix (Fractions if exact), for small chains.
+    def probability_matrix(self, sparse: bool = False) -> Any:
+        """The transition matrix: dense (Fractions if exact) for small chains, or scipy.sparse.
+
+        Parameters
+        ----------
+        sparse : bool, default False
+            A ``scipy.sparse.csr_array`` of floats at any size
+            (:func:`abstractions.graphs.to_scipy`) instead of a dense array.
 
         Raises
         ------
         TooLargeError
-            Above 5000 states.
+            Dense, above 5000 states.
 
         Examples
         --------
         >>> MarkovChain([[0.5, 0.5], [0.0, 1.0]]).probability_matrix()
         array([[0.5, 0.5],
                [0. , 1. ]])
+        >>> MarkovChain([[0.5, 0.5], [0.0, 1.0]]).probability_matrix(sparse=True).nnz
+        3
         """
+        if sparse is True:
+            return self.to_scipy()
+        if sparse is not False:
+            raise InvalidTypeError(f"sparse must be True or False, got {sparse!r}")
         n = self.n
         if n > _DENSE_MAX_STATES:
             raise TooLargeError(
-                f"{n} states is too many for a dense matrix (limit {_DENSE_MAX_STATES})"
+                f"{n} states is too many for a dense matrix (limit {_DENSE_MAX_STATES}); "
+                f"use probability_matrix(sparse=True)"
             )
         src = self._sources()
         if self._num is None:
