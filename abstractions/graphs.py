@@ -540,7 +540,7 @@ def to_networkx(system: System, partition: Partition | None = None) -> Any:
     }
     G.graph["output_values"] = tuple(values)
     if labelled:
-        G.graph["symbols"] = tuple(S.symbols)  # type: ignore[attr-defined]
+        G.graph["symbols"] = tuple(S.symbols)
     return G
 
 
