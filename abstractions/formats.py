@@ -1078,8 +1078,8 @@ def _require_stormpy() -> Any:
         import stormpy  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise ImportError(
-            "reading PRISM and JANI models needs stormpy (pip install abstractions[models]; wheels for "
-            "Linux x86_64 and aarch64), which is not installed"
+            "reading PRISM and JANI models needs stormpy (pip install abstractions[models]; "
+            "wheels for Linux x86_64 and aarch64), which is not installed"
         ) from None
     return stormpy
 

@@ -772,6 +772,15 @@ class System:
         """
         limit = as_count(max_states, "max_states")
         shown = min(self.n, limit)
+        rows = self._table_rows(shown)
+        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        if shown < self.n:
+            lines.append(f"... ({self.n - shown} more states)")
+        return "\n".join(lines)
+
+    def _table_rows(self, shown: int) -> list[list[str]]:
+        """The header and the first ``shown`` rows of :meth:`table`, as text cells."""
         starts: dict[int, list[str]] = {}
         for value, s in zip(self._input_values, self._input_states.tolist()):
             if s < shown:
@@ -783,11 +792,20 @@ class System:
                 [show_label(self.label(m)), *columns[m], repr(self.output_value(m)),
                  ", ".join(starts.get(m, []))]
             )
-        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-        if shown < self.n:
-            lines.append(f"... ({self.n - shown} more states)")
-        return "\n".join(lines)
+        return rows
+
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for Jupyter: the repr, then the first rows of :meth:`table`.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> html = Computation([1, 1], halted=[False, True], output=["run", "done"])._repr_html_()
+        >>> html.startswith("<div><b>Computation</b>: 2 states") and "<td>&#x27;done&#x27;</td>" in html
+        True
+        """
+        shown = min(self.n, REPR_HTML_ROWS)
+        return _html_summary(type(self).__name__, repr(self), self._table_rows(shown), self.n - shown)
 
     # ------------------------------------------------------------------ ecosystem
 
@@ -817,6 +835,26 @@ class System:
         from abstractions.graphs import to_scipy
 
         return to_scipy(self, **options)
+
+
+#: How many states a notebook's summary of a system lists.
+REPR_HTML_ROWS = 10
+
+
+def _html_summary(name: str, text: str, rows: list[list[str]], more: int) -> str:
+    """``<div>``: the object's kind in bold, its repr's sizes, and a table of its first rows."""
+    from html import escape
+
+    sizes = text.strip("<>").split(": ", 1)[-1]
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows[1:]
+    )
+    tail = f"<p>... ({more} more states)</p>" if more > 0 else ""
+    return (
+        f"<div><b>{escape(name)}</b>: {escape(sizes)}"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{tail}</div>"
+    )
 
 
 def _shared_arguments(fields: Mapping[str, Any]) -> dict[str, Any]:
