@@ -270,3 +270,16 @@ def test_notebook_view_every_kind():
     assert "221 states into 7 blocks" in html and "0, 7, 14, 21, 28, 35, 42, 49, ..." in html
     assert "1 block</b>" not in Partition.bottom(1)._repr_html_()
     assert "of 1 state into 1 block<" in Partition.bottom(1)._repr_html_()
+
+
+def test_messages_speak_python():
+    """Wrong ids and flags are described in Python terms, not numpy reprs."""
+    from abstractions import Computation, InvalidTypeError
+
+    with pytest.raises(InvalidTypeError) as info:
+        Computation(["1", "0"])
+    assert str(info.value) == "step must hold integer ids, got strings (step[0] = '1' is of type str)"
+    with pytest.raises(InvalidTypeError, match=r"got floats \(step\[1\] = 0.5 is of type float\)"):
+        Computation([1.0, 0.5])
+    with pytest.raises(InvalidTypeError, match=r"halted must hold booleans, got strings \(halted\[0\] = 'x'\)"):
+        Computation([0, 1], halted=["x", "y"])
