@@ -194,6 +194,10 @@ def from_networkx(
     plain = nodes == list(range(n))
     labels = None if plain else nodes
     output_ids, output_values = _outputs(G, nodes, output)
+    if output_ids is None and kind != "computation":
+        # no observations: every state looks the same (as in an .aut file), so the
+        # minimal complete abstraction above the output is the coarsest bisimulation
+        output_ids, output_values = np.zeros(n, dtype=np.int64), (None,)
     start = _inputs(G, nodes, index, inputs, labels is not None)
     shared: dict[str, Any] = {
         "output": output_ids,
@@ -345,7 +349,7 @@ def _nondeterministic(
 ) -> Any:
     n = len(nodes)
     has = [label is not None and label in d for d in data]
-    if not any(has):
+    if not any(has) and G.graph.get("symbols") is None:
         indptr, dst = _csr(n, sources, targets)
         return TransitionSystem.nondeterministic(
             (indptr, np.asarray(dst, dtype=np.int64)), **shared

@@ -474,3 +474,12 @@ def test_load_prism(tmp_path):
     ctmc = stormpy.build_model(stormpy.parse_prism_program(tiny, prism_compatibility=True))
     with pytest.raises(ValueError, match="DTMCs and MDPs.*got a CTMC"):
         from_stormpy(ctmc)
+
+
+def test_prism_howto_runs(capsys):
+    """The docs' PRISM script lumps Knuth and Yao's die to 5 blocks when only 'done' is kept."""
+    import runpy
+
+    runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "docs", "howto", "prism_model.py"))
+    out = capsys.readouterr().out
+    assert "13 states; 13 blocks" in out and "5 blocks keep only 'done'" in out

@@ -269,3 +269,17 @@ def test_to_scipy_every_kind_and_quotients():
     assert A.probability_matrix(sparse=True).toarray().tolist() == [[1.0]]
     exact = TransitionSystem.probabilistic([[F(1, 3), F(2, 3)], [0, 1]])
     assert np.allclose(exact.to_scipy().toarray(), [[1 / 3, 2 / 3], [0, 1]])
+
+
+def _lts(*edges):
+    return nx.MultiDiGraph([(u, v, {"label": a}) for u, v, a in edges])
+
+
+def test_graphs_without_outputs_observe_nothing():
+    """Without an output attribute a transition system's states all look alike: bisimulation."""
+    T = TransitionSystem.from_networkx(
+        _lts(("i", "p", "coin"), ("i", "q", "coin"), ("p", "i", "tea"), ("q", "i", "tea"))
+    )
+    assert T.output_values == (None,)
+    assert minimal_complete_abstraction(T, output_abstraction(T)).n_blocks == 2
+    assert Computation.from_networkx(nx.DiGraph([(0, 1), (1, 0)])).n_outputs == 2  # as before
