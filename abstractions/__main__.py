@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as err:  # noqa: BLE001 - every error is reported as one line and exit 2
+    except Exception as err:
         if _interrupted(err):
             _report("interrupted")
             return EXIT_INTERRUPTED

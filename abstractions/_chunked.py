@@ -128,7 +128,7 @@ class _Writer:
             name, shape=(length,), chunks=(max(1, self.chunk),), dtype=dtype, fill_value=0,
             config={"write_empty_chunks": True},
         )
-        for i, lo in enumerate(range(0, length, self.chunk)):
+        for lo in range(0, length, self.chunk):
             hi = min(length, lo + self.chunk)
             piece = values[lo:hi]
             if hasattr(piece, "compute"):
@@ -339,7 +339,7 @@ def open_chunked(path: str | os.PathLike[str]) -> ChunkedStore:
     try:
         group = zarr.open_group(source, mode="r")
         attrs = dict(group.attrs)
-    except Exception as err:  # noqa: BLE001 - any reader error means a broken store
+    except Exception as err:
         raise FileFormatError(source, f"not a readable zarr store ({err})") from None
     if attrs.get("format") != STORE_FORMAT:
         raise FileFormatError(source, f"not an abstractions chunked store "

@@ -87,7 +87,7 @@ class _MemoryWatch:
             try:
                 rss = self.client.run(_rss)
                 self.peak = max([self.peak, *rss.values()])
-            except Exception:  # noqa: BLE001 - a dying worker mid-sample is fine
+            except Exception:
                 pass
             self._stop.wait(self.every)
 

@@ -50,3 +50,29 @@ def _truthy(value: str | None) -> bool:
 
 
 settings.load_profile("ci" if _truthy(os.environ.get("CI")) else "default")
+
+
+#: Modules whose doctests need an optional extra: skipped, with the reason, where it is missing.
+_DOCTEST_EXTRAS = {
+    "abstractions._chunked": "distributed",
+    "abstractions._dask_parts": "distributed",
+    "abstractions.distributed": "distributed",
+    "abstractions.recorder": "torch",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the doctests of a module whose extra is missing, saying why (never in CI)."""
+    import pytest
+
+    from tests.helpers import REQUIRE_EXTRAS, missing_extra
+
+    if _truthy(os.environ.get(REQUIRE_EXTRAS)):
+        return  # CI installs every extra: a missing one must fail, not skip
+    reasons = {module: missing_extra(extra) for module, extra in _DOCTEST_EXTRAS.items()}
+    for item in items:
+        if type(item).__name__ != "DoctestItem":
+            continue
+        for module, reason in reasons.items():
+            if reason and (item.name == module or item.name.startswith(module + ".")):
+                item.add_marker(pytest.mark.skip(reason=reason))

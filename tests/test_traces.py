@@ -16,6 +16,7 @@ from abstractions import (
 from abstractions._kernels.rows import _row_ids
 from abstractions.quantizers import GridQuantizer, KMeansQuantizer
 from abstractions.traces import UNOBSERVED, from_traces, quantize
+from tests.helpers import require_extra
 
 from . import naive
 
@@ -122,7 +123,7 @@ def test_grid_quantizer_float32_and_per_coordinate_resolution():
 
 def test_kmeans_quantizer_is_fitted_by_from_traces():
     """An unfitted k-means quantiser is fitted on the recorded states (scikit-learn extra)."""
-    pytest.importorskip("sklearn", reason="KMeansQuantizer needs scikit-learn (extra 'learned')")
+    require_extra("learned")  # KMeansQuantizer needs scikit-learn
     rng = np.random.default_rng(0)
     centres = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 5.0]])
     walk = rng.integers(0, 3, size=(20, 6))
