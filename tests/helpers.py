@@ -12,8 +12,8 @@ from abstractions import Partition
 from abstractions.strategies import partitions
 
 __all__ = [
-    "EXTRAS", "REQUIRE_EXTRAS", "labels_of", "same_size_partitions", "maps", "arrays_equal", "require_extra",
-    "require_peer", "missing_extra",
+    "EXTRAS", "REQUIRE_EXTRAS", "labels_of", "same_size_partitions", "maps", "arrays_equal",
+    "require_extra", "require_peer", "missing_extra",
 ]
 
 #: Set (to anything but "" or "0") where every peer must be there: CI.
@@ -56,6 +56,10 @@ EXTRAS = {
     ),
     "torch": (("torch",), "pip install torch==2.13.0 (a CPU build, in a step of its own)"),
     "learned": (("sklearn",), "pip install '.[learned]'"),
+    "models": (("stormpy",), "pip install '.[models]'; stormpy has wheels for Linux only"),
+    "sparse": (("scipy",), "pip install '.[sparse]'"),
+    "progress": (("tqdm",), "pip install '.[progress]'"),
+    "pandas": (("pandas",), "pip install '.[pandas]'"),
 }
 
 

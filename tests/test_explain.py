@@ -23,6 +23,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
+from tests.helpers import require_extra
 
 
 def coffee():
@@ -106,7 +107,8 @@ def test_describe_many_states_elided():
 
 def test_describe_as_frame():
     """With pandas, describe is a DataFrame indexed by block id."""
-    pd = pytest.importorskip("pandas", reason="pandas is not installed")
+    require_extra("pandas")
+    import pandas as pd
     C = Computation([1, 2, 3, 0], output=["even", "odd", "even", "odd"])
     frame = describe(C, Partition([0, 1, 0, 1]))
     assert isinstance(frame, pd.DataFrame)

@@ -32,6 +32,7 @@ from abstractions.strategies import (
     partitions,
     transition_systems,
 )
+from tests.helpers import require_extra
 
 
 @given(computations(max_states=8))
@@ -245,6 +246,7 @@ def test_wrong_graphs_name_the_fitting_constructor():
 
 def test_to_scipy_every_kind_and_quotients():
     """to_scipy: the transition matrix of any kind, of one symbol, of quotients, at any size."""
+    require_extra("sparse")
     C = Computation([1, 2, 2], halted=[False, False, True])
     assert to_scipy(C).toarray().tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 1]]
     T = TransitionSystem.nondeterministic([[1], [0, 1]], labels=[["a"], ["b", "c"]])

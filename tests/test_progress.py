@@ -8,6 +8,7 @@ import pytest
 
 from abstractions import Computation, InvalidTypeError
 from abstractions.progress import interactive, progress_bar, wanted
+from tests.helpers import require_extra
 
 
 def test_wanted_resolves_the_argument(monkeypatch):
@@ -49,7 +50,7 @@ def test_off_bar_writes_nothing():
 
 def test_tqdm_bar():
     """With tqdm installed, a forced bar is tqdm's."""
-    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    require_extra("progress")
     stream = io.StringIO()
     with progress_bar(True, total=4, desc="exploring", stream=stream, use_tqdm=True) as bar:
         bar.update(4)
