@@ -27,6 +27,7 @@ from abstractions.approximate import (
 )
 from abstractions.completeness import (
     abstract_computation,
+    block_names,
     completion,
     find_violation,
     is_complete,
@@ -44,6 +45,7 @@ from abstractions.exceptions import (
     UnknownInputError,
     UnknownVariableError,
 )
+from abstractions.explain import BlockTable, bisimilar, describe, equivalence_class
 from abstractions.files import load, save
 from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
 from abstractions.interchange import (
@@ -107,6 +109,11 @@ __all__ = [
     "completion",
     "minimal_complete_abstraction",
     "abstract_computation",
+    "block_names",
+    "describe",
+    "BlockTable",
+    "bisimilar",
+    "equivalence_class",
     "complete_abstractions",
     "weights",
     "Weights",

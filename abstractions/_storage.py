@@ -53,6 +53,7 @@ __all__ = [
     "JSON_MAX_DIGITS",
     "NPY_MAX_HEADER",
     "parse_json",
+    "read_bytes",
     "read_json",
     "read_npz",
     "write_atomically",
@@ -131,6 +132,28 @@ def _read_at_most(path: str, limit: int, what: str) -> bytes:
     if len(data) > limit:  # it grew while we read it
         raise FileFormatError(path, f"too large for {what} (more than {limit} bytes)")
     return data
+
+
+def read_bytes(path: str, *, max_bytes: int, what: str) -> bytes:
+    """The whole of a regular file of at most ``max_bytes`` bytes.
+
+    Parameters
+    ----------
+    path : str
+    max_bytes : int
+    what : str
+        What the file is read as, for the message when it is too large
+        (e.g. ``"an .aut file"``).
+
+    Raises
+    ------
+    FileFormatError
+        If the file is unreadable (permissions, a directory, a device) or
+        larger than ``max_bytes``.
+    FileNotFoundError
+        If there is no such file.
+    """
+    return _read_at_most(path, max_bytes, what)
 
 
 # ---------------------------------------------------------------------- JSON

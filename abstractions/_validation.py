@@ -37,6 +37,10 @@ Ids = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
 
+
+#: numpy dtype kinds in Python terms, for messages.
+_KIND_WORDS = {"f": "floats", "c": "complex numbers", "U": "strings", "S": "bytes", "O": "objects"}
+
 def readonly(array: np.ndarray) -> np.ndarray:
     """Mark ``array`` read-only and return it (objects here are immutable)."""
     array.flags.writeable = False
@@ -167,9 +171,11 @@ def as_index_array(
         if kind == "f":
             nonint = np.flatnonzero(array != np.floor(array))
             bad = int(nonint[0]) if nonint.size else 0
+        what = _KIND_WORDS.get(kind, f"values of dtype {array.dtype}")
         raise InvalidTypeError(
-            f"{name} must hold integer ids, got dtype {array.dtype} "
-            f"({name}[{bad}] = {array[bad]!r})"
+            f"{name} must hold integer ids, got {what} "
+            f"({name}[{bad}] = {python_value(array[bad])!r} is of type "
+            f"{type(python_value(array[bad])).__name__})"
         )
     if array.size:
         negative = np.flatnonzero(array < 0) if kind != "u" else np.zeros(0, np.int64)
@@ -234,7 +240,8 @@ def as_bool_array(values: Any, name: str, *, length: int) -> Mask:
             )
     elif kind != "b":
         raise InvalidTypeError(
-            f"{name} must hold booleans, got dtype {array.dtype} ({name}[0] = {array[0]!r})"
+            f"{name} must hold booleans, got {_KIND_WORDS.get(kind, f'values of dtype {array.dtype}')} "
+            f"({name}[0] = {python_value(array[0])!r})"
         )
     # always a new array: the caller's flags must not become read-only
     return np.array(array, dtype=bool, order="C", copy=True)

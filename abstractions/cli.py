@@ -1,4 +1,12 @@
-"""The ``minimize``, ``check``, ``info`` and ``report`` commands of ``python -m abstractions``.
+"""The ``minimize``, ``check``, ``info``, ``describe`` and ``report`` commands of ``python -m abstractions``.
+
+Every command reads any system :func:`abstractions.formats.load_model`
+reads: the library's ``.npz`` and ``.json`` files of every kind, Aldebaran
+``.aut``, Storm ``.drn``, and PRISM or JANI models through stormpy
+(``--constants`` sets their undefined constants). ``minimize --quotient
+FILE`` writes the abstract system in the format of ``FILE``'s suffix, e.g.
+``abstractions minimize model.aut --quotient reduced.aut``; its states
+carry names (:func:`abstractions.block_names`).
 
 Exit codes (those of ``diff`` and ``cmp``): 0 success (for ``check``: the
 partition is complete), 1 ``check`` found the partition not complete, 2 an
@@ -24,8 +32,9 @@ from types import TracebackType
 from typing import Any, Self, TextIO, TypeVar
 
 from abstractions.computation import Computation
-from abstractions.exceptions import InvalidValueError
+from abstractions.exceptions import FileFormatError, InvalidValueError
 from abstractions.partition import Partition
+from abstractions.system import System
 
 __all__ = ["EXIT_NOT_COMPLETE", "KEEP_CHOICES", "Progress", "add_commands", "run_command"]
 
@@ -144,37 +153,60 @@ def _keep_value(text: str) -> str:
 
 
 def add_commands(commands: Any) -> None:
-    """Add ``minimize``, ``check``, ``info`` and ``report`` to an argparse subparsers object."""
+    """Add ``minimize``, ``check``, ``info``, ``describe`` and ``report`` to an argparse subparsers object."""
     from abstractions.minimal import METHODS
+
+    model_help = (
+        "a system: .npz or .json (abstractions.save), .aut (Aldebaran), .drn (Storm), "
+        ".pm/.prism/.nm (PRISM) or .jani (JANI; these two need stormpy)"
+    )
+    keep_help = (
+        "what beta keeps: output, halting, finish, or several joined by '+' (default: "
+        "output+halting for a computation, output for the other kinds)"
+    )
+    constants_help = "values of a PRISM or JANI model's undefined constants, e.g. N=3,p=0.5"
 
     minimize = commands.add_parser(
         "minimize",
-        help="the minimal complete abstraction of a saved computation",
+        help="the minimal complete abstraction of a saved system",
         description="Compute the minimal complete abstraction above the kept information, "
-        "print its block count, the abstract computation and the time taken.",
+        "print its block count, the abstract system (its states named after their blocks) "
+        "and the time taken.",
     )
-    minimize.add_argument("file", help="a computation saved with abstractions.save (.npz or .json)")
-    minimize.add_argument(
-        "--keep",
-        type=_keep_value,
-        default="output+halting",
-        help="what beta keeps: output, halting, finish, or several joined by '+' "
-        "(default: output+halting)",
-    )
+    minimize.add_argument("file", help=model_help)
+    minimize.add_argument("--keep", type=_keep_value, default=None, help=keep_help)
     minimize.add_argument("--method", choices=list(METHODS), default="auto", help="algorithm")
     minimize.add_argument("--out", metavar="PARTITION_FILE", help="save the abstraction here (.npz or .json)")
+    minimize.add_argument(
+        "--quotient", metavar="SYSTEM_FILE",
+        help="save the abstract system here, in the format of its suffix (.npz, .json, .aut, .drn)",
+    )  # fmt: skip
+    minimize.add_argument("--constants", help=constants_help)
 
     check = commands.add_parser(
         "check",
-        help="is a saved partition complete for a saved computation?",
+        help="is a saved partition complete for a saved system?",
         description="Exit 0 if the partition is complete, 1 with a violation witness if not, "
         "2 on errors.",
     )
-    check.add_argument("file", help="the computation")
+    check.add_argument("file", help="the system (" + model_help.split(": ", 1)[1] + ")")
     check.add_argument("partition_file", metavar="PARTITION_FILE", help="the partition")
+    check.add_argument("--constants", help=constants_help)
 
-    info = commands.add_parser("info", help="describe a saved computation or partition")
+    info = commands.add_parser("info", help="describe a saved system or partition")
     info.add_argument("file")
+    info.add_argument("--constants", help=constants_help)
+
+    describe = commands.add_parser(
+        "describe",
+        help="a table of the blocks of an abstraction: names, sizes, states, outputs, steps",
+        description="Print one row per block: its name, size, first states, output and "
+        "abstract step. Without PARTITION_FILE, the minimal complete abstraction above --keep.",
+    )
+    describe.add_argument("file", help=model_help)
+    describe.add_argument("partition_file", metavar="PARTITION_FILE", nargs="?", help="the partition")
+    describe.add_argument("--keep", type=_keep_value, default=None, help=keep_help)
+    describe.add_argument("--constants", help=constants_help)
 
     report = commands.add_parser(
         "report",
@@ -196,24 +228,35 @@ def add_commands(commands: Any) -> None:
     report.add_argument("--k", type=int, default=None, help="add the k-step candidate")
 
 
-def _keep(C: Computation, text: str) -> Partition:
+def _keep(S: System, text: str | None) -> tuple[str, Partition]:
+    """The kept information ``beta`` that ``--keep`` names (defaults by kind), and its text."""
     from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
 
-    makers: dict[str, Callable[[Computation], Partition]] = {
+    computation = isinstance(S, Computation)
+    if text is None:
+        text = "output+halting" if computation else "output"
+    makers: dict[str, Callable[[Any], Partition]] = {
         "output": output_abstraction,
         "halting": halting_abstraction,
         "finish": finish_abstraction,
     }
-    parts = [makers[part](C) for part in dict.fromkeys(text.split("+"))]
-    beta = parts[0]
-    for other in parts[1:]:
-        beta = beta | other
-    return beta
+    parts = list(dict.fromkeys(text.split("+")))
+    if not computation:
+        for part in parts:
+            if part != "output":
+                raise InvalidValueError(
+                    f"--keep {part} needs a computation (it has halting states); a {S.kind} "
+                    f"system keeps its output (--keep output)"
+                )
+    beta = makers[parts[0]](S)
+    for part in parts[1:]:
+        beta = beta | makers[part](S)
+    return text, beta
 
 
-def _summary(C: Computation, out: TextIO) -> None:
-    print(repr(C), file=out)
-    text = str(C)
+def _summary(S: System, out: TextIO) -> None:
+    print(repr(S), file=out)
+    text = str(S)
     if "\n" in text:
         print(text.split("\n", 1)[1], file=out)
 
@@ -231,92 +274,182 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _load_system(path: str, constants: str | None) -> System:
+    from abstractions.formats import load_model
+
+    options = {"constants": constants} if constants else {}
+    if constants and os.path.splitext(path)[1].lower() not in (".pm", ".prism", ".nm", ".jani"):
+        raise InvalidValueError("--constants is for PRISM and JANI models (.pm, .prism, .nm, .jani)")
+    obj = load_model(path, progress=False, **options)
+    if not isinstance(obj, System):
+        raise FileFormatError(path, "holds a partition, expected a system")
+    return obj
+
+
+def _kind(S: System) -> str:
+    """What a system is, in a few words: ``"computation"``, ``"Markov chain (exact)"``."""
+    from abstractions.systems import MarkovChain
+
+    if isinstance(S, Computation):
+        return "computation"
+    if isinstance(S, MarkovChain):
+        return f"Markov chain ({'exact' if S.exact else f'floats, tol={S.tol:g}'})"
+    if S.kind == "labelled":
+        return "labelled system (DFA / Moore machine)"
+    return "nondeterministic system (LTS)" if S.symbols is not None else "nondeterministic system"  # type: ignore[attr-defined]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run a parsed ``minimize``, ``check``, ``info`` or ``report`` command; return the exit status."""
+    """Run a parsed ``minimize``, ``check``, ``info``, ``describe`` or ``report`` command; return the exit status."""
     from abstractions.files import load
 
     stream = sys.stdout if out is None else out
+    constants = getattr(args, "constants", None)
     # Everything slow runs inside one Progress (loading a big file takes time
     # too); results are printed after it, so stdout never interleaves with
     # the spinner's line on the same terminal.
     if args.command == "minimize":
-        from abstractions.minimal import minimal_complete_abstraction
         from abstractions.completeness import abstract_computation
         from abstractions.files import save
+        from abstractions.formats import save_model
+        from abstractions.minimal import minimal_complete_abstraction
 
-        if args.out and _same_file(args.file, args.out):
-            # checked before any work: the abstraction would replace the computation
+        for option, target in (("--out", args.out), ("--quotient", args.quotient)):
+            if target and _same_file(args.file, target):
+                # checked before any work: the result would replace the input
+                raise InvalidValueError(
+                    f"{option} {_shown(target)} is the input file {_shown(args.file)}; refusing to "
+                    f"write over the system (choose another file)"
+                )
+        if args.out and os.path.splitext(args.out)[1].lower() in (".aut", ".drn"):
             raise InvalidValueError(
-                f"--out {_shown(args.out)} is the input file {_shown(args.file)}; refusing to "
-                f"write the abstraction over the computation (choose another file)"
+                f"--out saves the abstraction (a partition: .npz or .json); write the abstract "
+                f"system to {_shown(args.out)} with --quotient"
             )
         with Progress(f"loading {args.file}") as progress:
-            C = load(args.file, kind=Computation)
+            S = _load_system(args.file, constants)
             progress.message = "building beta"
-            beta = _keep(C, args.keep)
+            keep, beta = _keep(S, args.keep)
             alpha, seconds = _timed(
                 progress, "minimizing",
-                lambda: minimal_complete_abstraction(C, beta, method=args.method),
+                lambda: minimal_complete_abstraction(S, beta, method=args.method),
             )
-            progress.message = "building the abstract computation"
-            A, _ = abstract_computation(C, alpha)
+            progress.message = "building the abstract system"
+            A, _ = abstract_computation(S, alpha)
             if args.out:
                 progress.message = f"saving {args.out}"
                 save(alpha, args.out)
-        print(f"{_shown(args.file)}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
-        print(f"minimal complete abstraction: {alpha.n_blocks} blocks for {C.n} states", file=stream)
-        print("abstract computation:", end=" ", file=stream)
+            if args.quotient:
+                progress.message = f"saving {args.quotient}"
+                save_model(A, args.quotient)
+        what = "computation" if isinstance(S, Computation) else "system"
+        print(f"{_shown(args.file)}: {_kind(S)}, {_plural(S.n, 'state')}; keeping {keep} "
+              f"(beta has {_plural(beta.n_blocks, 'block')})", file=stream)  # fmt: skip
+        print(f"minimal complete abstraction: {_plural(alpha.n_blocks, 'block')} for "
+              f"{_plural(S.n, 'state')}", file=stream)  # fmt: skip
+        print(f"abstract {what}:", end=" ", file=stream)
         _summary(A, stream)
         print(f"time: {seconds:.3f} s", file=stream)
         if args.out:
             print(f"saved the abstraction to {_shown(args.out)}", file=stream)
+        if args.quotient:
+            print(f"saved the abstract {what} to {_shown(args.quotient)}", file=stream)
         return 0
     if args.command == "check":
-        from abstractions.completeness import find_violation
-        from abstractions.exceptions import SizeMismatchError
+        from abstractions.completeness import abstract_computation, find_violation
+        from abstractions.exceptions import NotCompleteError, SizeMismatchError
 
         with Progress(f"loading {args.file}") as progress:
-            C = load(args.file, kind=Computation)
+            S = _load_system(args.file, constants)
             progress.message = f"loading {args.partition_file}"
             P = load(args.partition_file, kind=Partition)
-            if P.n != C.n:
+            if P.n != S.n:
                 raise SizeMismatchError(
-                    f"the partition is a partition of {P.n} states, but the computation "
-                    f"has {C.n} states"
+                    f"the partition is a partition of {_plural(P.n, 'state')}, but the "
+                    f"{'computation' if isinstance(S, Computation) else 'system'} has "
+                    f"{_plural(S.n, 'state')}"
                 )
-            witness, seconds = _timed(progress, "checking", lambda: find_violation(C, P))
+            witness, seconds = _timed(progress, "checking", lambda: find_violation(S, P))
+            explanation = ""
+            if witness is not None and not isinstance(S, Computation):
+                try:  # the library's own account of where the transitions differ
+                    abstract_computation(S, P, names=None)
+                except NotCompleteError as err:
+                    explanation = str(err).removeprefix("the partition is not complete: ")
         if witness is None:
-            print(f"complete: {P.n_blocks} blocks for {C.n} states ({seconds:.3f} s)", file=stream)
+            print(f"complete: {_plural(P.n_blocks, 'block')} for {_plural(S.n, 'state')} "
+                  f"({seconds:.3f} s)", file=stream)  # fmt: skip
             return 0
+        if explanation:
+            print(f"not complete: {explanation}", file=stream)
+            return EXIT_NOT_COMPLETE
+        assert isinstance(S, Computation)
         m1, m2 = witness
-        s1, s2 = int(C.step[m1]), int(C.step[m2])
+        s1, s2 = int(S.step[m1]), int(S.step[m2])
         print(
-            f"not complete: states {C.label(m1)!r} and {C.label(m2)!r} share block "
-            f"{int(P.labels[m1])}, but step to {C.label(s1)!r} (block {int(P.labels[s1])}) "
-            f"and {C.label(s2)!r} (block {int(P.labels[s2])})",
+            f"not complete: states {S.label(m1)!r} and {S.label(m2)!r} share block "
+            f"{int(P.labels[m1])}, but step to {S.label(s1)!r} (block {int(P.labels[s1])}) "
+            f"and {S.label(s2)!r} (block {int(P.labels[s2])})",
             file=stream,
         )
         return EXIT_NOT_COMPLETE
-    if args.command == "info":
+    if args.command == "describe":
+        from abstractions.explain import describe
+        from abstractions.minimal import minimal_complete_abstraction
+
         with Progress(f"loading {args.file}") as progress:
-            obj = load(args.file)
+            S = _load_system(args.file, constants)
+            if args.partition_file:
+                if args.keep:
+                    raise InvalidValueError("give either PARTITION_FILE or --keep, not both")
+                progress.message = f"loading {args.partition_file}"
+                P = load(args.partition_file, kind=Partition)
+                title = f"{_plural(P.n_blocks, 'block')} of {_shown(args.partition_file)}"
+            else:
+                keep, beta = _keep(S, args.keep)
+                progress.message = "minimizing"
+                P = minimal_complete_abstraction(S, beta)
+                title = (f"minimal complete abstraction above {keep}: "
+                         f"{_plural(P.n_blocks, 'block')} for {_plural(S.n, 'state')}")  # fmt: skip
+            progress.message = "describing"
+            table = describe(S, P, as_frame=False)
+        print(f"{_shown(args.file)}: {_kind(S)}; {title}", file=stream)
+        print(table, file=stream)
+        return 0
+    if args.command == "info":
+        from abstractions.formats import load_model
+
+        with Progress(f"loading {args.file}") as progress:
+            options = {"constants": constants} if constants else {}
+            obj = load_model(args.file, progress=False, **options)
             progress.message = "finding the reachable states"
-            reachable = obj.reachable_states().shape[0] if isinstance(obj, Computation) else 0
+            reachable = obj.reachable_states().shape[0] if isinstance(obj, System) else 0
         if isinstance(obj, Partition):
             sizes = obj.block_sizes()
             shown = f", block sizes {int(sizes.min())}..{int(sizes.max())}" if obj.n else ""
-            print(f"{_shown(args.file)}: partition of {obj.n} states into {obj.n_blocks} blocks{shown}", file=stream)
+            print(f"{_shown(args.file)}: partition of {_plural(obj.n, 'state')} into "
+                  f"{_plural(obj.n_blocks, 'block')}{shown}", file=stream)  # fmt: skip
             if obj.n and obj.n <= 32:
                 print(f"blocks: {obj}", file=stream)
             return 0
-        print(f"{_shown(args.file)}: computation", file=stream)
-        print(
-            f"{obj.n} states ({reachable} reachable from the inputs), "
-            f"{int(obj.halted.sum())} halted, {obj.n_outputs} output values, "
-            f"{len(obj.input_values)} inputs, "
+        print(f"{_shown(args.file)}: {_kind(obj)}", file=stream)
+        parts = [f"{_plural(obj.n, 'state')} ({reachable} reachable from the inputs)"]
+        if isinstance(obj, Computation):
+            parts.append(f"{int(obj.halted.sum())} halted")
+        else:
+            parts.append(_plural(obj.n_transitions, "transition"))
+            if obj.symbols is not None:
+                parts.append(_plural(len(obj.symbols), "symbol"))
+        parts += [
+            _plural(obj.n_outputs, "output value"),
+            _plural(len(obj.input_values), "input"),
             f"states {'named' if obj.state_labels is not None else 'numbered'}",
-            file=stream,
-        )
+        ]
+        print(", ".join(parts), file=stream)
         _summary(obj, stream)
         return 0
     if args.command == "report":
@@ -337,12 +470,13 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 progress.message = f"loading {path}"
                 loaded[name] = load(path, kind=Partition)
             progress.message = "building beta"
-            beta = _keep(C, args.keep)
+            keep, beta = _keep(C, args.keep)
             result, seconds = _timed(
                 progress, "comparing candidates",
                 lambda: abstraction_report(C, beta, loaded, k=args.k),
             )
-        print(f"{_shown(args.file)}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
+        print(f"{_shown(args.file)}: {_plural(C.n, 'state')}; keeping {keep} (beta has "
+              f"{_plural(beta.n_blocks, 'block')})", file=stream)
         if not C.variables:
             print("the computation has no variables: no support or description length", file=stream)
         print(result.table(), file=stream)

@@ -15,17 +15,18 @@ monotone and extensive, with the complete abstractions as its fixed points.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 
 from abstractions._engine import relation as _relation
-from abstractions._validation import Ids
-from abstractions.exceptions import NotCompleteError
+from abstractions._validation import Ids, python_value
+from abstractions.exceptions import InvalidTypeError, InvalidValueError, NotCompleteError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
 from abstractions.system import UNDETERMINED, System, Values, as_system
 
-__all__ = ["is_complete", "find_violation", "completion", "abstract_computation"]
+__all__ = ["is_complete", "find_violation", "completion", "abstract_computation", "block_names"]
 
 
 def completion(system: System, partition: Any) -> Partition:
@@ -147,7 +148,71 @@ def is_complete(system: System, partition: Any) -> bool:
     return not bool(bad.any())
 
 
-def abstract_computation(system: System, partition: Any) -> tuple[Any, Partition]:
+def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
+    """The default name of each block of ``partition``: one rule for quotients, tables and pictures.
+
+    When the system names its states, a block is named after its first
+    state (its representative); otherwise after its output value where the
+    output is constant on every block and tells the blocks apart; otherwise
+    after its first state's index.
+
+    Parameters
+    ----------
+    system : System
+    partition : Partition or array_like
+
+    Returns
+    -------
+    tuple
+        One distinct hashable name per block, in block order.
+
+    Examples
+    --------
+    >>> from abstractions import Computation, Partition
+    >>> C = Computation([1, 2, 2], halted=[False, False, True], output=["odd", "even", "odd"])
+    >>> block_names(C, Partition([0, 1, 0]))
+    ('odd', 'even')
+    >>> block_names(C, Partition([0, 0, 1]))       # "odd" is on both blocks: first states
+    (0, 2)
+    >>> block_names(Computation([1, 0], state_labels=["a", "b"]), Partition([0, 0]))
+    ('a',)
+    """
+    S = as_system(system)
+    P = S._partition(partition, "partition")
+    first = P.representatives()
+    if S.state_labels is None:
+        values = S.output[first]
+        constant = bool(np.array_equal(values[P.labels], S.output))
+        if constant and np.unique(values).size == values.size:
+            return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
+    return tuple(S.label(int(m)) for m in first.tolist())
+
+
+def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | None:
+    """The abstract states' names from ``names=``: "auto", None, a sequence or a callable."""
+    if isinstance(names, str) and names == "auto":
+        return block_names(S, P)
+    if names is None:
+        return None
+    if callable(names):
+        return tuple(names(b) for b in range(P.n_blocks))
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise InvalidTypeError(
+            f'names must be "auto", None, a sequence of block names or a callable on block ids, '
+            f"got {type(names).__name__}"
+        )
+    if len(names) != P.n_blocks:
+        blocks = "1 block" if P.n_blocks == 1 else f"{P.n_blocks} blocks"
+        raise InvalidValueError(f"names must name each of the {blocks}, got {len(names)} names")
+    return tuple(names)
+
+
+def abstract_computation(
+    system: System,
+    partition: Any,
+    *,
+    names: str | Sequence[Hashable] | Callable[[int], Hashable] | None = "auto",
+) -> tuple[Any, Partition]:
     """The quotient system of a complete abstraction.
 
     Abstract state ``b`` is block ``b`` of the partition; its transitions are
@@ -165,6 +230,12 @@ def abstract_computation(system: System, partition: Any) -> tuple[Any, Partition
     system : System
     partition : Partition or array_like
         A complete abstraction.
+    names : "auto", sequence, callable or None, default "auto"
+        The abstract states' names (their ``state_labels``): by default
+        :func:`block_names` (the representative state's name, or the
+        output value where it is constant on the blocks); a sequence of
+        distinct names in block order, or a callable on block ids; None
+        leaves the abstract states unnamed (known by block id).
 
     Returns
     -------
@@ -190,8 +261,10 @@ def abstract_computation(system: System, partition: Any) -> tuple[Any, Partition
     >>> from abstractions import Computation, Partition
     >>> C = Computation([1, 2, 3, 0], output=[0, 1, 0, 1])   # counter mod 4, output parity
     >>> A, q = abstract_computation(C, Partition([0, 1, 0, 1]))
-    >>> A.step, A.output_values
-    (array([1, 0]), (0, 1))
+    >>> A.step, A.output_values, A.state_labels       # named by their outputs
+    (array([1, 0]), (0, 1), (0, 1))
+    >>> abstract_computation(C, Partition([0, 1, 0, 1]), names=["even", "odd"])[0].state_labels
+    ('even', 'odd')
     """
     S = as_system(system)
     P = S._partition(partition, "partition")
@@ -205,8 +278,11 @@ def abstract_computation(system: System, partition: Any) -> tuple[Any, Partition
             f"share block {int(P.labels[m1])} but {how}",
             witness=witness,
         )
+    labels = _names_argument(names, S, P)
+    if labels is not None and names != "auto":
+        labels = S._state_labels_argument(labels)
     output, values = _abstract_outputs(S.output, S.output_values, P)
-    shared = (output, values, S.input_values, P.labels[S.input_states], None)
+    shared = (output, values, S.input_values, P.labels[S.input_states], labels)
     return S._assemble(shared, S._quotient_own(P)), P
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,6 +39,7 @@ from abstractions.exceptions import (
     TooLargeError,
 )
 from abstractions.partition import Partition
+from abstractions.progress import progress_bar
 from abstractions.system import System, Values
 from abstractions.variables import Variables, as_variables
 
@@ -158,6 +160,7 @@ class Computation(System):
     __slots__ = ("_step", "_halted")
 
     kind: ClassVar[str] = "computation"
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType({"step": "ids", "halted": "mask"})
 
     _step: Ids
     _halted: Mask
@@ -219,6 +222,13 @@ class Computation(System):
     def _relation(self) -> Relation:
         return function_relation(self._step)
 
+    def _to_fields(self) -> dict[str, Any]:
+        return {"step": self._step, "halted": self._halted}
+
+    @classmethod
+    def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> Computation:
+        return cls(cls._needed(own, "step"), halted=own["halted"], **shared)
+
     def _restrict_own(self, index: Ids, position: Ids) -> tuple[Any, ...]:
         new_step = self._closed(index, position, self._step[index], index)
         return new_step, self._halted[index].copy()
@@ -250,6 +260,7 @@ class Computation(System):
         output: Callable[[Any], Any] | None = None,
         max_states: int = 1_000_000,
         variables: Sequence[str] | bool | None = None,
+        progress: bool | None = None,
     ) -> Computation:
         """Build a computation from Python functions over hashable states.
 
@@ -278,6 +289,10 @@ class Computation(System):
             ``"x0", "x1", ...``. By default (None) named tuples of one type
             give their field names and other states no variables (plain
             tuples have no names to give); False gives no variables.
+        progress : bool or None
+            A bar counting the explored states: by default on an
+            interactive terminal or notebook once the work has taken a
+            second; True or False forces it (:mod:`abstractions.progress`).
 
         Returns
         -------
@@ -346,13 +361,16 @@ class Computation(System):
         succ: list[int] = []
         halts: list[bool] = []
         i = 0
-        while i < len(order):
-            state = order[i]
-            stop = bool(halted(state)) if halted is not None else False
-            halts.append(stop)
-            succ.append(i if stop else find(step(state), f"step({state!r})"))
-            i += 1
-        outputs = None if output is None else [output(s) for s in order]
+        with progress_bar(progress, desc="exploring", unit="states") as bar:
+            while i < len(order):
+                state = order[i]
+                stop = bool(halted(state)) if halted is not None else False
+                halts.append(stop)
+                succ.append(i if stop else find(step(state), f"step({state!r})"))
+                i += 1
+                if i & 1023 == 0:
+                    bar.update(1024)
+            outputs = None if output is None else [output(s) for s in order]
         return cls(
             step=np.array(succ, dtype=np.int64),
             halted=np.array(halts, dtype=bool),
@@ -533,6 +551,9 @@ class Computation(System):
     ) -> Computation:
         """Build a computation from a ``networkx.DiGraph``; see :func:`abstractions.graphs.from_networkx`.
 
+        A graph with branching, labels or weights is refused with the
+        constructor that fits it (``TransitionSystem.from_networkx``).
+
         Examples
         --------
         >>> import networkx as nx
@@ -541,7 +562,9 @@ class Computation(System):
         """
         from abstractions.graphs import from_networkx
 
-        return from_networkx(G, halted=halted, output=output, inputs=inputs)
+        return from_networkx(  # type: ignore[no-any-return]
+            G, kind="computation", halted=halted, output=output, inputs=inputs
+        )
 
     @classmethod
     def from_sympy(

@@ -1,31 +1,52 @@
-"""Save and load computations and partitions: ``.npz`` for any size, ``.json`` by hand.
+"""Save and load systems of every kind and partitions: ``.npz`` for any size, ``.json`` by hand.
 
-:func:`save` and :func:`load` pick the format from the file's suffix:
+:func:`save` and :func:`load` pick the format from the file's suffix. Every
+kind of system (:class:`~abstractions.Computation`,
+:class:`~abstractions.LabelledSystem`,
+:class:`~abstractions.NondeterministicSystem`,
+:class:`~abstractions.MarkovChain`) is stored through the fields of
+:meth:`~abstractions.System.to_dict`, which each kind describes in its
+:attr:`~abstractions.System.schema`, so a new kind is stored without a
+change here. Other formats (Aldebaran ``.aut``, Storm's ``.drn``,
+PRISM and JANI) are in :mod:`abstractions.formats`.
 
 ``.npz`` (numpy archive, any size)
     The arrays are stored natively (no pickle; :func:`load` reads with
     ``allow_pickle=False``, so a file cannot run code). Entries:
 
-    ===============  ===========================================================
-    ``format``       the string ``"abstractions"``
-    ``version``      the format version, ``1``
-    ``kind``         ``"computation"`` or ``"partition"``
-    ``labels``       partition: int64 block id per state
-    ``step``         computation: int64, shape (n,)
-    ``halted``       computation: bool, shape (n,)
-    ``output``       computation: int64 output id per state
-    ``input_states`` computation: int64 start state per input
-    ``meta``         computation: a JSON string ``{"output_values": V,
-                     "input_values": V, "state_labels": V or null}``, with
-                     ``"variables": {"names": [...], "levels": [...],
-                     "reads": {...} or null}`` for structured states
-    ``variable_codes`` computation with variables: int64, shape (k, n): the
-                     index of each state's value in each variable's levels
-    ===============  ===========================================================
+    ====================  ======================================================
+    ``format``            the string ``"abstractions"``
+    ``version``           the format version, ``1``
+    ``kind``              ``"partition"`` or the system's kind: ``"computation"``,
+                          ``"labelled"``, ``"nondeterministic"``, ``"probabilistic"``
+    ``labels``            partition: int64 block id per state
+    ``output``            system: int64 output id per state
+    ``input_states``      system: int64 start state per input
+    ``meta``              system: a JSON string ``{"output_values": V,
+                          "input_values": V, "state_labels": V or null, ...}``
+                          holding every field that is not an array
+    ``step``, ``halted``  computation: int64 and bool, shape (n,)
+    ``steps``             labelled: int64, shape (symbols, n); ``meta`` has
+                          ``"symbols"``
+    ``indptr``,           nondeterministic and probabilistic: CSR transitions
+    ``targets``           (state ``s``'s are ``indptr[s]:indptr[s+1]``)
+    ``edge_labels``       nondeterministic with actions: int64 symbol id per
+                          transition; ``meta`` has ``"symbols"``
+    ``numerators``        exact Markov chain: int64 numerator per transition
+                          over ``meta``'s ``"denominator"`` (numerators beyond
+                          int64 are in ``meta`` as JSON integers instead)
+    ``probabilities``     float Markov chain: float64 per transition;
+                          ``meta`` has ``"tol"``
+    ``variable_codes``    structured states: int64, shape (k, n), the index
+                          of each state's value in each variable's levels;
+                          ``meta`` has ``"variables": {"names": [...],
+                          "levels": [...], "reads": {...} or null}``
+    ====================  ======================================================
 
 ``.json`` (small, hand-written examples)
-    One JSON object whose keys are the arguments of
-    :class:`~abstractions.Computation` (or :class:`~abstractions.Partition`)::
+    One JSON object whose keys are the fields of the kind (or the
+    arguments of :class:`~abstractions.Computation` and
+    :class:`~abstractions.Partition`)::
 
         {"format": "abstractions", "version": 1, "kind": "computation",
          "step": [1, 2, 2],                      # required: next state ids
@@ -38,14 +59,24 @@
          "variables": {"x": [0, 1, 1]}}          # optional: values per state, or the
                                                  #   record {"names", "levels", "codes", "reads"}
 
+        {"kind": "labelled", "steps": [[1, 2, 2], [0, 0, 2]], "symbols": ["a", "b"]}
+        {"kind": "nondeterministic", "indptr": [0, 2, 3], "targets": [0, 1, 1],
+         "edge_labels": [0, 1, 0], "symbols": ["send", "recv"]}
+        {"kind": "probabilistic", "indptr": [0, 2, 3], "targets": [0, 1, 1],
+         "numerators": [1, 1, 2], "denominator": 2}
+        {"kind": "probabilistic", "indptr": [0, 2, 3], "targets": [0, 1, 1],
+         "probabilities": [0.5, 0.5, 1.0], "tol": 1e-9}
+
         {"kind": "partition", "labels": [0, 0, 1]}
         {"kind": "partition", "blocks": [[0, 1], [2]], "n": 3}
 
-    ``kind`` is required; ``format`` and ``version`` are optional when read
-    (written always). Unknown keys are errors, so a typo is not ignored.
+    ``output``, ``output_values``, ``inputs`` and ``state_labels`` work
+    alike for every kind. ``kind`` is required; ``format`` and ``version``
+    are optional when read (written always). Unknown keys are errors, so a
+    typo is not ignored.
 
-Values (state labels, output values, input values) are stored as JSON, in
-both formats, exactly: ``None``, ``bool``, ``int`` (of any size up to
+Values (state labels, output values, input values, symbols) are stored as
+JSON, in both formats, exactly: ``None``, ``bool``, ``int`` (of any size up to
 4,000 digits), ``float`` (``repr`` round-trips every float; NaN and the
 infinities as Python's :mod:`json` writes them) and ``str`` as themselves,
 ``bytes`` as ``{"bytes": "<hex>"}``, tuples as JSON arrays (read back as
@@ -54,7 +85,8 @@ stored), and :data:`~abstractions.UNDETERMINED` as ``{"undetermined": true}``.
 Any other value (frozensets, objects) makes :func:`save` raise
 :class:`~abstractions.InvalidTypeError` naming it; nothing is dropped or
 converted silently. ``range(n)`` (states named by their index) is stored as
-``{"range": n}``.
+``{"range": n}``. Probabilities are exact both ways: Fractions as integer
+numerators over one denominator, floats (and ``tol``) bit for bit.
 
 A save never leaves a half-written file: it writes a temporary file in the
 target's directory and renames it over the target (:func:`os.replace`,
@@ -74,22 +106,26 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from typing import IO, Any, overload
+from typing import IO, Any, TypeVar, overload
 
 import numpy as np
 
 from abstractions._storage import parse_json, read_json, read_npz, write_atomically
 from abstractions._validation import object_array, python_value
-from abstractions.computation import Computation, Values
+from abstractions.computation import Computation
 from abstractions.exceptions import (
     FileFormatError,
     InvalidTypeError,
     InvalidValueError,
 )
 from abstractions.partition import Partition
+from abstractions.system import SHARED_FIELDS, UNDETERMINED, System, Values
+from abstractions.systems import TransitionSystem  # noqa: F401  (every kind registers on import)
 from abstractions.variables import Variables
 
 __all__ = ["FORMAT_VERSION", "SUFFIXES", "load", "save"]
+
+_K = TypeVar("_K")
 
 #: Version written into every file; files with a larger version are refused.
 FORMAT_VERSION = 1
@@ -97,19 +133,34 @@ FORMAT_VERSION = 1
 SUFFIXES = (".npz", ".json")
 
 _FORMAT = "abstractions"
-_KINDS = {"computation": Computation, "partition": Partition}
-_COMPUTATION_KEYS = {
-    "format", "version", "kind", "step", "halted", "output", "output_values", "inputs",
-    "state_labels", "variables",
-}
+_HEADER = ("format", "version", "kind")
 _PARTITION_KEYS = {"format", "version", "kind", "labels", "blocks", "n"}
-#: Every array an .npz file of any kind may hold; anything else is refused.
-_NPZ_MEMBERS = {
-    "format", "version", "kind", "labels", "step", "halted", "output", "input_states", "meta",
-    "variable_codes",
-}
-#: The keys of the stored variables record.
+#: The keys of the stored variables record of structured states.
 _VARIABLES_KEYS = {"names", "levels", "reads"}
+#: The JSON form of the shared fields (as the constructors take them).
+_SHARED_JSON_KEYS = {"output", "output_values", "inputs", "state_labels"}
+#: Roles stored as .npz members (``"ints"`` only when they fit in int64).
+_ARRAY_ROLES = {"ids": ("iu", 1), "id_table": ("iu", 2), "mask": ("b", 1),
+                "floats": ("f", 1), "ints": ("iu", 1)}
+
+
+def _kinds() -> dict[str, Any]:
+    return {"partition": Partition, **System.kinds()}
+
+
+def _roles(klass: type[System]) -> dict[str, str]:
+    """Every field of a kind with its role, shared fields first."""
+    return {**SHARED_FIELDS, **klass.schema}
+
+
+def _npz_members() -> set[str]:
+    """Every array an .npz file of any kind may hold; anything else is refused."""
+    names = {*_HEADER, "labels", "meta", "variable_codes"}
+    for klass in System.kinds().values():
+        names.update(f for f, role in _roles(klass).items() if role in _ARRAY_ROLES)
+    return names
+
+
 #: Largest int saved: bit_length 14,000 is at most 4,215 digits, within what
 #: _storage.parse_json reads back (4,300 digits).
 _MAX_INT_BITS = 14_000
@@ -119,8 +170,6 @@ _MAX_INT_BITS = 14_000
 
 
 def _encode_value(value: Any, name: str, i: int) -> Any:
-    from abstractions.system import UNDETERMINED
-
     value = python_value(value)
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
         raise InvalidValueError(
@@ -150,8 +199,6 @@ def _encode_values(values: Values | tuple[Any, ...], name: str) -> Any:
 
 
 def _decode_value(value: Any, name: str, path: str) -> Any:
-    from abstractions.system import UNDETERMINED
-
     if isinstance(value, list):
         return tuple(_decode_value(item, name, path) for item in value)
     if isinstance(value, dict):
@@ -286,13 +333,15 @@ def _as_path(path: Any) -> str:
     return os.fsdecode(os.fspath(path))
 
 
-def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress: bool = False) -> None:
-    """Save a computation or a partition; the format comes from the suffix.
+def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: bool = False) -> None:
+    """Save a system of any kind or a partition; the format comes from the suffix.
 
     Parameters
     ----------
-    obj : Computation or Partition
-        What to save.
+    obj : System or Partition
+        What to save: a :class:`~abstractions.Computation`, any
+        :class:`~abstractions.TransitionSystem` or a
+        :class:`~abstractions.Partition`.
     path : str or os.PathLike
         Target file, ending in ``.npz`` (arrays, any size) or ``.json``
         (readable, for small examples). An existing file is replaced.
@@ -305,7 +354,7 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
         For an unknown suffix, an int value too long to store, or a target
         that is a device, pipe or socket.
     InvalidTypeError
-        If ``obj`` is neither a Computation nor a Partition, or holds a
+        If ``obj`` is neither a system nor a Partition, or holds a
         state label or value that cannot be stored (see the module notes).
     PermissionError
         If the target exists but is not writable (e.g. mode 0444): it is
@@ -315,7 +364,7 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
 
     See Also
     --------
-    load
+    load, abstractions.formats.save_model : Aldebaran ``.aut`` and Storm ``.drn`` files.
 
     Notes
     -----
@@ -328,12 +377,17 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
     Examples
     --------
     >>> import os, tempfile
-    >>> from abstractions import Computation, Partition, load, save
+    >>> from fractions import Fraction
+    >>> from abstractions import Computation, Partition, TransitionSystem, load, save
     >>> folder = tempfile.mkdtemp()
     >>> C = Computation([1, 2, 2], halted=[False, False, True], output=["run", "run", "done"])
     >>> save(C, os.path.join(folder, "c.npz"))
     >>> load(os.path.join(folder, "c.npz")) == C
     True
+    >>> T = TransitionSystem.probabilistic([[Fraction(1, 3), Fraction(2, 3)], [0, 1]])
+    >>> save(T, os.path.join(folder, "chain.json"))
+    >>> load(os.path.join(folder, "chain.json")).probabilities
+    (Fraction(1, 3), Fraction(2, 3), Fraction(1, 1))
     >>> save(Partition([0, 0, 1]), os.path.join(folder, "p.json"))
     >>> print(open(os.path.join(folder, "p.json")).read())
     {
@@ -345,9 +399,10 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
     """
     target = _as_path(path)
     suffix = _suffix(target)
-    if not isinstance(obj, (Computation, Partition)):
+    if not isinstance(obj, (System, Partition)):
         raise InvalidTypeError(
-            f"can only save a Computation or a Partition, got {type(obj).__name__}"
+            f"can only save a system (a Computation or a TransitionSystem) or a Partition, got "
+            f"{type(obj).__name__}"
         )
     # Build the whole payload first: an unstorable value fails before any file exists.
     if suffix == ".npz":
@@ -369,30 +424,26 @@ def save(obj: Computation | Partition, path: str | os.PathLike[str], *, compress
 
 
 @overload
-def load(path: str | os.PathLike[str], *, kind: None = None) -> Computation | Partition: ...
+def load(path: str | os.PathLike[str], *, kind: None = None) -> Any: ...
 @overload
-def load(path: str | os.PathLike[str], *, kind: type[Computation]) -> Computation: ...
-@overload
-def load(path: str | os.PathLike[str], *, kind: type[Partition]) -> Partition: ...
+def load(path: str | os.PathLike[str], *, kind: type[_K]) -> _K: ...
 
 
-def load(
-    path: str | os.PathLike[str],
-    *,
-    kind: type[Computation | Partition] | None = None,
-) -> Computation | Partition:
-    """Load a computation or a partition saved by :func:`save` (or written by hand).
+def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
+    """Load a system or a partition saved by :func:`save` (or written by hand).
 
     Parameters
     ----------
     path : str or os.PathLike
         A ``.npz`` or ``.json`` file; the suffix decides how it is read.
-    kind : {Computation, Partition}, optional
-        Require the file to hold this kind of object.
+    kind : type, optional
+        Require the file to hold this kind of object: :class:`~abstractions.Partition`,
+        :class:`~abstractions.System` (any system), :class:`~abstractions.Computation`,
+        :class:`~abstractions.TransitionSystem` or one kind's class.
 
     Returns
     -------
-    Computation or Partition
+    System or Partition
         Checked exactly as the constructors check their arguments.
 
     Raises
@@ -409,7 +460,7 @@ def load(
 
     See Also
     --------
-    save
+    save, abstractions.formats.load_model : ``.aut``, ``.drn``, PRISM and JANI files.
 
     Examples
     --------
@@ -430,21 +481,42 @@ def load(
     """
     source = _as_path(path)
     suffix = _suffix(source)
-    if kind is not None and kind not in (Computation, Partition):
-        raise InvalidTypeError(f"kind must be Computation, Partition or None, got {kind!r}")
+    if kind is not None and not (
+        isinstance(kind, type) and (issubclass(kind, System) or kind is Partition)
+    ):
+        raise InvalidTypeError(
+            f"kind must be Partition, System, Computation, TransitionSystem, a kind's class "
+            f"or None, got {kind!r}"
+        )
     if suffix == ".npz":
         found, obj = _load_npz(source)
     else:
         found, obj = _load_json(source)
     if kind is not None and not isinstance(obj, kind):
-        raise FileFormatError(source, f"holds a {found}, expected a {kind.__name__.lower()}")
+        holds = _what(_kinds()[found])
+        raise FileFormatError(source, f"holds {_a(holds)}, expected {_a(_what(kind))}")
     return obj
+
+
+def _what(kind: type[Any]) -> str:
+    """How a file's content is named in messages: ``"computation"``, ``"labelled system"``."""
+    if kind is Partition:
+        return "partition"
+    if getattr(kind, "kind", "system") in ("system", "computation"):
+        return "computation" if kind is Computation else "system"
+    if kind.__dict__.get("kind") is None:
+        return "transition system"
+    return f"{kind.kind} system"
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 # ---------------------------------------------------------------------- writing
 
 
-def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
+def _npz_arrays(obj: System | Partition) -> dict[str, Any]:
     # Any: numpy types savez(**arrays) as if a key could be its allow_pickle flag.
     arrays: dict[str, Any] = {
         "format": np.array(_FORMAT),
@@ -454,17 +526,19 @@ def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
         arrays["kind"] = np.array("partition")
         arrays["labels"] = np.asarray(obj.labels)
         return arrays
-    arrays["kind"] = np.array("computation")
-    arrays["step"] = np.asarray(obj.step)
-    arrays["halted"] = np.asarray(obj.halted)
-    arrays["output"] = np.asarray(obj.output)
-    arrays["input_states"] = np.asarray(obj.input_states)
-    labels = obj.state_labels
-    meta = {
-        "output_values": _encode_values(obj.output_values, "output_values"),
-        "input_values": _encode_values(obj.input_values, "input_values"),
-        "state_labels": None if labels is None else _encode_values(labels, "state_labels"),
-    }
+    fields = obj.to_dict()
+    arrays["kind"] = np.array(fields.pop("kind"))
+    meta: dict[str, Any] = {}
+    for name, role in _roles(type(obj)).items():
+        value = fields[name]
+        if value is None:
+            if name in SHARED_FIELDS:
+                meta[name] = None  # state_labels: null, as files always had it
+            continue
+        if role in _ARRAY_ROLES and isinstance(value, np.ndarray):
+            arrays[name] = np.asarray(value)
+        else:
+            meta[name] = _encode_field(value, role, name)
     record = obj.state_variables
     if record is not None:
         meta["variables"] = _encode_variables(record)
@@ -473,36 +547,54 @@ def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
     return arrays
 
 
-def _json_text(obj: Computation | Partition) -> str:
+def _encode_field(value: Any, role: str, name: str) -> Any:
+    """A field that is not an .npz array as JSON."""
+    if role == "values":
+        return _encode_values(value, name)
+    if role == "ints":
+        return [int(x) for x in value]
+    if role in _ARRAY_ROLES:
+        return np.asarray(value).tolist()
+    if role == "int":
+        return int(value)
+    if role == "float":
+        return float(value)
+    raise InvalidTypeError(f"cannot save the field {name!r}: unknown role {role!r}")  # pragma: no cover
+
+
+def _json_text(obj: System | Partition) -> str:
     doc: dict[str, Any] = {"format": _FORMAT, "version": FORMAT_VERSION}
     if isinstance(obj, Partition):
         doc["kind"] = "partition"
         doc["labels"] = obj.labels.tolist()
     else:
-        C = obj
-        doc["kind"] = "computation"
-        doc["step"] = C.step.tolist()
-        if C.halted.any():
-            doc["halted"] = C.halted.tolist()
+        S = obj
+        doc["kind"] = S.kind
+        fields = S.to_dict()
+        for name, role in type(S).schema.items():
+            value = fields[name]
+            if value is None or (role == "mask" and not np.asarray(value).any()):
+                continue  # absent, or all False (the default)
+            doc[name] = _encode_field(value, role, name)
         default_output = (
-            C.state_labels is None
-            and isinstance(C.output_values, range)
-            and np.array_equal(C.output, np.arange(C.n))
+            S.state_labels is None
+            and isinstance(S.output_values, range)
+            and np.array_equal(S.output, np.arange(S.n))
         )
         if not default_output:
-            doc["output"] = C.output.tolist()
-            doc["output_values"] = _encode_values(tuple(C.output_values), "output_values")
+            doc["output"] = S.output.tolist()
+            doc["output_values"] = _encode_values(tuple(S.output_values), "output_values")
         if not (
-            isinstance(C.input_values, range) and np.array_equal(C.input_states, np.arange(C.n))
+            isinstance(S.input_values, range) and np.array_equal(S.input_states, np.arange(S.n))
         ):
-            values = _encode_values(tuple(C.input_values), "input_values")
-            doc["inputs"] = [[v, s] for v, s in zip(values, C.input_states.tolist())]
-        if C.state_labels is not None:
-            doc["state_labels"] = _encode_values(C.state_labels, "state_labels")
-        if C.state_variables is not None:
+            values = _encode_values(tuple(S.input_values), "input_values")
+            doc["inputs"] = [[v, s] for v, s in zip(values, S.input_states.tolist())]
+        if S.state_labels is not None:
+            doc["state_labels"] = _encode_values(S.state_labels, "state_labels")
+        if S.state_variables is not None:
             doc["variables"] = {
-                **_encode_variables(C.state_variables),
-                "codes": C.state_variables.codes.tolist(),
+                **_encode_variables(S.state_variables),
+                "codes": S.state_variables.codes.tolist(),
             }
     # One key per line: small files stay readable and diff well.
     lines = [f" {json.dumps(key)}: {json.dumps(value)}" for key, value in doc.items()]
@@ -528,17 +620,17 @@ def _check_header(get: Callable[[str], Any], has: Callable[[str], bool], path: s
                 path, f"format version {version} is not supported (this abstractions reads "
                 f"versions 1..{FORMAT_VERSION}); upgrade abstractions to read it"
             )
+    kinds = _kinds()
+    expected = " or ".join(f'"{k}"' for k in kinds)
     if not has("kind"):
-        raise FileFormatError(path, "missing 'kind' (\"computation\" or \"partition\")")
+        raise FileFormatError(path, f"missing 'kind' ({expected})")
     kind = get("kind")
-    if kind not in _KINDS:
-        raise FileFormatError(
-            path, f"unknown kind {kind!r}; expected \"computation\" or \"partition\""
-        )
-    return str(kind)
+    if not isinstance(kind, str) or kind not in kinds:
+        raise FileFormatError(path, f"unknown kind {kind!r}; expected {expected}")
+    return kind
 
 
-def _build(path: str, build: Callable[[], Computation | Partition]) -> Computation | Partition:
+def _build(path: str, build: Callable[[], Any]) -> Any:
     """Run a constructor on file contents; its complaints become FileFormatError."""
     try:
         return build()
@@ -547,8 +639,11 @@ def _build(path: str, build: Callable[[], Computation | Partition]) -> Computati
         raise FileFormatError(path, f"inconsistent contents: {err}") from None
 
 
-def _load_npz(path: str) -> tuple[str, Computation | Partition]:
-    arrays = read_npz(path, _NPZ_MEMBERS)
+_DESCRIBED = {"iu": "integers", "b": "booleans", "f": "floats"}
+
+
+def _load_npz(path: str) -> tuple[str, Any]:
+    arrays = read_npz(path, _npz_members())
 
     def get(name: str) -> Any:
         array = arrays[name]
@@ -557,116 +652,133 @@ def _load_npz(path: str) -> tuple[str, Computation | Partition]:
         return array.item()
 
     kind = _check_header(get, arrays.__contains__, path, required=True)
+    what = _what(_kinds()[kind])
 
-    def array(name: str, kinds: str) -> np.ndarray:
+    def array(name: str, kinds: str, ndim: int = 1, required: bool = True) -> np.ndarray | None:
         if name not in arrays:
-            raise FileFormatError(path, f"missing the array {name!r} of a {kind}")
+            if not required:
+                return None
+            raise FileFormatError(path, f"missing the array {name!r} of {_a(what)}")
         value = arrays[name]
-        if value.ndim != 1 or value.dtype.kind not in kinds:
+        if value.ndim != ndim or value.dtype.kind not in kinds:
             raise FileFormatError(
-                path, f"{name!r} must be a 1-d array of "
-                f"{'booleans' if kinds == 'b' else 'integers'}, got dtype {value.dtype} "
-                f"and shape {value.shape}"
+                path, f"{name!r} must be a {ndim}-d array of {_DESCRIBED[kinds]}, got dtype "
+                f"{value.dtype} and shape {value.shape}"
             )
         return value
 
     if kind == "partition":
+        _only(arrays, {*_HEADER, "labels"}, path, what)
         labels = array("labels", "iu")
         return kind, _build(path, lambda: Partition.from_labels(labels))
-    step = array("step", "iu")
-    halted = array("halted", "b")
-    output = array("output", "iu")
-    input_states = array("input_states", "iu")
+    klass = _kinds()[kind]
+    roles = _roles(klass)
+    _only(arrays, {*_HEADER, "meta", "variable_codes", *roles}, path, what)
+    # the shared arrays first, then the kind's own: messages name the first missing one
+    own_arrays = [f for f, role in klass.schema.items() if role in _ARRAY_ROLES]
+    found_arrays: dict[str, Any] = {}
+    for name in own_arrays[:1]:
+        found_arrays[name] = _own_array(array, name, roles[name], klass)
+    for name in ("output", "input_states"):
+        found_arrays[name] = array(name, "iu")
+    for name in own_arrays[1:]:
+        found_arrays[name] = _own_array(array, name, roles[name], klass)
     if "meta" not in arrays:
-        raise FileFormatError(path, "missing the array 'meta' of a computation")
+        raise FileFormatError(path, f"missing the array 'meta' of {_a(what)}")
     text = get("meta")
     if not isinstance(text, str):
         raise FileFormatError(path, f"'meta' must be a string of JSON, got {type(text).__name__}")
     meta = parse_json(text, path, "'meta'")
-    base = {"output_values", "input_values", "state_labels"}
-    if not isinstance(meta, dict) or set(meta) not in (base, base | {"variables"}):
+    variables = _npz_variables(meta, arrays, path)
+    meta_fields = [f for f, role in roles.items() if role not in _ARRAY_ROLES or role == "ints"]
+    required = [f for f in SHARED_FIELDS if f in meta_fields]
+    if (
+        not isinstance(meta, dict)
+        or not set(required) <= set(meta)
+        or not set(meta) <= set(meta_fields)
+    ):
         raise FileFormatError(
-            path, "'meta' must be a JSON object with keys output_values, input_values, "
-            "state_labels (and variables, for structured states)"
+            path, f"'meta' must be a JSON object with keys {', '.join(required)}"
+            + (f" (and optionally {', '.join(f for f in meta_fields if f not in required)})"
+               if len(meta_fields) > len(required) else "")
         )
-    variables = None
-    if "variables" in meta:
-        if "variable_codes" not in arrays:
-            raise FileFormatError(path, "missing the array 'variable_codes' of the variables")
-        codes = arrays["variable_codes"]
-        if codes.ndim != 2 or codes.dtype.kind not in "iu":
-            raise FileFormatError(
-                path, f"'variable_codes' must be a 2-d array of integers, got dtype "
-                f"{codes.dtype} and shape {codes.shape}"
-            )
-        variables = _decode_variables(meta["variables"], codes, path)
-    elif "variable_codes" in arrays:
-        raise FileFormatError(path, "'variable_codes' without variables in 'meta'")
-    n = step.shape[0]
-    output_values = _decode_values(meta["output_values"], "output_values", path, n)
-    input_values = _decode_values(meta["input_values"], "input_values", path, n)
-    labels = meta["state_labels"]
-    state_labels = None if labels is None else _decode_values(labels, "state_labels", path, n)
-    if len(input_values) != input_states.shape[0]:
+    n = found_arrays["output"].shape[0]
+    fields: dict[str, Any] = {"kind": kind}
+    for name, role in roles.items():
+        if name in found_arrays:
+            fields[name] = found_arrays[name]
+        if name in meta:
+            if name in fields and fields[name] is not None:
+                raise FileFormatError(path, f"{name!r} is both an array and in 'meta'")
+            # the input values of a quotient may be range(n) on fewer states
+            bound = found_arrays["input_states"].shape[0] if name == "input_values" else n
+            fields[name] = _decode_field(meta[name], role, name, path, bound)
+    fields["variables"] = variables
+    return kind, _build(path, lambda: klass.from_dict(fields))
+
+
+def _npz_variables(meta: Any, arrays: dict[str, Any], path: str) -> Variables | None:
+    """The variables record of an .npz system (taken out of ``meta``), or None."""
+    if not isinstance(meta, dict) or "variables" not in meta:
+        if "variable_codes" in arrays:
+            raise FileFormatError(path, "'variable_codes' without variables in 'meta'")
+        return None
+    data = meta.pop("variables")
+    if "variable_codes" not in arrays:
+        raise FileFormatError(path, "missing the array 'variable_codes' of the variables")
+    codes = arrays["variable_codes"]
+    if codes.ndim != 2 or codes.dtype.kind not in "iu":
         raise FileFormatError(
-            path, f"{len(input_values)} input values but {input_states.shape[0]} input states"
+            path, f"'variable_codes' must be a 2-d array of integers, got dtype "
+            f"{codes.dtype} and shape {codes.shape}"
         )
-    return kind, _build(
-        path,
-        lambda: _computation(step, halted, output, output_values, input_values, input_states,
-                             state_labels, path, variables),
-    )
+    return _decode_variables(data, codes, path)
 
 
-def _computation(
-    step: Any,
-    halted: Any,
-    output: Any,
-    output_values: Values,
-    input_values: Values,
-    input_states: Any,
-    state_labels: Values | None,
-    path: str,
-    variables: Any = None,
-) -> Computation:
-    n = len(step)
-    # The defaults (states named by index) are kept as ranges, not tuples of n ints.
-    plain_output = (
-        state_labels is None
-        and isinstance(output_values, range)
-        and len(output) == n
-        and np.array_equal(output, np.arange(n))
-    )
-    plain_inputs = (
-        isinstance(input_values, range)
-        and len(input_states) == n
-        and np.array_equal(input_states, np.arange(n))
-    )
-    inputs: dict[Any, Any] | None = None
-    if not plain_inputs:
-        try:
-            inputs = dict(zip(input_values, np.asarray(input_states).tolist()))
-        except TypeError as err:
-            raise FileFormatError(path, f"an input value is not hashable: {err}") from None
-        if len(inputs) != len(input_values):
-            raise FileFormatError(path, "an input value is listed twice")
-    return Computation(
-        step,
-        halted=halted,
-        output=None if plain_output else output,
-        inputs=inputs,
-        output_values=None if plain_output else output_values,
-        state_labels=state_labels,
-        variables=variables,
-    )
+def _own_array(array: Callable[..., Any], name: str, role: str, klass: type[System]) -> Any:
+    kinds, ndim = _ARRAY_ROLES[role]
+    # optional fields (labels of an LTS, the exact or the float weights) may be absent
+    return array(name, kinds, ndim, required=role in ("id_table", "mask") or name in _REQUIRED)
 
 
-def _load_json(path: str) -> tuple[str, Computation | Partition]:
+#: Own array fields a file must hold (the others may be absent).
+_REQUIRED = {"step", "steps", "indptr", "targets"}
+
+
+def _only(arrays: dict[str, Any], allowed: set[str], path: str, what: str) -> None:
+    extra = sorted(set(arrays) - allowed)
+    if extra:
+        raise FileFormatError(path, f"the member {extra[0] + '.npy'!r} does not belong in {_a(what)} file")
+
+
+def _decode_field(data: Any, role: str, name: str, path: str, n_states: int) -> Any:
+    """A field of ``meta`` or of a JSON file, as :meth:`System.from_dict` takes it."""
+    if data is None:
+        return None
+    if role == "values":
+        return _decode_values(data, name, path, n_states)
+    if role in _ARRAY_ROLES:
+        if not isinstance(data, list):
+            raise FileFormatError(path, f"{name!r} must be a JSON array")
+        if role == "ints":
+            bad = next((x for x in data if isinstance(x, bool) or not isinstance(x, int)), None)
+            if bad is not None:
+                raise FileFormatError(path, f"{name!r} must hold integers, got {bad!r}")
+            return tuple(data)
+        return data
+    return data
+
+
+def _load_json(path: str) -> tuple[str, Any]:
     doc = read_json(path)
     if not isinstance(doc, dict):
         raise FileFormatError(path, f"must hold a JSON object, got a {type(doc).__name__}")
     kind = _check_header(doc.__getitem__, doc.__contains__, path, required=False)
-    allowed = _PARTITION_KEYS if kind == "partition" else _COMPUTATION_KEYS
+    if kind == "partition":
+        allowed = _PARTITION_KEYS
+    else:
+        klass = _kinds()[kind]
+        allowed = {*_HEADER, *klass.schema, *_SHARED_JSON_KEYS, "variables"}
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise FileFormatError(
@@ -688,40 +800,43 @@ def _load_json(path: str) -> tuple[str, Computation | Partition]:
             raise FileFormatError(path, "'blocks' must be a JSON array of arrays of states")
         _check_block_count(blocks, n, path)
         return kind, _build(path, lambda: Partition.from_blocks(blocks, n))
-    if "step" not in doc:
-        raise FileFormatError(path, "missing 'step' of a computation")
-    step = doc["step"]
-    for key in ("step", "halted", "output"):
-        if key in doc and not isinstance(doc[key], list):
+    what = _what(klass)
+    first = next(iter(klass.schema))
+    if first not in doc:
+        raise FileFormatError(path, f"missing {first!r} of {_a(what)}")
+    for key in (*klass.schema, "output"):
+        role = klass.schema.get(key, "ids")
+        if key in doc and role in _ARRAY_ROLES and not isinstance(doc[key], list):
             raise FileFormatError(path, f"{key!r} must be a JSON array")
-    n = len(step)
-    halted = doc.get("halted")
-    output: Any = None
-    output_values: Values | None = None
+    # A bound for {"range": n}: no field of a system is longer than the file.
+    n = _states_hint(doc[first])
+    fields: dict[str, Any] = {"kind": kind}
+    for name, role in klass.schema.items():
+        if name in doc:
+            fields[name] = _decode_field(doc[name], role, name, path, n)
     if "output_values" in doc:
         if "output" not in doc:
             raise FileFormatError(path, "'output_values' needs 'output' (ids into the values)")
-        output_values = _decode_values(doc["output_values"], "output_values", path, n)
-        output = doc["output"]
+        fields["output_values"] = _decode_values(doc["output_values"], "output_values", path, n)
+        fields["output"] = doc["output"]
     elif "output" in doc:
         # an object array: numpy would turn a list of tuples into a 2-d array
-        output = object_array([_decode_value(v, "output", path) for v in doc["output"]])
-    inputs = _json_inputs(doc.get("inputs"), path)
+        fields["output"] = object_array([_decode_value(v, "output", path) for v in doc["output"]])
+    fields["inputs"] = _json_inputs(doc.get("inputs"), path)
     labels = doc.get("state_labels")
-    state_labels = None if labels is None else _decode_values(labels, "state_labels", path, n)
-    variables = _json_variables(doc.get("variables"), path, n)
-    return kind, _build(
-        path,
-        lambda: Computation(
-            step,
-            halted=halted,
-            output=output,
-            inputs=inputs,
-            output_values=output_values,
-            state_labels=state_labels,
-            variables=variables,
-        ),
-    )
+    if labels is not None:
+        fields["state_labels"] = _decode_values(labels, "state_labels", path, n)
+    fields["variables"] = _json_variables(doc.get("variables"), path, n)
+    return kind, _build(path, lambda: klass.from_dict(fields))
+
+
+def _states_hint(first: Any) -> int:
+    """The number of states a JSON system has at most, from its first field."""
+    if isinstance(first, list):
+        if first and all(isinstance(row, list) for row in first):
+            return max(len(row) for row in first)  # a table: one row per symbol
+        return len(first)
+    return 0
 
 
 def _json_inputs(data: Any, path: str) -> Any:

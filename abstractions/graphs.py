@@ -1,12 +1,24 @@
-"""Systems as networkx graphs, and abstract systems as quotient graphs.
+"""Systems as networkx graphs and scipy.sparse matrices, abstract systems as quotient graphs.
 
-A computation is a functional graph: every state has exactly one successor.
-:func:`from_networkx` reads such a :class:`networkx.DiGraph` (nodes become
-states, node attributes give halting and output). :func:`to_networkx`
-writes any kind of system (a computation as a ``DiGraph``, a labelled
-system or LTS as a ``MultiDiGraph`` with a ``label`` per edge, a Markov
-chain with a ``weight`` per edge), and :func:`quotient_graph` draws the
-abstract system of a complete partition as a graph on the blocks.
+Every kind goes both ways through networkx, with one convention:
+
+================================  ==============================================
+graph                             system (:func:`from_networkx`)
+================================  ==============================================
+``DiGraph``, out-degree 1         :class:`~abstractions.Computation` (node
+                                  attribute ``halted``)
+``DiGraph``, any out-degree       nondeterministic system (a Kripke structure)
+edges with a ``label``            LTS (:class:`~abstractions.NondeterministicSystem`
+(``MultiDiGraph`` or not)         with actions); ``kind="labelled"``: a DFA
+edges with a ``weight``           :class:`~abstractions.MarkovChain`
+================================  ==============================================
+
+Node attribute ``output`` gives the outputs. :func:`to_networkx` writes
+these conventions back (with the graph attribute ``kind``, which
+:func:`from_networkx` then follows), for quotients too, and
+:func:`quotient_graph` draws the abstract system of a complete partition
+as a graph on the blocks. :func:`to_scipy` gives the transition matrix
+of any system as a ``scipy.sparse.csr_array`` at any size.
 
 This module uses only the public names of :mod:`abstractions`.
 
@@ -17,6 +29,7 @@ networkx is imported when one of these functions is called, never by
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -28,65 +41,114 @@ from abstractions.partition import Partition
 from abstractions.system import System, as_system
 from abstractions.systems import TransitionSystem
 
-__all__ = ["from_networkx", "to_networkx", "quotient_graph"]
+__all__ = ["KINDS", "from_networkx", "to_networkx", "to_scipy", "quotient_graph"]
 
 
-def _require_digraph(G: Any) -> Any:
+#: The kinds :func:`from_networkx` builds.
+KINDS = ("computation", "labelled", "nondeterministic", "probabilistic")
+
+
+def _require_graph(G: Any) -> Any:
     # networkx ships no types; unused-ignore keeps this valid where the mypy
     # configuration already ignores its missing imports
     import networkx as nx  # type: ignore[import-untyped,unused-ignore]
 
-    if not isinstance(G, nx.DiGraph) or G.is_multigraph():
+    if not isinstance(G, nx.DiGraph):
         raise InvalidTypeError(
-            f"G must be a networkx.DiGraph (one edge per state: its step), got {type(G).__name__}"
+            f"G must be a networkx.DiGraph or MultiDiGraph (a directed graph), "
+            f"got {type(G).__name__}"
         )
     return nx
+
+
+def _kind_of(
+    G: Any, kind: str | None, label: str | None, weight: str | None, functional: bool
+) -> str:
+    """The kind a graph describes: ``kind``, else the one it was written as, else by its edges."""
+    if kind is None:
+        kind = G.graph.get("kind")
+    if kind is not None:
+        if kind not in KINDS:
+            raise InvalidValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        return str(kind)
+    attributes: set[str] = set()
+    for *_, data in G.edges(data=True):
+        attributes.update(data)
+    if label is not None and label in attributes:
+        return "nondeterministic"
+    if weight is not None and weight in attributes:
+        return "probabilistic"
+    if G.is_multigraph():
+        return "nondeterministic"
+    if functional and all(d <= 1 for _, d in G.out_degree()):
+        return "computation"
+    return "nondeterministic"
 
 
 def from_networkx(
     G: Any,
     *,
+    kind: str | None = None,
+    label: str | None = "label",
+    weight: str | None = "weight",
     halted: str | None = "halted",
     output: str | None = "output",
     inputs: Mapping[Any, Hashable] | Iterable[Hashable] | None = None,
-) -> Computation:
-    """Build a computation from a directed graph whose edges are the steps.
+    functional: bool = True,
+) -> Any:
+    """Build a system of any kind from a directed graph (see the module notes).
 
     Parameters
     ----------
-    G : networkx.DiGraph
+    G : networkx.DiGraph or networkx.MultiDiGraph
         Nodes are the states, in ``G``'s node order, and the node objects
         become the state labels (unless they are exactly ``0 .. n-1`` in
         order: then states are known by index, as in ``Computation(step)``).
-        Every node that is not halted has out-degree 1: its one edge is its
-        step. A halted node has out-degree 0, a self-loop, or one edge that
-        is ignored (halted states are absorbing, as in
-        :class:`~abstractions.Computation`).
+    kind : {"computation", "labelled", "nondeterministic", "probabilistic"}, optional
+        By default ``G.graph["kind"]`` (as :func:`to_networkx` writes it),
+        else: edges with a ``label`` make an LTS, edges with a ``weight``
+        a Markov chain, a ``DiGraph`` with out-degree at most 1 a
+        computation, any other graph a nondeterministic system.
+    label : str or None, default "label"
+        The edge attribute holding the action (LTS, labelled system).
+    weight : str or None, default "weight"
+        The edge attribute holding the probability (Markov chain): floats,
+        or ints and :class:`fractions.Fraction` for an exact chain.
     halted : str or None, default "halted"
-        Node attribute marking the halted states (truthy: halted; missing:
-        not halted). None: no state halts.
+        Computations: node attribute marking the halted states (truthy:
+        halted; missing: not halted). None: no state halts. A computation's
+        node that is not halted has out-degree 1: its one edge is its
+        step; a halted node has out-degree 0, a self-loop, or one edge
+        that is ignored (halted states are absorbing).
     output : str or None, default "output"
         Node attribute holding each state's output value. If no node has
-        it (or ``output`` is None) the output is the state itself; if some
-        nodes have it, every node must. ``G.graph["output_values"]``, as
-        written by :func:`to_networkx`, fixes the order of output values.
+        it (or ``output`` is None) the output is the state itself (a
+        computation) or one value for all (the other kinds); if some nodes
+        have it, every node must. ``G.graph["output_values"]``, as written
+        by :func:`to_networkx`, fixes the order of output values.
     inputs : mapping or iterable, optional
         ``{input value: node}``, or nodes that are inputs (each its own
         value). By default ``G.graph["inputs"]`` when present (as written by
         :func:`to_networkx`), otherwise every node is an input.
+    functional : bool, default True
+        Whether a plain ``DiGraph`` with out-degree at most 1 (and no
+        ``kind``) is a computation; False makes it a nondeterministic
+        system (``TransitionSystem.from_networkx`` passes False).
 
     Returns
     -------
-    Computation
+    Computation, LabelledSystem, NondeterministicSystem or MarkovChain
 
     Raises
     ------
     InvalidValueError
-        If a node that is not halted has out-degree other than 1 (the
-        message names the node and its successors), an input names no
-        node, or only some nodes have an output.
+        If a computation's node that is not halted has out-degree other
+        than 1 (the message names the node, its successors and the kind
+        that fits), an edge lacks its label or weight, a labelled system's
+        node lacks an action or has one twice, an input names no node, or
+        only some nodes have an output.
     InvalidTypeError
-        If ``G`` is not a ``networkx.DiGraph`` (multigraphs included).
+        If ``G`` is not a networkx directed graph.
 
     See Also
     --------
@@ -105,12 +167,120 @@ def from_networkx(
     >>> Computation.from_networkx(G)
     Traceback (most recent call last):
     ...
-    abstractions.exceptions.InvalidValueError: node 'start' has out-degree 2 (successors 'middle', 'end'); every state that is not halted needs exactly one successor
+    abstractions.exceptions.InvalidValueError: node 'start' has out-degree 2 (successors 'middle', 'end'); every state of a computation that is not halted needs exactly one successor (for a nondeterministic system: TransitionSystem.from_networkx(G))
+
+    An LTS from a ``MultiDiGraph`` with a ``label`` on each edge:
+
+    >>> L = nx.MultiDiGraph()
+    >>> L.add_edges_from([(0, 1, {"label": "coin"}), (1, 0, {"label": "tea"}),
+    ...                   (1, 0, {"label": "coffee"})])
+    [0, 0, 1]
+    >>> T = from_networkx(L)
+    >>> T.kind, T.symbols, list(T.transitions(1))
+    ('nondeterministic', ('coin', 'tea', 'coffee'), [('tea', 0, 1), ('coffee', 0, 1)])
+
+    A Markov chain from edge weights:
+
+    >>> M = from_networkx(nx.DiGraph([(0, 1, {"weight": 0.5}), (0, 0, {"weight": 0.5}),
+    ...                               (1, 1, {"weight": 1.0})]))
+    >>> M.kind, M.probabilities
+    ('probabilistic', array([0.5, 0.5, 1. ]))
     """
-    _require_digraph(G)
+    _require_graph(G)
+    kind = _kind_of(G, kind, label, weight, functional)
     nodes = list(G.nodes)
     n = len(nodes)
     index = {node: i for i, node in enumerate(nodes)}
+    plain = nodes == list(range(n))
+    labels = None if plain else nodes
+    output_ids, output_values = _outputs(G, nodes, output)
+    if output_ids is None and kind != "computation":
+        # no observations: every state looks the same (as in an .aut file), so the
+        # minimal complete abstraction above the output is the coarsest bisimulation
+        output_ids, output_values = np.zeros(n, dtype=np.int64), (None,)
+    start = _inputs(G, nodes, index, inputs, labels is not None)
+    shared: dict[str, Any] = {
+        "output": output_ids,
+        "output_values": output_values,
+        "inputs": start,
+        "state_labels": labels,
+    }
+    if kind == "computation":
+        if G.is_multigraph():
+            raise InvalidTypeError(
+                "G is a MultiDiGraph, but a computation is a networkx.DiGraph with one edge per "
+                "state; for several edges per state use TransitionSystem.from_networkx(G) "
+                "(with a label attribute: an LTS)"
+            )
+        return _computation(G, nodes, index, halted, shared)
+    sources, targets, data = [], [], []
+    for u, v, attributes in G.edges(data=True):
+        sources.append(index[u])
+        targets.append(index[v])
+        data.append(attributes)
+    if kind == "probabilistic":
+        return _markov(G, nodes, sources, targets, data, weight, shared)
+    if kind == "labelled":
+        return _labelled(G, nodes, sources, targets, data, label, shared)
+    return _nondeterministic(G, nodes, sources, targets, data, label, shared)
+
+
+def _edge_value(data: dict[str, Any], name: str | None, u: Any, v: Any, what: str) -> Any:
+    if name is None or name not in data:
+        raise InvalidValueError(
+            f"the edge ({u!r}, {v!r}) has no {name!r} attribute; every edge of a {what} needs one"
+        )
+    return _scalar(data[name])
+
+
+def _outputs(G: Any, nodes: list[Any], output: str | None) -> tuple[Any, tuple[Any, ...] | None]:
+    if output is None:
+        return None, None
+    have = [output in data for _, data in G.nodes(data=True)]
+    if not any(have):
+        return None, None
+    if not all(have):
+        missing = nodes[have.index(False)]
+        raise InvalidValueError(
+            f"node {missing!r} has no {output!r} attribute, but other nodes do; "
+            f"give every node an output or none"
+        )
+    values = [_scalar(data[output]) for _, data in G.nodes(data=True)]
+    known = G.graph.get("output_values")
+    if known is not None and _all_in(values, known):
+        output_values = tuple(known)
+        position = {v: j for j, v in enumerate(output_values)}
+        return np.array([position[v] for v in values], dtype=np.int64), output_values
+    # an object array keeps tuples as values (numpy would make a 2-d array)
+    output_ids = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        output_ids[i] = value
+    return output_ids, None
+
+
+def _inputs(
+    G: Any, nodes: list[Any], index: dict[Any, int], inputs: Any, named: bool
+) -> dict[Any, int] | None:
+    if inputs is None:
+        inputs = G.graph.get("inputs")
+    if inputs is None:
+        return {node: i for i, node in enumerate(nodes)} if named else None
+    pairs = inputs.items() if isinstance(inputs, Mapping) else ((v, v) for v in inputs)
+    start = {}
+    for value, node in pairs:
+        try:
+            start[value] = index[node]
+        except (KeyError, TypeError):
+            raise InvalidValueError(
+                f"input {value!r} starts at {node!r}, which is not a node of G"
+            ) from None
+    return start
+
+
+def _computation(
+    G: Any, nodes: list[Any], index: dict[Any, int], halted: str | None, shared: dict[str, Any]
+) -> Computation:
+    n = len(nodes)
     halts = np.zeros(n, dtype=bool)
     if halted is not None:
         halts[:] = [bool(value) for _, value in G.nodes(data=halted, default=False)]
@@ -120,59 +290,146 @@ def from_networkx(
         if len(successors) == 1:
             step[i] = index[successors[0]]
         elif not (halts[i] and len(successors) == 0):
-            shown = ", ".join(repr(s) for s in successors[:5]) + (", ..." if len(successors) > 5 else "")
+            shown = ", ".join(repr(s) for s in successors[:5])
+            shown += ", ..." if len(successors) > 5 else ""
             where = f" (successors {shown})" if successors else ""
-            raise InvalidValueError(
-                f"node {node!r} has out-degree {len(successors)}{where}; every state that is "
-                f"not halted needs exactly one successor"
+            fits = (
+                " (for a nondeterministic system: TransitionSystem.from_networkx(G))"
+                if successors
+                else " (mark it halted, or add a self-loop)"
             )
-    plain = nodes == list(range(n))
-    labels = None if plain else nodes
+            raise InvalidValueError(
+                f"node {node!r} has out-degree {len(successors)}{where}; every state of a "
+                f"computation that is not halted needs exactly one successor{fits}"
+            )
+    return Computation(step, halted=halts, **shared)
 
-    output_ids: Any = None
-    output_values: tuple[Any, ...] | None = None
-    if output is not None:
-        have = [output in data for _, data in G.nodes(data=True)]
-        if any(have):
-            if not all(have):
-                missing = nodes[have.index(False)]
-                raise InvalidValueError(
-                    f"node {missing!r} has no {output!r} attribute, but other nodes do; "
-                    f"give every node an output or none"
-                )
-            values = [_scalar(data[output]) for _, data in G.nodes(data=True)]
-            known = G.graph.get("output_values")
-            if known is not None and _all_in(values, known):
-                output_values = tuple(known)
-                position = {v: j for j, v in enumerate(output_values)}
-                output_ids = np.array([position[v] for v in values], dtype=np.int64)
-            else:
-                # an object array keeps tuples as values (numpy would make a 2-d array)
-                output_ids = np.empty(len(values), dtype=object)
-                for i, value in enumerate(values):
-                    output_ids[i] = value
 
-    if inputs is None:
-        inputs = G.graph.get("inputs")
-    start: dict[Any, int] | None = None
-    if inputs is not None:
-        pairs = inputs.items() if isinstance(inputs, Mapping) else ((v, v) for v in inputs)
-        start = {}
-        for value, node in pairs:
-            try:
-                start[value] = index[node]
-            except (KeyError, TypeError):
-                raise InvalidValueError(f"input {value!r} starts at {node!r}, which is not a node of G") from None
-    elif labels is not None:
-        start = {node: i for i, node in enumerate(nodes)}
-    return Computation(
-        step,
-        halted=halts,
-        output=output_ids,
-        inputs=start,
-        output_values=output_values,
-        state_labels=labels,
+def _csr(n: int, sources: list[int], *columns: list[Any]) -> tuple[Any, ...]:
+    """Row pointers and the columns, ordered by source (stable)."""
+    src = np.asarray(sources, dtype=np.int64)
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return (indptr, *([column[j] for j in order.tolist()] for column in columns))
+
+
+def _markov(
+    G: Any,
+    nodes: list[Any],
+    sources: list[int],
+    targets: list[int],
+    data: list[dict[str, Any]],
+    weight: str | None,
+    shared: dict[str, Any],
+) -> Any:
+    values = [
+        _edge_value(d, weight, nodes[s], nodes[t], "Markov chain")
+        for s, t, d in zip(sources, targets, data)
+    ]
+    indptr, dst, probabilities = _csr(len(nodes), sources, targets, values)
+    exact = all(
+        isinstance(p, (int, Fraction)) and not isinstance(p, bool) for p in probabilities
     )
+    array = np.empty(len(probabilities), dtype=object if exact else np.float64)
+    array[:] = probabilities
+    return TransitionSystem.probabilistic(
+        (indptr, np.asarray(dst, dtype=np.int64), array), **shared
+    )
+
+
+def _nondeterministic(
+    G: Any,
+    nodes: list[Any],
+    sources: list[int],
+    targets: list[int],
+    data: list[dict[str, Any]],
+    label: str | None,
+    shared: dict[str, Any],
+) -> Any:
+    n = len(nodes)
+    has = [label is not None and label in d for d in data]
+    if not any(has) and G.graph.get("symbols") is None:
+        indptr, dst = _csr(n, sources, targets)
+        return TransitionSystem.nondeterministic(
+            (indptr, np.asarray(dst, dtype=np.int64)), **shared
+        )
+    actions = [
+        _edge_value(d, label, nodes[s], nodes[t], "labelled transition system")
+        for s, t, d in zip(sources, targets, data)
+    ]
+    known = G.graph.get("symbols")
+    if known is not None and _all_in(actions, known):
+        # the order the graph was written with: the same system back
+        actions_order = list(known)
+    else:
+        actions_order = list(dict.fromkeys(actions))
+    position = {a: j for j, a in enumerate(actions_order)}
+    ids = [position[a] for a in actions]
+    indptr, dst, edge = _csr(n, sources, targets, ids)
+    fields = {
+        "kind": "nondeterministic",
+        "indptr": indptr,
+        "targets": np.asarray(dst, dtype=np.int64),
+        "edge_labels": np.asarray(edge, dtype=np.int64),
+        "symbols": tuple(actions_order),
+    }
+    # one route to the canonical order (transitions sorted by label, target; repeats merged)
+    bare = TransitionSystem.nondeterministic([[] for _ in range(n)], **shared)
+    merged = {**bare.to_dict(), **fields}
+    return System.from_dict(_sorted_transitions(merged))
+
+
+def _sorted_transitions(fields: dict[str, Any]) -> dict[str, Any]:
+    indptr, targets, edge = fields["indptr"], fields["targets"], fields["edge_labels"]
+    n = indptr.size - 1
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    order = np.lexsort((targets, edge, src))
+    src, targets, edge = src[order], targets[order], edge[order]
+    keep = np.ones(src.size, dtype=bool)
+    if src.size:
+        keep[1:] = (np.diff(src) != 0) | (np.diff(edge) != 0) | (np.diff(targets) != 0)
+    src, targets, edge = src[keep], targets[keep], edge[keep]
+    pointers = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=pointers[1:])
+    return {**fields, "indptr": pointers, "targets": targets, "edge_labels": edge}
+
+
+def _labelled(
+    G: Any,
+    nodes: list[Any],
+    sources: list[int],
+    targets: list[int],
+    data: list[dict[str, Any]],
+    label: str | None,
+    shared: dict[str, Any],
+) -> Any:
+    n = len(nodes)
+    actions = [
+        _edge_value(d, label, nodes[s], nodes[t], "labelled system")
+        for s, t, d in zip(sources, targets, data)
+    ]
+    known = G.graph.get("symbols")
+    order = list(known) if known is not None and _all_in(actions, known) else None
+    symbols = order if order is not None else list(dict.fromkeys(actions))
+    position = {a: j for j, a in enumerate(symbols)}
+    steps = np.full((len(symbols), n), -1, dtype=np.int64)
+    for s, t, a in zip(sources, targets, actions):
+        row = position[a]
+        if steps[row, s] >= 0:
+            raise InvalidValueError(
+                f"node {nodes[s]!r} has two edges labelled {a!r}; a labelled system (DFA) has "
+                f'one per action (for several: kind="nondeterministic")'
+            )
+        steps[row, s] = t
+    missing = np.argwhere(steps < 0)
+    if missing.size:
+        row, s = (int(x) for x in missing[0])
+        raise InvalidValueError(
+            f"node {nodes[s]!r} has no edge labelled {symbols[row]!r}; a labelled system (DFA) "
+            f'has one per action in every state (for fewer: kind="nondeterministic")'
+        )
+    return TransitionSystem.labelled(steps, symbols=symbols, **shared)
 
 
 def _all_in(values: list[Any], known: Iterable[Any]) -> bool:
@@ -286,7 +543,95 @@ def to_networkx(system: System, partition: Partition | None = None) -> Any:
         _scalar(v): nodes[s] for v, s in zip(S.input_values, S.input_states.tolist())
     }
     G.graph["output_values"] = tuple(values)
+    if labelled:
+        G.graph["symbols"] = tuple(S.symbols)
     return G
+
+
+#: ``to_scipy(system)`` with no ``symbol``: every transition.
+_EVERY = object()
+
+
+def to_scipy(system: System, *, symbol: Any = _EVERY) -> Any:
+    """The transition matrix of any system as a ``scipy.sparse.csr_array``, at any size.
+
+    Parameters
+    ----------
+    system : System
+        A computation: ``1.0`` at ``(m, step(m))`` (halted states on the
+        diagonal); a Markov chain: its probabilities (floats: an exact
+        chain's Fractions are rounded, as scipy holds no rationals); a
+        labelled or nondeterministic system: the number of transitions
+        from ``s`` to ``t`` (1.0 for a relation, the number of actions
+        for an LTS). Quotients are systems too:
+        ``to_scipy(abstract_computation(M, P)[0])`` is the lumped chain.
+    symbol : optional
+        Only the transitions labelled ``symbol`` (a labelled system or an
+        LTS): the 0/1 matrix of one action.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape ``(n, n)``, dtype float64.
+
+    Raises
+    ------
+    ImportError
+        Without scipy (``pip install abstractions[sparse]``).
+    InvalidValueError
+        For a ``symbol`` the system does not have.
+
+    See Also
+    --------
+    abstractions.MarkovChain.probability_matrix
+
+    Examples
+    --------
+    >>> from abstractions import Partition, TransitionSystem, abstract_computation
+    >>> M = TransitionSystem.probabilistic([[0, 0.5, 0.5], [0, 1, 0], [0, 0, 1]],
+    ...                                    output=["s", "t", "t"])
+    >>> A, _ = abstract_computation(M, Partition([0, 1, 1]))
+    >>> to_scipy(A).toarray()
+    array([[0., 1.],
+           [0., 1.]])
+    >>> T = TransitionSystem.labelled({"a": [1, 0], "b": [1, 1]})
+    >>> to_scipy(T, symbol="a").toarray()
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    try:
+        import scipy.sparse as sp  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        raise ImportError(
+            "to_scipy needs scipy (pip install abstractions[sparse]), which is not installed"
+        ) from None
+    S = as_system(system)
+    n = S.n
+    if isinstance(S, Computation):
+        if symbol is not _EVERY:
+            raise InvalidValueError("a computation has no symbols; call to_scipy without symbol")
+        rows = np.arange(n, dtype=np.int64)
+        cols = S.step.astype(np.int64)
+        data = np.ones(n, dtype=np.float64)
+    else:
+        assert isinstance(S, TransitionSystem)
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(S.indptr))
+        cols = S.targets.astype(np.int64)
+        if S.kind == "probabilistic":
+            data = np.array([float(p) for p in S.probabilities], dtype=np.float64)  # type: ignore[attr-defined]
+        else:
+            data = np.ones(cols.size, dtype=np.float64)
+        if symbol is not _EVERY:
+            symbols = S.symbols
+            if symbols is None or symbol not in symbols:
+                raise InvalidValueError(
+                    f"symbol = {symbol!r} is not one of the system's symbols "
+                    f"{'(it has none)' if symbols is None else list(symbols)}"
+                )
+            assert S.edge_labels is not None
+            keep = S.edge_labels == symbols.index(symbol)
+            rows, cols, data = rows[keep], cols[keep], data[keep]
+    return sp.csr_array((data, (rows, cols)), shape=(n, n))
 
 
 def quotient_graph(system: System, partition: Partition) -> Any:
@@ -337,7 +682,7 @@ def quotient_graph(system: System, partition: Partition) -> Any:
     ([(0, 1), (1, 0)], frozenset({0, 2}))
     """
     S = as_system(system)
-    A, P = abstract_computation(S, partition)
+    A, P = abstract_computation(S, partition, names=None)
     G = to_networkx(A)
     for b, states in enumerate(P.blocks()):
         G.nodes[b]["states"] = frozenset(S.label(int(m)) for m in states)

@@ -735,6 +735,34 @@ class Partition:
             f"(sizes {sizes.min()}..{sizes.max()})>"
         )
 
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for Jupyter: sizes, then the first blocks and their states.
+
+        Examples
+        --------
+        >>> html = Partition([0, 1, 0])._repr_html_()
+        >>> html.startswith("<div><b>Partition</b> of 3 states into 2 blocks")
+        True
+        >>> "<td>0, 2</td>" in html
+        True
+        """
+        from html import escape
+
+        sizes = self.block_sizes()
+        blocks = "1 block" if self._n_blocks == 1 else f"{self._n_blocks} blocks"
+        states = "1 state" if self.n == 1 else f"{self.n} states"
+        rows = []
+        for b, members in enumerate(self.blocks()[:10]):
+            shown = ", ".join(str(m) for m in members[:8].tolist())
+            shown += ", ..." if members.size > 8 else ""
+            rows.append(f"<tr><td>{b}</td><td>{int(sizes[b])}</td><td>{escape(shown)}</td></tr>")
+        more = f"<p>... ({self._n_blocks - 10} more blocks)</p>" if self._n_blocks > 10 else ""
+        return (
+            f"<div><b>Partition</b> of {states} into {blocks}"
+            f"<table><thead><tr><th>block</th><th>size</th><th>states</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
+        )
+
     def __str__(self) -> str:
         if self.n <= REPR_MAX_STATES:
             return " | ".join(" ".join(str(s) for s in b.tolist()) for b in self.blocks())

@@ -25,6 +25,7 @@ quotient; every algorithm (:mod:`abstractions.completeness`,
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,7 +55,7 @@ from abstractions.partition import (
 )
 from abstractions.variables import Variables
 
-__all__ = ["System", "Values", "UNDETERMINED", "as_system"]
+__all__ = ["System", "Values", "UNDETERMINED", "FIELD_ROLES", "SHARED_FIELDS", "as_system"]
 
 #: Output or input values: a tuple of Python objects, or a ``range`` when the
 #: values are the state indices themselves (no tuple of n ints is built).
@@ -80,6 +81,36 @@ class _Undetermined:
 
 #: Output value of an abstract state that does not determine the output.
 UNDETERMINED = _Undetermined()
+
+#: What a field of :meth:`System.to_dict` holds, by role (see :attr:`System.schema`):
+#:
+#: ``"ids"``
+#:     a 1-d int64 array;
+#: ``"id_table"``
+#:     a 2-d int64 array;
+#: ``"mask"``
+#:     a bool array;
+#: ``"floats"``
+#:     a float64 array;
+#: ``"ints"``
+#:     integers of any size: an int64 array, or a tuple of Python ints when
+#:     some do not fit in int64;
+#: ``"values"``
+#:     a tuple of hashable Python values, or ``range(n)``;
+#: ``"int"``, ``"float"``
+#:     one Python int (of any size) or float.
+#:
+#: Any field may be None (absent).
+FIELD_ROLES: tuple[str, ...] = ("ids", "id_table", "mask", "floats", "ints", "values", "int", "float")
+
+#: The fields every kind has in :meth:`System.to_dict`, with their roles.
+SHARED_FIELDS: Mapping[str, str] = MappingProxyType({
+    "output": "ids",
+    "input_states": "ids",
+    "output_values": "values",
+    "input_values": "values",
+    "state_labels": "values",
+})
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -218,6 +249,19 @@ class System:
     #: The kind's name, e.g. ``"computation"`` or ``"labelled"``.
     kind: ClassVar[str] = "system"
 
+    #: The kind's own fields in :meth:`to_dict`, each with its role (one of
+    #: :data:`FIELD_ROLES`); the shared ones are :data:`SHARED_FIELDS`.
+    #: :mod:`abstractions.files` stores every kind through this description.
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType({})
+
+    #: Every kind defined so far, by name (a subclass that sets ``kind`` registers itself).
+    _kinds: ClassVar[dict[str, type[System]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            System._kinds[cls.kind] = cls
+
     _output: Ids
     _output_values: Values
     _input_values: Values
@@ -264,6 +308,9 @@ class System:
     def _set_variables(self, variables: Variables | None) -> None:
         """Store the (checked) variables of the states, or None."""
         object.__setattr__(self, "_variables", variables)
+    def _state_labels_argument(self, labels: Any) -> tuple[Hashable, ...] | None:
+        """Check user-given state names for a system of ``len(labels)`` states."""
+        return _state_labels(labels, len(labels))
 
     def _shared(self) -> tuple[Ids, Values, Values, Ids, tuple[Hashable, ...] | None]:
         return (
@@ -351,6 +398,139 @@ class System:
     @classmethod
     def _own_fields(cls) -> tuple[str, ...]:
         return cls._fields()[len(System._fields()) :]
+
+    # ------------------------------------------------------------------ fields
+
+    @staticmethod
+    def kinds() -> dict[str, type[System]]:
+        """Every kind of system, by its name.
+
+        Examples
+        --------
+        >>> from abstractions import System
+        >>> sorted(System.kinds())
+        ['computation', 'labelled', 'nondeterministic', 'probabilistic']
+        """
+        return dict(System._kinds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The system as plain fields: arrays and Python values, exactly as stored.
+
+        Returns
+        -------
+        dict
+            ``"kind"``, the kind's own fields (:attr:`schema`) and the
+            shared ones (:data:`SHARED_FIELDS`): ``"output"`` (output ids),
+            ``"output_values"``, ``"input_values"``, ``"input_states"``,
+            ``"state_labels"`` (None when states are unnamed) and
+            ``"variables"`` (the :attr:`state_variables` record, or None). Arrays are
+            the system's own read-only arrays. :meth:`from_dict` rebuilds an
+            equal system; :mod:`abstractions.files` stores every kind this way.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> fields = Computation([1, 1], halted=[False, True]).to_dict()
+        >>> fields["kind"], fields["step"], fields["halted"]
+        ('computation', array([1, 1]), array([False,  True]))
+        >>> System.from_dict(fields) == Computation([1, 1], halted=[False, True])
+        True
+        """
+        fields: dict[str, Any] = {"kind": self.kind}
+        fields.update(self._to_fields())
+        fields.update(
+            output=self._output,
+            output_values=self._output_values,
+            input_values=self._input_values,
+            input_states=self._input_states,
+            state_labels=self._state_labels,
+            variables=self._variables,
+        )
+        return fields
+
+    @classmethod
+    def from_dict(cls, fields: Mapping[str, Any]) -> Any:
+        """A system from the fields :meth:`to_dict` gives, checked like the constructors' arguments.
+
+        Parameters
+        ----------
+        fields : mapping
+            ``"kind"`` (optional when called on the kind's own class), the
+            kind's own fields (:attr:`schema`; arrays may be any array-like)
+            and the shared ones. The inputs may also be given as
+            ``"inputs"``, as to the constructors, instead of
+            ``"input_values"`` and ``"input_states"``; and ``"output"`` may
+            hold output values when ``"output_values"`` is absent.
+
+        Returns
+        -------
+        System
+            Of the kind named by ``fields["kind"]``.
+
+        Raises
+        ------
+        InvalidValueError
+            For an unknown kind or field, a missing field, or fields that
+            do not fit together (the message names them).
+        InvalidTypeError
+            For fields of the wrong type.
+
+        Examples
+        --------
+        >>> from abstractions import System
+        >>> T = System.from_dict({"kind": "labelled", "steps": [[1, 0]], "symbols": ("a",)})
+        >>> T.kind, T.symbols, T.steps
+        ('labelled', ('a',), array([[1, 0]]))
+        """
+        if not isinstance(fields, Mapping):
+            raise InvalidTypeError(f"fields must be a mapping, got {type(fields).__name__}")
+        kind = fields.get("kind")
+        if kind is None:
+            if System._kinds.get(cls.kind) is not cls:
+                raise InvalidValueError(
+                    f"fields has no 'kind'; give one of {', '.join(map(repr, System._kinds))}"
+                )
+            klass: type[System] = cls
+        else:
+            found = System._kinds.get(kind) if isinstance(kind, str) else None
+            if found is None:
+                raise InvalidValueError(
+                    f"unknown kind {kind!r}; the kinds are {', '.join(map(repr, System._kinds))}"
+                )
+            if not issubclass(found, cls):
+                raise InvalidValueError(f"fields describe a {kind} system, not a {cls.__name__}")
+            klass = found
+        allowed = {"kind", "inputs", "variables", *klass.schema, *SHARED_FIELDS}
+        unknown = sorted(str(key) for key in fields if key not in allowed)
+        if unknown:
+            raise InvalidValueError(
+                f"unknown field {unknown[0]!r} for a {klass.kind} system; the fields are "
+                f"{', '.join(sorted(allowed))}"
+            )
+        own = {name: fields.get(name) for name in klass.schema}
+        system = klass._from_fields(own, _shared_arguments(fields))
+        if fields.get("variables") is not None:
+            from abstractions.variables import as_variables
+
+            system._set_variables(as_variables(fields["variables"], system.n))
+        return system
+
+    def _to_fields(self) -> dict[str, Any]:
+        """The kind's own fields, named as in :attr:`schema` (each kind implements this)."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe its fields")
+
+    @classmethod
+    def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> Any:
+        """A checked system from its own fields and the shared constructor arguments."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from fields")
+
+    @classmethod
+    def _needed(cls, own: Mapping[str, Any], name: str) -> Any:
+        """``own[name]``, or an error saying that a system of this kind needs it."""
+        value = own.get(name)
+        if value is None:
+            raise InvalidValueError(f"a {cls.kind} system needs the field {name!r}")
+        return value
 
     # ------------------------------------------------------------------ outputs
 
@@ -658,6 +838,15 @@ class System:
         """
         limit = as_count(max_states, "max_states")
         shown = min(self.n, limit)
+        rows = self._table_rows(shown)
+        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        if shown < self.n:
+            lines.append(f"... ({self.n - shown} more states)")
+        return "\n".join(lines)
+
+    def _table_rows(self, shown: int) -> list[list[str]]:
+        """The header and the first ``shown`` rows of :meth:`table`, as text cells."""
         starts: dict[int, list[str]] = {}
         for value, s in zip(self._input_values, self._input_states.tolist()):
             if s < shown:
@@ -669,11 +858,20 @@ class System:
                 [show_label(self.label(m)), *columns[m], repr(self.output_value(m)),
                  ", ".join(starts.get(m, []))]
             )
-        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-        if shown < self.n:
-            lines.append(f"... ({self.n - shown} more states)")
-        return "\n".join(lines)
+        return rows
+
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for Jupyter: the repr, then the first rows of :meth:`table`.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> html = Computation([1, 1], halted=[False, True], output=["run", "done"])._repr_html_()
+        >>> html.startswith("<div><b>Computation</b>: 2 states") and "<td>&#x27;done&#x27;</td>" in html
+        True
+        """
+        shown = min(self.n, REPR_HTML_ROWS)
+        return _html_summary(type(self).__name__, repr(self), self._table_rows(shown), self.n - shown)
 
     # ------------------------------------------------------------------ ecosystem
 
@@ -689,6 +887,114 @@ class System:
         from abstractions.graphs import to_networkx
 
         return to_networkx(self, partition)
+
+    def to_scipy(self, **options: Any) -> Any:
+        """The transition matrix as a ``scipy.sparse.csr_array``; see :func:`abstractions.graphs.to_scipy`.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 1], halted=[False, True]).to_scipy().toarray()
+        array([[0., 1.],
+               [0., 1.]])
+        """
+        from abstractions.graphs import to_scipy
+
+        return to_scipy(self, **options)
+
+
+#: How many states a notebook's summary of a system lists.
+REPR_HTML_ROWS = 10
+
+
+def _html_summary(name: str, text: str, rows: list[list[str]], more: int) -> str:
+    """``<div>``: the object's kind in bold, its repr's sizes, and a table of its first rows."""
+    from html import escape
+
+    sizes = text.strip("<>").split(": ", 1)[-1]
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows[1:]
+    )
+    tail = f"<p>... ({more} more states)</p>" if more > 0 else ""
+    return (
+        f"<div><b>{escape(name)}</b>: {escape(sizes)}"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{tail}</div>"
+    )
+
+
+def _shared_arguments(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The constructors' shared keyword arguments from :meth:`System.to_dict` fields.
+
+    The defaults (outputs and inputs named by the state indices) go back as
+    None, so that they are kept as ranges, not tuples of ``n`` ints.
+    """
+    output = fields.get("output")
+    output_values = fields.get("output_values")
+    state_labels = fields.get("state_labels")
+    if (
+        state_labels is None
+        and _is_identity(output_values, output)
+    ):
+        output = output_values = None
+    values = fields.get("input_values")
+    states = fields.get("input_states")
+    if "inputs" in fields:
+        if values is not None or states is not None:
+            raise InvalidValueError(
+                "give the inputs either as 'inputs' or as 'input_values' and 'input_states'"
+            )
+        inputs = fields["inputs"]
+    elif values is None and states is None:
+        inputs = None
+    else:
+        if values is None or states is None:
+            missing = "input_values" if values is None else "input_states"
+            raise InvalidValueError(f"{missing} is missing: the inputs need both fields")
+        if _is_identity(values, states):
+            inputs = None
+        else:
+            inputs = _input_map(values, states)
+    return {
+        "output": output,
+        "output_values": output_values,
+        "inputs": inputs,
+        "state_labels": state_labels,
+    }
+
+
+def _is_identity(values: Any, ids: Any) -> bool:
+    """Whether ``values`` is ``range(k)`` and ``ids`` is ``0 .. k-1``: each state its own value."""
+    if not (isinstance(values, range) and values.start == 0 and values.step == 1):
+        return False
+    try:
+        array = np.asarray(ids)
+    except (ValueError, TypeError):
+        return False
+    return array.shape == (len(values),) and bool(np.array_equal(array, np.arange(len(values))))
+
+
+def _input_map(values: Any, states: Any) -> dict[Any, Any]:
+    """``{input value: start state}`` from the two fields, refusing a repeated value."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidTypeError(
+            f"input_values must be a sequence of values, got {type(values).__name__}"
+        )
+    listed = [python_value(v) for v in values]
+    starts = np.asarray(states).tolist() if isinstance(states, np.ndarray) else list(states)
+    if len(listed) != len(starts):
+        raise InvalidValueError(
+            f"{len(listed)} input values but {len(starts)} input states"
+        )
+    inputs: dict[Any, Any] = {}
+    for i, (value, state) in enumerate(zip(listed, starts)):
+        try:
+            if value in inputs:
+                raise InvalidValueError(f"input_values[{i}] = {value!r} is listed twice")
+        except TypeError:
+            raise InvalidTypeError(f"input_values[{i}] = {value!r} is not hashable") from None
+        inputs[value] = state
+    return inputs
 
 
 def as_system(value: Any, name: str = "system", kind: type[System] | None = None) -> Any:

@@ -131,6 +131,7 @@ OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: s
 
 blocks = best.blocks()
 names = ["z={}: {}".format(*landing(int(b[0]))) for b in blocks]
-ax = draw_computation(A, Partition.top(A.n), labels=lambda b: names[b],
+# A's states are named after their blocks' first states; label them by block instead
+ax = draw_computation(A, Partition.top(A.n), labels=lambda s: names[A.state_index(s)],
                       title="the robot's ontology: height and verdict")
 save_or_show(ax.figure, "ball_catching_robot", OUTDIR)

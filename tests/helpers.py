@@ -57,6 +57,10 @@ EXTRAS = {
     "torch": (("torch",), "pip install torch==2.13.0 (a CPU build, in a step of its own)"),
     "learned": (("sklearn",), "pip install '.[learned]'"),
     "bdd": (("dd",), "pip install '.[bdd]'"),
+    "models": (("stormpy",), "pip install '.[models]'; stormpy has wheels for Linux only"),
+    "sparse": (("scipy",), "pip install '.[sparse]'"),
+    "progress": (("tqdm",), "pip install '.[progress]'"),
+    "pandas": (("pandas",), "pip install '.[pandas]'"),
 }
 
 

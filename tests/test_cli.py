@@ -134,7 +134,7 @@ def test_info(machine, tmp_path, capsys):
         (["info", "{tmp}/missing.npz"], ["No such file or directory", "missing.npz"]),
         (["info", "{tmp}/file.txt"], ["suffix '.txt'"]),
         (["info", "{tmp}/corrupt.npz"], ["corrupt.npz: not a readable .npz archive"]),
-        (["minimize", "{tmp}/p.json"], ["p.json: holds a partition, expected a computation"]),
+        (["minimize", "{tmp}/p.json"], ["p.json: holds a partition, expected a system"]),
         (["check", "{machine}", "{machine}"], ["holds a computation, expected a partition"]),
         (["check", "{machine}", "{tmp}/p.json"], ["partition of 2 states", "26"]),
         (["minimize", "{machine}", "--out", "{tmp}/out.csv"], ["suffix '.csv'"]),
@@ -457,3 +457,70 @@ def test_minimize_refuses_a_read_only_out(machine, tmp_path, capsys):
     status, _, err = run(["minimize", machine, "--out", out], capsys)
     assert status == EXIT_ERROR and "not writable" in err and str(out) in err
     assert load(out) == Partition([0])
+
+
+COFFEE_AUT = (
+    'des (0, 8, 9)\n(0, "coin", 1)\n(0, "coin", 2)\n(1, "tea", 3)\n(2, "coffee", 4)\n'
+    '(5, "coin", 6)\n(6, "tea", 7)\n(6, "coffee", 8)\n(0, "coin", 2)\n'
+)
+
+
+def test_minimize_reads_and_writes_aut(tmp_path, capsys):
+    """minimize reads an .aut file, names the kind and writes the quotient as .aut."""
+    path = tmp_path / "coffee.aut"
+    path.write_text(COFFEE_AUT)
+    status, out, _ = run(["minimize", path, "--quotient", tmp_path / "q.aut"], capsys)
+    assert status == 0, out
+    assert "nondeterministic system (LTS), 9 states; keeping output (beta has 1 block)" in out
+    assert "minimal complete abstraction: 6 blocks for 9 states" in out
+    assert "saved the abstract system to" in out
+    from abstractions.formats import read_aut
+
+    assert read_aut(tmp_path / "q.aut").n == 6
+
+
+def test_describe_command(tmp_path, capsys, machine):
+    """describe prints one row per block of the minimal abstraction, or of a given partition."""
+    path = tmp_path / "coffee.aut"
+    path.write_text(COFFEE_AUT)
+    status, out, _ = run(["describe", path], capsys)
+    assert status == 0
+    assert "minimal complete abstraction above output: 6 blocks for 9 states" in out
+    assert "coin -> " in out and out.count("\n") == 8
+    save(Partition.bottom(9), tmp_path / "one.json")
+    status, out, _ = run(["describe", path, tmp_path / "one.json"], capsys)
+    assert status == 0 and "1 block of" in out and "stable" in out
+    status, _, err = run(["describe", path, tmp_path / "one.json", "--keep", "output"], capsys)
+    assert status == EXIT_ERROR and "either PARTITION_FILE or --keep" in err
+
+
+def test_other_kinds_refuse_halting_keep(tmp_path, capsys):
+    """--keep halting needs a computation; the message says what a system keeps."""
+    path = tmp_path / "coffee.aut"
+    path.write_text(COFFEE_AUT)
+    status, _, err = run(["minimize", path, "--keep", "halting"], capsys)
+    assert status == EXIT_ERROR and "--keep halting needs a computation" in err
+    status, _, err = run(["minimize", path, "--out", tmp_path / "p.aut"], capsys)
+    assert status == EXIT_ERROR and "with --quotient" in err
+    status, _, err = run(["info", path, "--constants", "N=1"], capsys)
+    assert status == EXIT_ERROR
+
+
+def test_info_and_check_on_drn(tmp_path, capsys):
+    """info names a Markov chain read from .drn; check works on it."""
+    from fractions import Fraction
+
+    from abstractions import TransitionSystem
+    from abstractions.formats import save_model
+
+    M = TransitionSystem.probabilistic(
+        [[0, Fraction(1, 2), Fraction(1, 2)], [0, 1, 0], [0, 0, 1]], output=[(), ("a",), ("a",)], inputs=[0]
+    )
+    save_model(M, tmp_path / "m.drn")
+    status, out, _ = run(["info", tmp_path / "m.drn"], capsys)
+    assert status == 0 and "Markov chain (exact)" in out and "3 states" in out and "4 transitions" in out
+    save(Partition([0, 1, 1]), tmp_path / "p.json")
+    assert run(["check", tmp_path / "m.drn", tmp_path / "p.json"], capsys)[0] == 0
+    save(Partition([0, 0, 1]), tmp_path / "bad.json")
+    status, out, _ = run(["check", tmp_path / "m.drn", tmp_path / "bad.json"], capsys)
+    assert status == EXIT_NOT_COMPLETE and out.startswith("not complete:")

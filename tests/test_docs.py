@@ -25,7 +25,11 @@ def test_there_are_howto_scripts():
 
 
 #: How-to scripts that need an optional extra: skipped, with the reason, where it is missing.
-REQUIRES = {"scale_out": ("distributed",)}
+REQUIRES = {
+    "scale_out": ("distributed",),
+    "prism_model": ("models",),
+    "bring_your_own_model": ("sparse",),
+}
 
 
 @pytest.mark.parametrize("path", [

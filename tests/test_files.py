@@ -184,7 +184,7 @@ def test_unknown_suffix(tmp_path, name):
 
 def test_save_bad_arguments(tmp_path):
     """Saving something else, or to a non-path, is a TypeError."""
-    with pytest.raises(TypeError, match="Computation or a Partition"):
+    with pytest.raises(TypeError, match="TransitionSystem.* or a Partition"):
         save([1, 2], tmp_path / "x.npz")
     with pytest.raises(TypeError, match="path"):
         save(counter(2), 3)

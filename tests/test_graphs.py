@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction as F
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -11,14 +13,26 @@ from hypothesis import strategies as st
 from abstractions import (
     UNDETERMINED,
     Computation,
+    LabelledSystem,
+    MarkovChain,
+    NondeterministicSystem,
     NotCompleteError,
     Partition,
+    TransitionSystem,
     abstract_computation,
     find_violation,
+    minimal_complete_abstraction,
+    output_abstraction,
 )
-from abstractions.graphs import from_networkx, quotient_graph, to_networkx
+from abstractions.graphs import from_networkx, quotient_graph, to_networkx, to_scipy
 from abstractions.machines import parity_by_counting
-from abstractions.strategies import complete_partitions, computations, partitions
+from abstractions.strategies import (
+    complete_partitions,
+    computations,
+    partitions,
+    transition_systems,
+)
+from tests.helpers import require_extra
 
 
 @given(computations(max_states=8))
@@ -154,3 +168,120 @@ def test_quotient_graph_outputs_and_incomplete():
     assert find_violation(c, bad) is not None
     with pytest.raises(NotCompleteError):
         quotient_graph(c, bad)
+
+
+# ---------------------------------------------------------------------- every kind, both ways
+
+
+@given(S=st.one_of(computations(max_states=6), transition_systems(max_states=6, max_symbols=3)))
+def test_every_kind_round_trips_through_networkx(S):
+    """to_networkx then from_networkx gives back the same system, for every kind."""
+    assert from_networkx(to_networkx(S)) == S
+
+
+def test_quotients_round_trip_through_networkx():
+    """A quotient (named abstract states, UNDETERMINED outputs) goes out and back equal."""
+    M = TransitionSystem.probabilistic(
+        [[0, 0.5, 0.5], [0, 1, 0], [0, 0, 1]], output=["s", "t", "t"], state_labels=["a", "b", "c"]
+    )
+    A, _ = abstract_computation(M, minimal_complete_abstraction(M, output_abstraction(M)))
+    G = A.to_networkx()
+    assert list(G.nodes) == ["a", "b"]
+    assert from_networkx(G) == A
+
+
+def test_plain_graphs_by_their_shape():
+    """A MultiDiGraph with labels is an LTS, weights a Markov chain, branching a relation."""
+    L = nx.MultiDiGraph()
+    L.add_edges_from(
+        [("p", "q", {"label": "a"}), ("p", "q", {"label": "b"}), ("q", "p", {"label": "a"})]
+    )
+    T = TransitionSystem.from_networkx(L)
+    assert isinstance(T, NondeterministicSystem) and T.symbols == ("a", "b")
+    assert T.state_labels == ("p", "q") and T.n_transitions == 3
+    D = from_networkx(
+        nx.MultiDiGraph([(0, 1, {"label": "a"}), (1, 1, {"label": "a"})]), kind="labelled"
+    )
+    assert isinstance(D, LabelledSystem) and D.steps.tolist() == [[1, 1]]
+    W = from_networkx(
+        nx.DiGraph(
+            [(0, 1, {"weight": F(1, 3)}), (0, 0, {"weight": F(2, 3)}), (1, 1, {"weight": 1})]
+        )
+    )
+    assert isinstance(W, MarkovChain) and W.exact
+    R = from_networkx(nx.DiGraph([(0, 1), (0, 0), (1, 1)]))
+    assert isinstance(R, NondeterministicSystem) and R.symbols is None
+    # out-degree 1 everywhere: still a computation, unless a transition system is asked for
+    assert isinstance(from_networkx(nx.DiGraph([(0, 1), (1, 0)])), Computation)
+    assert isinstance(
+        TransitionSystem.from_networkx(nx.DiGraph([(0, 1), (1, 0)])), NondeterministicSystem
+    )
+
+
+def test_wrong_graphs_name_the_fitting_constructor():
+    """A computation's branching points to TransitionSystem.from_networkx; DFA defects named."""
+    with pytest.raises(ValueError, match="TransitionSystem.from_networkx"):
+        Computation.from_networkx(nx.DiGraph([(0, 1), (0, 0), (1, 1)]))
+    with pytest.raises(TypeError, match="TransitionSystem.from_networkx"):
+        Computation.from_networkx(nx.MultiDiGraph([(0, 1, {"label": "a"}), (1, 0, {"label": "a"})]))
+    with pytest.raises(ValueError, match="node 1 has no edge labelled 'b'"):
+        from_networkx(
+            nx.MultiDiGraph(
+                [(0, 1, {"label": "a"}), (0, 0, {"label": "b"}), (1, 1, {"label": "a"})]
+            ),
+            kind="labelled",
+        )
+    with pytest.raises(ValueError, match="node 0 has two edges labelled 'a'"):
+        from_networkx(
+            nx.MultiDiGraph(
+                [(0, 1, {"label": "a"}), (0, 0, {"label": "a"}), (1, 1, {"label": "a"})]
+            ),
+            kind="labelled",
+        )
+    with pytest.raises(ValueError, match=r"edge \(0, 0\) has no 'weight'"):
+        from_networkx(nx.DiGraph([(0, 1, {"weight": 0.5}), (0, 0), (1, 1, {"weight": 1.0})]))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        from_networkx(nx.DiGraph([(0, 0)]), kind="mdp")
+
+
+def test_to_scipy_every_kind_and_quotients():
+    """to_scipy: the transition matrix of any kind, of one symbol, of quotients, at any size."""
+    require_extra("sparse")
+    C = Computation([1, 2, 2], halted=[False, False, True])
+    assert to_scipy(C).toarray().tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 1]]
+    T = TransitionSystem.nondeterministic([[1], [0, 1]], labels=[["a"], ["b", "c"]])
+    assert to_scipy(T).toarray().tolist() == [[0, 1], [1, 1]]
+    assert to_scipy(T, symbol="b").toarray().tolist() == [[0, 0], [1, 0]]
+    with pytest.raises(ValueError, match="symbol = 'z' is not one of"):
+        to_scipy(T, symbol="z")
+    n = 20_000  # above the dense limit: a cycle with a self-loop, lumped to one state
+    M = TransitionSystem.probabilistic(
+        (
+            np.arange(0, 2 * n + 1, 2),
+            np.stack([(np.arange(n) + 1) % n, np.arange(n)], 1).ravel(),
+            np.full(2 * n, 0.5),
+        ),
+        output=np.zeros(n, dtype=np.int64),
+    )
+    with pytest.raises(ValueError, match="sparse=True"):
+        M.probability_matrix()
+    big = M.probability_matrix(sparse=True)
+    assert big.shape == (n, n) and big.nnz == 2 * n and np.allclose(big.sum(axis=1), 1)
+    A, _ = abstract_computation(M, minimal_complete_abstraction(M, output_abstraction(M)))
+    assert A.probability_matrix(sparse=True).toarray().tolist() == [[1.0]]
+    exact = TransitionSystem.probabilistic([[F(1, 3), F(2, 3)], [0, 1]])
+    assert np.allclose(exact.to_scipy().toarray(), [[1 / 3, 2 / 3], [0, 1]])
+
+
+def _lts(*edges):
+    return nx.MultiDiGraph([(u, v, {"label": a}) for u, v, a in edges])
+
+
+def test_graphs_without_outputs_observe_nothing():
+    """Without an output attribute a transition system's states all look alike: bisimulation."""
+    T = TransitionSystem.from_networkx(
+        _lts(("i", "p", "coin"), ("i", "q", "coin"), ("p", "i", "tea"), ("q", "i", "tea"))
+    )
+    assert T.output_values == (None,)
+    assert minimal_complete_abstraction(T, output_abstraction(T)).n_blocks == 2
+    assert Computation.from_networkx(nx.DiGraph([(0, 1), (1, 0)])).n_outputs == 2  # as before

@@ -20,11 +20,14 @@ import abstractions
 
 ROOT = Path(abstractions.__file__).parent
 #: Modules that connect to other libraries: they use public names only.
-INTEROP = {"files", "graphs", "symbolic", "plotting", "cli", "demo", "strategies", "machines"}
+INTEROP = {"files", "formats", "graphs", "symbolic", "plotting", "cli", "demo", "strategies", "machines"}
 #: The private modules every interop module may use: the coercers of user input.
 ALLOWED_PRIVATE = ("abstractions._validation",)
 #: Private leaves that belong to one interop module (its own implementation).
-OWN_PRIVATE = {"abstractions.files": ("abstractions._validation", "abstractions._storage")}
+OWN_PRIVATE = {
+    "abstractions.files": ("abstractions._validation", "abstractions._storage"),
+    "abstractions.formats": ("abstractions._validation", "abstractions._storage"),
+}
 
 
 def _module_name(path: Path) -> str:

@@ -242,3 +242,44 @@ def test_the_kinds_are_subclasses_of_one_base():
     assert isinstance(Computation([0]), System) and not isinstance(Computation([0]), TransitionSystem)
     with pytest.raises(InvalidTypeError, match="TransitionSystem.labelled"):
         TransitionSystem([[0]])
+
+
+def test_notebook_view_every_kind():
+    """Every kind and Partition show a compact HTML summary; reprs stay one short line when large."""
+    from fractions import Fraction
+
+    from abstractions import Computation, Partition, TransitionSystem
+
+    systems = [
+        Computation([1, 2, 2], halted=[False, False, True], output=["a", "b", "<c>"]),
+        TransitionSystem.labelled({"x": [1, 0, 2]}),
+        TransitionSystem.nondeterministic([[1, 2], [], [0]], labels=[["a", "b"], [], ["a"]]),
+        TransitionSystem.probabilistic([[0, Fraction(1, 2), Fraction(1, 2)], [0, 1, 0], [0, 0, 1]]),
+    ]
+    for S in systems:
+        html = S._repr_html_()
+        assert html.startswith(f"<div><b>{type(S).__name__}</b>: 3 states") and "<table>" in html
+        assert html.count("<tr>") == 4  # header and three states
+    assert "&lt;c&gt;" in systems[0]._repr_html_()  # escaped
+    big = Computation((np.arange(221) + 1) % 221)
+    html = big._repr_html_()
+    assert html.count("<tr>") == 11 and "211 more states" in html
+    P = Partition.from_labels(np.arange(221) % 7)
+    assert "\n" not in repr(P) and len(repr(P)) < 80 and "\n" not in repr(big)
+    html = P._repr_html_()
+    assert "221 states into 7 blocks" in html and "0, 7, 14, 21, 28, 35, 42, 49, ..." in html
+    assert "1 block</b>" not in Partition.bottom(1)._repr_html_()
+    assert "of 1 state into 1 block<" in Partition.bottom(1)._repr_html_()
+
+
+def test_messages_speak_python():
+    """Wrong ids and flags are described in Python terms, not numpy reprs."""
+    from abstractions import Computation, InvalidTypeError
+
+    with pytest.raises(InvalidTypeError) as info:
+        Computation(["1", "0"])
+    assert str(info.value) == "step must hold integer ids, got strings (step[0] = '1' is of type str)"
+    with pytest.raises(InvalidTypeError, match=r"got floats \(step\[1\] = 0.5 is of type float\)"):
+        Computation([1.0, 0.5])
+    with pytest.raises(InvalidTypeError, match=r"halted must hold booleans, got strings \(halted\[0\] = 'x'\)"):
+        Computation([0, 1], halted=["x", "y"])

@@ -15,10 +15,12 @@ from abstractions import (
     MarkovChain,
     Partition,
     SizeMismatchError,
+    System,
     TooLargeError,
     TransitionSystem,
     abstract_computation,
 )
+from abstractions import block_names as core_block_names
 from abstractions.plotting.layout import (
     SYSTEM_LAYOUTS,
     layout_positions,
@@ -214,17 +216,19 @@ def draw_computation(
     return axes
 
 
-def block_names(computation: Computation, partition: Any) -> list[str]:
+def block_names(system: System, partition: Any) -> list[str]:
     """The default name of each block of ``partition``, as :func:`draw_abstract` writes it.
 
-    When the computation names its states, a block is named after its
-    first state; otherwise by its output value where the output is constant
-    on every block and tells the blocks apart, and by its first state's id
-    where not.
+    The rule of :func:`abstractions.block_names` (the one the quotient of
+    :func:`~abstractions.abstract_computation` carries): when the system
+    names its states, a block is named after its first state; otherwise by
+    its output value where the output is constant on every block and tells
+    the blocks apart, and by its first state's id where not. Shortened for
+    a picture.
 
     Parameters
     ----------
-    computation : Computation
+    system : System
     partition : Partition or array_like
 
     Returns
@@ -242,16 +246,7 @@ def block_names(computation: Computation, partition: Any) -> list[str]:
     >>> block_names(C, Partition([0, 1, 0]))
     ['odd', 'even']
     """
-    C = require_computation(computation)
-    P = as_partition(partition, C.n)
-    first = P.representatives()
-    if C.state_labels is None:
-        output = np.asarray(C.output)
-        values = output[first]
-        constant = np.array_equal(values[P.labels], output)
-        if constant and np.unique(values).size == values.size:
-            return [short(C.output_values[int(v)]) for v in values]
-    return [short(C.label(int(m))) for m in first]
+    return [short(name) for name in core_block_names(system, partition)]
 
 
 def _names(names: Any, default: Callable[[], list[str]], k: int) -> list[str]:

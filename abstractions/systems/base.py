@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -70,14 +70,6 @@ class TransitionSystem(System):
     _edge_labels: Ids | None
     _symbols: tuple[Any, ...] | None
 
-    #: The kinds registered so far, by name (filled by the kind modules).
-    _registry: ClassVar[dict[str, type[TransitionSystem]]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "kind" in cls.__dict__:
-            TransitionSystem._registry[cls.kind] = cls
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise InvalidTypeError(
             "build a TransitionSystem with TransitionSystem.labelled, .nondeterministic, "
@@ -86,10 +78,10 @@ class TransitionSystem(System):
 
     @classmethod
     def _kind_class(cls, kind: str) -> type[TransitionSystem]:
-        try:
-            return TransitionSystem._registry[kind]
-        except KeyError:  # pragma: no cover - the package imports every kind
-            raise InvalidValueError(f"no system kind {kind!r} is registered") from None
+        found = System.kinds().get(kind)
+        if found is None or not issubclass(found, TransitionSystem):  # pragma: no cover
+            raise InvalidValueError(f"no system kind {kind!r} is registered")
+        return found
 
     # ------------------------------------------------------------------ constructors
 
@@ -135,6 +127,21 @@ class TransitionSystem(System):
         (True, (Fraction(1, 2), Fraction(1, 2), Fraction(1, 1)))
         """
         return cls._kind_class("probabilistic")(matrix, **kwargs)
+
+    @classmethod
+    def from_networkx(cls, G: Any, **options: Any) -> Any:
+        """A system of the kind a networkx graph describes; see :func:`abstractions.graphs.from_networkx`.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph([(0, 1, {"label": "a"}), (1, 0, {"label": "b"})])
+        >>> TransitionSystem.from_networkx(G).symbols
+        ('a', 'b')
+        """
+        from abstractions.graphs import from_networkx
+
+        return from_networkx(G, functional=False, **options)
 
     @classmethod
     def from_computation(cls, computation: Any) -> TransitionSystem:

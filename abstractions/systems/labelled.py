@@ -10,6 +10,7 @@ complete abstraction above the output kernel is the minimal Moore machine
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -69,6 +70,7 @@ class LabelledSystem(TransitionSystem):
     __slots__ = ()
 
     kind: ClassVar[str] = "labelled"
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType({"steps": "id_table", "symbols": "values"})
 
     def __init__(
         self,
@@ -122,6 +124,13 @@ class LabelledSystem(TransitionSystem):
 
     def _relation(self) -> Relation:
         return Relation(how="exists", deterministic=True, **self._relation_fields())
+
+    def _to_fields(self) -> dict[str, Any]:
+        return {"steps": self.steps, "symbols": self._symbols}
+
+    @classmethod
+    def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> LabelledSystem:
+        return cls(cls._needed(own, "steps"), symbols=own["symbols"], **shared)
 
     def _restrict_own(self, index: Ids, position: Ids) -> tuple[Any, ...]:
         indptr, targets, edge_labels, _ = self._restrict_csr(index, position)

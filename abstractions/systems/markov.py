@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -106,6 +107,14 @@ class MarkovChain(TransitionSystem):
     __slots__ = ("_num", "_den", "_weights", "_tol")
 
     kind: ClassVar[str] = "probabilistic"
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType({
+        "indptr": "ids",
+        "targets": "ids",
+        "numerators": "ints",
+        "denominator": "int",
+        "probabilities": "floats",
+        "tol": "float",
+    })
 
     _num: np.ndarray | None
     _den: int
@@ -128,18 +137,7 @@ class MarkovChain(TransitionSystem):
         else:
             n, src, dst, data = matrix_entries(matrix, "matrix")
         exact, values = _probabilities(data, src, dst)
-        src, dst, _, order = sorted_transitions(src, dst, np.zeros_like(src), n, 1)
-        values = values[order]
-        # Add repeated entries and drop zeros.
-        start = np.ones(src.shape[0], dtype=bool)
-        start[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-        first = np.flatnonzero(start)
-        if first.size:
-            values = np.add.reduceat(values, first)
-            src, dst = src[first], dst[first]
-        nonzero = values != 0
-        src, dst, values = src[nonzero], dst[nonzero], values[nonzero]
-        indptr = row_pointers(src, n)
+        indptr, dst, values = _merged(n, src, dst, values)
         num: np.ndarray | None = None
         weights: np.ndarray | None = None
         den = 1
@@ -152,6 +150,50 @@ class MarkovChain(TransitionSystem):
         self._set_shared(n, output, output_values, inputs, state_labels)
         own = (indptr, np.ascontiguousarray(dst), None, None, num, den, weights, tol)
         self._store_own(own)
+
+    def _to_fields(self) -> dict[str, Any]:
+        numerators: Any = self._num
+        if numerators is not None and numerators.dtype == object:
+            # beyond int64: Python ints, exactly
+            numerators = tuple(int(x) for x in numerators.tolist())
+        return {
+            "indptr": self._indptr,
+            "targets": self._targets,
+            "numerators": numerators,
+            "denominator": self._den if self._num is not None else None,
+            "probabilities": self._weights,
+            "tol": self._tol,
+        }
+
+    @classmethod
+    def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> MarkovChain:
+        tol = _check_tol(1e-9 if own["tol"] is None else own["tol"])
+        n, src, dst = check_csr(cls._needed(own, "indptr"), cls._needed(own, "targets"), "transitions")
+        numerators, probabilities = own["numerators"], own["probabilities"]
+        if (numerators is None) == (probabilities is None):
+            raise InvalidValueError(
+                "give exactly one of numerators (with denominator: exact) and probabilities (floats)"
+            )
+        num: np.ndarray | None = None
+        weights: np.ndarray | None = None
+        den = 1
+        if numerators is not None:
+            den = _denominator(cls._needed(own, "denominator"))
+            values = _numerators(numerators, dst.shape[0])
+            indptr, dst, values = _merged(n, src, dst, values)
+            _check_rows(indptr, values, den, exact=True, tol=tol)
+            num = values.astype(np.int64) if den <= _EXACT_LIMIT else values
+        else:
+            if own["denominator"] is not None:
+                raise InvalidValueError("denominator goes with numerators, not with probabilities")
+            values = _float_probabilities(probabilities, src, dst)
+            indptr, dst, values = _merged(n, src, dst, values)
+            weights = np.ascontiguousarray(values, dtype=np.float64)
+            _check_rows(indptr, weights, 1, exact=False, tol=tol)
+        self = object.__new__(cls)
+        self._set_shared(n, **shared)
+        self._store_own((indptr, np.ascontiguousarray(dst), None, None, num, den, weights, tol))
+        return self
 
     # ------------------------------------------------------------------ views
 
@@ -182,24 +224,37 @@ class MarkovChain(TransitionSystem):
     def _weight(self, j: int) -> Any:
         return python_value(self.probabilities[j])
 
-    def probability_matrix(self) -> np.ndarray:
-        """The dense transition matrix (Fractions if exact), for small chains.
+    def probability_matrix(self, sparse: bool = False) -> Any:
+        """The transition matrix: dense (Fractions if exact) for small chains, or scipy.sparse.
+
+        Parameters
+        ----------
+        sparse : bool, default False
+            A ``scipy.sparse.csr_array`` of floats at any size
+            (:func:`abstractions.graphs.to_scipy`) instead of a dense array.
 
         Raises
         ------
         TooLargeError
-            Above 5000 states.
+            Dense, above 5000 states.
 
         Examples
         --------
         >>> MarkovChain([[0.5, 0.5], [0.0, 1.0]]).probability_matrix()
         array([[0.5, 0.5],
                [0. , 1. ]])
+        >>> MarkovChain([[0.5, 0.5], [0.0, 1.0]]).probability_matrix(sparse=True).nnz
+        3
         """
+        if sparse is True:
+            return self.to_scipy()
+        if sparse is not False:
+            raise InvalidTypeError(f"sparse must be True or False, got {sparse!r}")
         n = self.n
         if n > _DENSE_MAX_STATES:
             raise TooLargeError(
-                f"{n} states is too many for a dense matrix (limit {_DENSE_MAX_STATES})"
+                f"{n} states is too many for a dense matrix (limit {_DENSE_MAX_STATES}); "
+                f"use probability_matrix(sparse=True)"
             )
         src = self._sources()
         if self._num is None:
@@ -251,6 +306,77 @@ def _csr_triple(matrix: tuple[Any, ...]) -> tuple[int, Ids, Ids, np.ndarray]:
             f"matrix data has {data.shape[0]} entries, expected {dst.shape[0]} (one per index)"
         )
     return n, src, dst, data
+
+
+def _merged(n: int, src: Ids, dst: Ids, values: np.ndarray) -> tuple[Ids, Ids, np.ndarray]:
+    """CSR (indptr, targets, values) sorted by target in each row, repeats added, zeros dropped."""
+    src, dst, _, order = sorted_transitions(src, dst, np.zeros_like(src), n, 1)
+    values = values[order]
+    start = np.ones(src.shape[0], dtype=bool)
+    start[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    first = np.flatnonzero(start)
+    if first.size:
+        values = np.add.reduceat(values, first)
+        src, dst = src[first], dst[first]
+    nonzero = values != 0
+    return row_pointers(src[nonzero], n), dst[nonzero], values[nonzero]
+
+
+def _denominator(value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(f"denominator must be an integer, got {value!r}")
+    if int(value) < 1:
+        raise InvalidValueError(f"denominator must be at least 1, got {int(value)}")
+    return int(value)
+
+
+def _numerators(values: Any, count: int) -> np.ndarray:
+    """Non-negative integer numerators as an object array of Python ints (exact at any size)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and values.ndim == 1:
+        items = values.tolist()
+    elif isinstance(values, np.ndarray) and values.dtype != object:
+        raise InvalidTypeError(f"numerators must be integers, got dtype {values.dtype}")
+    elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidTypeError(f"numerators must be a sequence of integers, got {type(values).__name__}")
+    else:
+        items = list(values)
+    if len(items) != count:
+        raise InvalidValueError(
+            f"numerators has {len(items)} entries, expected {count} (one per transition)"
+        )
+    for i, x in enumerate(items):
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+            raise InvalidTypeError(f"numerators[{i}] = {python_value(x)!r} is not an integer")
+        if x < 0:
+            raise InvalidValueError(f"numerators[{i}] = {int(x)} is negative")
+    array = np.empty(len(items), dtype=object)
+    array[:] = [int(x) for x in items]
+    return array
+
+
+def _float_probabilities(values: Any, src: Ids, dst: Ids) -> np.ndarray:
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError):
+        raise InvalidTypeError("probabilities must be a 1-d array of floats") from None
+    if array.ndim != 1 or array.dtype.kind not in "fiu" or array.dtype.kind == "b":
+        raise InvalidTypeError(
+            f"probabilities must be a 1-d array of floats, got {array.ndim}-d values of type "
+            f"{array.dtype.kind == 'O' and 'object' or array.dtype.name}"
+        )
+    if array.shape[0] != dst.shape[0]:
+        raise InvalidValueError(
+            f"probabilities has {array.shape[0]} entries, expected {dst.shape[0]} (one per transition)"
+        )
+    floats = array.astype(np.float64)
+    bad = np.flatnonzero(~(floats >= 0) | ~np.isfinite(floats))
+    if bad.size:
+        i = int(bad[0])
+        raise InvalidValueError(
+            f"probabilities[{i}] = {float(floats[i])!r} (transition {int(src[i])} -> {int(dst[i])}) "
+            "is not a probability (must be finite and >= 0)"
+        )
+    return floats
 
 
 def _check_tol(tol: Any) -> float:

@@ -9,13 +9,14 @@ bisimulation that refines ``beta``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
 from abstractions._engine.relation import Relation, quotient_rows
-from abstractions._validation import Ids, as_index_array
+from abstractions._validation import Ids, as_index_array, python_value
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 from abstractions.partition import Partition
 from abstractions.systems._parse import (
@@ -79,6 +80,9 @@ class NondeterministicSystem(TransitionSystem):
     __slots__ = ()
 
     kind: ClassVar[str] = "nondeterministic"
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"indptr": "ids", "targets": "ids", "edge_labels": "ids", "symbols": "values"}
+    )
 
     def __init__(
         self,
@@ -109,19 +113,43 @@ class NondeterministicSystem(TransitionSystem):
         else:
             n, src, dst, lab = _relation(successors, labels)
         edge_labels, symbols = (None, None) if lab is None else label_ids(lab)
-        sym = np.zeros(src.shape[0], dtype=np.int64) if edge_labels is None else edge_labels
-        src, dst, sym, _ = sorted_transitions(src, dst, sym, n, 1 if symbols is None else len(symbols))
-        keep = np.ones(src.shape[0], dtype=bool)
-        keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (sym[1:] != sym[:-1])
-        src, dst, sym = src[keep], dst[keep], sym[keep]
         self._set_shared(n, output, output_values, inputs, state_labels)
-        own = (
-            row_pointers(src, n),
-            np.ascontiguousarray(dst),
-            None if edge_labels is None else np.ascontiguousarray(sym),
-            symbols,
-        )
-        self._store_own(own)
+        self._store_own(_canonical(n, src, dst, edge_labels, symbols))
+
+    def _to_fields(self) -> dict[str, Any]:
+        return {
+            "indptr": self._indptr,
+            "targets": self._targets,
+            "edge_labels": self._edge_labels,
+            "symbols": self._symbols,
+        }
+
+    @classmethod
+    def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> NondeterministicSystem:
+        n, src, dst = check_csr(cls._needed(own, "indptr"), cls._needed(own, "targets"), "transitions")
+        edge_labels, symbols = own["edge_labels"], own["symbols"]
+        if (edge_labels is None) != (symbols is None):
+            given, missing = ("edge_labels", "symbols") if symbols is None else ("symbols", "edge_labels")
+            raise InvalidValueError(f"{given} was given without {missing}: labels need both")
+        sym = None
+        names = None
+        if symbols is not None:
+            if isinstance(symbols, (str, bytes)) or not isinstance(symbols, Iterable):
+                raise InvalidTypeError(
+                    f"symbols must be a sequence of actions, got {type(symbols).__name__}"
+                )
+            names = tuple(python_value(x) for x in symbols)
+            try:
+                distinct = len(set(names))
+            except TypeError:
+                raise InvalidTypeError("symbols must be hashable") from None
+            if distinct != len(names):
+                raise InvalidValueError(f"symbols must be distinct, got {names!r}")
+            sym = as_index_array(edge_labels, "edge_labels", n=len(names), length=dst.shape[0])
+        self = object.__new__(cls)
+        self._set_shared(n, **shared)
+        self._store_own(_canonical(n, src, dst, sym, names))
+        return self
 
     def _relation(self) -> Relation:
         return Relation(how="exists", **self._relation_fields())
@@ -138,6 +166,23 @@ class NondeterministicSystem(TransitionSystem):
             None if self._edge_labels is None else np.ascontiguousarray(sym),
             self._symbols,
         )
+
+
+def _canonical(
+    n: int, src: Ids, dst: Ids, sym: Ids | None, symbols: tuple[Any, ...] | None
+) -> tuple[Any, ...]:
+    """The stored fields: transitions sorted by (source, symbol, target), repeats merged."""
+    ids = np.zeros(src.shape[0], dtype=np.int64) if sym is None else sym
+    src, dst, ids, _ = sorted_transitions(src, dst, ids, n, 1 if symbols is None else max(len(symbols), 1))
+    keep = np.ones(src.shape[0], dtype=bool)
+    keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (ids[1:] != ids[:-1])
+    src, dst, ids = src[keep], dst[keep], ids[keep]
+    return (
+        row_pointers(src, n),
+        np.ascontiguousarray(dst),
+        None if sym is None else np.ascontiguousarray(ids),
+        symbols,
+    )
 
 
 def _relation(successors: Any, labels: Any) -> tuple[int, Ids, Ids, np.ndarray | None]:

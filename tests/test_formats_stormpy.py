@@ -1,0 +1,123 @@
+"""PRISM and JANI models and Storm's DRN through stormpy, checked against Storm itself."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tests.helpers import require_extra
+
+require_extra("models", module_level=True)
+
+import stormpy  # noqa: E402
+from stormpy.examples import files as storm_files  # noqa: E402
+from stormpy.transformations import perform_bisimulation  # noqa: E402
+
+from abstractions import (  # noqa: E402
+    FileFormatError,
+    minimal_complete_abstraction,
+    output_abstraction,
+)
+from abstractions.formats import (  # noqa: E402
+    from_stormpy,
+    load_model,
+    load_prism,
+    read_drn,
+    write_drn,
+)
+
+#: Storm's example DTMCs, with the constants they need.
+STORM_MODELS = [
+    ("dtmc/die.pm", None),
+    ("dtmc/die.jani", None),
+    ("dtmc/brp-16-2.pm", None),
+    ("dtmc/brp.jani", "N=16,MAX=2"),
+    ("dtmc/crowds-5-5.pm", None),
+    ("dtmc/leader-3-5.pm", None),
+    ("dtmc/nand-5-2.pm", None),
+]
+
+
+def _storm_model(name, constants):
+    path = os.path.join(storm_files.testfile_dir, name)
+    if name.endswith(".jani"):
+        description, _ = stormpy.parse_jani_model(path)
+    else:
+        description = stormpy.parse_prism_program(path)
+    if constants:
+        description, _ = stormpy.instantiate_constants(description, constants)
+    options = stormpy.BuilderOptions()
+    options.set_build_all_labels()
+    options.set_build_all_reward_models()
+    return stormpy.build_model(description, options=options)
+
+
+@pytest.mark.parametrize(("name", "constants"), STORM_MODELS, ids=[m for m, _ in STORM_MODELS])
+def test_quotient_sizes_match_storm(name, constants):
+    """Storm's strong bisimulation and our lumping above the labels and rewards agree in size."""
+    model = _storm_model(name, constants)
+    storm = perform_bisimulation(model, [])
+    M = from_stormpy(model)
+    ours = minimal_complete_abstraction(M, output_abstraction(M))
+    assert ours.n_blocks == storm.nr_states
+    assert M.n == model.nr_states and M.n_transitions == model.nr_transitions
+
+
+@pytest.mark.parametrize(
+    ("name", "constants"), STORM_MODELS[:4], ids=[m for m, _ in STORM_MODELS[:4]]
+)
+def test_drn_agrees_with_storm_both_ways(tmp_path, name, constants):
+    """Storm's DRN export reads as from_stormpy's system; our DRN is what Storm builds back."""
+    model = _storm_model(name, constants)
+    exported = tmp_path / "storm.drn"
+    stormpy.io.export_to_drn(model, str(exported))
+    M = from_stormpy(model)
+    _same_up_to_printing(read_drn(exported), M)
+    ours = tmp_path / "ours.drn"
+    write_drn(M, ours)
+    back = stormpy.build_model_from_drn(str(ours))
+    assert (back.nr_states, back.nr_transitions) == (model.nr_states, model.nr_transitions)
+    assert back.labeling.get_labels() - {"deadlock"} == model.labeling.get_labels() - {"deadlock"}
+    assert perform_bisimulation(back, []).nr_states == perform_bisimulation(model, []).nr_states
+
+
+def _same_up_to_printing(U, M):
+    """Equal but for probabilities Storm printed in fewer digits than a double holds."""
+    u, m = U.to_dict(), M.to_dict()
+    assert np.allclose(
+        np.asarray(u.pop("probabilities")), np.asarray(m.pop("probabilities")), rtol=1e-12
+    )
+    assert u.keys() == m.keys()
+    for key in u:
+        if isinstance(u[key], np.ndarray):
+            assert np.array_equal(u[key], m[key]), key
+        else:
+            assert u[key] == m[key], key
+
+
+def test_load_prism(tmp_path):
+    """PRISM and JANI files load by path, exact on request, with valuations as state names."""
+    die = os.path.join(storm_files.testfile_dir, "dtmc", "die.pm")
+    M = load_prism(die, exact=True)
+    assert M.exact and M.probabilities[0] == Fraction(1, 2)
+    assert M.state_labels[0] == "[s=0 & d=0]"
+    assert load_model(die) == load_prism(die)
+    brp = os.path.join(storm_files.testfile_dir, "dtmc", "brp.pm")
+    assert load_model(brp, constants="N=16,MAX=2").n == 677
+    with pytest.raises(FileFormatError, match="Storm could not build the model.*constants"):
+        load_prism(brp)
+    bad = tmp_path / "bad.pm"
+    bad.write_text("dtmc\nmodule m x : [0..1] init 0; [] x=0 -> (x'=; endmodule\n")
+    with pytest.raises(FileFormatError, match="Storm could not build"):
+        load_prism(bad)
+    with pytest.raises(FileNotFoundError):
+        load_prism(tmp_path / "missing.pm")
+    tiny = os.path.join(storm_files.testfile_dir, "ctmc", "tiny.sm")
+    ctmc = stormpy.build_model(stormpy.parse_prism_program(tiny, prism_compatibility=True))
+    with pytest.raises(ValueError, match="DTMCs and MDPs.*got a CTMC"):
+        from_stormpy(ctmc)
+
+
