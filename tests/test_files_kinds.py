@@ -347,3 +347,20 @@ def test_minimal_abstraction_survives_a_round_trip(tmp_path):
         B = _round_trip(A, tmp_path / f"a{suffix}")
         assert minimal_complete_abstraction(B, output_abstraction(B)) == Partition.top(B.n)
     assert math.isclose(1.0, float(sum(A.probabilities[:2])))
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_variables_of_every_kind_round_trip(tmp_path, suffix):
+    """Structured states are part of any kind (System.to_dict / from_dict): saved and loaded."""
+    from abstractions import System, load, save
+
+    fields = {"kind": "labelled", "steps": [[1, 2, 0], [0, 0, 0]], "symbols": ("a", "b"),
+              "variables": {"x": [0, 1, 1], "y": ["p", "q", "r"]}}
+    T = System.from_dict(fields)
+    assert T.variables == ("x", "y") and T.values("y").tolist() == ["p", "q", "r"]
+    assert System.from_dict(T.to_dict()) == T
+    path = tmp_path / f"t{suffix}"
+    save(T, path)
+    back = load(path)
+    assert back == T and back.variables == ("x", "y")
+    assert back.values("x").tolist() == [0, 1, 1]
