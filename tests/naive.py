@@ -676,3 +676,11 @@ def plurality(src, dst, w, k):
             top.append(0.0)
         total.append(weight)
     return best, total, top
+
+
+def first_mismatch(labels, nxt, best, w):
+    """The first state of positive weight (any, for an empty w) with nxt != best[label], or -1."""
+    for i, (a, b) in enumerate(zip(labels, nxt)):
+        if b != best[a] and (len(w) == 0 or w[i] > 0):
+            return i
+    return -1
