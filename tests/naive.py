@@ -684,3 +684,66 @@ def first_mismatch(labels, nxt, best, w):
         if b != best[a] and (len(w) == 0 or w[i] > 0):
             return i
     return -1
+
+
+def lumping_defect(indptr, targets, labels, k, w, prob, num, scale):
+    """Per state, the TV from its block's mean row; the mean rows. From the definition.
+
+    Rows through the blocks are dictionaries (block -> probability); a
+    float probability is compared in quanta ``floor(p * scale + 0.5)`` and
+    dropped when that is 0. Sums run over blocks in increasing order and
+    states in increasing order, so that dyadic inputs give the same floats
+    as any correct implementation that sums in that order.
+    """
+    n = len(indptr) - 1
+    exact = len(num) > 0
+    rows = []
+    for s in range(n):
+        raw: dict = {}
+        for j in range(indptr[s], indptr[s + 1]):
+            b = labels[targets[j]]
+            raw[b] = raw.get(b, 0) + (num[j] if exact else prob[j])
+        row = {}
+        for b in sorted(raw):
+            if exact:
+                row[b] = (raw[b] / scale, raw[b])
+            else:
+                q = math.floor(raw[b] * scale + 0.5)
+                if q != 0:
+                    row[b] = (raw[b], q)
+        rows.append(row)
+    score = [0.0] * n
+    mb, mc, mp = [], [], []
+    for b in range(k):
+        members = [s for s in range(n) if labels[s] == b]
+        weight = 0.0
+        for s in members:
+            weight += w[s]
+        fit = {s: (w[s] if weight > 0 else 1.0) for s in members}
+        total_fit = weight if weight > 0 else float(len(members))
+        targets_b = sorted({c for s in members for c in rows[s]})
+        mean = {}
+        for c in targets_b:
+            acc = 0.0
+            for s in members:
+                if c in rows[s]:
+                    acc += fit[s] * rows[s][c][0]
+            mean[c] = acc / total_fit
+            mb.append(b)
+            mc.append(c)
+            mp.append(mean[c])
+        weighted = [s for s in members if w[s] > 0]
+        quanta = [{c: q for c, (_, q) in rows[s].items()} for s in weighted]
+        if all(x == quanta[0] for x in quanta):
+            continue
+        tail = 0.0
+        for c in targets_b:
+            tail += mean[c]
+        for s in members:
+            dev = 0.0
+            covered = 0.0
+            for c in sorted(rows[s]):
+                dev += abs(rows[s][c][0] - mean[c])
+                covered += mean[c]
+            score[s] = max(0.5 * (dev + tail - covered), 0.0)
+    return score, mb, mc, mp

@@ -50,3 +50,44 @@ def test_first_mismatch_equals_naive(case, data):
         list(np.array(dst + [0] * k)[:k])
     got = _first_mismatch(_ints(src), _ints(dst), _ints(best), np.array(w, dtype=np.float64))
     assert got == naive.first_mismatch(src, dst, best, w)
+
+
+@st.composite
+def chains_and_blocks(draw):
+    """A chain in CSR form with dyadic probabilities (exact sums), blocks and integer weights."""
+    n = draw(st.integers(1, 9))
+    k = draw(st.integers(1, n)) if draw(st.booleans()) else n
+    indptr, targets, eighths = [0], [], []
+    for _ in range(n):
+        parts = draw(st.lists(st.integers(1, 8), min_size=1, max_size=4))
+        total = sum(parts)
+        # Split 8 eighths over the targets in proportion (the last takes the rest).
+        share = [p * 8 // total for p in parts[:-1]]
+        share.append(8 - sum(share))
+        row = [(draw(st.integers(0, n - 1)), q) for q in share if q > 0]
+        row.sort()
+        targets += [t for t, _ in row]
+        eighths += [q for _, q in row]
+        indptr.append(len(targets))
+    labels = draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    w = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    exact = draw(st.booleans())
+    return indptr, targets, eighths, labels, k, [float(x) for x in w], exact
+
+
+@given(chains_and_blocks())
+def test_lumping_defect_equals_naive(case):
+    """Scores and mean rows of the lumpability kernel equal the definition's, exactly."""
+    from abstractions._kernels.approximate import _lumping_defect
+
+    indptr, targets, eighths, labels, k, w, exact = case
+    if exact:
+        num, prob, scale = eighths, [], 8.0
+    else:
+        num, prob, scale = [], [q / 8 for q in eighths], 1e9
+    got = _lumping_defect(_ints(indptr), _ints(targets), _ints(labels), k,
+                          np.array(w, dtype=np.float64), np.array(prob, dtype=np.float64),
+                          _ints(num), scale)
+    expected = naive.lumping_defect(indptr, targets, labels, k, w, prob, num, scale)
+    for a, b in zip(got, expected):
+        assert a.tolist() == list(b)

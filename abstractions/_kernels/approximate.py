@@ -7,7 +7,7 @@ import numpy as np
 
 from abstractions._config import NUMBA_CACHE
 
-__all__ = ["_first_mismatch", "_plurality"]
+__all__ = ["_first_mismatch", "_lumping_defect", "_plurality"]
 
 #: Up to this many (block, block) cells the pairs are counted in one flat
 #: table (16 bytes a cell: it stays in the last-level cache); beyond it the
@@ -139,3 +139,224 @@ def _first_mismatch(labels: np.ndarray, nxt: np.ndarray, best: np.ndarray, w: np
         if nxt[i] != best[labels[i]] and (not weighted or w[i] > 0.0):
             return i
     return -1
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _sort_row(blk: np.ndarray, raw: np.ndarray, q: np.ndarray, lo: int, hi: int) -> None:
+    """Insertion sort of one short row ``lo:hi`` by block (rows have a few entries)."""
+    for i in range(lo + 1, hi):
+        b, r, x = blk[i], raw[i], q[i]
+        j = i - 1
+        while j >= lo and blk[j] > b:
+            blk[j + 1], raw[j + 1], q[j + 1] = blk[j], raw[j], q[j]
+            j -= 1
+        blk[j + 1], raw[j + 1], q[j + 1] = b, r, x
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _block_rows(
+    indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, prob: np.ndarray,
+    num: np.ndarray, scale: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each state's row through the blocks, sorted by block: ``(ptr, block, raw, quanta)``.
+
+    See :func:`_lumping_defect` for ``prob``, ``num`` and ``scale``. The
+    blocks of all targets are gathered first in a loop of its own: there
+    the cache misses overlap, where inside the aggregation each would wait
+    for the branch on the one before.
+    """
+    n = indptr.shape[0] - 1
+    m = targets.shape[0]
+    exact = num.shape[0] > 0
+    tb = np.empty(m, dtype=np.int64)
+    for j in range(m):
+        tb[j] = labels[targets[j]]
+    row_ptr = np.zeros(n + 1, dtype=np.int64)
+    row_blk = np.empty(m, dtype=np.int64)
+    row_raw = np.empty(m, dtype=np.float64)
+    row_q = np.empty(m, dtype=np.int64)
+    slot = np.full(k, -1, dtype=np.int64)
+    fsum = np.zeros(m if not exact else 0, dtype=np.float64)
+    isum = np.zeros(m if exact else 0, dtype=np.int64)
+    p = 0
+    for s in range(n):
+        lo = p
+        for j in range(indptr[s], indptr[s + 1]):
+            b = tb[j]
+            i = slot[b]
+            if i < 0:
+                i = p
+                slot[b] = i
+                row_blk[i] = b
+                if exact:
+                    isum[i] = 0
+                else:
+                    fsum[i] = 0.0
+                p += 1
+            # Sums in the order of the transitions, as the signature's are.
+            if exact:
+                isum[i] += num[j]
+            else:
+                fsum[i] += prob[j]
+        keep = lo
+        for i in range(lo, p):
+            slot[row_blk[i]] = -1
+            if exact:
+                row_q[i] = isum[i]
+                row_raw[i] = isum[i] / scale
+            else:
+                row_raw[i] = fsum[i]
+                row_q[i] = np.int64(np.floor(fsum[i] * scale + 0.5))
+                if row_q[i] == 0:
+                    continue        # rounds to nothing: no transition there
+            row_blk[keep] = row_blk[i]
+            row_raw[keep] = row_raw[i]
+            row_q[keep] = row_q[i]
+            keep += 1
+        p = keep
+        _sort_row(row_blk, row_raw, row_q, lo, p)
+        row_ptr[s + 1] = p
+    return row_ptr, row_blk[:p], row_raw[:p], row_q[:p]
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _lumping_defect(
+    indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, w: np.ndarray,
+    prob: np.ndarray, num: np.ndarray, scale: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each state's total variation from its block's mean row, and the mean rows.
+
+    State ``s`` moves to ``targets[j]`` for ``j`` in ``indptr[s]:indptr[s+1]``
+    with probability ``num[j] / scale`` (exact chains: integer numerators
+    over the denominator ``scale``) or, when ``num`` is empty, ``prob[j]``
+    (float chains, compared in multiples of ``1 / scale``, rounded half up;
+    a block probability that rounds to 0 counts as no transition). ``w`` is
+    the weight of each state; a block of weight 0 is fitted with every
+    state alike.
+
+    Returns ``score`` (per state, the TV distance of its row through the
+    blocks from its block's mean row; exactly 0 in a block whose weighted
+    states all have the same row in exact quanta) and the mean rows
+    ``(block, target, probability)`` sorted by block and target: what
+    :func:`abstractions._engine.weighted.total_variation` computes from
+    :func:`~abstractions._engine.weighted.rows_of`, without sorting.
+
+    The rows through the blocks are built state by state
+    (:func:`_block_rows`), then copied block by block (a counting sort of
+    the states, which keeps their order within a block), so that every
+    later pass reads memory in order and the mean row of a block is
+    gathered in a scratch row of ``k`` cells, reset where it was touched.
+    """
+    n = indptr.shape[0] - 1
+    row_ptr, row_blk, row_raw, row_q = _block_rows(indptr, targets, labels, k, prob, num, scale)
+    m = row_blk.shape[0]
+    # Where each block's states and row entries go.
+    s_start = np.zeros(k + 1, dtype=np.int64)
+    e_start = np.zeros(k + 1, dtype=np.int64)
+    for s in range(n):
+        b = labels[s]
+        s_start[b + 1] += 1
+        e_start[b + 1] += row_ptr[s + 1] - row_ptr[s]
+    for b in range(k):
+        s_start[b + 1] += s_start[b]
+        e_start[b + 1] += e_start[b]
+    s_fill = s_start[:k].copy()
+    e_fill = e_start[:k].copy()
+    state = np.empty(n, dtype=np.int64)
+    bw = np.empty(n, dtype=np.float64)
+    blen = np.empty(n, dtype=np.int64)
+    eblk = np.empty(m, dtype=np.int64)
+    eraw = np.empty(m, dtype=np.float64)
+    eq = np.empty(m, dtype=np.int64)
+    for s in range(n):
+        b = labels[s]
+        i = s_fill[b]
+        s_fill[b] = i + 1
+        state[i] = s
+        bw[i] = w[s]
+        lo = row_ptr[s]
+        length = row_ptr[s + 1] - lo
+        blen[i] = length
+        e = e_fill[b]
+        e_fill[b] = e + length
+        for t in range(length):
+            eblk[e + t] = row_blk[lo + t]
+            eraw[e + t] = row_raw[lo + t]
+            eq[e + t] = row_q[lo + t]
+    bscore = np.zeros(n, dtype=np.float64)
+    out_b = np.empty(m, dtype=np.int64)
+    out_c = np.empty(m, dtype=np.int64)
+    out_p = np.empty(m, dtype=np.float64)
+    n_out = 0
+    mean = np.zeros(k, dtype=np.float64)
+    seen = np.zeros(k, dtype=np.bool_)
+    ref_q = np.zeros(k, dtype=np.int64)
+    ref_mark = np.full(k, -1, dtype=np.int64)     # ref_mark[c] == b: c is in b's first row
+    touched = np.empty(k, dtype=np.int64)
+    for b in range(k):
+        lo = s_start[b]
+        hi = s_start[b + 1]
+        weight = 0.0
+        for i in range(lo, hi):
+            weight += bw[i]
+        fitted = weight > 0.0
+        fit = weight if fitted else float(hi - lo)
+        # The mean row, and whether the weighted states all have the first one's row.
+        n_touched = 0
+        e = e_start[b]
+        ref_len = -1
+        same = True
+        for i in range(lo, hi):
+            f = bw[i] if fitted else 1.0
+            length = blen[i]
+            if bw[i] > 0.0:
+                if ref_len < 0:
+                    ref_len = length
+                    for t in range(e, e + length):
+                        ref_q[eblk[t]] = eq[t]
+                        ref_mark[eblk[t]] = b
+                elif same:
+                    if length != ref_len:
+                        same = False
+                    else:
+                        for t in range(e, e + length):
+                            if ref_mark[eblk[t]] != b or ref_q[eblk[t]] != eq[t]:
+                                same = False
+                                break
+            for t in range(e, e + length):
+                c = eblk[t]
+                if not seen[c]:
+                    seen[c] = True
+                    mean[c] = 0.0
+                    touched[n_touched] = c
+                    n_touched += 1
+                mean[c] += f * eraw[t]
+            e += length
+        touched[:n_touched].sort()
+        tail = 0.0
+        for t in range(n_touched):
+            c = touched[t]
+            mean[c] = mean[c] / fit
+            tail += mean[c]
+            out_b[n_out] = b
+            out_c[n_out] = c
+            out_p[n_out] = mean[c]
+            n_out += 1
+        if not same:
+            e = e_start[b]
+            for i in range(lo, hi):
+                dev = 0.0
+                covered = 0.0
+                for t in range(e, e + blen[i]):
+                    r = mean[eblk[t]]
+                    dev += abs(eraw[t] - r)
+                    covered += r
+                e += blen[i]
+                x = 0.5 * (dev + tail - covered)
+                bscore[i] = x if x > 0.0 else 0.0
+        for t in range(n_touched):
+            seen[touched[t]] = False
+    score = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        score[state[i]] = bscore[i]
+    return score, out_b[:n_out].copy(), out_c[:n_out].copy(), out_p[:n_out].copy()
