@@ -747,3 +747,35 @@ def lumping_defect(indptr, targets, labels, k, w, prob, num, scale):
                 covered += mean[c]
             score[s] = max(0.5 * (dev + tail - covered), 0.0)
     return score, mb, mc, mp
+
+
+
+def function_profile(step, labels, w, max_rounds):
+    """Blocks and plurality loss of each completion round for a function, from the definition.
+
+    Round ``j + 1`` is the partition of pairs (block, next block) of round
+    ``j``; ``loss[j] = sum_B (mu(B) - max_C mu(B & step^-1 C))`` (counts when
+    ``w`` is empty), up to the first round that splits nothing or round
+    ``max_rounds`` (negative: no limit).
+    """
+    n = len(step)
+    blocks, losses = [], []
+    r = 0
+    while True:
+        k = len(set(labels))
+        blocks.append(k)
+        loss = 0.0
+        for a in sorted(set(labels)):
+            mass: dict = {}
+            for i in range(n):
+                if labels[i] == a:
+                    b = labels[step[i]]
+                    mass[b] = mass.get(b, 0.0) + (w[i] if len(w) else 1.0)
+            loss += sum(mass.values()) - max(mass.values())
+        losses.append(loss)
+        ids: dict = {}
+        new = [ids.setdefault((labels[i], labels[step[i]]), len(ids)) for i in range(n)]
+        if len(ids) == k or (max_rounds >= 0 and r >= max_rounds):
+            return blocks, losses
+        labels = new
+        r += 1

@@ -91,3 +91,23 @@ def test_lumping_defect_equals_naive(case):
     expected = naive.lumping_defect(indptr, targets, labels, k, w, prob, num, scale)
     for a, b in zip(got, expected):
         assert a.tolist() == list(b)
+
+
+
+@given(st.data())
+def test_function_profile_equals_naive(data):
+    """Blocks and losses of every round (only dirty blocks read) equal the rounds from scratch."""
+    from abstractions._kernels.approximate import _function_profile
+
+    n = data.draw(st.integers(1, 14))
+    step = data.draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n))
+    k = data.draw(st.integers(1, n))
+    labels = data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    w = data.draw(st.one_of(st.just([]), st.lists(st.integers(0, 3).map(float),
+                                                    min_size=n, max_size=n)))
+    max_rounds = data.draw(st.integers(-1, 4))
+    blocks, loss = _function_profile(_ints(step), _ints(labels), np.array(w, dtype=np.float64),
+                                     max_rounds)
+    expected_blocks, expected_loss = naive.function_profile(step, labels, w, max_rounds)
+    assert blocks.tolist() == expected_blocks
+    assert loss.tolist() == expected_loss

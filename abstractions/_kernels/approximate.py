@@ -7,7 +7,7 @@ import numpy as np
 
 from abstractions._config import NUMBA_CACHE
 
-__all__ = ["_first_mismatch", "_lumping_defect", "_plurality"]
+__all__ = ["_first_mismatch", "_function_profile", "_lumping_defect", "_plurality"]
 
 #: Up to this many (block, block) cells the pairs are counted in one flat
 #: table (16 bytes a cell: it stays in the last-level cache); beyond it the
@@ -360,3 +360,173 @@ def _lumping_defect(
     for i in range(n):
         score[state[i]] = bscore[i]
     return score, out_b[:n_out].copy(), out_c[:n_out].copy(), out_p[:n_out].copy()
+
+
+
+@numba.njit(cache=NUMBA_CACHE)
+def _function_profile(
+    step: np.ndarray, labels: np.ndarray, w: np.ndarray, max_rounds: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks and plurality loss of every round of the completion operator for a function.
+
+    State ``i`` is in block ``labels[i]`` of round 0 and steps to
+    ``step[i]``; ``w`` is its weight (empty: weight 1). Round ``j + 1``
+    splits each block of round ``j`` by the round-``j`` block of the next
+    state. Returns ``blocks[j]`` and ``loss[j] = sum_B (mu(B) - max_C mu(B
+    & step^-1 C))`` over the blocks ``B`` of round ``j``, up to the first
+    round that splits nothing (its loss is 0) or to round ``max_rounds``
+    (negative: no limit).
+
+    Only *dirty* blocks are read: in round 0 all of them, later those with
+    a state whose next state changed block in the last round. Every block
+    of a round ``j >= 1`` sends all its states into one block of round
+    ``j - 1``, so a block none of whose next states changed block neither
+    splits nor loses anything (the argument of Hopcroft's and Paige and
+    Tarjan's algorithms). The states are kept grouped by block, a block's
+    id is one of its states, and a block that splits keeps its id for the
+    part holding that state, so only the other parts change id; their
+    predecessors (a CSR of the inverse of ``step``) mark the next round's
+    dirty blocks. Scratch rows of ``n`` cells are reset where touched.
+    """
+    n = step.shape[0]
+    weighted = w.shape[0] == n
+    # Predecessors of each state.
+    pptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        pptr[step[i] + 1] += 1
+    for i in range(n):
+        pptr[i + 1] += pptr[i]
+    pfill = pptr[:n].copy()
+    pidx = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        t = step[i]
+        pidx[pfill[t]] = i
+        pfill[t] += 1
+    # States grouped by block; block id = its first state.
+    k = 0
+    for i in range(n):
+        if labels[i] + 1 > k:
+            k = labels[i] + 1
+    first = np.full(k, -1, dtype=np.int64)
+    size = np.zeros(k + 1, dtype=np.int64)
+    for i in range(n):
+        b = labels[i]
+        if first[b] < 0:
+            first[b] = i
+        size[b + 1] += 1
+    for b in range(k):
+        size[b + 1] += size[b]
+    lab = np.empty(n, dtype=np.int64)
+    elems = np.empty(n, dtype=np.int64)
+    pos = np.empty(n, dtype=np.int64)
+    bstart = np.zeros(n, dtype=np.int64)
+    bend = np.zeros(n, dtype=np.int64)
+    fill = size[:k].copy()
+    for i in range(n):
+        b = labels[i]
+        lab[i] = first[b]
+        elems[fill[b]] = i
+        pos[i] = fill[b]
+        fill[b] += 1
+    dirty = np.empty(n, dtype=np.int64)
+    n_dirty = 0
+    n_blocks = 0
+    for b in range(k):
+        if first[b] >= 0:
+            bstart[first[b]] = size[b]
+            bend[first[b]] = size[b + 1]
+            dirty[n_dirty] = first[b]
+            n_dirty += 1
+            n_blocks += 1
+    mark = np.full(n, -1, dtype=np.int64)
+    nx = np.empty(n, dtype=np.int64)
+    tmp = np.empty(n, dtype=np.int64)
+    cnt = np.zeros(n, dtype=np.int64)
+    off = np.zeros(n, dtype=np.int64)
+    mass = np.zeros(n if weighted else 0, dtype=np.float64)
+    distinct = np.empty(n, dtype=np.int64)
+    changed = np.empty(n, dtype=np.int64)
+    blocks = [n_blocks]
+    losses = []
+    r = 0
+    while True:
+        # Next blocks of the dirty blocks' states, under this round's ids.
+        for d in range(n_dirty):
+            for p in range(bstart[dirty[d]], bend[dirty[d]]):
+                nx[p] = lab[step[elems[p]]]
+        loss = 0.0
+        n_changed = 0
+        grown = 0
+        for d in range(n_dirty):
+            old = dirty[d]
+            lo = bstart[old]
+            hi = bend[old]
+            n_distinct = 0
+            for p in range(lo, hi):
+                c = nx[p]
+                if cnt[c] == 0:
+                    distinct[n_distinct] = c
+                    n_distinct += 1
+                cnt[c] += 1
+                if weighted:
+                    mass[c] += w[elems[p]]
+            total = 0.0
+            heavy = 0.0
+            for j in range(n_distinct):
+                c = distinct[j]
+                x = mass[c] if weighted else float(cnt[c])
+                total += x
+                if x > heavy:
+                    heavy = x
+            loss += total - heavy
+            if n_distinct > 1:
+                # A stable counting sort of the block's states by next block.
+                at = lo
+                for j in range(n_distinct):
+                    c = distinct[j]
+                    off[c] = at
+                    at += cnt[c]
+                for p in range(lo, hi):
+                    c = nx[p]
+                    tmp[off[c]] = elems[p]
+                    off[c] += 1
+                keep = nx[pos[old]]
+                at = lo
+                for j in range(n_distinct):
+                    c = distinct[j]
+                    a = at
+                    at += cnt[c]
+                    for p in range(a, at):
+                        elems[p] = tmp[p]
+                        pos[tmp[p]] = p
+                    bid = old if c == keep else elems[a]
+                    bstart[bid] = a
+                    bend[bid] = at
+                    if bid != old:
+                        for p in range(a, at):
+                            lab[elems[p]] = bid
+                            changed[n_changed] = elems[p]
+                            n_changed += 1
+                grown += n_distinct - 1
+            for j in range(n_distinct):
+                c = distinct[j]
+                cnt[c] = 0
+                if weighted:
+                    mass[c] = 0.0
+        losses.append(loss)
+        if grown == 0 or (max_rounds >= 0 and r >= max_rounds):
+            break
+        n_blocks += grown
+        blocks.append(n_blocks)
+        r += 1
+        # The next round's dirty blocks: those of the changed states' predecessors.
+        n_dirty = 0
+        for q in range(n_changed):
+            c = changed[q]
+            for e in range(pptr[c], pptr[c + 1]):
+                b = lab[pidx[e]]
+                if mark[b] != r and bend[b] - bstart[b] > 1:
+                    mark[b] = r
+                    dirty[n_dirty] = b
+                    n_dirty += 1
+    return np.array(blocks, dtype=np.int64), np.array(losses, dtype=np.float64)
