@@ -546,10 +546,17 @@ class _FunctionGreedy:
         if loop:
             big[x] = folded
         self.hist[x], self.hist[y] = big, {}
-        pred = (self.pred[x] | self.pred[y]) - {x, y}
+        # Changed rows: the keys of the smaller histogram (and x, y).
+        touched = [x if c == y else c for c in small]
+        big_pred, small_pred = self.pred[x], self.pred[y]
+        if len(small_pred) > len(big_pred):
+            big_pred, small_pred = small_pred, big_pred
+        big_pred |= small_pred
+        big_pred.discard(x)
+        big_pred.discard(y)
         if loop:
-            pred.add(x)
-        self.pred[x], self.pred[y] = pred, set()
+            big_pred.add(x)
+        self.pred[x], self.pred[y] = big_pred, set()
         extra, most = self._shared(x, y)
         self.mass[x] += self.mass[y]
         self.mass[y] = 0.0
@@ -578,17 +585,20 @@ class _FunctionGreedy:
         self.info_sum += self.parts[x]
         self.acc_sum += self.bmax[x]
         self.version[y] += 1
-        bumped = {x} | changed | self.hist[x].keys()
-        for c in changed:
-            bumped |= self.hist[c].keys()
-        for z in bumped:
+        # Costs that changed: pairs with x or with a group moving into both,
+        # and pairs among the successors whose entries in x's row changed.
+        for z in {x} | changed | set(touched):
             self.version[z] += 1
 
     def candidates(self, g: int) -> set[int]:
         """Groups worth trying to merge with ``g``: neighbours, co-targets, siblings."""
-        succ = self.hist[g].keys()
-        found = set(succ) | self.pred[g]
-        for z in self.pred[g]:
+        # A group with many neighbours offers the few with the nearest ids
+        # (as for siblings), so that the pairs pushed after a merge stay
+        # bounded; the pairs already in the heap stay there.
+        succ = _nearest(self.hist[g].keys(), g, 8)
+        pred = _nearest(self.pred[g], g, 8)
+        found = succ | pred
+        for z in pred:
             found |= _nearest(self.hist[z].keys(), g)
         for t in succ:
             found |= _nearest(self.pred[t], g)
