@@ -9,7 +9,8 @@ Jobs (``--jobs``, all by default):
     same size in the same run (the target: at most 5 gathers).
 ``profile``
     ``refinement_profile`` of a random function on ``--profile-states``
-    (10^6) states from a random 2-block beta (target: 2 s).
+    (10^6) states from a random 2-block beta (target: 2 s), beside a
+    gather of the same size (the machine is shared: the ratio is steadier).
 ``coarsen``
     ``coarsen`` of the quotient of a random function (its top partition)
     down to 10 blocks, at growing sizes up to ``--coarsen-blocks``
@@ -18,7 +19,8 @@ Jobs (``--jobs``, all by default):
 ``lumping``
     The lumpability defect (``consistency_error``, metric ``"tv"``) of a
     Markov chain with ``--chain-states`` (10^6) states and three
-    transitions each, for a random partition of 10^3 blocks (target: 1 s).
+    transitions each, for a random partition of 10^3 blocks (target: 1 s),
+    beside a gather of the transitions' size.
 ``quality``
     On Markov chains of ``--quality-states`` states -- a metastable
     random walk on a 1-D energy landscape with 8 wells, and a lumpable
@@ -114,13 +116,16 @@ def job_profile(n: int, repeat: int) -> list[dict[str, Any]]:
     from abstractions import Computation, Partition, refinement_profile
 
     rng = np.random.default_rng(1)
-    C = Computation(rng.integers(0, n, n))
+    step = rng.integers(0, n, n)
+    C = Computation(step)
     beta = Partition(rng.integers(0, 2, n))
-    seconds = median_time(lambda: refinement_profile(C, beta), repeat)
+    seconds, gather, ratio = paired_times(lambda: refinement_profile(C, beta),
+                                          lambda: beta.labels[step], repeat)
     p = refinement_profile(C, beta)
-    print(f"profile: n={n:.0e}: {seconds:.2f} s, {p.rounds} rounds, "
-          f"{int(p.blocks[-1])} blocks at the end", flush=True)
-    return [{"job": "profile", "states": n, "seconds": seconds, "rounds": p.rounds}]
+    print(f"profile: n={n:.0e}: {seconds:.2f} s = {ratio:.0f} gathers, {p.rounds} rounds, "
+          f"{int(p.blocks[-1])} blocks at the end (a gather takes {gather:.3f} s)", flush=True)
+    return [{"job": "profile", "states": n, "seconds": seconds, "rounds": p.rounds,
+             "gather_s": gather, "gathers": ratio}]
 
 
 def job_coarsen(largest: int, budget: float) -> list[dict[str, Any]]:
@@ -161,10 +166,14 @@ def job_lumping(n: int, repeat: int) -> list[dict[str, Any]]:
 
     T = random_chain(n, 3, 3)
     P = Partition(np.random.default_rng(4).integers(0, 1000, n))
-    seconds = median_time(lambda: consistency_error(T, P), repeat)
-    print(f"lumping: n={n:.0e}, {T.n_transitions:.0e} transitions: {seconds:.2f} s", flush=True)
+    index = np.random.default_rng(5).integers(0, n, T.n_transitions)
+    seconds, gather, ratio = paired_times(lambda: consistency_error(T, P),
+                                          lambda: P.labels[index], repeat)
+    print(f"lumping: n={n:.0e}, {T.n_transitions:.0e} transitions: {seconds:.2f} s = "
+          f"{ratio:.0f} gathers of the transitions' size (a gather takes {gather:.3f} s)",
+          flush=True)
     return [{"job": "lumping", "states": n, "transitions": T.n_transitions,
-             "seconds": seconds}]
+             "seconds": seconds, "gather_s": gather, "gathers": ratio}]
 
 
 # ---------------------------------------------------------------------- quality

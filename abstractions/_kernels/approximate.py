@@ -382,9 +382,9 @@ def _function_profile(
     of a round ``j >= 1`` sends all its states into one block of round
     ``j - 1``, so a block none of whose next states changed block neither
     splits nor loses anything (the argument of Hopcroft's and Paige and
-    Tarjan's algorithms). The states are kept grouped by block, a block's
-    id is one of its states, and a block that splits keeps its id for the
-    part holding that state, so only the other parts change id; their
+    Tarjan's algorithms). The states are kept grouped by block, and a block
+    that splits keeps its id for its largest part, so only the other parts
+    change id (fresh ids: there are never more than ``n`` blocks); their
     predecessors (a CSR of the inverse of ``step``) mark the next round's
     dirty blocks. Scratch rows of ``n`` cells are reset where touched.
     """
@@ -402,7 +402,7 @@ def _function_profile(
         t = step[i]
         pidx[pfill[t]] = i
         pfill[t] += 1
-    # States grouped by block; block id = its first state.
+    # States grouped by block; new blocks take fresh ids (never more than n).
     k = 0
     for i in range(n):
         if labels[i] + 1 > k:
@@ -418,32 +418,31 @@ def _function_profile(
         size[b + 1] += size[b]
     lab = np.empty(n, dtype=np.int64)
     elems = np.empty(n, dtype=np.int64)
-    pos = np.empty(n, dtype=np.int64)
-    bstart = np.zeros(n, dtype=np.int64)
-    bend = np.zeros(n, dtype=np.int64)
+    bstart = np.zeros(n + k, dtype=np.int64)
+    bend = np.zeros(n + k, dtype=np.int64)
     fill = size[:k].copy()
     for i in range(n):
         b = labels[i]
-        lab[i] = first[b]
+        lab[i] = b
         elems[fill[b]] = i
-        pos[i] = fill[b]
         fill[b] += 1
     dirty = np.empty(n, dtype=np.int64)
     n_dirty = 0
     n_blocks = 0
     for b in range(k):
         if first[b] >= 0:
-            bstart[first[b]] = size[b]
-            bend[first[b]] = size[b + 1]
-            dirty[n_dirty] = first[b]
+            bstart[b] = size[b]
+            bend[b] = size[b + 1]
+            dirty[n_dirty] = b
             n_dirty += 1
             n_blocks += 1
-    mark = np.full(n, -1, dtype=np.int64)
+    fresh = k
+    mark = np.full(n + k, -1, dtype=np.int64)
     nx = np.empty(n, dtype=np.int64)
     tmp = np.empty(n, dtype=np.int64)
-    cnt = np.zeros(n, dtype=np.int64)
-    off = np.zeros(n, dtype=np.int64)
-    mass = np.zeros(n if weighted else 0, dtype=np.float64)
+    cnt = np.zeros(n + k, dtype=np.int64)
+    off = np.zeros(n + k, dtype=np.int64)
+    mass = np.zeros(n + k if weighted else 0, dtype=np.float64)
     distinct = np.empty(n, dtype=np.int64)
     changed = np.empty(n, dtype=np.int64)
     blocks = [n_blocks]
@@ -490,7 +489,11 @@ def _function_profile(
                     c = nx[p]
                     tmp[off[c]] = elems[p]
                     off[c] += 1
-                keep = nx[pos[old]]
+                # The largest part keeps the id: only the others change.
+                keep = distinct[0]
+                for j in range(1, n_distinct):
+                    if cnt[distinct[j]] > cnt[keep]:
+                        keep = distinct[j]
                 at = lo
                 for j in range(n_distinct):
                     c = distinct[j]
@@ -498,8 +501,11 @@ def _function_profile(
                     at += cnt[c]
                     for p in range(a, at):
                         elems[p] = tmp[p]
-                        pos[tmp[p]] = p
-                    bid = old if c == keep else elems[a]
+                    if c == keep:
+                        bid = old
+                    else:
+                        bid = fresh
+                        fresh += 1
                     bstart[bid] = a
                     bend[bid] = at
                     if bid != old:
