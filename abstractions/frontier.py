@@ -688,6 +688,14 @@ def coarsen(
     merges are never undone: :func:`polish` moves single states between the
     blocks of one point of the frontier afterwards.
 
+    For one function (metric ``"mismatch"``) each block is summed up by its
+    histogram of target blocks, and a cost reads only the smaller of the
+    two histograms and the blocks moving into both; the information about
+    ``beta`` is kept merge by merge. There a block with more than 17
+    neighbours offers the 17 with the nearest ids as new candidates after
+    a merge (pairs already waiting keep their place). Other kinds evaluate
+    each cost on the quotient rows of the two blocks.
+
     Examples
     --------
     A counter mod 12 whose output is "value mod 3": the frontier passes
