@@ -42,6 +42,7 @@ from abstractions.exceptions import (
     SizeMismatchError,
     TooLargeError,
     UnknownInputError,
+    UnknownVariableError,
 )
 from abstractions.files import load, save
 from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
@@ -58,22 +59,37 @@ from abstractions.minimal import (
     minimal_complete_abstraction,
 )
 from abstractions.partition import Partition
-from abstractions.steps import NO_RETURN, first_entry, first_return
-from abstractions.stuttering import stuttering_abstraction
 from abstractions.refinement import (
     RefinementProfile,
     refinement_linkage,
     refinement_profile,
     split_rounds,
 )
+from abstractions.report import AbstractionReport, Candidate, abstraction_report
+from abstractions.simplicity import (
+    BDD_MAX_STATES,
+    DESCRIPTION_METHODS,
+    description_length,
+    is_conserved,
+)
+from abstractions.steps import NO_RETURN, first_entry, first_return
+from abstractions.stuttering import stuttering_abstraction
+from abstractions.support import (
+    SUPPORT_BUDGET,
+    VariableAbstraction,
+    cone_of_influence,
+    minimal_variable_abstraction,
+    support,
+)
 from abstractions.system import UNDETERMINED, System
-from abstractions.weights import Weights
 from abstractions.systems import (
     LabelledSystem,
     MarkovChain,
     NondeterministicSystem,
     TransitionSystem,
 )
+from abstractions.variables import Variables, variable_abstraction
+from abstractions.weights import Weights
 
 __version__ = "0.1.0"
 
@@ -116,6 +132,20 @@ __all__ = [
     "first_entry",
     "NO_RETURN",
     "stuttering_abstraction",
+    "Variables",
+    "variable_abstraction",
+    "support",
+    "SUPPORT_BUDGET",
+    "cone_of_influence",
+    "minimal_variable_abstraction",
+    "VariableAbstraction",
+    "description_length",
+    "DESCRIPTION_METHODS",
+    "BDD_MAX_STATES",
+    "is_conserved",
+    "abstraction_report",
+    "AbstractionReport",
+    "Candidate",
     "METHODS",
     "warmup",
     "UNDETERMINED",
@@ -127,6 +157,7 @@ __all__ = [
     "SizeMismatchError",
     "TooLargeError",
     "UnknownInputError",
+    "UnknownVariableError",
     "FileFormatError",
     "save",
     "load",

@@ -1,7 +1,7 @@
 """Command line: ``python -m abstractions`` (also the ``abstractions`` script).
 
-Commands: ``demo``, ``minimize FILE``, ``check FILE PARTITION_FILE`` and
-``info FILE`` (see :mod:`abstractions.cli`).
+Commands: ``demo``, ``minimize FILE``, ``check FILE PARTITION_FILE``,
+``info FILE`` and ``report FILE`` (see :mod:`abstractions.cli`).
 
 Exit status, for scripts to rely on:
 
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as err:  # noqa: BLE001 - every error is reported as one line and exit 2
+    except Exception as err:
         if _interrupted(err):
             _report("interrupted")
             return EXIT_INTERRUPTED

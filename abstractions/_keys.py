@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import abstractions._config as _config
 from abstractions._validation import Ids
 
 __all__ = ["row_ids", "as_key_rows", "first_rows"]
@@ -32,14 +33,16 @@ def as_key_rows(values: np.ndarray) -> Ids:
 
 def row_ids(keys: Ids) -> tuple[Ids, int]:
     """First-occurrence ids of the rows of ``keys`` (int64, shape (N, d)) and their number."""
-    from abstractions._kernels.rows import _row_ids
+    from abstractions._kernels import _row_ids
 
     keys = np.ascontiguousarray(keys, dtype=np.int64)
     if keys.shape[0] == 0:
         return np.zeros(0, dtype=np.int64), 0
-    if keys.shape[1] == 1:
-        # One column: numpy's sort-based unique is as fast and needs no kernel.
-        values, first, inverse = np.unique(keys[:, 0], return_index=True, return_inverse=True)
+    if keys.shape[1] == 1 or keys.shape[0] < _config.SMALL_INPUT:
+        # One column, or few rows: numpy's sort-based unique is as fast and
+        # needs no kernel (so no numba to load and compile).
+        flat = keys[:, 0] if keys.shape[1] == 1 else keys
+        values, first, inverse = np.unique(flat, return_index=True, return_inverse=True, axis=0)
         order = np.argsort(first, kind="stable")
         rank = np.empty(values.shape[0], dtype=np.int64)
         rank[order] = np.arange(values.shape[0], dtype=np.int64)

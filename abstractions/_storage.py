@@ -348,7 +348,7 @@ def _read_header(path: str, name: str, member: IO[bytes]) -> tuple[tuple[int, ..
             raise ValueError(f".npy format version {version[0]}.{version[1]} is not read")
     except (zipfile.BadZipFile, EOFError, zlib.error) as err:  # a small member is read whole here
         raise _corrupt(path, f"the member {name!r} cannot be read ({type(err).__name__}: {err})") from None
-    except Exception as err:  # noqa: BLE001 - numpy's header parser on untrusted bytes: any failure means corrupt
+    except Exception as err:
         raise _corrupt(path, f"the member {name!r} has no valid .npy header ({type(err).__name__}: {err})") from None
     if not all(isinstance(d, int) and d >= 0 for d in shape):
         raise _corrupt(path, f"the member {name!r} declares the shape {shape!r}")
@@ -452,7 +452,7 @@ def read_npz(path: str, names: Collection[str]) -> dict[str, np.ndarray]:
             )
         try:
             archive = zipfile.ZipFile(handle)
-        except Exception as err:  # noqa: BLE001 - zipfile on untrusted bytes raises many kinds; all mean corrupt
+        except Exception as err:
             raise FileFormatError(
                 path, f"not a readable .npz archive (corrupt or truncated: {err})"
             ) from None
@@ -469,7 +469,7 @@ def read_npz(path: str, names: Collection[str]) -> dict[str, np.ndarray]:
                     if isinstance(err, zipfile.BadZipFile):
                         raise _corrupt(path, f"the member {info.filename!r}: {err}") from None
                     raise _unreadable(path, err) from None
-                except Exception as err:  # noqa: BLE001 - bad CRC, deflate data, local header: corrupt
+                except Exception as err:
                     raise _corrupt(
                         path, f"the member {info.filename!r} cannot be read ({type(err).__name__}: {err})"
                     ) from None

@@ -276,7 +276,7 @@ def _function_mismatch(
     and no weight array is read), and the block totals are then the block
     sizes, returned so that the caller need not count them again.
     """
-    from abstractions._kernels.approximate import _plurality
+    from abstractions._kernels import _plurality
 
     n = labels.shape[0]
     uniform = mu.name == "uniform"
@@ -403,7 +403,7 @@ def consistency_error(
     form: Any = None
     if S.kind == "computation" and name == "mismatch":
         assert isinstance(S, Computation)
-        from abstractions._kernels.approximate import _first_mismatch
+        from abstractions._kernels import _first_mismatch
 
         step = S.step
         nxt = labels[step]
@@ -490,7 +490,7 @@ def _lumping_defect(S: System, labels: Ids, K: int, w: Floats) -> weighted.Evalu
     the transitions. Chains with symbols or with numerators beyond 64 bits
     take the numpy path.
     """
-    from abstractions._kernels.approximate import _lumping_defect as kernel
+    from abstractions._kernels import _lumping_defect as kernel
 
     rel = S._relation()
     if rel.symbols is not None or rel.weights is None or rel.how not in ("sum", "round"):

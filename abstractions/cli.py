@@ -1,4 +1,4 @@
-"""The ``minimize``, ``check`` and ``info`` commands of ``python -m abstractions``.
+"""The ``minimize``, ``check``, ``info`` and ``report`` commands of ``python -m abstractions``.
 
 Exit codes (those of ``diff`` and ``cmp``): 0 success (for ``check``: the
 partition is complete), 1 ``check`` found the partition not complete, 2 an
@@ -144,7 +144,7 @@ def _keep_value(text: str) -> str:
 
 
 def add_commands(commands: Any) -> None:
-    """Add ``minimize``, ``check`` and ``info`` to an argparse subparsers object."""
+    """Add ``minimize``, ``check``, ``info`` and ``report`` to an argparse subparsers object."""
     from abstractions.minimal import METHODS
 
     minimize = commands.add_parser(
@@ -175,6 +175,25 @@ def add_commands(commands: Any) -> None:
 
     info = commands.add_parser("info", help="describe a saved computation or partition")
     info.add_argument("file")
+
+    report = commands.add_parser(
+        "report",
+        help="candidate abstractions of a saved computation side by side",
+        description="Print the table of abstractions.report.abstraction_report: the minimal "
+        "complete abstraction, the finish abstraction, the minimal variable abstraction (when "
+        "the computation has variables) and your own partitions, with their blocks, support, "
+        "description length, consistency error and information kept about beta.",
+    )
+    report.add_argument("file", help="a computation saved with abstractions.save (.npz or .json)")
+    report.add_argument(
+        "--keep", type=_keep_value, default="output",
+        help="what beta keeps: output, halting, finish, or several joined by '+' (default: output)",
+    )
+    report.add_argument(
+        "--candidate", action="append", default=[], metavar="NAME=PARTITION_FILE",
+        help="add a saved partition as a candidate (repeatable)",
+    )
+    report.add_argument("--k", type=int, default=None, help="add the k-step candidate")
 
 
 def _keep(C: Computation, text: str) -> Partition:
@@ -213,7 +232,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run a parsed ``minimize``, ``check`` or ``info`` command; return the exit status."""
+    """Run a parsed ``minimize``, ``check``, ``info`` or ``report`` command; return the exit status."""
     from abstractions.files import load
 
     stream = sys.stdout if out is None else out
@@ -299,5 +318,35 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
             file=stream,
         )
         _summary(obj, stream)
+        return 0
+    if args.command == "report":
+        from abstractions.report import abstraction_report
+
+        candidates = {}
+        for text in args.candidate:
+            name, sep, path = text.partition("=")
+            if not sep or not name or not path:
+                raise InvalidValueError(
+                    f"--candidate {text!r} must be NAME=PARTITION_FILE, e.g. mine=p.npz"
+                )
+            candidates[name] = path
+        with Progress(f"loading {args.file}") as progress:
+            C = load(args.file, kind=Computation)
+            loaded = {}
+            for name, path in candidates.items():
+                progress.message = f"loading {path}"
+                loaded[name] = load(path, kind=Partition)
+            progress.message = "building beta"
+            beta = _keep(C, args.keep)
+            result, seconds = _timed(
+                progress, "comparing candidates",
+                lambda: abstraction_report(C, beta, loaded, k=args.k),
+            )
+        print(f"{_shown(args.file)}: {C.n} states; keeping {args.keep} (beta has {beta.n_blocks} blocks)", file=stream)
+        if not C.variables:
+            print("the computation has no variables: no support or description length", file=stream)
+        print(result.table(), file=stream)
+        print(f"pareto front: {', '.join(result.pareto())}", file=stream)
+        print(f"time: {seconds:.3f} s", file=stream)
         return 0
     raise ValueError(f"unknown command {args.command!r}")  # pragma: no cover - argparse checks

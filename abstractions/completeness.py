@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from abstractions._engine import relation as _relation
-from abstractions._validation import Ids, python_value
+from abstractions._validation import Ids
 from abstractions.exceptions import NotCompleteError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
 from abstractions.system import UNDETERMINED, System, Values, as_system
@@ -222,8 +222,10 @@ def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple
     determined[P.labels[output != out_rep[P.labels]]] = False
     keys = np.where(determined, out_rep, -1)
     ids, _ = canonical_labels(keys, "output")
-    firsts = keys[first_occurrences(ids)]
-    values = tuple(
-        python_value(output_values[int(v)]) if v >= 0 else UNDETERMINED for v in firsts.tolist()
-    )
-    return ids, values
+    firsts = keys[first_occurrences(ids)].tolist()
+    # The stored values are Python objects already: index, no conversion.
+    if isinstance(output_values, range) and firsts == list(range(len(firsts))):
+        return ids, range(len(firsts))
+    if -1 not in firsts:
+        return ids, tuple(map(output_values.__getitem__, firsts))
+    return ids, tuple(output_values[v] if v >= 0 else UNDETERMINED for v in firsts)

@@ -39,12 +39,52 @@ from abstractions.exceptions import (
 )
 from abstractions.partition import Partition
 from abstractions.system import System, Values
+from abstractions.variables import Variables, as_variables
 
 __all__ = ["Computation", "Values"]
 
 #: Up to this many steps, :meth:`Computation.power` composes step by step
 #: (``k - 1`` gathers); beyond, pointer doubling takes fewer.
 _DIRECT_POWER = 4
+
+
+def _tuple_variables(states: list[Any], names: Sequence[str] | bool | None) -> dict[str, Any] | None:
+    """The positions of tuple states as variables (see ``from_functions``), or None."""
+    if names is False:
+        return None
+    positional = names is True
+    if positional:
+        names = None
+    if names is not None and (isinstance(names, str) or not isinstance(names, Iterable)):
+        raise InvalidTypeError(
+            f"variables must be a sequence of names (one per position of the tuple states), "
+            f"got {names!r}"
+        )
+    given = None if names is None else list(names)
+    first = states[0] if states else None
+    width = len(first) if isinstance(first, tuple) else -1
+    fields = getattr(type(first), "_fields", None)
+    uniform = width >= 0 and all(
+        isinstance(s, tuple) and len(s) == width and getattr(type(s), "_fields", None) == fields
+        for s in states
+    )
+    if not uniform or width == 0:
+        if given is not None or positional:
+            odd = next((s for s in states if not isinstance(s, tuple) or len(s) != width), first)
+            raise InvalidValueError(
+                f"variables names the positions of tuple states, but the states are not tuples "
+                f"of one length (e.g. {odd!r})"
+            )
+        return None
+    if given is None:
+        if fields is None and not positional:
+            return None  # plain tuples: no names to give, so no variables unless asked
+        given = list(fields) if fields is not None else [f"x{j}" for j in range(width)]
+    elif len(given) != width:
+        raise InvalidValueError(
+            f"variables names {len(given)} positions, but the states are tuples of {width}"
+        )
+    return {name: object_array([s[j] for s in states]) for j, name in enumerate(given)}
 
 
 class Computation(System):
@@ -72,6 +112,13 @@ class Computation(System):
         Distinct hashable output values; ``output`` then holds ids into it.
     state_labels : sequence, optional
         Distinct hashable names of the states, used in tables and traces.
+    variables : mapping or Variables, optional
+        Structured states: ``{name: one value per state}`` for each state
+        variable (or a :class:`~abstractions.variables.Variables` record).
+        Read by :attr:`variables`, :meth:`values` and the functions of
+        :mod:`abstractions.support`; kept by :meth:`restrict`, pickling
+        and equality. Built for you by :meth:`from_sympy` and by
+        :meth:`from_functions` on tuple states.
 
     Raises
     ------
@@ -124,6 +171,7 @@ class Computation(System):
         *,
         output_values: Sequence[Any] | None = None,
         state_labels: Sequence[Hashable] | None = None,
+        variables: Mapping[str, Any] | Variables | None = None,
     ) -> None:
         step_ids = as_index_array(step, "step", copy=True, self_map=True)
         n = step_ids.shape[0]
@@ -133,6 +181,7 @@ class Computation(System):
             halted_mask = as_bool_array(halted, "halted", length=n)
         self._set_shared(n, output, output_values, inputs, state_labels)
         self._set_own(step_ids, halted_mask)
+        self._set_variables(as_variables(variables, n))
 
     def _set_own(self, step: Ids, halted: Mask) -> None:
         if halted.any():
@@ -156,11 +205,13 @@ class Computation(System):
         input_values: Values,
         input_states: Ids,
         state_labels: tuple[Hashable, ...] | None = None,
+        variables: Variables | None = None,
     ) -> Computation:
         """Wrap arrays that are already checked (no validation)."""
         self = object.__new__(cls)
         self._store_shared(output, output_values, input_values, input_states, state_labels)
         self._set_own(step, halted)
+        self._set_variables(variables)
         return self
 
     # ------------------------------------------------------------------ the kind
@@ -198,6 +249,7 @@ class Computation(System):
         halted: Callable[[Any], bool] | None = None,
         output: Callable[[Any], Any] | None = None,
         max_states: int = 1_000_000,
+        variables: Sequence[str] | bool | None = None,
     ) -> Computation:
         """Build a computation from Python functions over hashable states.
 
@@ -220,11 +272,18 @@ class Computation(System):
         max_states : int, default 1_000_000
             Stop with :class:`~abstractions.TooLargeError` when more states than
             this are reachable (e.g. an unbounded counter).
+        variables : sequence of str or bool, optional
+            The names of the state variables when states are tuples of one
+            length: ``variables[j]`` names position ``j``; True names them
+            ``"x0", "x1", ...``. By default (None) named tuples of one type
+            give their field names and other states no variables (plain
+            tuples have no names to give); False gives no variables.
 
         Returns
         -------
         Computation
-            With ``state_labels`` the explored states.
+            With ``state_labels`` the explored states, and :attr:`variables`
+            the positions of tuple states.
 
         Raises
         ------
@@ -243,6 +302,16 @@ class Computation(System):
         (6, 5, 3, 2, 1)
         >>> [C.state_labels[m] for m in C.trace(6)]
         [6, 3, 1]
+
+        Tuple states have variables, one per position:
+
+        >>> from collections import namedtuple
+        >>> Clock = namedtuple("Clock", "hour minute")
+        >>> C = Computation.from_functions(
+        ...     lambda c: Clock(c.hour + c.minute // 30, (c.minute + 30) % 60),
+        ...     [Clock(0, 0)], halted=lambda c: c.hour == 2)
+        >>> C.variables, C.values("minute").tolist()
+        (('hour', 'minute'), [0, 30, 0, 30, 0])
         """
         limit = as_count(max_states, "max_states")
         if isinstance(inputs, Mapping):
@@ -290,6 +359,7 @@ class Computation(System):
             output=outputs if outputs is None else object_array(outputs),
             inputs=starts,
             state_labels=order,
+            variables=_tuple_variables(order, variables),
         )
 
     # ------------------------------------------------------------------ views
@@ -380,7 +450,8 @@ class Computation(System):
             self._state_labels,
         )
         return Computation._from_arrays(
-            np.ascontiguousarray(result, dtype=np.int64), self._halted, *shared
+            np.ascontiguousarray(result, dtype=np.int64), self._halted, *shared,
+            variables=self._variables,
         )
 
 
@@ -483,6 +554,7 @@ class Computation(System):
         inputs: Any = None,
         state_labels: bool = True,
         max_states: int = 10_000_000,
+        reachable_from: Any = None,
     ) -> Computation:
         """Build a computation from sympy expressions; see :func:`abstractions.symbolic.computation_from_sympy`.
 
@@ -503,5 +575,6 @@ class Computation(System):
             inputs=inputs,
             state_labels=state_labels,
             max_states=max_states,
+            reachable_from=reachable_from,
         )
 

@@ -28,6 +28,7 @@ __all__ = [
     "SizeMismatchError",
     "TooLargeError",
     "UnknownInputError",
+    "UnknownVariableError",
 ]
 
 
@@ -81,6 +82,14 @@ class NonHaltingError(AbstractionsError, RuntimeError):
 
 class UnknownInputError(AbstractionsError, KeyError):
     """A value that is not one of the computation's inputs was given."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; show the sentence as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownVariableError(InvalidValueError, KeyError):
+    """A name that is not one of the system's variables was given."""
 
     def __str__(self) -> str:
         # KeyError quotes its argument; show the sentence as written.

@@ -16,7 +16,11 @@
     ``output``       computation: int64 output id per state
     ``input_states`` computation: int64 start state per input
     ``meta``         computation: a JSON string ``{"output_values": V,
-                     "input_values": V, "state_labels": V or null}``
+                     "input_values": V, "state_labels": V or null}``, with
+                     ``"variables": {"names": [...], "levels": [...],
+                     "reads": {...} or null}`` for structured states
+    ``variable_codes`` computation with variables: int64, shape (k, n): the
+                     index of each state's value in each variable's levels
     ===============  ===========================================================
 
 ``.json`` (small, hand-written examples)
@@ -30,7 +34,9 @@
          "output_values": ["run", "done"],       # ... or ids into these values
          "inputs": [0, 1],                       # optional: start states, or
                                                  #   [[value, state], ...] pairs
-         "state_labels": ["a", "b", "c"]}        # optional: state names
+         "state_labels": ["a", "b", "c"],        # optional: state names
+         "variables": {"x": [0, 1, 1]}}          # optional: values per state, or the
+                                                 #   record {"names", "levels", "codes", "reads"}
 
         {"kind": "partition", "labels": [0, 0, 1]}
         {"kind": "partition", "blocks": [[0, 1], [2]], "n": 3}
@@ -81,6 +87,7 @@ from abstractions.exceptions import (
     InvalidValueError,
 )
 from abstractions.partition import Partition
+from abstractions.variables import Variables
 
 __all__ = ["FORMAT_VERSION", "SUFFIXES", "load", "save"]
 
@@ -93,13 +100,16 @@ _FORMAT = "abstractions"
 _KINDS = {"computation": Computation, "partition": Partition}
 _COMPUTATION_KEYS = {
     "format", "version", "kind", "step", "halted", "output", "output_values", "inputs",
-    "state_labels",
+    "state_labels", "variables",
 }
 _PARTITION_KEYS = {"format", "version", "kind", "labels", "blocks", "n"}
 #: Every array an .npz file of any kind may hold; anything else is refused.
 _NPZ_MEMBERS = {
     "format", "version", "kind", "labels", "step", "halted", "output", "input_states", "meta",
+    "variable_codes",
 }
+#: The keys of the stored variables record.
+_VARIABLES_KEYS = {"names", "levels", "reads"}
 #: Largest int saved: bit_length 14,000 is at most 4,215 digits, within what
 #: _storage.parse_json reads back (4,300 digits).
 _MAX_INT_BITS = 14_000
@@ -177,6 +187,84 @@ def _decode_values(data: Any, name: str, path: str, n_states: int) -> Values:
     if not isinstance(data, list):
         raise FileFormatError(path, f"{name} must be a JSON array, got {type(data).__name__}")
     return tuple(_decode_value(v, name, path) for v in data)
+
+
+def _encode_variables(record: Variables) -> dict[str, Any]:
+    """The names, levels and reads of a variables record as JSON (the codes go apart)."""
+    levels: list[Any] = []
+    for name, level in zip(record.names, record.levels):
+        if isinstance(level, range):
+            levels.append({"start": level.start, "stop": level.stop, "step": level.step})
+        else:
+            levels.append([_encode_value(v, f"the levels of variable {name!r}", i)
+                           for i, v in enumerate(level)])
+    reads = record.reads
+    return {
+        "names": list(record.names),
+        "levels": levels,
+        "reads": None if reads is None else {k: list(v) for k, v in reads.items()},
+    }
+
+
+def _decode_variables(data: Any, codes: Any, path: str) -> Variables:
+    """A variables record from its JSON (names, levels, reads) and its codes."""
+    if not isinstance(data, dict) or set(data) != _VARIABLES_KEYS:
+        raise FileFormatError(
+            path, "'variables' must be a JSON object with keys names, levels, reads"
+        )
+    names, levels, reads = data["names"], data["levels"], data["reads"]
+    if not isinstance(names, list) or not isinstance(levels, list):
+        raise FileFormatError(path, "the variables' names and levels must be JSON arrays")
+    decoded: list[Any] = []
+    for level in levels:
+        if isinstance(level, dict):
+            if set(level) != {"start", "stop", "step"} or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in level.values()
+            ) or level["step"] == 0:
+                raise FileFormatError(
+                    path, 'a range of levels must be {"start": int, "stop": int, "step": int}'
+                )
+            decoded.append(range(level["start"], level["stop"], level["step"]))
+        elif isinstance(level, list):
+            decoded.append(tuple(_decode_value(v, "the levels of a variable", path) for v in level))
+        else:
+            raise FileFormatError(path, "each variable's levels must be a JSON array or a range")
+    if reads is not None and not (
+        isinstance(reads, dict) and all(isinstance(v, list) for v in reads.values())
+    ):
+        raise FileFormatError(path, "the variables' reads must be null or an object of arrays")
+    try:
+        return Variables(names, codes, decoded, reads)
+    except (ValueError, TypeError) as err:
+        raise FileFormatError(path, f"inconsistent variables: {err}") from None
+
+
+def _json_variables(data: Any, path: str, n: int) -> Any:
+    """The ``variables`` of a JSON computation: values per state, or the full record."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise FileFormatError(path, f"'variables' must be a JSON object, got {type(data).__name__}")
+    if set(data) == _VARIABLES_KEYS | {"codes"}:
+        codes = data["codes"]
+        if not isinstance(codes, list) or not all(isinstance(row, list) for row in codes):
+            raise FileFormatError(path, "the variables' codes must be a JSON array of arrays")
+        try:
+            array = np.array(codes, dtype=np.int64).reshape(len(codes), n)
+        except (ValueError, TypeError, OverflowError):
+            raise FileFormatError(
+                path, f"the variables' codes must be rows of {n} integers, one per state"
+            ) from None
+        return _decode_variables({k: data[k] for k in _VARIABLES_KEYS}, array, path)
+    values = {}
+    for name, column in data.items():
+        if not isinstance(column, list):
+            raise FileFormatError(
+                path, f"variables[{name!r}] must be a JSON array of one value per state"
+            )
+        values[name] = object_array([_decode_value(v, f"variables[{name!r}]", path)
+                                     for v in column])
+    return values
 
 
 # ---------------------------------------------------------------------- public API
@@ -377,6 +465,10 @@ def _npz_arrays(obj: Computation | Partition) -> dict[str, Any]:
         "input_values": _encode_values(obj.input_values, "input_values"),
         "state_labels": None if labels is None else _encode_values(labels, "state_labels"),
     }
+    record = obj.state_variables
+    if record is not None:
+        meta["variables"] = _encode_variables(record)
+        arrays["variable_codes"] = np.asarray(record.codes)
     arrays["meta"] = np.array(json.dumps(meta))
     return arrays
 
@@ -407,6 +499,11 @@ def _json_text(obj: Computation | Partition) -> str:
             doc["inputs"] = [[v, s] for v, s in zip(values, C.input_states.tolist())]
         if C.state_labels is not None:
             doc["state_labels"] = _encode_values(C.state_labels, "state_labels")
+        if C.state_variables is not None:
+            doc["variables"] = {
+                **_encode_variables(C.state_variables),
+                "codes": C.state_variables.codes.tolist(),
+            }
     # One key per line: small files stay readable and diff well.
     lines = [f" {json.dumps(key)}: {json.dumps(value)}" for key, value in doc.items()]
     return "{\n" + ",\n".join(lines) + "\n}\n"
@@ -486,10 +583,25 @@ def _load_npz(path: str) -> tuple[str, Computation | Partition]:
     if not isinstance(text, str):
         raise FileFormatError(path, f"'meta' must be a string of JSON, got {type(text).__name__}")
     meta = parse_json(text, path, "'meta'")
-    if not isinstance(meta, dict) or set(meta) != {"output_values", "input_values", "state_labels"}:
+    base = {"output_values", "input_values", "state_labels"}
+    if not isinstance(meta, dict) or set(meta) not in (base, base | {"variables"}):
         raise FileFormatError(
-            path, "'meta' must be a JSON object with keys output_values, input_values, state_labels"
+            path, "'meta' must be a JSON object with keys output_values, input_values, "
+            "state_labels (and variables, for structured states)"
         )
+    variables = None
+    if "variables" in meta:
+        if "variable_codes" not in arrays:
+            raise FileFormatError(path, "missing the array 'variable_codes' of the variables")
+        codes = arrays["variable_codes"]
+        if codes.ndim != 2 or codes.dtype.kind not in "iu":
+            raise FileFormatError(
+                path, f"'variable_codes' must be a 2-d array of integers, got dtype "
+                f"{codes.dtype} and shape {codes.shape}"
+            )
+        variables = _decode_variables(meta["variables"], codes, path)
+    elif "variable_codes" in arrays:
+        raise FileFormatError(path, "'variable_codes' without variables in 'meta'")
     n = step.shape[0]
     output_values = _decode_values(meta["output_values"], "output_values", path, n)
     input_values = _decode_values(meta["input_values"], "input_values", path, n)
@@ -502,7 +614,7 @@ def _load_npz(path: str) -> tuple[str, Computation | Partition]:
     return kind, _build(
         path,
         lambda: _computation(step, halted, output, output_values, input_values, input_states,
-                             state_labels, path),
+                             state_labels, path, variables),
     )
 
 
@@ -515,6 +627,7 @@ def _computation(
     input_states: Any,
     state_labels: Values | None,
     path: str,
+    variables: Any = None,
 ) -> Computation:
     n = len(step)
     # The defaults (states named by index) are kept as ranges, not tuples of n ints.
@@ -544,6 +657,7 @@ def _computation(
         inputs=inputs,
         output_values=None if plain_output else output_values,
         state_labels=state_labels,
+        variables=variables,
     )
 
 
@@ -595,6 +709,7 @@ def _load_json(path: str) -> tuple[str, Computation | Partition]:
     inputs = _json_inputs(doc.get("inputs"), path)
     labels = doc.get("state_labels")
     state_labels = None if labels is None else _decode_values(labels, "state_labels", path, n)
+    variables = _json_variables(doc.get("variables"), path, n)
     return kind, _build(
         path,
         lambda: Computation(
@@ -604,6 +719,7 @@ def _load_json(path: str) -> tuple[str, Computation | Partition]:
             inputs=inputs,
             output_values=output_values,
             state_labels=state_labels,
+            variables=variables,
         ),
     )
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from abstractions._engine.primitives import first_occurrence
 from abstractions._engine.relation import completion
 from abstractions._engine.weighted import Floats
 from abstractions._validation import Ids, as_count, readonly
@@ -113,7 +114,7 @@ def _function_profile(step: Ids, labels: Ids, w: Floats | None, limit: int | Non
     of round ``j >= 1`` whose next states all kept their block neither
     splits nor has any error.
     """
-    from abstractions._kernels.approximate import _function_profile as kernel
+    from abstractions._kernels import _function_profile as kernel
 
     weights = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
     blocks, loss = kernel(step, labels, weights, -1 if limit is None else limit)
@@ -180,15 +181,21 @@ def refinement_profile(
 
 
 def _history(S: System, P: Partition) -> list[tuple[Ids, int]]:
-    """The labels of every round from ``P`` to the fixed point."""
+    """The labels of every round from ``P`` to the fixed point, numbered by first occurrence.
+
+    The engine numbers a round's blocks as its path finds them (a hash
+    table, a sort): renumbered here, block ``b`` of every round is the same
+    whatever path ran, and the last round is the minimal complete
+    abstraction's own numbering.
+    """
     rel = S._relation()
-    labels, k = P.labels, P.n_blocks
+    labels, k = first_occurrence(P.labels, P.n_blocks)
     history = [(labels, k)]
     while True:
         new, count = completion(rel, labels, k)
         if count == k:
             return history
-        labels, k = new, count
+        labels, k = first_occurrence(new, count)
         history.append((labels, k))
 
 
@@ -263,9 +270,9 @@ def refinement_linkage(system: System, beta: Any, *, gamma: float = 0.5) -> np.n
     >>> from abstractions import Computation, Partition
     >>> C = Computation((np.arange(4) + 1) % 4)        # counter mod 4, keep "is 0"
     >>> refinement_linkage(C, Partition.kernel(np.arange(4) == 0))
-    array([[2.   , 3.   , 0.25 , 2.   ],
-           [1.   , 4.   , 0.5  , 3.   ],
-           [0.   , 5.   , 1.   , 4.   ]])
+    array([[1.  , 2.  , 0.25, 2.  ],
+           [3.  , 4.  , 0.5 , 3.  ],
+           [0.  , 5.  , 1.  , 4.  ]])
     """
     S = as_system(system)
     P = S._partition(beta, "beta")

@@ -73,10 +73,10 @@ def _schedule(system: System, schedule: Any) -> Mask:
 
 def _kernel_walks(step: Ids, schedule: Mask, starts: Ids) -> tuple[Ids, Ids]:
     """The first-return targets of the scheduled states, and the starts' entries (-1: never)."""
-    from abstractions._kernels.steps import _first_return
+    from abstractions._kernels import _first_return, index_witness
 
     # int32 walk memory while every position fits: half the random traffic.
-    w = np.empty(0, dtype=np.int32 if step.shape[0] < 2**31 - 4 else np.int64)
+    w = index_witness(step.shape[0] + 3)
     induced, entry = _first_return(step, schedule, starts, w)
     return induced, entry
 

@@ -37,6 +37,8 @@ from abstractions._validation import Ids, as_count
 from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.system import System
+from abstractions.variables import Variables
 
 __all__ = [
     "MAX_BITS",
@@ -51,8 +53,12 @@ __all__ = [
 #: (sympy stores blocks as sets of sympy integers: 1000 states take ~0.3 s).
 SYMPY_MAX_STATES = 1000
 
-def _space(variables: Any, max_states: int) -> tuple[list[Any], list[range], int]:
-    """Check ``variables`` (symbol -> size or range) and return symbols, ranges, n."""
+def _space(variables: Any, max_states: int | None) -> tuple[list[Any], list[range], int]:
+    """Check ``variables`` (symbol -> size or range) and return symbols, ranges, n.
+
+    ``max_states`` bounds the product space (None: no bound, for the
+    reachable exploration, which bounds the states it finds instead).
+    """
     import sympy  # type: ignore[import-untyped,unused-ignore]  # sympy ships no types
 
     if isinstance(variables, Mapping):
@@ -93,7 +99,7 @@ def _space(variables: Any, max_states: int) -> tuple[list[Any], list[range], int
     n = 1
     for values in ranges:
         n *= len(values)
-    if n > max_states:
+    if max_states is not None and n > max_states:
         sizes = " * ".join(str(len(r)) for r in ranges)
         raise TooLargeError(
             f"the state space has {sizes} = {n} states, more than max_states={max_states}"
@@ -816,31 +822,59 @@ def _integers(value: _Val, n: int, symbol: Any, r: range, symbols: list[Any],
     return _as_int(value)
 
 
-def _encode(
+def _digits(
     values: list[_Int], symbols: list[Any], ranges: list[range], columns: list[Ids] | None, what: str,
     n: int,
-) -> Ids:
-    """State index of each row of variable values; raise naming the first bad one."""
-    index = np.zeros(n, dtype=np.int64)
-    for symbol, r, stride, value in zip(symbols, ranges, _strides(ranges), values):
+) -> list[Ids]:
+    """The digit (index into its domain) of each variable's value; raise naming the first bad one."""
+    digits = []
+    for symbol, r, value in zip(symbols, ranges, values):
         column = _full(value.a, n)  # int64, or Python ints beyond int64
         offset = column - r.start
         digit = offset // r.step
         bad = np.asarray((offset < 0) | (digit >= len(r)) | (offset % r.step != 0)).astype(bool)
         if bad.any():
             m = int(np.flatnonzero(bad)[0])
-            shown = repr(int(column[m]))
-            raise InvalidValueError(_bad(symbol, shown, r, m, symbols, columns, what, f"outside {r!r}"))
-        index += digit.astype(np.int64) * stride
+            value_m = int(column[m])
+            raise InvalidValueError(
+                _bad(symbol, repr(value_m), r, m, symbols, columns, what, f"outside {r!r}", value_m)
+            )
+        digits.append(np.asarray(digit).astype(np.int64))
+    return digits
+
+
+def _encode(digits: list[Ids], ranges: list[range], n: int) -> Ids:
+    """State index (mixed radix, the first variable most significant) of each row of digits."""
+    index = np.zeros(n, dtype=np.int64)
+    for digit, stride in zip(digits, _strides(ranges)):
+        index += digit * stride
     return index
+
+
+def _hint(symbol: Any, r: range, value: int | None) -> str:
+    """How to keep a step inside its domain, for the way this value leaves it."""
+    if value is None:  # not an integer
+        return "; round it, e.g. floor(...) (or // for integer division)"
+    ways = []
+    if value > r[-1]:
+        ways.append(f"Min(..., {r[-1]}) to stop at the top")
+    else:
+        ways.append(f"Max(..., {r[0]}) to stop at the bottom")
+    if r.start == 0 and r.step == 1:
+        ways.append(f"Mod(..., {len(r)}) to wrap around")
+    ways.append(f"Piecewise((..., condition), ({symbol}, True)) to change it only where it fits")
+    return (
+        f"; keep it in range with {', '.join(ways[:-1])} or {ways[-1]}, or make this state "
+        f"halted (halted states are not stepped)"
+    )
 
 
 def _bad(
     symbol: Any, shown: str, r: range, m: int, symbols: list[Any], columns: list[Ids] | None,
-    what: str, problem: str,
+    what: str, problem: str, value: int | None = None,
 ) -> str:
     where = f" at state {_describe(symbols, columns, m)}" if columns is not None else f" (entry {m})"
-    hint = f"; reduce it, e.g. Mod(..., {len(r)})" if what == "step" and r.start == 0 and r.step == 1 else ""
+    hint = _hint(symbol, r, value) if what == "step" else ""
     return f"{what} for {symbol}{where} is {shown}, {problem}{hint}"
 
 
@@ -891,6 +925,7 @@ def computation_from_sympy(
     inputs: Iterable[Any] | None = None,
     state_labels: bool = True,
     max_states: int = 10_000_000,
+    reachable_from: Iterable[Any] | None = None,
 ) -> Computation:
     """Build a computation from sympy expressions over finite state variables.
 
@@ -925,11 +960,22 @@ def computation_from_sympy(
         there is one variable). False keeps only arrays: for big spaces,
         as the labels are Python objects, one per state.
     max_states : int, default 10_000_000
-        Refuse larger state spaces with :class:`~abstractions.TooLargeError`.
+        Refuse larger state spaces with :class:`~abstractions.TooLargeError`
+        (with ``reachable_from``: more reachable states).
+    reachable_from : iterable, optional
+        Start states (as for ``inputs``, which they become): enumerate only
+        the states reachable from them, breadth first, never the product
+        space. The states are numbered as in the product space (by their
+        mixed-radix index), so the result equals the full computation
+        with these inputs restricted to its reachable states.
 
     Returns
     -------
     Computation
+        With :attr:`~abstractions.System.variables` the symbols' names,
+        their values per state (:meth:`~abstractions.System.values`) and
+        the syntactic dependency graph (which variables each next value
+        reads, the halting condition's variables included).
 
     Raises
     ------
@@ -957,7 +1003,11 @@ def computation_from_sympy(
     value ``domain_i[d_i]``. Each expression is evaluated once on the
     arrays of all states' values (one array operation per node of the
     expression), exactly (see the module notes), and the successor's index
-    is encoded back in the same way.
+    is encoded back in the same way. ``step`` is evaluated on the states
+    that do not halt only: a halted state is never stepped, so its step
+    may leave the domain. With ``reachable_from`` the same happens once per
+    breadth-first frontier (its cost grows with the depth of the search as
+    well as with the number of reachable states).
 
     Examples
     --------
@@ -975,7 +1025,14 @@ def computation_from_sympy(
     >>> Computation.from_sympy({x: 7}, {x: x + 1})
     Traceback (most recent call last):
     ...
-    abstractions.exceptions.InvalidValueError: step for x at state x=6 is 7, outside range(0, 7); reduce it, e.g. Mod(..., 7)
+    abstractions.exceptions.InvalidValueError: step for x at state x=6 is 7, outside range(0, 7); keep it in range with Min(..., 6) to stop at the top, Mod(..., 7) to wrap around or Piecewise((..., condition), (x, True)) to change it only where it fits, or make this state halted (halted states are not stepped)
+
+    Only the states reachable from a start, never the product space:
+
+    >>> C = Computation.from_sympy({x: 10**6, y: 10**6}, {x: x + 1, y: y + 2},
+    ...                            halted=x >= 3, reachable_from=[(0, 0)])
+    >>> C.n, C.state_labels, C.variables
+    (4, ((0, 0), (1, 2), (2, 4), (3, 6)), ('x', 'y'))
 
     Exact where int64 would overflow, and strings are parsed, not run:
 
@@ -986,39 +1043,34 @@ def computation_from_sympy(
     """
 
     limit = as_count(max_states, "max_states")
-    symbols, ranges, n = _space(variables, limit)
-    columns = _columns(ranges, n)
-    evaluator = _Evaluator(symbols, columns, ranges)
-    if isinstance(step, Mapping):
-        unknown = [s for s in step if s not in symbols]
-        if unknown:
-            raise InvalidValueError(f"step gives a value for {unknown[0]!r}, which is not a state variable")
-        exprs = [step.get(s, s) for s in symbols]
-    elif isinstance(step, Sequence) and not isinstance(step, (str, bytes)):
-        if len(step) != len(symbols):
+    symbols, ranges, n = _space(variables, None if reachable_from is not None else limit)
+    exprs = [
+        _expression(e, symbols, f"step[{sym}]") for sym, e in zip(symbols, _step_list(step, symbols))
+    ]
+    halted_expr = None if halted is None else _expression(halted, symbols, "halted")
+    keys: list[Any] | None
+    start_digits: list[Ids] | None
+    if reachable_from is not None:
+        if inputs is not None:
             raise InvalidValueError(
-                f"step has {len(step)} expressions for {len(symbols)} variables; give one per variable"
+                "give the start states once: reachable_from= (they become the inputs) or "
+                "inputs=, not both"
             )
-        exprs = list(step)
+        starts = _start_states(reachable_from, symbols, ranges, "reachable_from")
+        digits, succ, halts = _explore(exprs, halted_expr, symbols, ranges, starts[1], limit)
+        n = digits[0].shape[0]
+        columns = _columns_of(digits, ranges)
+        start_digits = starts[1]
+        keys = starts[0]
     else:
-        raise InvalidTypeError(
-            f"step must be a mapping {{symbol: expression}} or a sequence of expressions, "
-            f"got {type(step).__name__}"
+        columns = _columns(ranges, n)
+        digits = _digits_of(ranges, n)
+        halts, nexts = _step_digits(exprs, halted_expr, symbols, ranges, columns)
+        succ = _encode(nexts, ranges, n)
+        keys, start_digits = (None, None) if inputs is None else _start_states(
+            inputs, symbols, ranges, "inputs"
         )
-    nexts = []
-    for s, r, e in zip(symbols, ranges, exprs):
-        value = _evaluate(e, symbols, evaluator, f"step[{s}]")[1]
-        nexts.append(_integers(value, n, s, r, symbols, columns, "step"))
-    succ = _encode(nexts, symbols, ranges, columns, "step", n)
-
-    halts = None
-    if halted is not None:
-        expr, flags = _evaluate(halted, symbols, evaluator, "halted")
-        if isinstance(flags, _Int) and flags.lo >= 0 and flags.hi <= 1:
-            flags = flags.a != 0
-        if isinstance(flags, (_Int, _Rat)):
-            raise InvalidValueError(f"halted = {expr} must be true or false on every state")
-        halts = np.array(_full(np.asarray(flags, dtype=bool), n))
+    evaluator = _Evaluator(symbols, columns, ranges)
 
     labels = None
     if state_labels:
@@ -1031,39 +1083,225 @@ def computation_from_sympy(
     if output is not None:
         output_ids, output_values = _values(output, symbols, evaluator, "output")
 
-    starts: dict[Any, int] | None = None
-    if inputs is not None:
-        given = [tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in inputs]
-        if any(len(s) != len(symbols) for s in given):
-            bad = next(s for s in given if len(s) != len(symbols))
-            raise InvalidValueError(f"input state {bad!r} needs {len(symbols)} values, one per variable")
-        rows = []
-        for i, symbol in enumerate(symbols):
-            values = []
-            for s in given:
-                try:
-                    values.append(operator.index(s[i]))  # int, numpy and sympy integers
-                except TypeError:
-                    raise InvalidTypeError(
-                        f"inputs for {symbol}: {s[i]!r} of type {type(s[i]).__name__} is not an integer"
-                    ) from None
-            rows.append(_Int.data(np.array(values, dtype=object)))
-        where = _encode(rows, symbols, ranges, None, "inputs", len(given))
-        keys = [s if len(symbols) > 1 else s[0] for s in given]
-        starts = dict(zip(keys, where.tolist()))
+    starts_map: dict[Any, int] | None = None
+    if keys is not None and start_digits is not None:
+        if reachable_from is None:
+            where = _encode(start_digits, ranges, len(keys))
+        else:
+            where = _locate(start_digits, digits, ranges)
+        starts_map = dict(zip(keys, where.tolist()))
+    free_halted = set() if halted_expr is None else halted_expr.free_symbols
+    reads = {
+        str(sym): tuple(
+            str(v) for v in symbols
+            if (v == sym if e == sym else v in e.free_symbols or v in free_halted)
+        )
+        for sym, e in zip(symbols, exprs)
+    }
+    record = Variables(
+        [str(sym) for sym in symbols], np.vstack(digits), ranges, reads
+    )
     return Computation(
         succ,
         halted=halts,
         output=output_ids,
-        inputs=starts,
+        inputs=starts_map,
         output_values=output_values,
         state_labels=labels,
+        variables=record,
     )
+
+
+def _step_list(step: Any, symbols: list[Any]) -> list[Any]:
+    """One next-value expression per variable, from a mapping or a sequence."""
+    if isinstance(step, Mapping):
+        unknown = [s for s in step if s not in symbols]
+        if unknown:
+            raise InvalidValueError(f"step gives a value for {unknown[0]!r}, which is not a state variable")
+        return [step.get(s, s) for s in symbols]
+    if isinstance(step, Sequence) and not isinstance(step, (str, bytes)):
+        if len(step) != len(symbols):
+            raise InvalidValueError(
+                f"step has {len(step)} expressions for {len(symbols)} variables; give one per variable"
+            )
+        return list(step)
+    raise InvalidTypeError(
+        f"step must be a mapping {{symbol: expression}} or a sequence of expressions, "
+        f"got {type(step).__name__}"
+    )
+
+
+def _digits_of(ranges: list[range], n: int) -> list[Ids]:
+    """The digit of each variable in every state of the product space."""
+    index = np.arange(n, dtype=np.int64)
+    return [(index // stride) % len(r) for r, stride in zip(ranges, _strides(ranges))]
+
+
+def _columns_of(digits: list[Ids], ranges: list[range]) -> list[np.ndarray]:
+    """Variable values from digits (int64, or Python ints for a domain beyond int64)."""
+    columns = []
+    for d, r in zip(digits, ranges):
+        if -(2**63) < r[0] and r[-1] < 2**63:
+            columns.append(r.start + r.step * d)
+        else:
+            columns.append(r.start + r.step * d.astype(object))
+    return columns
+
+
+def _halts(halted: Any, symbols: list[Any], evaluator: _Evaluator) -> Any:
+    """The halting flags on the evaluator's states (None: no state halts)."""
+    if halted is None:
+        return None
+    expr, flags = _evaluate(halted, symbols, evaluator, "halted")
+    if isinstance(flags, _Int) and flags.lo >= 0 and flags.hi <= 1:
+        flags = flags.a != 0
+    if isinstance(flags, (_Int, _Rat)):
+        raise InvalidValueError(f"halted = {expr} must be true or false on every state")
+    return np.array(_full(np.asarray(flags, dtype=bool), evaluator.n))
+
+
+def _step_digits(
+    exprs: list[Any], halted: Any, symbols: list[Any], ranges: list[range], columns: list[np.ndarray]
+) -> tuple[Any, list[Ids]]:
+    """Halting flags and the successor's digits of every state (a halted state keeps its own).
+
+    The step is evaluated on the states that do not halt only: a halted
+    state is never stepped, so its step may leave the domain.
+    """
+    evaluator = _Evaluator(symbols, columns, ranges)
+    n = evaluator.n
+    halts = _halts(halted, symbols, evaluator)
+    moving = np.arange(n, dtype=np.int64) if halts is None else np.flatnonzero(~halts)
+    sub_columns = [c[moving] for c in columns]
+    sub = _Evaluator(symbols, sub_columns, ranges) if halts is not None else evaluator
+    nexts = []
+    for sym, r, e in zip(symbols, ranges, exprs):
+        value = _evaluate(e, symbols, sub, f"step[{sym}]")[1]
+        nexts.append(_integers(value, sub.n, sym, r, symbols, sub_columns, "step"))
+    moved = _digits(nexts, symbols, ranges, sub_columns, "step", sub.n)
+    own = [_own_digits(c, r) for c, r in zip(columns, ranges)]
+    for d, m in zip(own, moved):
+        d[moving] = m
+    return halts, own
+
+
+def _own_digits(column: np.ndarray, r: range) -> Ids:
+    return np.asarray((column - r.start) // r.step).astype(np.int64)
+
+
+def _start_states(
+    given: Any, symbols: list[Any], ranges: list[range], name: str
+) -> tuple[list[Any], list[Ids]]:
+    """Input keys and the digits of the start states (tuples of values, a value for one variable)."""
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise InvalidTypeError(f"{name} must be an iterable of states, got {type(given).__name__}")
+    rows_in = [tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in given]
+    if not rows_in:
+        raise InvalidValueError(f"{name} is empty; give at least one start state")
+    if any(len(s) != len(symbols) for s in rows_in):
+        bad = next(s for s in rows_in if len(s) != len(symbols))
+        raise InvalidValueError(f"{name} state {bad!r} needs {len(symbols)} values, one per variable")
+    rows = []
+    for i, symbol in enumerate(symbols):
+        values = []
+        for s in rows_in:
+            try:
+                values.append(operator.index(s[i]))  # int, numpy and sympy integers
+            except TypeError:
+                raise InvalidTypeError(
+                    f"{name} for {symbol}: {s[i]!r} of type {type(s[i]).__name__} is not an integer"
+                ) from None
+        rows.append(_Int.data(np.array(values, dtype=object)))
+    digits = _digits(rows, symbols, ranges, None, name, len(rows_in))
+    keys = [s if len(symbols) > 1 else s[0] for s in rows_in]
+    return keys, digits
+
+
+def _codes(digits: list[Ids], ranges: list[range]) -> np.ndarray:
+    """Mixed-radix codes of rows of digits: int64 when the product space allows, else Python ints."""
+    total = 1
+    for r in ranges:
+        total *= len(r)
+    if total < 2**63:
+        return _encode(digits, ranges, digits[0].shape[0])
+    code = np.zeros(digits[0].shape[0], dtype=object)
+    for d, r in zip(digits, ranges):
+        code = code * len(r) + d.astype(object)
+    return code
+
+
+def _explore(
+    exprs: list[Any], halted: Any, symbols: list[Any], ranges: list[range], starts: list[Ids],
+    limit: int,
+) -> tuple[list[Ids], Ids, Any]:
+    """The states reachable from ``starts``, breadth-first, one array evaluation per frontier.
+
+    Returns the digits of the reachable states (numbered as in the product
+    space: by mixed-radix code), the successor of each, and the halting
+    flags (None when no state halts).
+    """
+    seen: dict[Any, int] = {}
+    found: list[list[Ids]] = []  # digits of each frontier
+    frontier = starts
+    codes = _codes(frontier, ranges)
+    order = []
+    for i, c in enumerate(codes.tolist()):
+        if c not in seen:
+            seen[c] = len(seen)
+            order.append(i)
+    frontier = [d[order] for d in frontier]
+    succ_codes: list[np.ndarray] = []
+    halt_parts: list[Any] = []
+    while frontier[0].shape[0]:
+        if len(seen) > limit:
+            raise TooLargeError(
+                f"more than max_states={limit} states are reachable from reachable_from; "
+                f"raise max_states if the state space really is this large"
+            )
+        found.append(frontier)
+        halts, nexts = _step_digits(exprs, halted, symbols, ranges, _columns_of(frontier, ranges))
+        halt_parts.append(halts)
+        nxt = _codes(nexts, ranges)
+        succ_codes.append(nxt)
+        fresh = []
+        for i, c in enumerate(nxt.tolist()):
+            if c not in seen:
+                seen[c] = len(seen)
+                fresh.append(i)
+        pick = np.array(fresh, dtype=np.int64)
+        frontier = [d[pick] for d in nexts]
+    if len(seen) > limit:
+        raise TooLargeError(
+            f"more than max_states={limit} states are reachable from reachable_from; "
+            f"raise max_states if the state space really is this large"
+        )
+    digits = [np.concatenate([f[j] for f in found]) for j in range(len(ranges))]
+    own = _codes(digits, ranges)
+    # Number the states as the product space does (by code), so the result equals
+    # the full enumeration restricted to the reachable states.
+    rank = np.argsort(own, kind="stable")
+    position = np.empty(rank.shape[0], dtype=np.int64)
+    position[rank] = np.arange(rank.shape[0], dtype=np.int64)
+    found_at = np.array([seen[c] for c in np.concatenate(succ_codes).tolist()], dtype=np.int64)
+    succ = np.empty(rank.shape[0], dtype=np.int64)
+    succ[position] = position[found_at]
+    halts = None
+    if halted is not None:
+        halts = np.concatenate(halt_parts)[rank]
+    return [d[rank] for d in digits], succ, halts
+
+
+def _locate(start_digits: list[Ids], digits: list[Ids], ranges: list[range]) -> Ids:
+    """Index of each start state among the explored states (sorted by code)."""
+    own = _codes(digits, ranges)
+    wanted = _codes(start_digits, ranges)
+    index = {c: i for i, c in enumerate(own.tolist())}
+    return np.array([index[c] for c in wanted.tolist()], dtype=np.int64)
 
 
 def partition_from_expression(
     expr: Any,
-    variables: Mapping[Any, int | range] | Sequence[tuple[Any, int | range]],
+    variables: Mapping[Any, int | range] | Sequence[tuple[Any, int | range]] | System,
     *,
     max_states: int = 10_000_000,
 ) -> Partition:
@@ -1071,11 +1309,16 @@ def partition_from_expression(
 
     Parameters
     ----------
-    expr : sympy expression or tuple of expressions
+    expr : sympy expression, string, or tuple of them
         A function of the state variables, e.g. ``x % 2`` or ``(x > 3, y)``.
-    variables : mapping or sequence of pairs
-        The state variables and their domains, exactly as given to
-        :func:`computation_from_sympy` (so the states are numbered alike).
+    variables : System, mapping or sequence of pairs
+        A system with variables (:attr:`~abstractions.System.variables`,
+        e.g. built by :func:`computation_from_sympy`, restricted or not):
+        the expression is evaluated on its own states, matched by variable
+        name, so the partition fits it without a ``.restrict``. Or the state
+        variables and their domains, exactly as given to
+        :func:`computation_from_sympy` (the states of the product space,
+        numbered alike).
     max_states : int, default 10_000_000
         Refuse larger state spaces.
 
@@ -1088,7 +1331,8 @@ def partition_from_expression(
     ------
     InvalidValueError
         If ``expr`` uses a symbol that is not a state variable or cannot be
-        evaluated.
+        evaluated, or a system has no variables or variables that are not
+        integers.
 
     See Also
     --------
@@ -1097,15 +1341,61 @@ def partition_from_expression(
     Examples
     --------
     >>> import sympy
-    >>> from abstractions import Partition
+    >>> from abstractions import Computation, Partition
     >>> x, y = sympy.symbols("x y")
     >>> Partition.from_expression(x % 2, {x: 4, y: 2}).labels   # states (0,0), (0,1), (1,0), ...
     array([0, 0, 1, 1, 0, 0, 1, 1])
+
+    Bound to a computation, on its reachable states only:
+
+    >>> C = Computation.from_sympy({x: 100, y: 100}, {x: x + 1, y: y + 3}, halted=x >= 4,
+    ...                            reachable_from=[(0, 0)])
+    >>> Partition.from_expression("y % 2", C).labels
+    array([0, 1, 0, 1, 0])
     """
+    import sympy
+
+    if isinstance(variables, System):
+        record = variables.state_variables
+        if record is None:
+            raise InvalidValueError(
+                "variables is a system without variables; give a system built with "
+                "Computation.from_sympy (or with variables=), or the domains {symbol: range}"
+            )
+        symbols = [sympy.Symbol(name) for name in record.names]
+        columns, ranges = [], []
+        for name in record.names:
+            values = variables.values(name)
+            if values.dtype == object and not all(isinstance(v, int) for v in values.tolist()):
+                raise InvalidValueError(
+                    f"variable {name!r} has values that are not integers; expressions need "
+                    f"integer variables"
+                )
+            low = int(values.min()) if values.size else 0
+            high = int(values.max()) if values.size else 0
+            columns.append(values)
+            ranges.append(range(low, high + 1))
+        given = _expression_by_name(expr, symbols)
+        ids, _ = _values(given, symbols, _Evaluator(symbols, columns, ranges), "expr")
+        return Partition.from_labels(ids)
     symbols, ranges, n = _space(variables, as_count(max_states, "max_states"))
     columns = _columns(ranges, n)
     ids, _ = _values(expr, symbols, _Evaluator(symbols, columns, ranges), "expr")
     return Partition.from_labels(ids)
+
+
+def _expression_by_name(expr: Any, symbols: list[Any]) -> Any:
+    """``expr`` with its symbols replaced by the variables of the same name (strings parsed)."""
+    import sympy
+
+    if isinstance(expr, (tuple, list)):
+        return tuple(_expression_by_name(e, symbols) for e in expr)
+    value = _expression(expr, symbols, "expr")
+    names = {str(s): s for s in symbols}
+    if isinstance(value, sympy.Basic):
+        swap = {s: names[str(s)] for s in value.free_symbols if str(s) in names}
+        value = value.xreplace(swap)
+    return value
 
 
 def partition_to_sympy(partition: Partition) -> Any:

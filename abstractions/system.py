@@ -48,10 +48,11 @@ from abstractions.exceptions import (
 )
 from abstractions.partition import (
     Partition,
-    label_array,
     canonical_labels,
     first_occurrences,
+    label_array,
 )
+from abstractions.variables import Variables
 
 __all__ = ["System", "Values", "UNDETERMINED", "as_system"]
 
@@ -210,6 +211,7 @@ class System:
         "_input_values",
         "_input_states",
         "_state_labels",
+        "_variables",
         "_cache",
     )
 
@@ -221,6 +223,7 @@ class System:
     _input_values: Values
     _input_states: Ids
     _state_labels: tuple[Hashable, ...] | None
+    _variables: Variables | None
     _cache: dict[str, Any]
 
     # ------------------------------------------------------------------ building
@@ -254,7 +257,13 @@ class System:
         setter(self, "_input_values", input_values)
         setter(self, "_input_states", readonly(input_states))
         setter(self, "_state_labels", state_labels)
+        # A kind that has structured states sets them afterwards (_set_variables).
+        setter(self, "_variables", None)
         setter(self, "_cache", {})
+
+    def _set_variables(self, variables: Variables | None) -> None:
+        """Store the (checked) variables of the states, or None."""
+        object.__setattr__(self, "_variables", variables)
 
     def _shared(self) -> tuple[Ids, Values, Values, Ids, tuple[Hashable, ...] | None]:
         return (
@@ -406,6 +415,54 @@ class System:
         except (KeyError, TypeError):
             raise InvalidValueError(f"no state is labelled {label!r}") from None
 
+    # ------------------------------------------------------------------ variables
+
+    @property
+    def state_variables(self) -> Variables | None:
+        """The variables of structured states (a :class:`~abstractions.variables.Variables`), or None.
+
+        Set by :meth:`Computation.from_sympy <abstractions.Computation.from_sympy>`,
+        :meth:`Computation.from_functions <abstractions.Computation.from_functions>`
+        on tuple states, or ``Computation(..., variables=...)``; kept by
+        :meth:`restrict`, pickling and equality, dropped by quotients (an
+        abstract state has no single value of a variable).
+        """
+        return self._variables
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The names of the state variables; empty when the states are not structured.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 0], variables={"bit": [0, 1]}).variables
+        ('bit',)
+        >>> Computation([1, 0]).variables
+        ()
+        """
+        return () if self._variables is None else self._variables.names
+
+    def values(self, variable: str) -> np.ndarray:
+        """The value of ``variable`` in every state (read-only; int64 when the values are ints).
+
+        Raises
+        ------
+        UnknownVariableError
+            If ``variable`` is not one of :attr:`variables`.
+        InvalidValueError
+            If the system has no variables.
+
+        Examples
+        --------
+        >>> from abstractions import Computation
+        >>> Computation([1, 0], variables={"bit": [0, 1]}).values("bit")
+        array([0, 1])
+        """
+        from abstractions.variables import require_variables
+
+        return require_variables(self).values(variable)
+
     # ------------------------------------------------------------------ inputs
 
     @property
@@ -516,7 +573,10 @@ class System:
         firsts = self._output[index][first_occurrences(output)]
         output_values: Values = tuple(python_value(self._output_values[i]) for i in firsts.tolist())
         shared = (output, output_values, input_values, position[self._input_states[kept]], labels)
-        return self._assemble(shared, own)
+        result = self._assemble(shared, own)
+        if self._variables is not None:
+            result._set_variables(self._variables.restrict(index))
+        return result
 
     def restrict_to_reachable(self) -> tuple[Any, Ids]:
         """The system on the states reachable from its inputs.

@@ -48,10 +48,10 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +103,8 @@ def job_error(n: int, repeat: int) -> list[dict[str, Any]]:
     rows = []
     for k in (10, 1000, 100_000):
         P = Partition(rng.integers(0, k, n))
-        ours, gather, ratio = paired_times(lambda P=P: consistency_error(C, P),
-                                           lambda P=P: P.labels[step], repeat)
+        ours, gather, ratio = paired_times(partial(consistency_error, C, P),
+                                           partial(np.take, P.labels, step), repeat)
         rows.append({"job": "error", "states": n, "blocks": k, "gather_s": gather,
                      "seconds": ours, "gathers": ratio})
         print(f"error: n={n:.0e} blocks={k}: {ours:.3f} s = {ratio:.1f} gathers "
@@ -354,4 +354,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -73,7 +73,7 @@ def balanced_strings(dfa: Any, count: int, rng: np.random.Generator) -> list[str
 
 
 def make_net(torch: Any) -> Any:
-    class Net(torch.nn.Module):
+    class Net(torch.nn.Module):  # type: ignore[misc]
         """One-hot letters, a GRU, a linear readout of every state (the start state first)."""
 
         def __init__(self) -> None:

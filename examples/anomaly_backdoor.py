@@ -65,7 +65,7 @@ print(f"{C.n} states, {len(inputs)} inputs, {len(inputs) - len(clean_inputs)} of
 # Fit alpha on the clean runs: the minimal complete abstraction above the
 # output of the machine restricted to the states clean runs visit.
 visible = [C.label(m)[:3] for m in range(C.n)]            # (i, unread bits, parity)
-clean_states = np.flatnonzero(weights.occupancy(C, {x: 1 for x in clean_inputs}).support)
+clean_states = np.flatnonzero(weights.occupancy(C, dict.fromkeys(clean_inputs, 1)).support)
 clean = C.restrict(clean_states)
 fitted = minimal_complete_abstraction(clean, output_abstraction(clean))
 block_of = {visible[m]: int(b) for m, b in zip(clean_states.tolist(), fitted.labels.tolist())}
@@ -75,7 +75,7 @@ print(f"alpha: {alpha.n_blocks} blocks ({fitted.n_blocks} fitted on {clean.n} cl
 
 rng = np.random.default_rng(0)
 train = rng.choice(clean_inputs, size=len(clean_inputs) // 2, replace=False).tolist()
-mu = weights.occupancy(C, {x: 1 for x in train})
+mu = weights.occupancy(C, dict.fromkeys(train, 1))
 fit = consistency_error(C, alpha, weights=mu)
 everyone = consistency_error(C, alpha, weights=weights.occupancy(C), abstract=fit.abstract)
 print(f"consistency error under the training runs: {fit.total:.3f}; "

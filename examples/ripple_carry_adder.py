@@ -16,6 +16,15 @@ different amounts of memory:
   themselves. (0, 1) and (1, 0) are the same to an adder: this is why a
   carry-lookahead adder only needs "generate, propagate or kill" per column.
 
+Which variables does an abstraction read? With the state's four positions
+named (a, b, carry, written), the fewest variables whose abstraction is
+complete and keeps the carry are the carry chain (a, b, carry): the sum bits
+written so far are never read. The finish abstraction above the carry
+("the carry this run will end with") has two blocks, is complete and reads
+the same variables, but it is conserved: its abstract step does nothing, and
+all the adding happens inside its blocks. The carry chain carries the
+computation out step by step.
+
 Run: python examples/ripple_carry_adder.py [OUTDIR]
 (saves the figures as PNG files in OUTDIR; without it, shows them)
 """
@@ -23,11 +32,22 @@ Run: python examples/ripple_carry_adder.py [OUTDIR]
 import sys
 
 
-from abstractions import Computation, Partition, minimal_complete_abstraction, output_abstraction
-from abstractions.plotting import draw_abstract, save_or_show
+from abstractions import (
+    Computation,
+    Partition,
+    description_length,
+    finish_abstraction,
+    is_conserved,
+    minimal_complete_abstraction,
+    minimal_variable_abstraction,
+    output_abstraction,
+    support,
+)
+from abstractions.plotting import draw_abstract, draw_report, save_or_show
+from abstractions.report import abstraction_report
 
 
-def adder(n_bits):
+def adder(n_bits, variables=None):
     """Add every pair of n_bits-bit numbers column by column (bits as strings, LSB first)."""
 
     def column(state):
@@ -48,6 +68,7 @@ def adder(n_bits):
         inputs,
         halted=lambda state: state[0] == "",
         output=lambda state: (state[3], state[2]),
+        variables=variables,
     )
 
 
@@ -78,6 +99,15 @@ assert found["the whole sum"] == digit_sums
 print(f"the whole sum = (written bits, carry, digit sums a_i + b_i): {digit_sums.n_blocks} classes, "
       f"not all {C.n} states")
 
+# Which variables: the carry chain, not "finish".
+V = adder(3, variables=["a", "b", "carry", "written"])
+keep_carry = output_abstraction(V, keeps["the carry"])
+chain = minimal_variable_abstraction(V, keep_carry, method="exact")
+finish = finish_abstraction(V, keeps["the carry"])
+print(f"keeping the carry reads {chain.variables} (optimal: {chain.optimal}); "
+      f"description length {description_length(V, chain.partition)}")
+print(f"finish: {finish.n_blocks} blocks, reads {support(V, finish)}, "
+      f"conserved: {is_conserved(V, finish)}, description length {description_length(V, finish)}")
 
 OUTDIR = sys.argv[1] if len(sys.argv) > 1 else None  # where figures go (None: show them)
 
@@ -87,3 +117,9 @@ carry = minimal_complete_abstraction(small, output_abstraction(small, keeps["the
 print(f"2-bit adder ({small.n} states), keeping the carry: {carry.n_blocks} classes (drawn)")
 left, _ = draw_abstract(small, carry, labels=False)
 save_or_show(left.figure, "ripple_carry_adder", OUTDIR)
+
+# The Pareto view of the candidates for keeping the carry (drawn).
+report = abstraction_report(V, keep_carry)
+print(f"pareto front for keeping the carry: {', '.join(report.pareto())}")
+ax = draw_report(report, title="3-bit adder, keeping the carry")
+save_or_show(ax.figure, "ripple_carry_adder_report", OUTDIR)

@@ -12,7 +12,8 @@ from abstractions import Partition
 from abstractions.strategies import partitions
 
 __all__ = [
-    "labels_of", "same_size_partitions", "maps", "arrays_equal", "require_peer"
+    "EXTRAS", "REQUIRE_EXTRAS", "arrays_equal", "labels_of", "maps", "missing_extra",
+    "require_extra", "require_peer", "same_size_partitions",
 ]
 
 #: Set (to anything but "" or "0") where every peer must be there: CI.
@@ -42,6 +43,50 @@ def require_peer(peer: str) -> None:
     if os.environ.get(REQUIRE_PEERS, "") not in ("", "0"):
         pytest.fail(f"{reason}; {REQUIRE_PEERS} is set, so every peer must be installed")
     pytest.skip(reason)
+
+
+#: Set (to anything but "" or "0") where every optional extra must be there: CI.
+REQUIRE_EXTRAS = "ABSTRACTIONS_REQUIRE_EXTRAS"
+
+#: The optional extras some tests need: extra -> (modules it brings, how to install it).
+EXTRAS = {
+    "distributed": (
+        ("dask.dataframe", "distributed", "pyarrow", "zarr"),
+        "pip install '.[distributed]'",
+    ),
+    "torch": (("torch",), "pip install torch==2.13.0 (a CPU build, in a step of its own)"),
+    "learned": (("sklearn",), "pip install '.[learned]'"),
+    "bdd": (("dd",), "pip install '.[bdd]'"),
+}
+
+
+def missing_extra(extra: str) -> str | None:
+    """Why ``extra`` cannot be used here (its first missing module), or None if it can."""
+    import importlib.util
+
+    modules, how = EXTRAS[extra]
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # a missing parent package
+            found = False
+        if not found:
+            return f"the {extra!r} extra is not installed (no module {module!r}; {how})"
+    return None
+
+
+def require_extra(extra: str, *, module_level: bool = False) -> None:
+    """Skip the calling test, saying why, when the optional ``extra`` is not installed.
+
+    Where ``ABSTRACTIONS_REQUIRE_EXTRAS`` is set (CI, which installs every
+    extra), a missing extra fails the test instead: there nothing may skip.
+    """
+    reason = missing_extra(extra)
+    if reason is None:
+        return
+    if os.environ.get(REQUIRE_EXTRAS, "") not in ("", "0"):
+        pytest.fail(f"{reason}; {REQUIRE_EXTRAS} is set, so every extra must be installed")
+    pytest.skip(reason, allow_module_level=module_level)
 
 
 def labels_of(p: Partition) -> list[int]:

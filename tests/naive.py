@@ -35,6 +35,7 @@ __all__ = [
     "sequence_classes",
     "pair_labels",
     "predecessors",
+    "sort_descending",
     "system_signature",
     "system_is_complete",
     "system_completion",
@@ -42,6 +43,12 @@ __all__ = [
     "system_complete_partitions_above",
     "row_ids",
     "plurality",
+    "conflicts",
+    "linear_key",
+    "determines",
+    "smallest_determining_size",
+    "closure",
+    "smallest_complete_variable_set_size",
 ]
 
 
@@ -132,6 +139,18 @@ def reach(step: Sequence[int], starts: Sequence[int]) -> list[bool]:
         if not seen[s]:
             seen[s] = True
             todo.append(step[s])
+    return seen
+
+
+def reach_relation(successors: Sequence[Sequence[int]], starts: Sequence[int]) -> list[bool]:
+    """States reachable from ``starts`` along successor lists (worklist search)."""
+    seen = [False] * len(successors)
+    todo = list(starts)
+    while todo:
+        s = todo.pop()
+        if not seen[s]:
+            seen[s] = True
+            todo.extend(successors[s])
     return seen
 
 
@@ -274,6 +293,11 @@ def predecessors(indptr: Sequence[int], targets: Sequence[int]) -> list[list[tup
         for j in range(indptr[s], indptr[s + 1]):
             preds[targets[j]].append((s, j))
     return preds
+
+
+def sort_descending(keys: Sequence[int]) -> list[int]:
+    """Twin of the splitter kernel's region sort: the keys from largest to smallest."""
+    return sorted(keys, reverse=True)
 
 
 def system_signature(edges, labels: Sequence[int], how, s: int) -> frozenset:
@@ -779,3 +803,76 @@ def function_profile(step, labels, w, max_rounds):
             return blocks, losses
         labels = new
         r += 1
+
+
+def conflicts(key: Sequence[int], alpha: Sequence[int], limit: int) -> list[tuple[int, int]]:
+    """Pairs (first state with the key, a later state with it in another block), one per key, in order."""
+    first: dict = {}
+    reported: set = set()
+    out: list[tuple[int, int]] = []
+    for j, k in enumerate(key):
+        if len(out) >= limit:
+            break
+        if k not in first:
+            first[k] = j
+            continue
+        i = first[k]
+        if k not in reported and alpha[i] != alpha[j]:
+            reported.add(k)
+            out.append((i, j))
+    return out
+
+
+def linear_key(base: Sequence[int], codes: Sequence[Sequence[int]], rows: Sequence[int],
+               weights: Sequence[int]) -> list[int]:
+    """base[i] + sum over t of codes[rows[t]][i] * weights[t]."""
+    return [b + sum(codes[r][i] * w for r, w in zip(rows, weights)) for i, b in enumerate(base)]
+
+
+def determines(rows: Sequence[Sequence], columns: Sequence[int], labels: Sequence[int]) -> bool:
+    """States that agree on the chosen columns of their rows share a label."""
+    seen: dict = {}
+    for row, label in zip(rows, labels):
+        key = tuple(row[j] for j in columns)
+        if seen.setdefault(key, label) != label:
+            return False
+    return True
+
+
+def smallest_determining_size(rows: Sequence[Sequence], labels: Sequence[int]) -> int:
+    """The size of a smallest set of columns that determines the labels (every subset tried)."""
+    from itertools import combinations
+
+    k = len(rows[0]) if rows else 0
+    for size in range(k + 1):
+        if any(determines(rows, c, labels) for c in combinations(range(k), size)):
+            return size
+    raise ValueError("the columns do not determine the labels")
+
+
+def closure(start: set, reads: dict) -> set:
+    """The least superset of start closed under v -> reads[v]."""
+    closed = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for v in list(closed):
+            for u in reads[v]:
+                if u not in closed:
+                    closed.add(u)
+                    changed = True
+    return closed
+
+
+def smallest_complete_variable_set_size(rows: Sequence[Sequence], step: Sequence[int],
+                                        beta: Sequence[int]) -> int:
+    """Fewest columns whose partition is complete for step and determines beta (every subset tried)."""
+    from itertools import combinations
+
+    k = len(rows[0]) if rows else 0
+    for size in range(k + 1):
+        for c in combinations(range(k), size):
+            labels = canonical([tuple(row[j] for j in c) for row in rows])
+            if leq(beta, labels) and is_complete(step, labels):
+                return size
+    raise ValueError("no set of columns works")

@@ -30,7 +30,7 @@ def pair_tables(draw):
 @given(pair_tables())
 def test_plurality_equals_naive_for_few_and_many_blocks(case):
     """The plurality kernel (flat table or counting sort) equals the dictionaries, exactly."""
-    from abstractions._kernels.approximate import _plurality
+    from abstractions._kernels import _plurality
 
     k, src, dst, w = case
     best, total, top = _plurality(_ints(src), _ints(dst), np.array(w, dtype=np.float64), k)
@@ -43,7 +43,7 @@ def test_plurality_equals_naive_for_few_and_many_blocks(case):
 @given(pair_tables(), st.data())
 def test_first_mismatch_equals_naive(case, data):
     """The first mismatched state of positive weight, or -1."""
-    from abstractions._kernels.approximate import _first_mismatch
+    from abstractions._kernels import _first_mismatch
 
     k, src, dst, w = case
     best = data.draw(st.lists(st.integers(0, k - 1), min_size=k, max_size=k)) if k < 10 else \
@@ -78,7 +78,7 @@ def chains_and_blocks(draw):
 @given(chains_and_blocks())
 def test_lumping_defect_equals_naive(case):
     """Scores and mean rows of the lumpability kernel equal the definition's, exactly."""
-    from abstractions._kernels.approximate import _lumping_defect
+    from abstractions._kernels import _lumping_defect
 
     indptr, targets, eighths, labels, k, w, exact = case
     if exact:
@@ -97,7 +97,7 @@ def test_lumping_defect_equals_naive(case):
 @given(st.data())
 def test_function_profile_equals_naive(data):
     """Blocks and losses of every round (only dirty blocks read) equal the rounds from scratch."""
-    from abstractions._kernels.approximate import _function_profile
+    from abstractions._kernels import _function_profile
 
     n = data.draw(st.integers(1, 14))
     step = data.draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n))

@@ -201,6 +201,7 @@ def test_wrong_block_count_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     assert "ours's partition is stable" in bad["witness"]
 
 
+@pytest.mark.slow  # a fresh interpreter that compiles its kernels
 def test_subprocess_row(tmp_path: Path) -> None:
     """A row through the real fresh-process protocol: timed, measured, labels saved."""
     path = tmp_path / "ours.npy"
@@ -211,6 +212,7 @@ def test_subprocess_row(tmp_path: Path) -> None:
     assert harness.unstable_pair(bench.make_instance("lumping", 40), np.load(path)) is None
 
 
+@pytest.mark.slow  # a fresh interpreter that compiles its kernels
 def test_subprocess_row_without_labels(tmp_path: Path) -> None:
     """Storm's row in a fresh process counts blocks and saves no labels."""
     require_peer("storm")

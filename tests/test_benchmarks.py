@@ -180,6 +180,7 @@ def test_baseline_without_reference_is_majority(tmp_path: Path) -> None:
     assert all(r["status"] == "timeout" for r in rows if r["solver"] == "ours:reference")
 
 
+@pytest.mark.slow  # a fresh interpreter that compiles its kernels
 def test_subprocess_row(tmp_path: Path) -> None:
     """One row through the real fresh-process protocol: timed, measured, labels saved."""
     path = tmp_path / "row.npy"

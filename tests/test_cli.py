@@ -358,6 +358,9 @@ def test_ctrl_c_in_a_process_exits_130(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "abstractions", "demo", "--bits", "13"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=tmp_path,
+        # A shell's background job inherits SIGINT ignored (and Python keeps
+        # it so): give the child the default disposition, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
     proc.stdout.readline()  # it runs, and soon blocks: nobody reads the rest

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require_extra
+
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 HOWTOS = sorted((DOCS / "howto").glob("*.py"))
+#: How-to scripts whose printed output varies (a dashboard address): their asserts check them.
+VARIES = {"scale_out"}
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 SNIPPET = re.compile(r'^--8<-- "([^"]+)"$')
 
@@ -20,12 +24,31 @@ def test_there_are_howto_scripts():
     assert len(HOWTOS) >= 5
 
 
-@pytest.mark.parametrize("path", HOWTOS, ids=[p.stem for p in HOWTOS])
+#: How-to scripts that need an optional extra: skipped, with the reason, where it is missing.
+REQUIRES = {"scale_out": ("distributed",)}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in REQUIRES else [])
+    for p in HOWTOS
+])  # the scale-out how-to starts a cluster: minutes, in the slow tier
 def test_howto_runs(path, capsys, monkeypatch):
     """Each how-to script runs (its asserts check what the page says) and prints something."""
+    for extra in REQUIRES.get(path.stem, ()):
+        require_extra(extra)
     monkeypatch.setattr(sys, "argv", [str(path)])
     runpy.run_path(str(path), run_name="__main__")
-    assert capsys.readouterr().out.strip()
+    out = capsys.readouterr().out
+    assert out.strip()
+    if path.stem not in VARIES:
+        shown = DOCS / "output" / f"{path.stem}.txt"
+        assert out == shown.read_text(), f"{shown} is stale: run python docs/gen_figures.py"
+
+
+def test_howto_and_example_outputs_do_not_collide():
+    """docs/output/ holds one file per example and per how-to: no name is both."""
+    examples = {p.stem for p in (ROOT / "examples").glob("*.py")}
+    assert not examples & {p.stem for p in HOWTOS}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])

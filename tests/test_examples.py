@@ -12,11 +12,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
+from tests.helpers import require_extra
+
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 DOCS = ROOT / "docs"
 #: Examples that need an optional extra: skipped, with the reason, where it is missing.
-REQUIRES = {"rnn_backdoor": (("torch", "torch==2.13.0 (CPU)"), ("sklearn", "scikit-learn"))}
+REQUIRES = {"rnn_backdoor": ("torch", "learned")}
 
 
 def test_there_are_examples():
@@ -29,11 +31,21 @@ def test_there_are_examples():
     }
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+#: Examples that take minutes (training a network): in the slow tier.
+SLOW = {"rnn_backdoor"}
+
+
+def _cases(paths):
+    """The paths as parameters, the slow ones marked so."""
+    return [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in SLOW else [])
+            for p in paths]
+
+
+@pytest.mark.parametrize("path", _cases(EXAMPLES))
 def test_example_runs(path, capsys, tmp_path, monkeypatch):
     """The example runs, prints what the docs show, and saves the figures the docs show."""
-    for module, package in REQUIRES.get(path.stem, ()):
-        pytest.importorskip(module, reason=f"{path.name} needs {package}")
+    for extra in REQUIRES.get(path.stem, ()):
+        require_extra(extra)
     monkeypatch.setattr(sys, "argv", [str(path), str(tmp_path)])
     runpy.run_path(str(path), run_name="__main__")
     out = capsys.readouterr().out

@@ -11,6 +11,7 @@ from abstractions.extraction import all_strings, extract_automaton
 from abstractions.machines import sample_strings, tomita
 from abstractions.quantizers import GridQuantizer, KMeansQuantizer
 from abstractions.traces import UNOBSERVED, from_traces
+from tests.helpers import require_extra
 
 
 class HandSetNetwork:
@@ -117,7 +118,7 @@ def test_consistency_error_on_held_out_traces():
 
 def test_kmeans_extraction():
     """A k-means quantiser with as many centres as DFA states finds the DFA (scikit-learn extra)."""
-    pytest.importorskip("sklearn", reason="KMeansQuantizer needs scikit-learn (extra 'learned')")
+    require_extra("learned")  # KMeansQuantizer needs scikit-learn
     dfa = tomita(3)
     A = extract_automaton(HandSetNetwork(dfa), "01", quantizer=KMeansQuantizer(dfa.n))
     assert equivalent(A, dfa)

@@ -15,6 +15,7 @@ from abstractions._kernels import (
     _meet_roots,
     _pair_labels,
     _reach,
+    _reach_csr,
     _tree_classes,
 )
 from tests import naive
@@ -131,6 +132,30 @@ def test_reach_known_answer_and_empty():
     assert _reach(_ints(step), _ints([])).tolist() == [False] * 5
     assert _reach(_ints([]), _ints([])).tolist() == []
     assert _reach(_ints([0]), _ints([0])).tolist() == [True]
+
+
+@st.composite
+def relation_and_starts(draw):
+    n = draw(st.integers(1, MAX_N))
+    successors = draw(st.lists(st.lists(st.integers(0, n - 1), max_size=4), min_size=n,
+                               max_size=n))
+    starts = draw(st.lists(st.integers(0, n - 1), max_size=4))
+    return successors, starts
+
+
+@given(relation_and_starts())
+def test_reach_csr_equals_naive(case):
+    """_reach_csr marks exactly the states reachable along the relation from the starts."""
+    successors, starts = case
+    indptr = _ints(np.cumsum([0] + [len(s) for s in successors]))
+    targets = _ints([t for s in successors for t in s])
+    got = _reach_csr(indptr, targets, _ints(starts))
+    assert got.tolist() == naive.reach_relation(successors, starts)
+    # ... and so does the numpy path of small relations.
+    from abstractions._engine.relation import _reach_csr_numpy
+
+    small = _reach_csr_numpy(indptr, targets, _ints(starts))
+    assert small.dtype == np.bool_ and small.tolist() == got.tolist()
 
 
 @given(step_and_halted())
@@ -370,6 +395,69 @@ def test_coarsest_stable_equals_naive(w, how, first, case, data):
     assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
 
 
+@st.composite
+def funnels(draw):
+    """Relations where many states step into few: regions of dozens of touched states.
+
+    ``hubs`` target states; each of the other states has 1..3 transitions
+    into them, with weights 1..4, so a splitter touches most states at once
+    and the regions sorted by key are long (the heapsort, not the insertion
+    sort) and full of repeated keys.
+    """
+    hubs = draw(st.integers(1, 4))
+    n = hubs + draw(st.integers(17, 48))
+    rows = [draw(st.lists(st.integers(0, hubs - 1), min_size=1, max_size=3)) for _ in range(n)]
+    weights = [draw(st.lists(st.integers(1, 4), min_size=len(r), max_size=len(r))) for r in rows]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    targets = [t for r in rows for t in r]
+    return n, _ints(indptr), _ints(targets), _ints([w for r in weights for w in r])
+
+
+@pytest.mark.parametrize("how", HOWS)
+@given(case=funnels(), data=st.data())
+def test_coarsest_stable_sorts_long_regions(how, case, data):
+    """_coarsest_stable with long touched regions (heapsorted) still equals the Kleene iteration."""
+    from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
+
+    n, indptr, targets, weights = case
+    beta = naive.canonical(data.draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    everything = [0] * n
+    start = naive.canonical(
+        [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
+    )
+    w = WITNESSES[0]
+    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
+    blk, count = _coarsest_stable(
+        pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
+        mode, modulus, inv_tol, _ints(start), max(start) + 1, _ints([0] * (max(start) + 1)), w,
+    )
+    labels, _ = _first_occurrence(blk, int(count))
+    assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
+
+
+@given(st.lists(st.integers(-3, 3) | st.integers(-(2**62), 2**62), max_size=80), st.data())
+def test_sort_region_sorts_by_descending_key(keys, data):
+    """_sort_region orders a region by descending key (any order among ties) and updates pos."""
+    from abstractions._kernels.splitters import _sort_region
+
+    n = len(keys) + 5
+    lo = data.draw(st.integers(0, 5))
+    r = len(keys)
+    elems = np.arange(n, dtype=np.int32)[::-1].copy()
+    region = elems[lo : lo + r].tolist()
+    all_keys = np.zeros(n, dtype=np.int64)
+    all_keys[region] = keys
+    pos = np.empty(n, dtype=np.int32)
+    pos[elems] = np.arange(n, dtype=np.int32)
+    scratch_keys, scratch_elems = np.empty(r, dtype=np.int64), np.empty(r, dtype=np.int32)
+    _sort_region(elems, pos, all_keys, lo, r, scratch_keys, scratch_elems)
+    after = elems[lo : lo + r].tolist()
+    assert sorted(after) == sorted(region)
+    assert all_keys[after].tolist() == naive.sort_descending(keys)
+    assert (pos[elems] == np.arange(n)).all()
+
+
 @pytest.mark.parametrize("how", HOWS)
 @given(case=weighted_relations(), data=st.data())
 def test_signature_round_equals_naive(how, case, data):
@@ -464,7 +552,7 @@ def test_signature_round_of_states_with_many_transitions(how):
     st.booleans())))
 def test_plurality_equals_naive(case):
     """The plurality table kernel equals its naive twin (hash table against dictionaries)."""
-    from abstractions._kernels.approximate import _plurality
+    from abstractions._kernels import _plurality
 
     k, triples, use_weights = case
     src = _ints([t[0] for t in triples])
@@ -474,3 +562,196 @@ def test_plurality_equals_naive(case):
     e_best, e_total, e_top = naive.plurality(src.tolist(), dst.tolist(), w.tolist(), k)
     assert best.tolist() == e_best
     assert np.allclose(total, e_total) and np.allclose(top, e_top)
+
+
+# --- the gates: one specialisation, the disk cache, the notice, Ctrl-C -------
+
+
+def test_gates_normalise_arguments():
+    """int32, non-contiguous, writeable or read-only inputs reach the kernel as one type."""
+    from abstractions._kernels import KERNELS, index_witness
+
+    base = np.array([2, 0, 2, 1, 0, 1], dtype=np.int64)
+    variants = [
+        base,
+        base.astype(np.int32),
+        np.repeat(base, 2)[::2],  # a strided view
+        base.copy(),
+    ]
+    variants[3].flags.writeable = False
+    answers = [_first_occurrence(v, 3)[0].tolist() for v in variants]
+    assert answers == [[0, 1, 0, 2, 1, 2]] * 4
+    gate = KERNELS["_first_occurrence"]
+    if hasattr(gate, "signatures"):
+        # int64 ids and int32 indices: the only two (the int32 input took the latter).
+        assert len(gate.signatures) <= 2
+        assert all(not sig[0].mutable and sig[0].layout == "C" for sig in gate.signatures)
+    assert index_witness(10).dtype == np.int32 and not index_witness(10).flags.writeable
+
+
+def test_index_dtype_is_chosen_once():
+    """One function chooses the index dtype, re-exported by the engine."""
+    from abstractions._engine.primitives import index_dtype as engine_choice
+    from abstractions._kernels import index_dtype
+
+    assert engine_choice is index_dtype
+    assert index_dtype(0) == np.int32 and index_dtype(2**31 - 2) == np.int32
+    assert index_dtype(2**31 - 1) == np.int64 and index_dtype(2**40) == np.int64
+
+
+def test_in_place_argument_must_be_writeable():
+    """_tree_classes writes its classes in place, so a read-only array is refused, not copied."""
+    w = WITNESSES[0]
+    step, beta = _ints([1, 0]), _ints([0, 1])
+    on_cycle, indptr, preds = _functional_graph(step, w)
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(step, beta, 2, on_cycle, w)
+    cls.flags.writeable = False
+    with pytest.raises(TypeError, match="writeable"):
+        _tree_classes(2, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, 8)
+
+
+def _python_env(**changes):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_DISABLE_JIT", "NUMBA_CACHE_DIR")}
+    env.update({k: v for k, v in changes.items() if v is not None})
+    return env
+
+
+_NOTICE_SCRIPT = """
+import logging, sys
+import numpy as np
+from abstractions import Partition
+from abstractions._config import SMALL_INPUT
+n = SMALL_INPUT + 10
+P = Partition(np.arange(n) % 7)
+Q = Partition(np.arange(n) % 5)
+print((P & Q).n_blocks, file=sys.stdout)
+"""
+
+
+def test_first_compilation_is_announced_once(tmp_path):
+    """A cold cache: one line on stderr says numba compiles; a warm cache: nothing is said."""
+    import subprocess
+    import sys
+
+    env = _python_env(NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [
+        subprocess.run([sys.executable, "-c", _NOTICE_SCRIPT], capture_output=True, text=True,
+                       env=env, timeout=600, check=True)
+        for _ in range(2)
+    ]
+    cold, warm = (run.stderr.splitlines() for run in runs)
+    notices = [line for line in cold if "numba is compiling" in line]
+    assert len(notices) == 1, runs[0].stderr
+    assert "warmup()" in notices[0] and "logging.getLogger('abstractions')" in notices[0]
+    assert not [line for line in warm if "numba is compiling" in line], runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout == "1\n"
+    # Silenced through logging, as the notice says.
+    quiet = subprocess.run(
+        [sys.executable, "-c", "import logging; logging.getLogger('abstractions')"
+         ".setLevel(logging.ERROR)\n" + _NOTICE_SCRIPT],
+        capture_output=True, text=True, env=_python_env(NUMBA_CACHE_DIR=str(tmp_path / "c2")),
+        timeout=600, check=True,
+    )
+    assert "numba is compiling" not in quiet.stderr
+
+
+def test_read_only_install_runs_without_disk_cache(tmp_path):
+    """No writable cache anywhere: kernels compile in memory, with exactly one warning."""
+    import os
+    import shutil
+    import stat
+    import subprocess
+    import sys
+
+    import abstractions
+
+    site = tmp_path / "site"
+    shutil.copytree(os.path.dirname(abstractions.__file__), site / "abstractions",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    # Unwritable even for root: every __pycache__ is a file, and HOME lies under a file.
+    for folder in [site / "abstractions", *(p for p in (site / "abstractions").rglob("*")
+                                            if p.is_dir())]:
+        (folder / "__pycache__").write_text("")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    for path in [site, *site.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    script = (
+        "import abstractions, sys\n"
+        "assert abstractions.__file__.startswith(sys.argv[1]), abstractions.__file__\n"
+        + _NOTICE_SCRIPT
+    )
+    base = {k: v for k, v in _python_env().items() if k not in ("XDG_CACHE_HOME", "PYTHONPATH")}
+    base.update(HOME=str(blocker / "home"), PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
+    try:
+        result = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True,
+                                text=True, env=base, timeout=600, cwd=tmp_path, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "1\n"
+        warnings = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+        assert len(warnings) == 1 and "cannot cache" in warnings[0], result.stderr
+        assert "no locator" not in result.stderr
+        # Turning the cache off on purpose is silent.
+        base["ABSTRACTIONS_NUMBA_CACHE"] = "0"
+        result = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True,
+                                text=True, env=base, timeout=600, cwd=tmp_path, check=False)
+        assert result.returncode == 0 and result.stdout == "1\n", result.stderr
+        assert "RuntimeWarning" not in result.stderr
+    finally:
+        for path in [site, *site.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+_INTERRUPT_SCRIPT = """
+import signal, sys
+# Ctrl-C raises KeyboardInterrupt even if the parent ignores SIGINT (a background job).
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import numpy as np
+from abstractions import Partition
+from abstractions._kernels import _functional_graph, index_witness
+n = 5_000_000
+step = np.arange(1, n + 1, dtype=np.int64)
+step[-1] = 0
+w = index_witness(n)
+_functional_graph(step[:10] % 10, w)
+print("ready", flush=True)
+try:
+    while True:
+        _functional_graph(step, w)
+except KeyboardInterrupt as interrupt:
+    inside = any("numba kernel" in note for note in getattr(interrupt, "__notes__", []))
+    print("KeyboardInterrupt", "inside" if inside else "outside", flush=True)
+# Still usable: kernels and the public API answer.
+print(int(_functional_graph(step[:10] % 10, w)[0].sum()), Partition([0, 1, 1]).n_blocks)
+"""
+
+
+def test_ctrl_c_in_a_kernel_is_a_keyboard_interrupt():
+    """SIGINT during a kernel raises KeyboardInterrupt (not SystemError); the process goes on."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    outcomes = []
+    for _ in range(4):  # the signal may land between two calls: then try again
+        child = subprocess.Popen(
+            [sys.executable, "-c", _INTERRUPT_SCRIPT], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=_python_env(),
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.7)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        lines = out.splitlines()
+        assert lines[0].startswith("KeyboardInterrupt"), out + err
+        assert lines[1] == "10 2"
+        outcomes.append(lines[0])
+        if lines[0].endswith("inside"):
+            break
+    assert outcomes[-1] == "KeyboardInterrupt inside", outcomes

@@ -763,3 +763,48 @@ def test_random_byte_flips(tmp_path):
             assert load(flipped) == original  # e.g. a flip in a zip timestamp
         except FileFormatError:
             pass
+
+
+# --- tolerances and budgets ---------------------------------------------------
+
+
+@pytest.mark.parametrize("tol", [1e-19, 5e-324, 0.0, -1e-9, 1.0, float("nan"), float("inf")])
+def test_a_tolerance_that_would_overflow_the_rounding_is_refused(tol):
+    """Block probabilities are rounded to multiples of tol in int64: a tol below 1e-18 would
+    overflow (and merge every state); it is refused, naming the value, before any work."""
+    from abstractions import InvalidValueError, TransitionSystem
+
+    with pytest.raises(InvalidValueError, match="tol"):
+        TransitionSystem.probabilistic([[0.5, 0.5], [1.0, 0.0]], tol=tol)
+
+
+def test_the_smallest_tolerance_still_tells_close_probabilities_apart():
+    """At tol = 1e-18 (the smallest allowed), probabilities 1e-17 apart stay apart, and one
+    close to 1 does not wrap around."""
+    from abstractions import TransitionSystem, minimal_complete_abstraction
+
+    p = 0.5 - 1e-16  # exactly representable apart from 0.5 at this magnitude
+    T = TransitionSystem.probabilistic(
+        [[0.5, 0.5, 0.0], [p, 1.0 - p, 0.0], [0.0, 0.0, 1.0]], output=[0, 0, 1], tol=1e-18,
+    )
+    beta = Partition([0, 0, 1])
+    assert minimal_complete_abstraction(T, beta).n_blocks == 2  # both rows go to block 0 alone
+    U = TransitionSystem.probabilistic(
+        [[0.5, 0.0, 0.5], [p, 0.0, 1.0 - p], [0.0, 0.0, 1.0]], output=[0, 0, 1], tol=1e-18,
+    )
+    assert minimal_complete_abstraction(U, beta).n_blocks == 3  # into block 1: 0.5 vs 0.5 - 1e-16
+
+
+def test_complete_abstractions_refuses_beyond_its_budget_before_enumerating():
+    """The lattice search counts the candidates (Bell numbers, capped) before it builds any: a
+    system with 30 states in one class (Bell(30) ~ 8e23 candidates) is refused at once, naming
+    the budget; one just within the budget is enumerated in full."""
+    from abstractions import Computation, TooLargeError, complete_abstractions
+
+    C = Computation(np.arange(30))  # every state fixed: every partition is complete
+    with pytest.raises(TooLargeError, match="max_candidates=1000"):
+        complete_abstractions(C, Partition.bottom(30), max_candidates=1000)
+    found = complete_abstractions(Computation(np.arange(6)), Partition.bottom(6), max_candidates=203)
+    assert len(found) == 203 == len(set(found))  # Bell(6), all distinct
+    with pytest.raises(TooLargeError, match="max_candidates=202"):
+        complete_abstractions(Computation(np.arange(6)), Partition.bottom(6), max_candidates=202)

@@ -25,7 +25,7 @@ from abstractions import (
     minimal_complete_abstraction,
     output_abstraction,
 )
-from abstractions._kernels.steps import _first_return
+from abstractions._kernels import _first_return
 from abstractions.strategies import computations, transition_systems
 from tests import naive
 

@@ -18,7 +18,7 @@ from abstractions import (
     first_return,
     stuttering_abstraction,
 )
-from abstractions._kernels.graph import _final_states
+from abstractions._kernels import _final_states
 from tests import naive
 from tests.test_stuttering import _storm_weak_blocks, edges_of, lts, small_ltss
 

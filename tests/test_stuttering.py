@@ -26,7 +26,7 @@ from abstractions import (
 from abstractions._engine import stuttering as stuttering_engine
 from abstractions._engine.relation import Relation
 from abstractions._engine.stuttering import branching_classes
-from abstractions._kernels.steps import (
+from abstractions._kernels import (
     _branching_round,
     _next_change,
     _saturate,

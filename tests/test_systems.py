@@ -228,6 +228,7 @@ def test_random_systems_at_a_few_thousand_states():
         assert 1 < fast.n_blocks < n
 
 
+@pytest.mark.slow  # the reference on 3,500 states with exact weights: seconds
 def test_rounds_then_splitters():
     """Rounds while the blocks double, then the splitter kernel from their last two partitions.
 

@@ -13,9 +13,10 @@ from abstractions import (
     MarkovChain,
     NondeterministicSystem,
 )
-from abstractions._kernels.rows import _row_ids
+from abstractions._kernels import _row_ids
 from abstractions.quantizers import GridQuantizer, KMeansQuantizer
 from abstractions.traces import UNOBSERVED, from_traces, quantize
+from tests.helpers import require_extra
 
 from . import naive
 
@@ -27,6 +28,11 @@ def test_row_ids_matches_naive(rows):
     ids, count = _row_ids(keys)
     expected, expected_count = naive.row_ids(rows)
     assert ids.tolist() == expected and int(count) == expected_count
+    # The numpy path of few rows (no kernel) numbers them the same.
+    from abstractions._keys import row_ids
+
+    small_ids, small_count = row_ids(keys)
+    assert small_ids.tolist() == expected and small_count == expected_count
 
 
 def test_row_ids_collisions_and_extremes():
@@ -34,6 +40,12 @@ def test_row_ids_collisions_and_extremes():
     big = np.iinfo(np.int64)
     keys = np.array([[0, 1], [1, 0], [big.min, big.max], [0, 1], [big.max, big.min]])
     assert _row_ids(keys)[0].tolist() == [0, 1, 2, 0, 3]
+
+
+def test_row_ids_gate_wants_rows():
+    """The gate of _row_ids takes a 2-d array of keys, and refuses a flat one."""
+    with pytest.raises(TypeError, match="2-d"):
+        _row_ids(np.array([1, 2, 3]))
 
 
 def test_a_trace_of_t_symbols_has_t_plus_one_states():
@@ -81,7 +93,7 @@ def test_nondeterministic_keeps_every_successor():
 
 
 def test_probabilistic_counts_become_frequencies():
-    """kind='probabilistic': observed frequencies, letters marginalised; dead ends go to the sink."""
+    """kind="probabilistic": observed frequencies, letters marginalised; dead ends: the sink."""
     E = from_traces([[0, 1], [0, 1], [0, 0]], symbols=["a", "a", "b"], kind="probabilistic",
                     outputs=[[0, 1], [0, 1], [0, 0]])
     S = E.system
@@ -122,7 +134,7 @@ def test_grid_quantizer_float32_and_per_coordinate_resolution():
 
 def test_kmeans_quantizer_is_fitted_by_from_traces():
     """An unfitted k-means quantiser is fitted on the recorded states (scikit-learn extra)."""
-    pytest.importorskip("sklearn", reason="KMeansQuantizer needs scikit-learn (extra 'learned')")
+    require_extra("learned")  # KMeansQuantizer needs scikit-learn
     rng = np.random.default_rng(0)
     centres = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 5.0]])
     walk = rng.integers(0, 3, size=(20, 6))

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions._engine.primitives import first_occurrence, pair_ids, reach
+from abstractions._engine.primitives import _small, first_occurrence, pair_ids, reach
 from abstractions._validation import Ids, Mask
 from abstractions.partition import canonical_labels
 
@@ -53,6 +53,7 @@ __all__ = [
     "completion",
     "reference",
     "quotient_rows",
+    "rows_of",
     "reachable",
     "round_weights",
     "sort_order",
@@ -328,14 +329,40 @@ def quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids,
     >>> quotient_rows(rel, np.array([0, 1, 0, 1]), np.array([0, 1]))[2]
     array([1, 0])
     """
-    s_g, a_g, b_g, v_g = signature(rel, labels, raw=True)
-    is_rep = np.zeros(rel.n, dtype=bool)
-    is_rep[reps] = True
-    keep = is_rep[s_g]
-    src = labels[s_g[keep]]
-    # Rows come sorted by concrete state; re-sort by abstract state.
-    order = np.lexsort((b_g[keep], a_g[keep], src))
-    return src[order], a_g[keep][order], b_g[keep][order], v_g[keep][order]
+    sub = rows_of(rel, reps)
+    # Row b of ``sub`` is the first state of block b: the signature of the
+    # sub-relation is already sorted by (block, symbol, target block), and
+    # only the representatives' transitions are sorted, not all of them.
+    return signature(sub, labels, raw=True)
+
+
+def rows_of(rel: Relation, states: Ids) -> Relation:
+    """The relation restricted to the transitions of ``states`` (row ``i`` is ``states[i]``).
+
+    Targets keep their original ids, so it is a relation from ``states`` into
+    all states; used to look at a few states without touching the others.
+
+    Examples
+    --------
+    >>> rows_of(function_relation(np.array([1, 2, 0])), np.array([2, 0])).targets
+    array([0, 1])
+    """
+    lengths = np.diff(rel.indptr)[states]
+    indptr = np.zeros(states.shape[0] + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    offset = np.arange(indptr[-1], dtype=np.int64) - np.repeat(indptr[:-1], lengths)
+    kept = np.repeat(rel.indptr[states], lengths) + offset
+    return Relation(
+        indptr,
+        rel.targets[kept],
+        "exists" if rel.how == "function" else rel.how,
+        symbols=None if rel.symbols is None else rel.symbols[kept],
+        symbol_names=rel.symbol_names,
+        weights=None if rel.weights is None else rel.weights[kept],
+        den=rel.den,
+        tol=rel.tol,
+        deterministic=rel.deterministic,
+    )
 
 
 def _triple_ids(a: Ids, b: Ids, v: np.ndarray) -> tuple[Ids, int]:
@@ -395,6 +422,27 @@ def reference(rel: Relation, labels: Ids, n_blocks: int) -> tuple[Ids, int]:
         labels, n_blocks = new, count
 
 
+def _reach_csr_numpy(indptr: Ids, targets: Ids, starts: Ids) -> Mask:
+    """:func:`reachable` frontier by frontier in numpy (small inputs: no numba).
+
+    One round per level, so up to ``n`` rounds on a chain: only for inputs
+    below ``SMALL_INPUT``, where the kernel's compilation would cost more.
+    """
+    seen = np.zeros(indptr.shape[0] - 1, dtype=np.bool_)
+    frontier = np.unique(starts)
+    seen[frontier] = True
+    while frontier.size:
+        lengths = indptr[frontier + 1] - indptr[frontier]
+        offsets = np.cumsum(lengths) - lengths
+        edges = np.repeat(indptr[frontier] - offsets, lengths) + np.arange(
+            int(lengths.sum()), dtype=np.int64
+        )
+        reached = targets[edges]
+        frontier = np.unique(reached[~seen[reached]])
+        seen[frontier] = True
+    return seen
+
+
 def reachable(rel: Relation, starts: Ids) -> Mask:
     """Mask of the states reachable from ``starts`` (they included).
 
@@ -405,7 +453,9 @@ def reachable(rel: Relation, starts: Ids) -> Mask:
     """
     if rel.is_function:
         return reach(rel.step(), starts)
-    from abstractions._kernels.csr import _reach_csr
+    if _small(rel.n + rel.m):
+        return _reach_csr_numpy(rel.indptr, rel.targets, starts)
+    from abstractions._kernels import _reach_csr
 
     seen: Mask = _reach_csr(rel.indptr, rel.targets, starts)
     return seen

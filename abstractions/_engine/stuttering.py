@@ -54,12 +54,12 @@ def function_classes(
     ...                  np.array([0, 0, 1]), 2, True)
     (array([0, 0, 1]), 2)
     """
-    from abstractions._kernels.steps import _next_change
+    from abstractions._kernels import _next_change, index_witness
 
     n = step.shape[0]
     ended, diverged = n, n + 1
     # int32 walk memory while every code fits: half the random traffic.
-    w = np.empty(0, dtype=np.int32 if n < 2**31 - 8 else np.int64)
+    w = index_witness(n + 7)
     nxt = _next_change(step, labels, halted, ended, diverged if sensitive else ended, w)
     extended = np.empty(n + 2, dtype=np.int64)
     extended[:n] = labels
@@ -83,7 +83,7 @@ def silent_components(rel: Relation, labels: Ids, silent: int) -> tuple[Ids, Mas
     >>> silent_components(rel, np.array([0, 0, 0]), -1)
     (array([0, 0, 1]), array([ True, False]), 2)
     """
-    from abstractions._kernels.steps import _silent_scc
+    from abstractions._kernels import _silent_scc
 
     src = rel.sources()
     inert = labels[src] == labels[rel.targets]
@@ -142,7 +142,7 @@ def branching_classes(
     >>> branching_classes(rel, np.zeros(4, dtype=np.int64), 1, 0, True)[0]
     array([0, 0, 1, 2])
     """
-    from abstractions._kernels.steps import _branching_round, _saturate
+    from abstractions._kernels import _branching_round, _saturate
 
     comp, cyclic, count = silent_components(rel, labels, silent)
     # The contracted system: one node per component, its transitions those
@@ -283,7 +283,7 @@ def weak_classes(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int]:
     >>> weak_classes(rel, np.array([0, 0, 1]), 2)
     (array([0, 0, 1]), 2)
     """
-    from abstractions._kernels.steps import _silent_scc
+    from abstractions._kernels import _silent_scc
 
     n = rel.n
     src = rel.sources()

@@ -1,36 +1,480 @@
-"""Numba kernels on plain int arrays.
+"""Numba kernels on plain int arrays, each behind a gate that fixes its argument types.
 
-Private: the public functions in :mod:`abstractions` validate their input,
-fix one dtype per role (``int64`` ids, ``bool`` flags) and then call these.
-Kernels take and return contiguous numpy arrays and ints only, and are
-compiled lazily (``cache=True``) on their first call, never at import of
-:mod:`abstractions` (the public modules import this package inside the
-functions that need it, so that ``import abstractions`` does not even load
-numba).
+Private. The kernels themselves live in the submodules and see only
+contiguous arrays and ints. What this package exports under each kernel's
+name is a :class:`Kernel` gate, which
+
+* normalises the arguments before numba sees them, so that each kernel
+  compiles exactly one specialisation per index width: every array
+  C-contiguous with the dtype of its role (``int64`` ids, ``bool`` flags,
+  ``float64`` weights, the index dtype of :func:`index_dtype` for
+  indices), read-only unless the kernel writes into it (read-only views
+  cost nothing, while numba would compile a writeable and a read-only
+  variant of the same kernel), and scalars as Python ``int``/``float``;
+* loads numba and the kernel module on the first call only, so that
+  importing this package (or :mod:`abstractions`) loads no numba;
+* announces the first real compilation in a process on the
+  ``abstractions`` logger (see :mod:`abstractions._kernels._jit`);
+* turns a Ctrl-C that lands inside a kernel into :class:`KeyboardInterrupt`
+  (numba would surface it as ``SystemError``: the interrupt is noticed
+  while the result is handed back).
+
+``kernel.signatures``, ``kernel.py_func`` and the rest of the numba
+dispatcher are reachable through the gate (and are missing, as on a plain
+function, under ``NUMBA_DISABLE_JIT=1``).
+
+The kernels are written to compile cheaply (a cold ``warmup()`` compiles
+them all, and a first call compiles those it needs), following what was
+measured:
+
+* arrays are made by ``np.empty`` and filled by a slice assignment
+  (``a[:] = -1``): ``np.zeros``, ``np.full`` and ``np.arange`` each compile
+  numba helpers of their own for every dtype, about twice the cost;
+* no assignment of one slice to another (``a[:k] = b[:k]``): its
+  shape-mismatch error brings in numba's unicode string machinery, seconds;
+* no ``np.argsort``: numba's quicksort costs seconds to compile, so the
+  splitter kernel sorts by a heapsort of its own;
+* array sizes are int64 and no jitted helper is called with a literal
+  constant (each would compile a variant of its own).
+
+Examples
+--------
+>>> import numpy as np
+>>> from abstractions._kernels import _first_occurrence, index_dtype
+>>> _first_occurrence(np.array([3, 1, 3, 0]), 4)
+(array([0, 1, 0, 2]), 3)
+>>> index_dtype(1000), index_dtype(2**40)
+(dtype('int32'), dtype('int64'))
 """
 
-from abstractions._kernels.graph import _final_states, _reach
-from abstractions._kernels.labels import _first_occurrence, _meet_roots
-from abstractions._kernels.signatures import _is_stable, _signature_round
-from abstractions._kernels.splitters import _coarsest_stable, _predecessors
-from abstractions._kernels.refine import (
-    _cycle_classes,
-    _functional_graph,
-    _pair_labels,
-    _tree_classes,
-)
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
 
 __all__ = [
-    "_first_occurrence",
-    "_meet_roots",
-    "_reach",
-    "_final_states",
-    "_functional_graph",
-    "_cycle_classes",
-    "_tree_classes",
-    "_pair_labels",
-    "_predecessors",
+    "KERNELS",
+    "Kernel",
+    "_branching_round",
     "_coarsest_stable",
-    "_signature_round",
+    "_conflicts",
+    "_cycle_classes",
+    "_dense_ids",
+    "_final_states",
+    "_first_mismatch",
+    "_first_occurrence",
+    "_first_return",
+    "_function_profile",
+    "_functional_graph",
     "_is_stable",
+    "_linear_key",
+    "_lumping_defect",
+    "_meet_roots",
+    "_next_change",
+    "_pair_labels",
+    "_plurality",
+    "_predecessors",
+    "_reach",
+    "_reach_csr",
+    "_row_ids",
+    "_saturate",
+    "_signature_round",
+    "_silent_scc",
+    "_tree_classes",
+    "hash_table",
+    "index_dtype",
+    "index_witness",
 ]
+
+
+# ----------------------------------------------------------------------
+# The index dtype
+
+
+def index_dtype(bound: int) -> np.dtype[Any]:
+    """The dtype of indices that stay below ``bound``: int32 while they fit, else int64.
+
+    int32 halves the memory traffic of the kernels' index arrays; the
+    choice is made here only, so that every caller agrees (one compiled
+    specialisation per kernel for all inputs below ``2**31 - 1``).
+
+    Examples
+    --------
+    >>> index_dtype(2**31 - 2), index_dtype(2**31 - 1)
+    (dtype('int32'), dtype('int64'))
+    """
+    return np.dtype(np.int32) if bound < 2**31 - 1 else np.dtype(np.int64)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """``array``, or a read-only view of it (free: no data is copied)."""
+    if array.flags.writeable:
+        array = array.view()
+        array.flags.writeable = False
+    return array
+
+
+_WITNESSES = {
+    np.dtype(np.int32): _frozen(np.empty(0, dtype=np.int32)),
+    np.dtype(np.int64): _frozen(np.empty(0, dtype=np.int64)),
+}
+
+
+def index_witness(bound: int) -> np.ndarray:
+    """An empty array of :func:`index_dtype` ``(bound)``: how kernels learn the dtype.
+
+    Examples
+    --------
+    >>> index_witness(10).dtype
+    dtype('int32')
+    """
+    return _WITNESSES[index_dtype(bound)]
+
+
+def hash_table(n: int) -> np.ndarray:
+    """A scratch hash table for :mod:`abstractions._kernels.variables` over ``n`` keys.
+
+    A power of two of at least ``2 * n`` slots (at least 2), as the
+    kernels' ``_table_bits`` reads it, of :func:`index_dtype` ``(n)``
+    (slots hold state ids and ``-2 - id``). Writeable and reusable: the
+    kernels overwrite it.
+
+    Examples
+    --------
+    >>> t = hash_table(5)
+    >>> t.shape, t.dtype
+    ((16,), dtype('int32'))
+    """
+    bits = max(1, (2 * n - 1).bit_length())
+    return np.empty(1 << bits, dtype=index_dtype(n))
+
+
+# ----------------------------------------------------------------------
+# Argument roles
+
+
+def _ids(array: Any) -> np.ndarray:
+    """int64 ids (labels, states, codes, weights): C-contiguous, read-only."""
+    return _frozen(np.ascontiguousarray(array, dtype=np.int64))
+
+
+def _flags(array: Any) -> np.ndarray:
+    return _frozen(np.ascontiguousarray(array, dtype=np.bool_))
+
+
+def _reals(array: Any) -> np.ndarray:
+    return _frozen(np.ascontiguousarray(array, dtype=np.float64))
+
+
+def _index(array: Any, dtype: np.dtype[Any]) -> np.ndarray:
+    """Indices in the index dtype the call works with."""
+    return _frozen(np.ascontiguousarray(array, dtype=dtype))
+
+
+def _witness(w: np.ndarray) -> np.ndarray:
+    """The canonical witness of ``w``'s dtype (int32 or int64)."""
+    try:
+        return _WITNESSES[np.dtype(w.dtype)]
+    except KeyError:
+        raise TypeError(f"index witness must be int32 or int64, got {w.dtype}") from None
+
+
+def _ids_or_index(array: Any) -> np.ndarray:
+    """Values that are int64 ids, or int32 indices (the linear method's classes)."""
+    array = np.asarray(array)
+    if array.dtype == np.int32:
+        return _frozen(np.ascontiguousarray(array))
+    return _ids(array)
+
+
+def _in_place(array: np.ndarray) -> np.ndarray:
+    """An index array the kernel writes into: it must be usable as it is."""
+    if (
+        not isinstance(array, np.ndarray)
+        or array.dtype not in _WITNESSES
+        or not array.flags.c_contiguous
+        or not array.flags.writeable
+    ):
+        raise TypeError("an in-place argument must be a writeable C-contiguous int32/int64 array")
+    return array
+
+
+# ----------------------------------------------------------------------
+# The gates
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is somewhere in ``error``'s chain."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
+
+
+#: abstractions._kernels._jit once a kernel is loaded (importing it loads numba).
+_compiler: ModuleType | None = None
+
+
+class Kernel:
+    """The entry point of one numba kernel: normalise the arguments, then call it.
+
+    Parameters
+    ----------
+    module : str
+        The submodule of :mod:`abstractions._kernels` that defines it.
+    name : str
+        The kernel's name there.
+    prepare : callable
+        Maps the caller's arguments to the kernel's, one dtype per role.
+    """
+
+    def __init__(self, module: str, name: str, prepare: Callable[..., tuple[Any, ...]]) -> None:
+        self.__name__ = name
+        self.__doc__ = f"Gate of the numba kernel ``{module}.{name}``."
+        self._module = module
+        self._prepare = prepare
+        self._dispatcher: Any = None
+
+    def _load(self) -> Any:
+        global _compiler
+        if _compiler is None:
+            _compiler = importlib.import_module("abstractions._kernels._jit")
+        module = importlib.import_module(f"abstractions._kernels.{self._module}")
+        self._dispatcher = getattr(module, self.__name__)
+        return self._dispatcher
+
+    @property
+    def dispatcher(self) -> Any:
+        """The numba dispatcher (the plain function under ``NUMBA_DISABLE_JIT=1``)."""
+        return self._dispatcher if self._dispatcher is not None else self._load()
+
+    def __call__(self, *args: Any) -> Any:
+        dispatcher = self.dispatcher
+        args = self._prepare(*args)
+        assert _compiler is not None
+        try:
+            if _compiler._announced:
+                return dispatcher(*args)
+            with _compiler.announce_compilation(dispatcher):
+                return dispatcher(*args)
+        except SystemError as error:
+            if not _interrupted(error):
+                raise
+            interrupt = KeyboardInterrupt()
+            interrupt.add_note(f"(interrupted inside the numba kernel {self.__name__})")
+            raise interrupt from None
+
+    def __getattr__(self, name: str) -> Any:
+        # .signatures, .py_func, .overloads, ...: the dispatcher's own.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.dispatcher, name)
+
+    def __repr__(self) -> str:
+        return f"<kernel {self._module}.{self.__name__}>"
+
+
+def _first_occurrence_args(values: Any, k: int) -> tuple[Any, ...]:
+    return _ids_or_index(values), int(k)
+
+
+def _meet_roots_args(a: Any, na: int, b: Any, nb: int) -> tuple[Any, ...]:
+    return _ids(a), int(na), _ids(b), int(nb)
+
+
+def _reach_args(step: Any, starts: Any) -> tuple[Any, ...]:
+    return _ids(step), _ids(starts)
+
+
+def _final_states_args(step: Any, halted: Any) -> tuple[Any, ...]:
+    return _ids(step), _flags(halted)
+
+
+def _functional_graph_args(step: Any, w: np.ndarray) -> tuple[Any, ...]:
+    return _ids(step), _witness(w)
+
+
+def _cycle_classes_args(
+    step: Any, beta: Any, nb: int, on_cycle: Any, w: np.ndarray
+) -> tuple[Any, ...]:
+    return _ids(step), _ids(beta), int(nb), _flags(on_cycle), _witness(w)
+
+
+def _tree_classes_args(
+    nb: int, on_cycle: Any, indptr: Any, preds: Any, cls: np.ndarray, n_cycle_classes: int,
+    prev_class: Any, prev_label: Any, chunk: int,
+) -> tuple[Any, ...]:
+    cls = _in_place(cls)
+    dtype = cls.dtype
+    return (
+        int(nb), _flags(on_cycle), _index(indptr, dtype), _index(preds, dtype), cls,
+        int(n_cycle_classes), _index(prev_class, dtype), _index(prev_label, dtype), int(chunk),
+    )
+
+
+def _pair_labels_args(a: Any, b: Any, kb: int, bound: int) -> tuple[Any, ...]:
+    return _ids(a), _ids(b), int(kb), int(bound)
+
+
+def _predecessors_args(indptr: Any, targets: Any, w: np.ndarray) -> tuple[Any, ...]:
+    return _ids(indptr), _ids(targets), _witness(w)
+
+
+def _coarsest_stable_args(
+    pindptr: Any, psrc: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
+    labels: Any, k: int, within: Any, w: np.ndarray,
+) -> tuple[Any, ...]:
+    w = _witness(w)
+    return (
+        _ids(pindptr), _index(psrc, w.dtype), _ids(wi), _reals(wf), int(mode), int(modulus),
+        float(inv_tol), _ids(labels), int(k), _ids(within), w,
+    )
+
+
+def _signature_round_args(
+    indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
+    labels: Any, salt: Any,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
+        float(inv_tol), _ids(labels), np.uint64(salt),
+    )
+
+
+def _is_stable_args(
+    indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
+    labels: Any, k: int,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
+        float(inv_tol), _ids(labels), int(k),
+    )
+
+
+def _reach_csr_args(indptr: Any, targets: Any, starts: Any) -> tuple[Any, ...]:
+    return _ids(indptr), _ids(targets), _ids(starts)
+
+
+def _row_ids_args(keys: Any) -> tuple[Any, ...]:
+    keys = _ids(keys)
+    if keys.ndim != 2:
+        raise TypeError(f"row keys must be a 2-d array, got {keys.ndim} dimension(s)")
+    return (keys,)
+
+
+def _plurality_args(src: Any, dst: Any, w: Any, k: int) -> tuple[Any, ...]:
+    return _ids(src), _ids(dst), _reals(w), int(k)
+
+
+def _first_return_args(step: Any, schedule: Any, starts: Any, w: np.ndarray) -> tuple[Any, ...]:
+    return _ids(step), _flags(schedule), _ids(starts), _witness(w)
+
+
+def _next_change_args(
+    step: Any, labels: Any, halted: Any, ended: int, diverged: int, w: np.ndarray
+) -> tuple[Any, ...]:
+    return _ids(step), _ids(labels), _flags(halted), int(ended), int(diverged), _witness(w)
+
+
+def _silent_scc_args(indptr: Any, targets: Any, inert: Any) -> tuple[Any, ...]:
+    return _ids(indptr), _ids(targets), _flags(inert)
+
+
+def _branching_round_args(
+    indptr: Any, targets: Any, symbols: Any, silent: int, cyclic: Any, labels: Any, k: int,
+    sensitive: bool,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(symbols), int(silent), _flags(cyclic), _ids(labels),
+        int(k), bool(sensitive),
+    )
+
+
+def _saturate_args(
+    indptr: Any, targets: Any, symbols: Any, silent: int, cyclic: Any, labels: Any,
+    sensitive: bool, limit: int,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(symbols), int(silent), _flags(cyclic), _ids(labels),
+        bool(sensitive), int(limit),
+    )
+
+
+def _first_mismatch_args(labels: Any, nxt: Any, best: Any, w: Any) -> tuple[Any, ...]:
+    return _ids(labels), _ids(nxt), _ids(best), _reals(w)
+
+
+def _lumping_defect_args(
+    indptr: Any, targets: Any, labels: Any, k: int, w: Any, prob: Any, num: Any, scale: float,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(labels), int(k), _reals(w), _reals(prob), _ids(num),
+        float(scale),
+    )
+
+
+def _function_profile_args(step: Any, labels: Any, w: Any, max_rounds: int) -> tuple[Any, ...]:
+    return _ids(step), _ids(labels), _reals(w), int(max_rounds)
+
+
+def _conflicts_args(key: Any, alpha: Any, slots: np.ndarray, limit: int) -> tuple[Any, ...]:
+    return _ids(key), _ids(alpha), _in_place(slots), int(limit)
+
+
+def _dense_ids_args(key: Any, slots: np.ndarray) -> tuple[Any, ...]:
+    return _ids(key), _in_place(slots)
+
+
+def _linear_key_args(base: Any, codes: Any, rows: Any, weights: Any) -> tuple[Any, ...]:
+    codes = _ids(codes)
+    if codes.ndim != 2:
+        raise TypeError(f"codes must be a 2-d array, got {codes.ndim} dimension(s)")
+    return _ids(base), codes, _ids(rows), _ids(weights)
+
+
+_first_occurrence = Kernel("labels", "_first_occurrence", _first_occurrence_args)
+_meet_roots = Kernel("labels", "_meet_roots", _meet_roots_args)
+_reach = Kernel("graph", "_reach", _reach_args)
+_final_states = Kernel("graph", "_final_states", _final_states_args)
+_functional_graph = Kernel("refine", "_functional_graph", _functional_graph_args)
+_cycle_classes = Kernel("refine", "_cycle_classes", _cycle_classes_args)
+_tree_classes = Kernel("refine", "_tree_classes", _tree_classes_args)
+_pair_labels = Kernel("refine", "_pair_labels", _pair_labels_args)
+_predecessors = Kernel("splitters", "_predecessors", _predecessors_args)
+_coarsest_stable = Kernel("splitters", "_coarsest_stable", _coarsest_stable_args)
+_signature_round = Kernel("signatures", "_signature_round", _signature_round_args)
+_is_stable = Kernel("signatures", "_is_stable", _is_stable_args)
+_reach_csr = Kernel("csr", "_reach_csr", _reach_csr_args)
+_row_ids = Kernel("rows", "_row_ids", _row_ids_args)
+_plurality = Kernel("approximate", "_plurality", _plurality_args)
+_first_return = Kernel("steps", "_first_return", _first_return_args)
+_next_change = Kernel("steps", "_next_change", _next_change_args)
+_silent_scc = Kernel("steps", "_silent_scc", _silent_scc_args)
+_branching_round = Kernel("steps", "_branching_round", _branching_round_args)
+_saturate = Kernel("steps", "_saturate", _saturate_args)
+_first_mismatch = Kernel("approximate", "_first_mismatch", _first_mismatch_args)
+_lumping_defect = Kernel("approximate", "_lumping_defect", _lumping_defect_args)
+_function_profile = Kernel("approximate", "_function_profile", _function_profile_args)
+_conflicts = Kernel("variables", "_conflicts", _conflicts_args)
+_dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
+_linear_key = Kernel("variables", "_linear_key", _linear_key_args)
+
+#: Every gate, by kernel name.
+KERNELS: dict[str, Kernel] = {
+    gate.__name__: gate
+    for gate in (
+        _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
+        _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
+        _signature_round, _is_stable, _reach_csr, _row_ids, _plurality, _first_return,
+        _next_change, _silent_scc, _branching_round, _saturate, _first_mismatch,
+        _lumping_defect, _function_profile, _conflicts, _dense_ids, _linear_key,
+    )
+}

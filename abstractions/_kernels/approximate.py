@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_first_mismatch", "_function_profile", "_lumping_defect", "_plurality"]
 
@@ -15,7 +14,7 @@ __all__ = ["_first_mismatch", "_function_profile", "_lumping_defect", "_pluralit
 _FLAT_CELLS = 1 << 20
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _plurality(
     src: np.ndarray, dst: np.ndarray, w: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,7 +123,7 @@ def _plurality(
     return best, total, top
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _first_mismatch(labels: np.ndarray, nxt: np.ndarray, best: np.ndarray, w: np.ndarray) -> int:
     """The first state of positive weight (any, for an empty ``w``) whose step leaves ``best``.
 
@@ -141,7 +140,7 @@ def _first_mismatch(labels: np.ndarray, nxt: np.ndarray, best: np.ndarray, w: np
     return -1
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _sort_row(blk: np.ndarray, raw: np.ndarray, q: np.ndarray, lo: int, hi: int) -> None:
     """Insertion sort of one short row ``lo:hi`` by block (rows have a few entries)."""
     for i in range(lo + 1, hi):
@@ -153,7 +152,7 @@ def _sort_row(blk: np.ndarray, raw: np.ndarray, q: np.ndarray, lo: int, hi: int)
         blk[j + 1], raw[j + 1], q[j + 1] = b, r, x
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _block_rows(
     indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, prob: np.ndarray,
     num: np.ndarray, scale: float,
@@ -219,7 +218,7 @@ def _block_rows(
     return row_ptr, row_blk[:p], row_raw[:p], row_q[:p]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _lumping_defect(
     indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, w: np.ndarray,
     prob: np.ndarray, num: np.ndarray, scale: float,
@@ -363,7 +362,7 @@ def _lumping_defect(
 
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _function_profile(
     step: np.ndarray, labels: np.ndarray, w: np.ndarray, max_rounds: int
 ) -> tuple[np.ndarray, np.ndarray]:

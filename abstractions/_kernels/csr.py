@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_reach_csr"]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _reach_csr(indptr: np.ndarray, targets: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Mask of the states reachable from ``starts`` along the relation.
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
-__all__ = ["_reach", "_final_states"]
+__all__ = ["_final_states", "_reach"]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Mask of the states reachable from ``starts`` by following ``step``.
 
@@ -19,7 +18,8 @@ def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     round per step of the longest path.
     """
     n = step.shape[0]
-    seen = np.zeros(n, dtype=np.bool_)
+    seen = np.empty(n, dtype=np.bool_)
+    seen[:] = False
     for j in range(starts.shape[0]):
         s = starts[j]
         while not seen[s]:
@@ -28,7 +28,7 @@ def _reach(step: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return seen
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _final_states(step: np.ndarray, halted: np.ndarray) -> np.ndarray:
     """For each state, the halted state its run reaches, or -1 if none.
 
@@ -40,7 +40,8 @@ def _final_states(step: np.ndarray, halted: np.ndarray) -> np.ndarray:
     n = step.shape[0]
     unknown = -2
     on_path = -3
-    final = np.full(n, unknown, dtype=np.int64)
+    final = np.empty(n, dtype=np.int64)
+    final[:] = unknown
     path = np.empty(n, dtype=np.int64)
     for s0 in range(n):
         if final[s0] != unknown:

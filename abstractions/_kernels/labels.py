@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_first_occurrence", "_meet_roots"]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     """Renumber ``values`` (ints in ``[0, k)``) by first occurrence.
 
@@ -20,7 +19,8 @@ def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     n = values.shape[0]
     # The table has the dtype of the values: int32 ids (the linear method's
     # classes) make it half the size, so more of it stays in cache.
-    new_id = np.full(k, -1, dtype=values.dtype)
+    new_id = np.empty(k, dtype=values.dtype)
+    new_id[:] = -1
     out = np.empty(n, dtype=np.int64)
     count = 0
     for i in range(n):
@@ -36,7 +36,7 @@ def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
     return out, count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _meet_roots(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> np.ndarray:
     """Connected components of the blocks of ``a`` linked through ``b``.
 
@@ -46,8 +46,11 @@ def _meet_roots(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> np.ndarray:
     this near-linear.
     """
     n = a.shape[0]
-    parent = np.arange(na, dtype=np.int64)
-    first_a = np.full(nb, -1, dtype=np.int64)
+    parent = np.empty(na, dtype=np.int64)
+    for x in range(na):
+        parent[x] = x
+    first_a = np.empty(nb, dtype=np.int64)
+    first_a[:] = -1
     for i in range(n):
         x = a[i]
         bb = b[i]

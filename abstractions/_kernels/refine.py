@@ -30,16 +30,15 @@ empty array): int32 while ``n < 2**31`` halves their memory, int64 beyond.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = [
-    "_functional_graph",
     "_cycle_classes",
-    "_tree_classes",
+    "_functional_graph",
     "_pair_labels",
+    "_tree_classes",
 ]
 
 #: Elements per chunk of :func:`_pair_labels` (its table loads go chunk-wise).
@@ -54,7 +53,7 @@ _B1 = 1000003
 _B2 = 999983
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _functional_graph(
     step: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -68,15 +67,16 @@ def _functional_graph(
     as it goes: each peeled state is written into its successor's list.
     """
     n = step.shape[0]
-    indptr = np.zeros(n + 1, dtype=w.dtype)
+    indptr = np.empty(n + 1, dtype=w.dtype)
+    indptr[:] = 0
     for s in range(n):
         indptr[step[s] + 1] += 1
-    # Per state: predecessors not yet peeled, and the list's write cursor;
-    # side by side so that one cache line serves both.
-    state = np.empty((n, 2), dtype=w.dtype)
+    # Per state: predecessors not yet peeled (at 2t), and the list's write
+    # cursor (at 2t + 1); side by side so that one cache line serves both.
+    state = np.empty(2 * n, dtype=w.dtype)
     for t in range(n):
-        state[t, 0] = indptr[t + 1]
-        state[t, 1] = indptr[t]
+        state[2 * t] = indptr[t + 1]
+        state[2 * t + 1] = indptr[t]
         indptr[t + 1] += indptr[t]
     preds = np.empty(n, dtype=w.dtype)
     # Branch-free pushes (write always, advance when the count hit zero):
@@ -86,7 +86,7 @@ def _functional_graph(
     tail = 0
     for s in range(n):
         queue[tail] = s
-        tail += state[s, 0] == 0
+        tail += state[2 * s] == 0
     # Peel in batches: first gather the successors of a batch (independent
     # loads whose cache misses overlap), then update their counts.
     batch = np.empty(min(n, 4096), dtype=w.dtype)
@@ -97,24 +97,24 @@ def _functional_graph(
             batch[j] = step[queue[head + j]]
         for j in range(size):
             t = batch[j]
-            preds[state[t, 1]] = queue[head + j]
-            state[t, 1] += 1
-            state[t, 0] -= 1
+            preds[state[2 * t + 1]] = queue[head + j]
+            state[2 * t + 1] += 1
+            state[2 * t] -= 1
             queue[tail] = t  # tail < n: the cycle states are never pushed
-            tail += state[t, 0] == 0
+            tail += state[2 * t] == 0
         head += size
     on_cycle = np.empty(n, dtype=np.bool_)
     for s in range(n):
-        on_cycle[s] = state[s, 0] > 0
+        on_cycle[s] = state[2 * s] > 0
     for s in range(n):
         if on_cycle[s]:
             t = step[s]
-            preds[state[t, 1]] = s
-            state[t, 1] += 1
+            preds[state[2 * t + 1]] = s
+            state[2 * t + 1] += 1
     return on_cycle, indptr, preds
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _least_rotation(word: np.ndarray, p: int) -> int:
     """Start of the least rotation of the primitive word ``word[:p]``.
 
@@ -144,7 +144,7 @@ def _least_rotation(word: np.ndarray, p: int) -> int:
     return min(i, j)
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _cycle_classes(
     step: np.ndarray, beta: np.ndarray, nb: int, on_cycle: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
@@ -171,14 +171,16 @@ def _cycle_classes(
     prev_class = np.empty(n_cyc, dtype=w.dtype)
     prev_label = np.empty(n_cyc, dtype=w.dtype)
     # Period-1 words (fixed points, halted states) are looked up by label.
-    single = np.full(nb, -1, dtype=w.dtype)
+    single = np.empty(nb, dtype=w.dtype)
+    single[:] = -1
     # Longer words: open addressing on a 62-bit hash, verified letter by
     # letter against the cycle that introduced the word.
     max_words = n_cyc // 2 + 1
     cap = 8
     while cap < 2 * max_words:
         cap *= 2
-    table = np.full(cap, -1, dtype=w.dtype)
+    table = np.empty(cap, dtype=w.dtype)
+    table[:] = -1
     word_key = np.empty(max_words, dtype=np.int64)
     word_len = np.empty(max_words, dtype=w.dtype)
     word_start = np.empty(max_words, dtype=w.dtype)
@@ -278,7 +280,7 @@ def _cycle_classes(
     return cls, n_classes, prev_class[:n_classes].copy(), prev_label[:n_classes].copy()
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _tree_classes(
     nb: int,
     on_cycle: np.ndarray,
@@ -325,10 +327,12 @@ def _tree_classes(
     # Order the periodic states by class (counting sort) so that each class
     # is one run of the work list.
     order = np.empty(n, dtype=cls.dtype)
-    start = np.zeros(n_cycle_classes + 1, dtype=cls.dtype)
+    start = np.empty(n_cycle_classes + 1, dtype=cls.dtype)
+    start[:] = 0
     for i in range(tail):
         start[cls[queue[i]] + 1] += 1
-    run_start = np.zeros(n + 1, dtype=np.bool_)
+    run_start = np.empty(n + 1, dtype=np.bool_)
+    run_start[:] = False
     for c in range(n_cycle_classes):
         start[c + 1] += start[c]
         run_start[start[c]] = True
@@ -344,7 +348,8 @@ def _tree_classes(
     # the order they are made and appended to the work list as runs (marked
     # in ``run_start``), so a class's run is over before its new classes
     # start and each (label, class) pair is met during one run only.
-    new_id = np.full(nb, -1, dtype=cls.dtype)
+    new_id = np.empty(nb, dtype=cls.dtype)
+    new_id[:] = -1
     n_classes = n_cycle_classes
     # The work list is processed in chunks of whole runs, each in a few
     # simple loops (gather the predecessor ranges, copy them, gather their
@@ -435,7 +440,7 @@ def _tree_classes(
     return n_classes
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _pair_labels(a: np.ndarray, b: np.ndarray, kb: int, bound: int) -> tuple[np.ndarray, int]:
     """Canonical labels of the pairs ``(a[i], b[i])``, numbered by first occurrence.
 
@@ -449,7 +454,8 @@ def _pair_labels(a: np.ndarray, b: np.ndarray, kb: int, bound: int) -> tuple[np.
         cap *= 2
     mask = cap - 1
     # (key, id) side by side: a probe reads one cache line.
-    table = np.full(2 * cap, -1, dtype=np.int64)
+    table = np.empty(2 * cap, dtype=np.int64)
+    table[:] = -1
     out = np.empty(n, dtype=np.int64)
     codes = np.empty(_CHUNK, dtype=np.int64)
     slots = np.empty(_CHUNK, dtype=np.int64)

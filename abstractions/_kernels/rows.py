@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_row_ids"]
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _row_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """Number the distinct rows of ``keys`` (shape (N, d), int64) by first occurrence.
 

@@ -20,15 +20,14 @@ a stable partition reached from below is the least one (see there).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_is_stable", "_signature_round"]
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     """SplitMix64's finaliser: a bijection of 64-bit words that avalanches."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -55,7 +54,7 @@ _CHUNK = 1024
 # round four times slower.
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _gather_small(
     tb: np.ndarray,
     base: int,
@@ -96,7 +95,7 @@ def _gather_small(
     return d
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _gather_big(
     tb: np.ndarray,
     base: int,
@@ -137,7 +136,7 @@ def _gather_big(
     return d
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _keys(
     d: int, mode: int, inv_tol: float, ai: np.ndarray, af: np.ndarray,
     blocks: np.ndarray, keys: np.ndarray,
@@ -158,7 +157,7 @@ def _keys(
     return kept
 
 
-@numba.njit(cache=NUMBA_CACHE, inline="always")
+@jit(inline="always")
 def _same(
     blocks: np.ndarray,
     keys: np.ndarray,
@@ -196,7 +195,7 @@ def _same(
     return True
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _workspace(
     indptr: np.ndarray,
 ) -> tuple[
@@ -212,21 +211,26 @@ def _workspace(
     for s in range(n):
         maxdeg = max(maxdeg, indptr[s + 1] - indptr[s])
     big = n if maxdeg > _SMALL else 0
-    scratch = (
-        np.full(big, -1, dtype=np.int64),
-        np.zeros(big, dtype=np.int64),
-        np.zeros(big, dtype=np.float64),
-    )
+    stamp = np.empty(big, dtype=np.int64)
+    stamp[:] = -1
+    acci = np.empty(big, dtype=np.int64)
+    acci[:] = 0
+    accf = np.empty(big, dtype=np.float64)
+    accf[:] = 0.0
+    ai = np.empty(maxdeg, dtype=np.int64)
+    ai[:] = 0
+    af = np.empty(maxdeg, dtype=np.float64)
+    af[:] = 0.0
     return (
-        scratch,
-        np.zeros(maxdeg, dtype=np.int64),
-        np.zeros(maxdeg, dtype=np.float64),
+        (stamp, acci, accf),
+        ai,
+        af,
         np.empty(maxdeg, dtype=np.int64),
         np.empty(maxdeg, dtype=np.int64),
     )
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _signature_round(
     indptr: np.ndarray,
     targets: np.ndarray,
@@ -267,8 +271,9 @@ def _signature_round(
         size *= 2
     low = np.uint64(size - 1)
     high = np.uint64(0xFFFFFFFF00000000)
-    table = np.zeros(size, dtype=np.uint64)
-    new = np.empty(n, dtype=labels.dtype)
+    table = np.empty(size, dtype=np.uint64)
+    table[:] = 0
+    new = np.empty(n, dtype=np.int64)
     hashes = np.empty(_CHUNK, dtype=np.uint64)
     count = 0
     touched = np.uint64(0)
@@ -309,7 +314,7 @@ def _signature_round(
     return new, count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _is_stable(
     indptr: np.ndarray,
     targets: np.ndarray,
@@ -332,12 +337,14 @@ def _is_stable(
     scratch, ai, af, blocks, keys = _workspace(indptr)
     stamp, acci, _ = scratch
     tb = np.empty(_CHUNK * _SMALL, dtype=np.int64)
-    members = np.zeros(k, dtype=np.int64)
+    members = np.empty(k, dtype=np.int64)
+    members[:] = 0
     for s in range(n):
         members[labels[s]] += 1
     # The first state of a block of two states or more stores its label
     # and size, then its pairs, at soff[block]; the others compare.
-    soff = np.full(k, -1, dtype=np.int64)
+    soff = np.empty(k, dtype=np.int64)
+    soff[:] = -1
     sblocks = np.empty(indptr[n] + k, dtype=np.int64)
     skeys = np.empty(sblocks.shape[0], dtype=np.int64)
     stored = 0

@@ -33,20 +33,19 @@ id, so the cost of a split is paid by the touched states only.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
-__all__ = ["_predecessors", "_coarsest_stable"]
+__all__ = ["_coarsest_stable", "_predecessors"]
 
 #: Regions of touched states up to this size are sorted in place by
-#: insertion sort: most regions hold one or two states, and argsort's
-#: allocation would cost more than the sort.
+#: insertion sort: most regions hold one or two states, and gathering
+#: their keys would cost more than the sort.
 _SMALL = 16
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _predecessors(
     indptr: np.ndarray, targets: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, ...]:
@@ -59,7 +58,8 @@ def _predecessors(
     """
     n = indptr.shape[0] - 1
     m = targets.shape[0]
-    pindptr = np.zeros(n + 1, dtype=np.int64)
+    pindptr = np.empty(n + 1, dtype=np.int64)
+    pindptr[:] = 0
     for j in range(m):
         pindptr[targets[j] + 1] += 1
     for t in range(n):
@@ -77,9 +77,19 @@ def _predecessors(
     return pindptr, psrc, pedge
 
 
-@numba.njit(cache=NUMBA_CACHE)
-def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, r: int) -> None:
-    """Sort ``elems[lo:lo+r]`` by descending key and update ``pos``."""
+@jit
+def _sort_region(
+    elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, r: int,
+    kk: np.ndarray, ee: np.ndarray,
+) -> None:
+    """Sort ``elems[lo:lo+r]`` by descending key (not stably) and update ``pos``.
+
+    ``kk`` and ``ee`` are scratch of at least ``r`` entries. Larger regions
+    are sorted there as (key, state) pairs, contiguous rather than chased
+    through ``keys[elems[j]]``, by heapsort: O(r log r) whatever the keys,
+    in one loop and no allocation. (``np.argsort`` cost seconds of
+    compilation, more than the rest of the kernel's sorting ever runs.)
+    """
     if r <= _SMALL:
         for i in range(lo + 1, lo + r):
             s = elems[i]
@@ -90,15 +100,50 @@ def _sort_region(elems: np.ndarray, pos: np.ndarray, keys: np.ndarray, lo: int, 
                 j -= 1
             elems[j + 1] = s
     else:
-        region = elems[lo : lo + r].copy()
-        order = np.argsort(keys[region])
         for i in range(r):
-            elems[lo + i] = region[order[r - 1 - i]]
+            s = elems[lo + i]
+            ee[i] = s
+            kk[i] = keys[s]
+        # A min-heap: built bottom-up (the first ``half`` rounds), then its
+        # least key is swapped to the end of the shrinking heap (the rest),
+        # which leaves the keys in descending order. Each round sifts one
+        # entry down from ``root`` within the first ``size`` entries.
+        half = r // 2
+        for it in range(half + r - 1):
+            if it < half:
+                root = half - 1 - it
+                size = r
+            else:
+                size = r - 1 - (it - half)
+                key = kk[0]
+                kk[0] = kk[size]
+                kk[size] = key
+                s = ee[0]
+                ee[0] = ee[size]
+                ee[size] = s
+                root = 0
+            key = kk[root]
+            s = ee[root]
+            while True:
+                child = 2 * root + 1
+                if child >= size:
+                    break
+                if child + 1 < size and kk[child + 1] < kk[child]:
+                    child += 1
+                if kk[child] >= key:
+                    break
+                kk[root] = kk[child]
+                ee[root] = ee[child]
+                root = child
+            kk[root] = key
+            ee[root] = s
+        for i in range(r):
+            elems[lo + i] = ee[i]
     for i in range(lo, lo + r):
         pos[elems[i]] = i
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _coarsest_stable(
     pindptr: np.ndarray,
     psrc: np.ndarray,
@@ -131,15 +176,17 @@ def _coarsest_stable(
 
     # Blocks: states grouped by block in elems; block b is
     # elems[bstart[b]:bend[b]].
-    count = np.zeros(k + 1, dtype=np.int64)
+    count = np.empty(k + 1, dtype=np.int64)
+    count[:] = 0
     for s in range(n):
         count[labels[s] + 1] += 1
     for b in range(k):
         count[b + 1] += count[b]
     bstart = np.empty(n, dtype=w.dtype)
     bend = np.empty(n, dtype=w.dtype)
-    bstart[:k] = count[:k]
-    bend[:k] = count[1 : k + 1]
+    for b in range(k):
+        bstart[b] = count[b]
+        bend[b] = count[b + 1]
     elems = np.empty(n, dtype=w.dtype)
     pos = np.empty(n, dtype=w.dtype)
     blk = np.empty(n, dtype=w.dtype)
@@ -154,10 +201,13 @@ def _coarsest_stable(
 
     # Constellations: singly linked lists of blocks; a stack of those with
     # two blocks or more (each is on it at most once at a time).
-    cons = np.zeros(n, dtype=w.dtype)
+    cons = np.empty(n, dtype=w.dtype)
+    cons[:] = 0
     bnext = np.empty(n, dtype=w.dtype)
-    chead = np.full(n, -1, dtype=w.dtype)
-    ccount = np.zeros(n, dtype=w.dtype)
+    chead = np.empty(n, dtype=w.dtype)
+    chead[:] = -1
+    ccount = np.empty(n, dtype=w.dtype)
+    ccount[:] = 0
     ncons = 0
     for b in range(k - 1, -1, -1):
         c = within[b]
@@ -167,7 +217,8 @@ def _coarsest_stable(
         chead[c] = b
         ccount[c] += 1
     stack = np.empty(n, dtype=w.dtype)
-    instack = np.zeros(n, dtype=np.bool_)
+    instack = np.empty(n, dtype=np.bool_)
+    instack[:] = False
     top = 0
     for c in range(ncons):
         if ccount[c] > 1:
@@ -175,7 +226,8 @@ def _coarsest_stable(
             instack[c] = True
             top += 1
 
-    stamp = np.full(n, -1, dtype=w.dtype)
+    stamp = np.empty(n, dtype=w.dtype)
+    stamp[:] = -1
 
     # Exists mode: a record per (state, constellation) with transitions
     # into it, holding their number; rec[j] is the record of entry j.
@@ -183,7 +235,8 @@ def _coarsest_stable(
     # release in one splitter (and n + 2m is what the int32 witness allows).
     if mode == 0:
         cap = n + 2 * m
-        rcount = np.zeros(cap, dtype=w.dtype)
+        rcount = np.empty(cap, dtype=w.dtype)
+        rcount[:] = 0
         rec = np.empty(m, dtype=w.dtype)
         cur = np.empty(n, dtype=w.dtype)
         used = 0
@@ -201,26 +254,35 @@ def _coarsest_stable(
                         rec[j] = cur[s]
                         rcount[cur[s]] += 1
                 b = bnext[b]
-        stamp[:] = -1
+        for s in range(n):
+            stamp[s] = -1
         free = np.empty(cap, dtype=w.dtype)
-        nfree = 0
-        for r in range(cap - 1, used - 1, -1):
-            free[nfree] = r
-            nfree += 1
+        # The unused records, the lowest on top of the stack.
+        nfree = cap - used
+        for i in range(nfree):
+            free[i] = cap - 1 - i
     else:
-        rcount = np.zeros(0, dtype=w.dtype)
-        rec = np.zeros(0, dtype=w.dtype)
-        free = np.zeros(0, dtype=w.dtype)
+        rcount = np.empty(0, dtype=w.dtype)
+        rec = np.empty(0, dtype=w.dtype)
+        free = np.empty(0, dtype=w.dtype)
         nfree = 0
 
-    acci = np.zeros(n, dtype=np.int64)
-    accf = np.zeros(n, dtype=np.float64)
-    oldr = np.zeros(n, dtype=w.dtype)
-    newr = np.zeros(n, dtype=w.dtype)
+    acci = np.empty(n, dtype=np.int64)
+    acci[:] = 0
+    accf = np.empty(n, dtype=np.float64)
+    accf[:] = 0.0
+    oldr = np.empty(n, dtype=w.dtype)
+    newr = np.empty(n, dtype=w.dtype)
     touched = np.empty(n, dtype=w.dtype)
-    keys = np.zeros(n, dtype=np.int64)
-    bmark = np.zeros(n, dtype=w.dtype)
+    keys = np.empty(n, dtype=np.int64)
+    keys[:] = 0
+    bmark = np.empty(n, dtype=w.dtype)
+    bmark[:] = 0
     tblocks = np.empty(n, dtype=w.dtype)
+    # Sorting scratch, grown to the largest region sorted (as much as a
+    # sort allocating its own would need at its peak).
+    sort_keys = np.empty(64, dtype=np.int64)
+    sort_elems = np.empty(64, dtype=w.dtype)
 
     rnd = 0
     while top > 0:
@@ -321,7 +383,10 @@ def _coarsest_stable(
             hi = bend[b]
             if r == hi - lo and r == 1:
                 continue
-            _sort_region(elems, pos, keys, lo, r)
+            if r > sort_keys.shape[0]:
+                sort_keys = np.empty(np.int64(r), dtype=np.int64)
+                sort_elems = np.empty(np.int64(r), dtype=w.dtype)
+            _sort_region(elems, pos, keys, lo, r, sort_keys, sort_elems)
             kept = lo + r
             last = lo + r - 1
             start = last

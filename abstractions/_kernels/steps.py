@@ -22,10 +22,9 @@ walks touch at random, int64 beyond.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = [
     "_branching_round",
@@ -45,7 +44,7 @@ _UNKNOWN = -2
 _WALKERS = 32
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _walks(pack: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """For each query state, the code of the first known state on its run (-1: none).
 
@@ -116,7 +115,7 @@ def _walks(pack: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return answer
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _first_return(
     step: np.ndarray, schedule: np.ndarray, starts: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +152,7 @@ def _first_return(
     return answer[:count].astype(np.int64), answer[count:].astype(np.int64)
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _next_change(
     step: np.ndarray,
     labels: np.ndarray,
@@ -205,7 +204,7 @@ def _next_change(
     return result
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _silent_scc(
     indptr: np.ndarray, targets: np.ndarray, inert: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -293,7 +292,7 @@ _MIX1 = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit(inline="always")
 def _mix(code: int) -> np.uint64:
     """A 64-bit mix of one signature entry (splitmix64's finaliser)."""
     z = np.uint64(code) * _MIX1
@@ -301,7 +300,7 @@ def _mix(code: int) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _branching_round(
     indptr: np.ndarray,
     targets: np.ndarray,
@@ -433,7 +432,7 @@ def _branching_round(
     return new, count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _intern(
     v: int,
     lv: int,
@@ -473,7 +472,7 @@ def _intern(
     return count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _saturate(
     indptr: np.ndarray,
     targets: np.ndarray,

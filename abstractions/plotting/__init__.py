@@ -4,7 +4,9 @@
 :class:`~abstractions.Computation` (one step function), :func:`draw_system`
 a labelled, nondeterministic or probabilistic
 :class:`~abstractions.TransitionSystem`, and :func:`draw_lattice` a set of
-partitions under the information order. The three state-graph pictures
+partitions under the information order, :func:`draw_report` the candidates
+of an abstraction report (variables read against description length). The
+three state-graph pictures
 share one painting layer: the same dots, arrows, rings and names.
 
 Needs matplotlib, the optional ``plot`` extra (``pip install
@@ -46,6 +48,7 @@ from abstractions.plotting.lattice import MAX_LATTICE_ELEMENTS, draw_lattice
 from abstractions.plotting.layout import LAYOUTS, SYSTEM_LAYOUTS, layout_positions
 from abstractions.plotting.output import save_or_show
 from abstractions.plotting.paint import block_colors
+from abstractions.plotting.report import draw_report
 
 __all__ = [
     "MAX_DRAWN_STATES",
@@ -60,5 +63,6 @@ __all__ = [
     "draw_system",
     "SYSTEM_LAYOUTS",
     "draw_lattice",
+    "draw_report",
     "save_or_show",
 ]

@@ -1,4 +1,3 @@
-import numpy as np
 
 from abstractions import Computation, Partition, TransitionSystem, consistency_error, weights
 

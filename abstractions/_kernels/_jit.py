@@ -1,0 +1,191 @@
+"""How the kernels are compiled: one decorator, the disk cache and its fallback.
+
+Every kernel module decorates its functions with :func:`jit`, which is
+``numba.njit(cache=True)`` unless the cache is turned off
+(``ABSTRACTIONS_NUMBA_CACHE=0``) or cannot work: numba refuses
+``cache=True`` outright ("cannot cache function ...: no locator
+available") where neither the package's ``__pycache__`` nor a user cache
+directory is writable, e.g. a read-only install with no writable home. The
+kernels then compile in memory only, and one warning says so.
+
+:func:`announce_compilation` is the other half of first contact: the first
+time numba really compiles a kernel in a process (not when it loads one from
+its disk cache), one line on the ``abstractions`` logger says so, with the
+expected wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar, overload
+
+import numba
+from numba.core import event as _event
+
+from abstractions._config import NUMBA_CACHE
+
+__all__ = ["COMPILE_SECONDS", "announce_compilation", "cache_enabled", "jit"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_logger = logging.getLogger("abstractions")
+
+#: Whether compiled kernels go to numba's disk cache; turned off for good
+#: (with one warning) the first time numba finds no place to write them.
+_cache = NUMBA_CACHE
+
+#: Cold compile time of each kernel on the reference machine (2 cores,
+#: seconds of one core, counting the helpers it compiles first), for the
+#: expected wait in the compilation notice. Measured with
+#: ``benchmarks/first_contact.py --kernels``.
+COMPILE_SECONDS: dict[str, float] = {
+    "_first_occurrence": 0.8,
+    "_meet_roots": 0.6,
+    "_reach": 0.3,
+    "_final_states": 0.4,
+    "_functional_graph": 0.9,
+    "_cycle_classes": 1.6,
+    "_tree_classes": 1.7,
+    "_pair_labels": 0.6,
+    "_predecessors": 0.5,
+    "_coarsest_stable": 3.0,
+    "_signature_round": 2.3,
+    "_is_stable": 1.6,
+    # Estimated: timed on a loaded machine, scaled by the kernels above.
+    "_reach_csr": 0.6,
+    "_row_ids": 0.7,
+    "_plurality": 1.4,
+    "_first_return": 4.3,
+    "_next_change": 0.4,
+    "_silent_scc": 0.9,
+    "_branching_round": 5.2,
+    "_saturate": 1.9,
+    # Estimated: timed cold on a loaded machine, scaled as the ones above.
+    "_first_mismatch": 0.2,
+    "_lumping_defect": 4.0,
+    "_function_profile": 2.3,
+    "_conflicts": 0.9,
+    "_dense_ids": 0.3,
+    "_linear_key": 0.3,
+}
+
+
+def cache_enabled() -> bool:
+    """Whether kernels compiled from now on are cached on disk."""
+    return _cache
+
+
+Inline = Literal["never", "always"]
+
+
+@overload
+def jit(function: F, *, inline: Inline = "never") -> F: ...
+@overload
+def jit(function: None = None, *, inline: Inline = "never") -> Callable[[F], F]: ...
+
+
+def jit(function: F | None = None, *, inline: Inline = "never") -> Any:
+    """``numba.njit`` with the disk cache where one can be written.
+
+    Used bare (``@jit``) or with numba's ``inline`` option
+    (``@jit(inline="always")``). Kernels are compiled lazily, on their
+    first call; only the decision about the cache is made here, when the
+    kernel module is imported.
+    """
+    if function is None:
+        return lambda f: jit(f, inline=inline)
+    global _cache
+    if _cache:
+        try:
+            return numba.njit(cache=True, inline=inline)(function)
+        except RuntimeError as error:
+            if "no locator available" not in str(error):
+                raise
+            _cache = False
+            warnings.warn(
+                "abstractions: numba cannot cache compiled kernels here (no writable "
+                "cache directory), so every new process compiles them again. Set "
+                "NUMBA_CACHE_DIR to a writable directory to keep them, or "
+                "ABSTRACTIONS_NUMBA_CACHE=0 to silence this warning.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    return numba.njit(cache=False, inline=inline)(function)
+
+
+#: Whether the compilation notice has been given in this process.
+_announced = False
+
+
+def _notice(name: str) -> str:
+    total = sum(COMPILE_SECONDS.values())
+    now = COMPILE_SECONDS.get(name, 1.0)
+    later = (
+        "they are cached on disk, so this happens once per environment"
+        if _cache
+        else "the disk cache is off, so every new process compiles them again"
+    )
+    return (
+        f"abstractions: numba is compiling kernels for their first use ({name}: about "
+        f"{now:.0f} s; all of them: about {total:.0f} s); {later}. Run "
+        "abstractions.warmup() to compile them all up front; silence this message with "
+        "logging.getLogger('abstractions').setLevel(logging.ERROR)."
+    )
+
+
+class _CompileListener(_event.Listener):
+    """Logs the notice when numba starts compiling one of our kernels."""
+
+    def on_start(self, event: Any) -> None:
+        global _announced
+        dispatcher = event.data.get("dispatcher") if isinstance(event.data, dict) else None
+        function = getattr(dispatcher, "py_func", None)
+        module = getattr(function, "__module__", "") or ""
+        if _announced or not module.startswith("abstractions._kernels"):
+            return
+        _announced = True
+        _logger.warning(_notice(getattr(function, "__name__", "a kernel")))
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+_listener = _CompileListener()
+
+
+@contextlib.contextmanager
+def announce_compilation(dispatcher: Any) -> Iterator[None]:
+    """While the block runs, announce the first real compilation of a kernel.
+
+    Numba signals a compilation (a disk cache miss) with its
+    ``numba:compile`` event, which is exactly "the user waits now"; loading
+    from the cache raises no event. Where the event API is missing, the
+    fallback is a kernel with nothing compiled in memory and no index file
+    in numba's cache (it may then announce a load from the cache as well).
+    """
+    if _announced:
+        yield
+        return
+    install = getattr(_event, "install_listener", None)
+    if install is None:  # pragma: no cover - numba without the event API
+        _fallback_notice(dispatcher)
+        yield
+        return
+    with install("numba:compile", _listener):
+        yield
+
+
+def _fallback_notice(dispatcher: Any) -> None:  # pragma: no cover - old numba only
+    global _announced
+    if _announced or getattr(dispatcher, "signatures", True):
+        return
+    cache = getattr(dispatcher, "_cache", None)
+    index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+    if index is not None and os.path.exists(index):
+        return
+    _announced = True
+    _logger.warning(_notice(dispatcher.py_func.__name__))
