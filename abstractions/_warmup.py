@@ -20,6 +20,7 @@ _HELPER = frozenset(
         "_signature_round", "_is_stable", "_functional_graph", "_cycle_classes", "_pair_labels",
         # Both sort: numba's quicksort is compiled once, in the helper.
         "_branching_round", "_saturate",
+        "_lumping_defect",
     }
 )
 
@@ -124,7 +125,7 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     No call needs another kernel's result, so that any subset can run in
     a process of its own.
     """
-    from abstractions._kernels import KERNELS, index_witness
+    from abstractions._kernels import KERNELS, hash_table, index_witness
 
     # A cycle of period 2 read twice, trees into it, a chain to a halted state.
     step = np.array([1, 2, 3, 0, 0, 4, 7, 7], dtype=np.int64)
@@ -184,3 +185,17 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_silent_scc", ptr, step, symbols == 0)
     yield call("_branching_round", ptr, step, symbols, 0, cyclic, beta, 2, True)
     yield call("_saturate", ptr, step, symbols, 0, cyclic, beta, True, 64)
+    # Approximate notions: the first state stepping off the plurality step of
+    # beta, the lumpability defect of the step as a Markov chain (float
+    # probabilities; integer numerators take the same types), every round's
+    # blocks and loss.
+    yield call("_first_mismatch", beta, beta[step], np.array([1, 0], dtype=np.int64), reals)
+    yield call("_lumping_defect", ptr, step, beta, 2, reals, reals,
+               np.zeros(0, dtype=np.int64), 1e9)
+    yield call("_function_profile", step, beta, reals, -1)
+    # Variables: states as two variables (beta, step), grouped by a key in a
+    # hash table of the index dtype.
+    yield call("_conflicts", beta, step, hash_table(8), 4)
+    yield call("_dense_ids", step, hash_table(8))
+    yield call("_linear_key", np.zeros(8, dtype=np.int64), np.stack([beta, step]),
+               np.array([0, 1], dtype=np.int64), np.array([8, 1], dtype=np.int64))

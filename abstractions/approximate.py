@@ -267,38 +267,27 @@ def _abstract_system(S: System, P: Partition, form: Any) -> System:
 
 def _function_mismatch(
     labels: Ids, nxt: Ids, mu: Weights, K: int, best: Ids | None
-) -> tuple[Floats, Ids]:
-    """Per-block error and plurality target of one function, by counting pairs of blocks.
+) -> tuple[Floats, Ids, Ids | None]:
+    """Per-block error and plurality target of one function; per-block sizes when free.
 
-    Under uniform weights the pairs are counted as integers (exact, and
-    faster than adding floats).
+    One kernel pass counts the pairs (block, next block) whatever the
+    number of blocks (a flat table for few, a counting sort by block for
+    many). Under uniform weights the pairs are counted as integers (exact,
+    and no weight array is read), and the block totals are then the block
+    sizes, returned so that the caller need not count them again.
     """
+    from abstractions._kernels import _plurality
+
     n = labels.shape[0]
     uniform = mu.name == "uniform"
     w = None if uniform else mu.values
+    sizes = None
     if best is None:
-        empty = None
-        if w is not None:
-            block_w = np.bincount(labels, weights=w, minlength=K)
-            empty = block_w <= 0
-        if K * K <= max(4 * n, 1 << 16):
-            # Few pairs of blocks: one flat table, no hashing.
-            key = labels * K + nxt
-            table = np.bincount(key, weights=w, minlength=K * K).reshape(K, K)
-            fit = table
-            if empty is not None and empty.any():
-                fit = table + np.bincount(
-                    key[empty[labels]], minlength=K * K
-                ).reshape(K, K)
-            best = np.argmax(fit, axis=1).astype(np.int64)
-            per_block = table.sum(axis=1) - table[np.arange(K), best]
-        else:
-            # Many blocks: count the pairs in a hash table (one pass, no sort).
-            from abstractions._kernels import _plurality
-
-            weights_in = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
-            best, total, top = _plurality(labels, nxt, weights_in, K)
-            per_block = total - top
+        weights_in = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
+        best, total, top = _plurality(labels, nxt, weights_in, K)
+        per_block = total - top
+        if uniform:
+            sizes = total.astype(np.int64)
     else:
         wrong = nxt != best[labels]
         per_block = np.bincount(labels[wrong], weights=None if w is None else w[wrong],
@@ -306,7 +295,19 @@ def _function_mismatch(
     per_block = per_block.astype(np.float64)
     if uniform:
         per_block = per_block / n
-    return per_block, best
+    return per_block, best, sizes
+
+
+def _function_abstract(C: Computation, P: Partition, best: Ids, sizes: Ids | None) -> Computation:
+    """The abstract computation of the plurality step: a block halts when all its states do."""
+    K = P.n_blocks
+    halted_states = np.flatnonzero(C.halted)
+    if halted_states.shape[0] == 0:
+        return Computation(best, halted=np.zeros(K, dtype=bool))
+    if sizes is None:
+        sizes = P.block_sizes()
+    halted = np.bincount(P.labels[halted_states], minlength=K) == sizes
+    return Computation(best, halted=halted)
 
 
 def consistency_error(
@@ -398,16 +399,16 @@ def consistency_error(
     labels = P.labels
     given = None if abstract is None else _given_abstract(S, abstract, K)
     w = mu.values
-    block_w = np.bincount(labels, weights=w, minlength=K)
-    fit = np.where(block_w[labels] > 0, w, 1.0)
     per_symbol: dict[Any, float] | None = None
     form: Any = None
     if S.kind == "computation" and name == "mismatch":
         assert isinstance(S, Computation)
+        from abstractions._kernels import _first_mismatch
+
         step = S.step
         nxt = labels[step]
-        per_block, best = _function_mismatch(labels, nxt, mu, K, None if given is None
-                                             else given[0])
+        per_block, best, sizes = _function_mismatch(labels, nxt, mu, K, None if given is None
+                                                    else given[0])
         form = best[None, :]
         if k == 1:
             def state_part() -> Floats:
@@ -419,12 +420,18 @@ def consistency_error(
             return _result(S, P, mu, name, k, per_step, contrib, (contrib > 0).astype(float), w,
                            None, form)
         total = float(per_block.sum())
-        wrong_support = (nxt != best[labels]) & (w > 0)
-        worst = int(np.argmax(wrong_support)) if total > 0 else int(np.argmax(w))
+        worst = -1
+        if total > 0:
+            worst = int(_first_mismatch(labels, nxt, best,
+                                        np.zeros(0) if mu.name == "uniform" else w))
+        if worst < 0:
+            worst = int(np.argmax(w))
         return ConsistencyError(
             total, name, mu, P, 1, np.array([total]), per_block, None,
-            1.0 if total > 0 else 0.0, worst, _abstract_system(S, P, form), part,
+            1.0 if total > 0 else 0.0, worst, _function_abstract(S, P, best, sizes), part,
         )
+    block_w = np.bincount(labels, weights=w, minlength=K)
+    fit = np.where(block_w[labels] > 0, w, 1.0)
     if S.kind in ("computation", "labelled"):
         rows = _deterministic_rows(S, labels)
         if name == "mismatch":
@@ -446,9 +453,13 @@ def consistency_error(
         else:
             ev = _set_entropy(S, labels, K, w)
     else:
-        rows = weighted.rows_of(S._relation(), labels)
-        ev = weighted.total_variation(rows, w, fit, labels, K, given,
-                                      information=name == "entropy")
+        fast = _lumping_defect(S, labels, K, w) if name == "tv" and given is None else None
+        if fast is not None:
+            ev = fast
+        else:
+            rows = weighted.rows_of(S._relation(), labels)
+            ev = weighted.total_variation(rows, w, fit, labels, K, given,
+                                          information=name == "entropy")
         form = ev.abstract if name == "tv" else None
         if k > 1:
             per_step, contrib, score = _markov_rollout(S, labels, form, w, k)
@@ -471,6 +482,32 @@ def _result(S: System, P: Partition, mu: Weights, name: str, k: int, per_step: F
                             worst, abstract, lambda: contrib.copy())
 
 
+def _lumping_defect(S: System, labels: Ids, K: int, w: Floats) -> weighted.Evaluation | None:
+    """The lumpability defect of a Markov chain in one kernel pass, or None where it does not apply.
+
+    The same floats as :func:`weighted.total_variation` of
+    :func:`weighted.rows_of` (every sum in the same order) without sorting
+    the transitions. Chains with symbols or with numerators beyond 64 bits
+    take the numpy path.
+    """
+    from abstractions._kernels import _lumping_defect as kernel
+
+    rel = S._relation()
+    if rel.symbols is not None or rel.weights is None or rel.how not in ("sum", "round"):
+        return None
+    if rel.how == "sum":
+        if rel.weights.dtype != np.int64:
+            return None
+        num, prob, scale = rel.weights, np.zeros(0), float(rel.den)
+    else:
+        num = np.zeros(0, dtype=np.int64)
+        prob = np.ascontiguousarray(rel.weights, dtype=np.float64)
+        scale = 1.0 / rel.tol
+    score, mb, mc, mp = kernel(rel.indptr, rel.targets, labels, K,
+                               np.ascontiguousarray(w, dtype=np.float64), prob, num, scale)
+    return weighted.Evaluation(w * score, score, None, (mb, mc, mp))
+
+
 def _set_entropy(S: System, labels: Ids, K: int, w: Floats) -> weighted.Evaluation:
     """``H(reached set | alpha(m))`` in bits: the units are the blocks of ``C(alpha)``."""
     unit, count = completion(S._relation(), labels, K)
@@ -485,7 +522,8 @@ def _set_entropy(S: System, labels: Ids, K: int, w: Floats) -> weighted.Evaluati
     return weighted.Evaluation(w * bits, bits, None, None)
 
 
-def _function_rollout(step: Ids, labels: Ids, best: Ids, w: Floats, k: int) -> tuple[Floats, Floats]:
+def _function_rollout(step: Ids, labels: Ids, best: Ids, w: Floats,
+                      k: int) -> tuple[Floats, Floats]:
     """Errors of ``best`` rolled out ``k`` times against the function ``step``."""
     x = np.arange(step.shape[0], dtype=np.int64)
     rolled = np.arange(best.shape[0], dtype=np.int64)
@@ -544,7 +582,7 @@ def _labelled_rollout(S: System, labels: Ids, best: Ids, w: Floats,
 
 def _markov_rollout(S: System, labels: Ids, mean: Any, w: Floats,
                     k: int) -> tuple[Floats, Floats, Floats]:
-    """Global mode of a Markov chain: TV between ``delta_m P^j`` through alpha and the rolled row."""
+    """Global mode of a Markov chain: TV of ``delta_m P^j`` through alpha from the rolled row."""
     rel = S._relation()
     n = rel.n
     K = int(labels.max()) + 1

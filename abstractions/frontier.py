@@ -155,7 +155,17 @@ class _Quotient:
     ptr: Ids
     how: str
     K: int
-    beta_mass: Floats      # (K, beta blocks): the weight of each (block, beta class)
+    beta_block: Ids        # the (block, beta class) pairs present and their weights
+    beta_class: Ids
+    beta_weight: Floats
+    n_beta: int
+
+    @property
+    def beta_mass(self) -> Floats:
+        """(K, beta blocks): the weight of each (block, beta class), as a dense table."""
+        T = np.zeros((self.K, self.n_beta))
+        np.add.at(T, (self.beta_block, self.beta_class), self.beta_weight)
+        return T
 
 
 def _quotient(S: System, P: Partition, mu: Weights, beta: Partition) -> _Quotient:
@@ -184,11 +194,10 @@ def _quotient(S: System, P: Partition, mu: Weights, beta: Partition) -> _Quotien
     ptr = np.searchsorted(rows.unit, np.arange(U + 1, dtype=np.int64))
     ids, count = pair_ids(labels, K, beta.labels, beta.n_blocks)
     first = first_occurrences(ids)
-    beta_mass = np.zeros((K, beta.n_blocks))
-    np.add.at(beta_mass, (labels[first], beta.labels[first]),
-              np.bincount(ids, weights=mu.values, minlength=count))
+    mass = np.asarray(np.bincount(ids, weights=mu.values, minlength=count), dtype=np.float64)
     how = "round" if rel.how in ("sum", "round") else rel.how
-    return _Quotient(w, labels[reps], rows, ptr, how, K, beta_mass)
+    return _Quotient(w, labels[reps], rows, ptr, how, K, labels[first], beta.labels[first],
+                     mass, beta.n_blocks)
 
 
 def _evaluate(Q: _Quotient, units: Ids, group: Ids, metric: str, n_groups: int) -> Floats:
@@ -274,9 +283,10 @@ class _Greedy:
         self.error = _evaluate(Q, np.arange(Q.w.shape[0], dtype=np.int64), self.root,
                                metric, K)
         self.version = [0] * K
-        self.beta: list[Floats] = [Q.beta_mass[b].copy() for b in range(K)]
+        table = Q.beta_mass
+        self.beta: list[Floats] = [table[b].copy() for b in range(K)]
         self.total = float(Q.w.sum())
-        self.pbeta = Q.beta_mass.sum(axis=0)
+        self.pbeta = table.sum(axis=0)
 
     def _group_error(self, g: int, override: tuple[int, int] | None) -> float:
         units = np.array(self.units[g], dtype=np.int64)
@@ -305,6 +315,20 @@ class _Greedy:
     def weight(self, g: int) -> float:
         """The weight of group ``g``."""
         return float(self.Q.w[self.units[g]].sum()) if self.units[g] else 0.0
+
+    def size(self, g: int) -> int:
+        """The number of units of group ``g``."""
+        return len(self.units[g])
+
+    def successors(self, g: int) -> set[int]:
+        """The groups the units of ``g`` move into."""
+        return self.succ[g]
+
+    def summary(self) -> tuple[float, float, float]:
+        """(total error, information about beta in bits, beta-accuracy)."""
+        T = np.array([self.beta[r] for r in sorted({int(r) for r in self.root.tolist()})])
+        info, acc = _information(T)
+        return float(self.error.sum()), info, acc
 
     def info_loss(self, x: int, y: int) -> float:
         """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
@@ -361,7 +385,232 @@ class _Greedy:
         return found
 
 
-def _nearest(groups: set[int], g: int, width: int = 4) -> set[int]:
+class _FunctionGreedy:
+    """:class:`_Greedy` for one function under ``"mismatch"``, with incremental costs.
+
+    Each unit (block of ``C(alpha)``) moves into one block of ``alpha``, so a
+    group is summed up by its *histogram*: target group -> weight of its
+    units moving there. Its error is its weight minus the histogram's
+    largest entry. Merging ``x`` and ``y`` adds their histograms (keys
+    ``x`` and ``y`` become one) and, in every group moving into both, adds
+    the two entries. Entries only grow or fold into a larger one, so the
+    largest entry after a merge is the larger of the old largest and the
+    entries that changed: a cost reads the smaller histogram and the
+    groups moving into both, never the whole quotient. The information
+    about ``beta`` and the total error are kept up to date merge by merge.
+    """
+
+    def __init__(self, Q: _Quotient) -> None:
+        K = Q.K
+        self.root = np.arange(K, dtype=np.int64)
+        self.members: list[list[int]] = [[b] for b in range(K)]
+        self.count = [0] * K
+        self.hist: list[dict[int, float]] = [{} for _ in range(K)]
+        self.pred: list[set[int]] = [set() for _ in range(K)]
+        mass = [0.0] * K
+        for b, c, x in zip(Q.block.tolist(), Q.rows.block.tolist(), Q.w.tolist()):
+            h = self.hist[b]
+            h[c] = h.get(c, 0.0) + x
+            mass[b] += x
+            self.count[b] += 1
+            self.pred[c].add(b)
+        self.mass = mass
+        self.top = [max(h.values()) if h else 0.0 for h in self.hist]
+        self.err = [m - t for m, t in zip(mass, self.top)]
+        self.total_error = math.fsum(self.err)
+        self.version = [0] * K
+        self.total = float(Q.w.sum())
+        pbeta = np.bincount(Q.beta_class, weights=Q.beta_weight, minlength=Q.n_beta)
+        self.flat_beta = int(np.count_nonzero(pbeta > 0)) <= 1
+        # Per group: its weight in each beta class (sparse), and the terms of
+        # its share of I(groups; beta): A = sum v log v, L = sum v log(total / p_c).
+        self.beta: list[dict[int, float]] = [{} for _ in range(K)]
+        self.A = [0.0] * K
+        self.L = [0.0] * K
+        self.bmax = [0.0] * K
+        scale = np.log2(np.where(pbeta > 0, self.total / np.where(pbeta > 0, pbeta, 1.0), 1.0))
+        for b, c, v in zip(Q.beta_block.tolist(), Q.beta_class.tolist(), Q.beta_weight.tolist()):
+            self.beta[b][c] = v
+            self.A[b] += _xlogx(v)
+            self.L[b] += v * float(scale[c])
+            if v > self.bmax[b]:
+                self.bmax[b] = v
+        self.parts = [self._part(g) for g in range(K)]
+        self.info_sum = math.fsum(self.parts)
+        self.acc_sum = math.fsum(self.bmax)
+
+    def _part(self, g: int) -> float:
+        """``sum_c T_c log2(T_c total / (m p_c))`` of group ``g`` of weight ``m``."""
+        m = self.mass[g]
+        if m <= 0 or self.flat_beta:
+            return 0.0
+        return self.A[g] + self.L[g] - _xlogx(m)
+
+    def _shared(self, x: int, y: int) -> tuple[float, float]:
+        """For the beta classes both groups meet: the change of ``A`` and the largest sum."""
+        bx, by = self.beta[x], self.beta[y]
+        small, large = (bx, by) if len(bx) <= len(by) else (by, bx)
+        extra = 0.0
+        most = 0.0
+        for c, v in small.items():
+            u = large.get(c)
+            if u is not None:
+                extra += _xlogx(u + v) - _xlogx(u) - _xlogx(v)
+                if u + v > most:
+                    most = u + v
+        return extra, most
+
+    def successors(self, g: int) -> Any:
+        """The groups the units of ``g`` move into."""
+        return self.hist[g].keys()
+
+    def _merged_top(self, x: int, y: int) -> float:
+        hx, hy = self.hist[x], self.hist[y]
+        small, large = (hy, hx) if len(hy) <= len(hx) else (hx, hy)
+        top = self.top[x] if large is hx else self.top[y]
+        folded = hx.get(x, 0.0) + hx.get(y, 0.0) + hy.get(x, 0.0) + hy.get(y, 0.0)
+        if folded > top:
+            top = folded
+        for c, v in small.items():
+            if c != x and c != y:
+                v += large.get(c, 0.0)
+                if v > top:
+                    top = v
+        return top
+
+    def cost(self, x: int, y: int) -> float:
+        """The change of the total error if groups ``x`` and ``y`` merge."""
+        delta = (self.mass[x] + self.mass[y] - self._merged_top(x, y)) - self.err[x] - self.err[y]
+        px, py = self.pred[x], self.pred[y]
+        for z in (px & py) if len(px) <= len(py) else (py & px):
+            if z == x or z == y:
+                continue
+            h = self.hist[z]
+            v = h[x] + h[y]
+            if v > self.top[z]:
+                delta -= v - self.top[z]
+        return delta
+
+    def weight(self, g: int) -> float:
+        """The weight of group ``g``."""
+        return self.mass[g]
+
+    def size(self, g: int) -> int:
+        """The number of units of group ``g``."""
+        return self.count[g]
+
+    def info_loss(self, x: int, y: int) -> float:
+        """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
+        if self.flat_beta:
+            return 0.0
+        extra, _ = self._shared(x, y)
+        m = self.mass[x] + self.mass[y]
+        merged = 0.0 if m <= 0 else (self.A[x] + self.A[y] + extra + self.L[x] + self.L[y]
+                                     - _xlogx(m))
+        return (self.parts[x] + self.parts[y] - merged) / max(self.total, 1e-300)
+
+    def summary(self) -> tuple[float, float, float]:
+        """(total error, information about beta in bits, beta-accuracy)."""
+        if self.total <= 0:
+            return self.total_error, 0.0, 0.0
+        return (self.total_error, max(self.info_sum / self.total, 0.0),
+                self.acc_sum / self.total)
+
+    def merge(self, x: int, y: int) -> None:
+        """Merge group ``y`` into ``x``."""
+        changed = (self.pred[x] & self.pred[y]) - {x, y}
+        top = self._merged_top(x, y)
+        delta = -(self.err[x] + self.err[y])
+        # Columns: every group moving into y now moves into x.
+        for z in self.pred[y]:
+            if z == x or z == y:
+                continue
+            h = self.hist[z]
+            v = h.pop(y) + h.get(x, 0.0)
+            h[x] = v
+            if v > self.top[z]:
+                e = self.mass[z] - v
+                delta += e - self.err[z]
+                self.top[z], self.err[z] = v, e
+        # Rows: y's histogram into x's (the smaller into the larger), y and x as one key.
+        hx, hy = self.hist[x], self.hist[y]
+        for c in hy:
+            if c != x and c != y:
+                self.pred[c].discard(y)
+                self.pred[c].add(x)
+        loop = x in hx or y in hx or x in hy or y in hy
+        big, small = (hx, hy) if len(hx) >= len(hy) else (hy, hx)
+        for c, v in small.items():
+            big[c] = big.get(c, 0.0) + v
+        folded = big.pop(x, 0.0) + big.pop(y, 0.0)
+        if loop:
+            big[x] = folded
+        self.hist[x], self.hist[y] = big, {}
+        # Changed rows: the keys of the smaller histogram (and x, y).
+        touched = [x if c == y else c for c in small]
+        big_pred, small_pred = self.pred[x], self.pred[y]
+        if len(small_pred) > len(big_pred):
+            big_pred, small_pred = small_pred, big_pred
+        big_pred |= small_pred
+        big_pred.discard(x)
+        big_pred.discard(y)
+        if loop:
+            big_pred.add(x)
+        self.pred[x], self.pred[y] = big_pred, set()
+        extra, most = self._shared(x, y)
+        self.mass[x] += self.mass[y]
+        self.mass[y] = 0.0
+        self.top[x], self.top[y] = top, 0.0
+        self.err[x], self.err[y] = self.mass[x] - top, 0.0
+        self.total_error += delta + self.err[x]
+        self.count[x] += self.count[y]
+        self.count[y] = 0
+        for b in self.members[y]:
+            self.root[b] = x
+        self.members[x] += self.members[y]
+        self.members[y] = []
+        bx, by = self.beta[x], self.beta[y]
+        if len(by) > len(bx):
+            bx, by = by, bx
+        for c, v in by.items():
+            bx[c] = bx.get(c, 0.0) + v
+        self.beta[x], self.beta[y] = bx, {}
+        self.A[x] += self.A[y] + extra
+        self.L[x] += self.L[y]
+        self.A[y] = self.L[y] = 0.0
+        self.info_sum -= self.parts[x] + self.parts[y]
+        self.acc_sum -= self.bmax[x] + self.bmax[y]
+        self.bmax[x], self.bmax[y] = max(self.bmax[x], self.bmax[y], most), 0.0
+        self.parts[x], self.parts[y] = self._part(x), 0.0
+        self.info_sum += self.parts[x]
+        self.acc_sum += self.bmax[x]
+        self.version[y] += 1
+        # Costs that changed: pairs with x or with a group moving into both,
+        # and pairs among the successors whose entries in x's row changed.
+        for z in {x} | changed | set(touched):
+            self.version[z] += 1
+
+    def candidates(self, g: int) -> set[int]:
+        """Groups worth trying to merge with ``g``: neighbours, co-targets, siblings."""
+        # A group with many neighbours offers the few with the nearest ids
+        # (as for siblings), so that the pairs pushed after a merge stay
+        # bounded; the pairs already in the heap stay there.
+        succ = _nearest(self.hist[g].keys(), g, 8)
+        pred = _nearest(self.pred[g], g, 8)
+        found = succ | pred
+        for z in pred:
+            found |= _nearest(self.hist[z].keys(), g)
+        for t in succ:
+            found |= _nearest(self.pred[t], g)
+        found.discard(g)
+        return found
+
+
+def _xlogx(v: float) -> float:
+    return v * math.log2(v) if v > 0 else 0.0
+
+
+def _nearest(groups: Any, g: int, width: int = 4) -> set[int]:
     """A few members of a (possibly huge) set of groups: those with ids nearest ``g``."""
     if len(groups) <= 2 * width:
         return set(groups)
@@ -439,6 +688,14 @@ def coarsen(
     merges are never undone: :func:`polish` moves single states between the
     blocks of one point of the frontier afterwards.
 
+    For one function (metric ``"mismatch"``) each block is summed up by its
+    histogram of target blocks, and a cost reads only the smaller of the
+    two histograms and the blocks moving into both; the information about
+    ``beta`` is kept merge by merge. There a block with more than 17
+    neighbours offers the 17 with the nearest ids as new candidates after
+    a merge (pairs already waiting keep their place). Other kinds evaluate
+    each cost on the quotient rows of the two blocks.
+
     Examples
     --------
     A counter mod 12 whose output is "value mod 3": the frontier passes
@@ -470,7 +727,11 @@ def coarsen(
         raise InvalidValueError(f"tradeoff must be a number >= 0, got {tradeoff!r}")
     price = float(tradeoff)
     Q = _quotient(S, P, mu, B)
-    G = _Greedy(Q, name)
+    G: _Greedy | _FunctionGreedy
+    if name == "mismatch" and S._relation().is_function:
+        G = _FunctionGreedy(Q)
+    else:
+        G = _Greedy(Q, name)
     K = Q.K
     alive = K
     heap: list[tuple[float, float, float, int, int, int, int]] = []
@@ -495,9 +756,8 @@ def coarsen(
                 if h > g:
                     push(g, h)
     blocks = [alive]
-    total = float(G.error.sum())
+    total, info, acc = G.summary()
     errors = [total]
-    info, acc = _information(Q.beta_mass)
     information = [info]
     accuracy = [acc]
     merges: list[tuple[int, int]] = []
@@ -519,20 +779,18 @@ def coarsen(
         if total + cost > bound + 1e-12:
             # The cheapest merge is too dear: stop (the rest cost at least as much).
             break
-        keep, gone = (a, b) if len(G.units[a]) >= len(G.units[b]) else (b, a)
+        keep, gone = (a, b) if G.size(a) >= G.size(b) else (b, a)
         G.merge(keep, gone)
         alive -= 1
-        total = float(G.error.sum())
+        total, info, acc = G.summary()
         merges.append((a, b))
         blocks.append(alive)
         errors.append(total)
-        T = np.array([G.beta[r] for r in sorted({int(r) for r in G.root.tolist()})])
-        info, acc = _information(T)
         information.append(info)
         accuracy.append(acc)
         for h in G.candidates(keep):
             push(keep, h)
-        siblings = sorted(G.succ[keep] - {keep})
+        siblings = sorted(G.successors(keep) - {keep})
         if len(siblings) > 8:
             siblings = siblings[:8]
         for i, h in enumerate(siblings):

@@ -105,22 +105,22 @@ class RefinementProfile:
         )
 
 
-def _function_round(step: Ids, labels: Ids, k: int, w: Floats | None) -> tuple[Ids, int, float]:
-    """One round for a function: ``C(alpha)`` and the mismatch error of ``alpha``, sharing a gather.
+def _function_profile(step: Ids, labels: Ids, w: Floats | None, limit: int | None
+                      ) -> tuple[Ids, Floats]:
+    """Blocks and mismatch errors of every round for a function, in one kernel.
 
-    The blocks of ``C(alpha)`` are the pairs (block, next block), so their
-    weights are the plurality table.
+    Only the blocks that can change in a round are read
+    (:func:`abstractions._kernels.approximate._function_profile`): a block
+    of round ``j >= 1`` whose next states all kept their block neither
+    splits nor has any error.
     """
-    from abstractions._engine.primitives import pair_ids
-    from abstractions._kernels import _plurality
+    from abstractions._kernels import _function_profile as kernel
 
-    nxt = labels[step]
-    new, count = pair_ids(labels, k, nxt, k)
-    _, total, top = _plurality(labels, nxt, np.zeros(0) if w is None else w, k)
-    error = float(total.sum() - top.sum())
+    weights = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
+    blocks, loss = kernel(step, labels, weights, -1 if limit is None else limit)
     if w is None:
-        error /= step.shape[0]
-    return new, count, error
+        loss = loss / step.shape[0]
+    return blocks, loss
 
 
 def refinement_profile(
@@ -156,24 +156,21 @@ def refinement_profile(
     P = S._partition(beta, "beta")
     mu = as_weights(S, weights)
     limit = None if max_rounds is None else as_count(max_rounds, "max_rounds")
+    if isinstance(S, Computation) and metric in (None, "mismatch"):
+        w = None if mu.name == "uniform" else mu.values
+        counts, losses = _function_profile(S.step, P.labels, w, limit)
+        return RefinementProfile(readonly(counts), readonly(losses), "mismatch", mu, P, S)
     rel = S._relation()
     labels, k = P.labels, P.n_blocks
     blocks = [k]
     errors: list[float] = []
-    fast = isinstance(S, Computation) and metric in (None, "mismatch")
-    w = None if mu.name == "uniform" else mu.values
-    name = "mismatch" if fast else ""
+    name = ""
     while True:
-        if fast:
-            assert isinstance(S, Computation)
-            new, count, error = _function_round(S.step, labels, k, w)
-        else:
-            e = consistency_error(S, Partition._from_canonical(labels, k), weights=mu,
-                                  metric=metric)
-            name = e.metric
-            error = e.total
-            new, count = completion(rel, labels, k)
-        errors.append(error)
+        e = consistency_error(S, Partition._from_canonical(labels, k), weights=mu,
+                              metric=metric)
+        name = e.metric
+        errors.append(e.total)
+        new, count = completion(rel, labels, k)
         if count == k or (limit is not None and len(blocks) > limit):
             break
         labels, k = new, count

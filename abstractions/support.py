@@ -123,16 +123,15 @@ class _Determination:
     """
 
     def __init__(self, record: Variables, labels: Ids) -> None:
-        from abstractions._kernels.variables import _dense_ids, _table_bits
+        from abstractions._kernels import _dense_ids, hash_table
 
         self.record = record
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.n = record.n
         self.k = len(record.names)
         self.full = (1 << self.k) - 1
-        dtype = np.int32 if self.n < 2**31 - 2 else np.int64
         # one hash table for every check: fresh memory would cost page faults each time
-        self.table = np.empty(1 << int(_table_bits(max(self.n, 1))), dtype=dtype)
+        self.table = hash_table(max(self.n, 1))
         self.columns: list[Ids] = []
         self.sizes: list[int] = []
         self.codes = record.codes
@@ -163,7 +162,7 @@ class _Determination:
 
     def key(self, columns: Sequence[int]) -> Ids:
         """A key per state, equal exactly when the states agree on ``columns``."""
-        from abstractions._kernels.variables import _dense_ids
+        from abstractions._kernels import _dense_ids
 
         key = np.zeros(self.n, dtype=np.int64)
         span = 1
@@ -181,7 +180,7 @@ class _Determination:
         in int64), any subset's key is a sum of its digits times the
         strides: one pass of :func:`_linear_key`.
         """
-        from abstractions._kernels.variables import _linear_key
+        from abstractions._kernels import _linear_key
 
         chosen = _bits(mask)
         if self.strides is None:
@@ -196,13 +195,15 @@ class _Determination:
                 )
             base, rows, sign = self.all_key, _bits(self.full & ~mask), -1
         weights = np.array([sign * self.strides[j] for j in rows], dtype=np.int64)
-        return _linear_key(base, self.codes, np.array(rows, dtype=np.int64), weights)
+        key: Ids = _linear_key(base, self.codes, np.array(rows, dtype=np.int64), weights)
+        return key
 
     def pairs(self, key: Ids) -> np.ndarray:
-        from abstractions._kernels.variables import _conflicts
+        from abstractions._kernels import _conflicts
 
         self.checks += 1
-        return _conflicts(key, self.labels, self.table, _WITNESSES)
+        pairs: np.ndarray = _conflicts(key, self.labels, self.table, _WITNESSES)
+        return pairs
 
     def masks(self, pairs: np.ndarray) -> list[int]:
         """For each witness pair, the bitmask of the variables on which its states differ."""

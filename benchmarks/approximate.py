@@ -9,7 +9,8 @@ Jobs (``--jobs``, all by default):
     same size in the same run (the target: at most 5 gathers).
 ``profile``
     ``refinement_profile`` of a random function on ``--profile-states``
-    (10^6) states from a random 2-block beta (target: 2 s).
+    (10^6) states from a random 2-block beta (target: 2 s), beside a
+    gather of the same size (the machine is shared: the ratio is steadier).
 ``coarsen``
     ``coarsen`` of the quotient of a random function (its top partition)
     down to 10 blocks, at growing sizes up to ``--coarsen-blocks``
@@ -18,7 +19,8 @@ Jobs (``--jobs``, all by default):
 ``lumping``
     The lumpability defect (``consistency_error``, metric ``"tv"``) of a
     Markov chain with ``--chain-states`` (10^6) states and three
-    transitions each, for a random partition of 10^3 blocks (target: 1 s).
+    transitions each, for a random partition of 10^3 blocks (target: 1 s),
+    beside a gather of the transitions' size.
 ``quality``
     On Markov chains of ``--quality-states`` states -- a metastable
     random walk on a 1-D energy landscape with 8 wells, and a lumpable
@@ -67,6 +69,28 @@ def median_time(f: Callable[[], Any], repeat: int) -> float:
     return float(np.median(times))
 
 
+def paired_times(f: Callable[[], Any], g: Callable[[], Any], repeat: int
+                 ) -> tuple[float, float, float]:
+    """Median times of ``f`` and ``g`` timed in turn, and the median of their ratios.
+
+    On a shared, loaded machine the speed of one gather drifts by a factor
+    of two within a minute; timing the two side by side, pair by pair,
+    keeps the ratio honest.
+    """
+    f()
+    g()
+    tf, tg = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        tf.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        g()
+        tg.append(time.perf_counter() - t)
+    ratios = np.array(tf) / np.array(tg)
+    return float(np.median(tf)), float(np.median(tg)), float(np.median(ratios))
+
+
 # ---------------------------------------------------------------------- speed
 
 
@@ -79,12 +103,12 @@ def job_error(n: int, repeat: int) -> list[dict[str, Any]]:
     rows = []
     for k in (10, 1000, 100_000):
         P = Partition(rng.integers(0, k, n))
-        gather = median_time(partial(np.take, P.labels, step), repeat)
-        ours = median_time(partial(consistency_error, C, P), repeat)
+        ours, gather, ratio = paired_times(partial(consistency_error, C, P),
+                                           partial(np.take, P.labels, step), repeat)
         rows.append({"job": "error", "states": n, "blocks": k, "gather_s": gather,
-                     "seconds": ours, "gathers": ours / gather})
-        print(f"error: n={n:.0e} blocks={k}: {ours:.3f} s = {ours / gather:.1f} gathers "
-              f"({gather:.3f} s)", flush=True)
+                     "seconds": ours, "gathers": ratio})
+        print(f"error: n={n:.0e} blocks={k}: {ours:.3f} s = {ratio:.1f} gathers "
+              f"(median of {repeat} paired ratios; a gather takes {gather:.3f} s)", flush=True)
     return rows
 
 
@@ -92,13 +116,16 @@ def job_profile(n: int, repeat: int) -> list[dict[str, Any]]:
     from abstractions import Computation, Partition, refinement_profile
 
     rng = np.random.default_rng(1)
-    C = Computation(rng.integers(0, n, n))
+    step = rng.integers(0, n, n)
+    C = Computation(step)
     beta = Partition(rng.integers(0, 2, n))
-    seconds = median_time(lambda: refinement_profile(C, beta), repeat)
+    seconds, gather, ratio = paired_times(lambda: refinement_profile(C, beta),
+                                          lambda: beta.labels[step], repeat)
     p = refinement_profile(C, beta)
-    print(f"profile: n={n:.0e}: {seconds:.2f} s, {p.rounds} rounds, "
-          f"{int(p.blocks[-1])} blocks at the end", flush=True)
-    return [{"job": "profile", "states": n, "seconds": seconds, "rounds": p.rounds}]
+    print(f"profile: n={n:.0e}: {seconds:.2f} s = {ratio:.0f} gathers, {p.rounds} rounds, "
+          f"{int(p.blocks[-1])} blocks at the end (a gather takes {gather:.3f} s)", flush=True)
+    return [{"job": "profile", "states": n, "seconds": seconds, "rounds": p.rounds,
+             "gather_s": gather, "gathers": ratio}]
 
 
 def job_coarsen(largest: int, budget: float) -> list[dict[str, Any]]:
@@ -139,10 +166,14 @@ def job_lumping(n: int, repeat: int) -> list[dict[str, Any]]:
 
     T = random_chain(n, 3, 3)
     P = Partition(np.random.default_rng(4).integers(0, 1000, n))
-    seconds = median_time(lambda: consistency_error(T, P), repeat)
-    print(f"lumping: n={n:.0e}, {T.n_transitions:.0e} transitions: {seconds:.2f} s", flush=True)
+    index = np.random.default_rng(5).integers(0, n, T.n_transitions)
+    seconds, gather, ratio = paired_times(lambda: consistency_error(T, P),
+                                          lambda: P.labels[index], repeat)
+    print(f"lumping: n={n:.0e}, {T.n_transitions:.0e} transitions: {seconds:.2f} s = "
+          f"{ratio:.0f} gathers of the transitions' size (a gather takes {gather:.3f} s)",
+          flush=True)
     return [{"job": "lumping", "states": n, "transitions": T.n_transitions,
-             "seconds": seconds}]
+             "seconds": seconds, "gather_s": gather, "gathers": ratio}]
 
 
 # ---------------------------------------------------------------------- quality
@@ -215,9 +246,9 @@ def peer_child(path_in: str, path_out: str) -> None:
                 g.optimize(int(k))
                 out[f"gpcca_{k}"] = np.asarray(g.macrostate_assignment)
                 out[f"gpcca_{k}_s"] = np.array(time.perf_counter() - t)
-            except Exception as err:
+            except Exception as err:  # GPCCA refuses a k that splits a complex pair
                 out[f"gpcca_{k}_error"] = np.array(str(err)[:200])
-    except Exception as err:
+    except Exception as err:  # report any peer failure, do not stop
         out["gpcca_error"] = np.array(f"{type(err).__name__}: {err}"[:300])
     try:
         from MPP import core
@@ -228,7 +259,7 @@ def peer_child(path_in: str, path_out: str) -> None:
         out["mpp_s"] = np.array(time.perf_counter() - t)
         for k in ks:
             out[f"mpp_{k}"] = _cut_linkage(Z, n, int(k))
-    except Exception as err:
+    except Exception as err:  # report any peer failure, do not stop
         out["mpp_error"] = np.array(f"{type(err).__name__}: {err}"[:300])
     np.savez(path_out, **out)
 

@@ -702,6 +702,109 @@ def plurality(src, dst, w, k):
     return best, total, top
 
 
+def first_mismatch(labels, nxt, best, w):
+    """The first state of positive weight (any, for an empty w) with nxt != best[label], or -1."""
+    for i, (a, b) in enumerate(zip(labels, nxt)):
+        if b != best[a] and (len(w) == 0 or w[i] > 0):
+            return i
+    return -1
+
+
+def lumping_defect(indptr, targets, labels, k, w, prob, num, scale):
+    """Per state, the TV from its block's mean row; the mean rows. From the definition.
+
+    Rows through the blocks are dictionaries (block -> probability); a
+    float probability is compared in quanta ``floor(p * scale + 0.5)`` and
+    dropped when that is 0. Sums run over blocks in increasing order and
+    states in increasing order, so that dyadic inputs give the same floats
+    as any correct implementation that sums in that order.
+    """
+    n = len(indptr) - 1
+    exact = len(num) > 0
+    rows = []
+    for s in range(n):
+        raw: dict = {}
+        for j in range(indptr[s], indptr[s + 1]):
+            b = labels[targets[j]]
+            raw[b] = raw.get(b, 0) + (num[j] if exact else prob[j])
+        row = {}
+        for b in sorted(raw):
+            if exact:
+                row[b] = (raw[b] / scale, raw[b])
+            else:
+                q = math.floor(raw[b] * scale + 0.5)
+                if q != 0:
+                    row[b] = (raw[b], q)
+        rows.append(row)
+    score = [0.0] * n
+    mb, mc, mp = [], [], []
+    for b in range(k):
+        members = [s for s in range(n) if labels[s] == b]
+        weight = 0.0
+        for s in members:
+            weight += w[s]
+        fit = {s: (w[s] if weight > 0 else 1.0) for s in members}
+        total_fit = weight if weight > 0 else float(len(members))
+        targets_b = sorted({c for s in members for c in rows[s]})
+        mean = {}
+        for c in targets_b:
+            acc = 0.0
+            for s in members:
+                if c in rows[s]:
+                    acc += fit[s] * rows[s][c][0]
+            mean[c] = acc / total_fit
+            mb.append(b)
+            mc.append(c)
+            mp.append(mean[c])
+        weighted = [s for s in members if w[s] > 0]
+        quanta = [{c: q for c, (_, q) in rows[s].items()} for s in weighted]
+        if all(x == quanta[0] for x in quanta):
+            continue
+        tail = 0.0
+        for c in targets_b:
+            tail += mean[c]
+        for s in members:
+            dev = 0.0
+            covered = 0.0
+            for c in sorted(rows[s]):
+                dev += abs(rows[s][c][0] - mean[c])
+                covered += mean[c]
+            score[s] = max(0.5 * (dev + tail - covered), 0.0)
+    return score, mb, mc, mp
+
+
+
+def function_profile(step, labels, w, max_rounds):
+    """Blocks and plurality loss of each completion round for a function, from the definition.
+
+    Round ``j + 1`` is the partition of pairs (block, next block) of round
+    ``j``; ``loss[j] = sum_B (mu(B) - max_C mu(B & step^-1 C))`` (counts when
+    ``w`` is empty), up to the first round that splits nothing or round
+    ``max_rounds`` (negative: no limit).
+    """
+    n = len(step)
+    blocks, losses = [], []
+    r = 0
+    while True:
+        k = len(set(labels))
+        blocks.append(k)
+        loss = 0.0
+        for a in sorted(set(labels)):
+            mass: dict = {}
+            for i in range(n):
+                if labels[i] == a:
+                    b = labels[step[i]]
+                    mass[b] = mass.get(b, 0.0) + (w[i] if len(w) else 1.0)
+            loss += sum(mass.values()) - max(mass.values())
+        losses.append(loss)
+        ids: dict = {}
+        new = [ids.setdefault((labels[i], labels[step[i]]), len(ids)) for i in range(n)]
+        if len(ids) == k or (max_rounds >= 0 and r >= max_rounds):
+            return blocks, losses
+        labels = new
+        r += 1
+
+
 def conflicts(key: Sequence[int], alpha: Sequence[int], limit: int) -> list[tuple[int, int]]:
     """Pairs (first state with the key, a later state with it in another block), one per key, in order."""
     first: dict = {}

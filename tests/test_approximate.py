@@ -23,7 +23,7 @@ from abstractions import (
 from abstractions.strategies import computations, partitions, transition_systems
 from tests import naive
 
-# ---------------------------------------------------------------------- oracles from the definitions
+# ------------------------------------------------------------ oracles from the definitions
 
 
 def _edges(S):

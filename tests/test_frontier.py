@@ -142,3 +142,42 @@ def test_polish_never_raises_the_error_and_keeps_the_size(case, k, per_weight):
     assert Q.n_blocks == P.n_blocks and Q <= alpha
     assert consistency_error(S, Q, weights=mu).total <= consistency_error(S, P, weights=mu).total \
         + 1e-12
+
+
+@given(st.data())
+def test_function_greedy_costs_are_exact_merge_after_merge(data):
+    """For a function, every pair's incremental cost is the change of the exact error."""
+    from abstractions.frontier import _FunctionGreedy, _quotient
+
+    S = data.draw(computations(min_states=1, max_states=8))
+    alpha = data.draw(partitions(S.n))
+    raw = data.draw(st.lists(st.integers(0, 3), min_size=S.n, max_size=S.n))
+    if not any(raw):
+        raw[0] = 1
+    mu = weights.from_array(S, raw)
+    beta = output_abstraction(S)
+    G = _FunctionGreedy(_quotient(S, alpha, mu, beta))
+
+    def current():
+        return Partition(G.root[alpha.labels])
+
+    while True:
+        P = current()
+        error = consistency_error(S, P, weights=mu).total
+        assert math.isclose(G.summary()[0], error, abs_tol=1e-9)
+        assert math.isclose(G.summary()[1], mutual_information(P, beta, mu.values),
+                            abs_tol=1e-9)
+        T = np.zeros((P.n_blocks, beta.n_blocks))
+        np.add.at(T, (P.labels, beta.labels), mu.values)
+        assert math.isclose(G.summary()[2], T.max(axis=1).sum() / T.sum(), abs_tol=1e-9)
+        groups = sorted(set(G.root.tolist()))
+        if len(groups) < 2:
+            return
+        for i, x in enumerate(groups):
+            for y in groups[i + 1:]:
+                merged = Partition(np.where(G.root == y, x, G.root)[alpha.labels])
+                expected = consistency_error(S, merged, weights=mu).total - error
+                assert math.isclose(G.cost(x, y), expected, abs_tol=1e-9)
+        x, y = data.draw(st.sampled_from([(a, b) for i, a in enumerate(groups)
+                                          for b in groups[i + 1:]]))
+        G.merge(x, y)

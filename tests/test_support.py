@@ -61,10 +61,10 @@ def _labels(draw, n, k=3):
 def test_conflicts_kernel_matches_naive(key, data, limit):
     """_conflicts gives the first pairs (first state of the key, later state in another block),
     one per key."""
-    from abstractions._kernels.variables import _conflicts, _table_bits
+    from abstractions._kernels import _conflicts, hash_table
 
     alpha = data.draw(st.lists(st.integers(0, 2), min_size=len(key), max_size=len(key)))
-    slots = np.empty(1 << int(_table_bits(max(len(key), 1))), dtype=np.int32)
+    slots = hash_table(max(len(key), 1))
     got = _conflicts(np.array(key, dtype=np.int64), np.array(alpha, dtype=np.int64), slots, limit)
     assert [tuple(p) for p in got.tolist()] == naive.conflicts(key, alpha, limit)
 
@@ -72,10 +72,10 @@ def test_conflicts_kernel_matches_naive(key, data, limit):
 @given(st.lists(st.integers(-(2**62), 2**62), max_size=40), st.booleans())
 def test_dense_ids_kernel_matches_naive(key, repeat):
     """_dense_ids numbers the keys by first occurrence, whatever their range."""
-    from abstractions._kernels.variables import _dense_ids, _table_bits
+    from abstractions._kernels import _dense_ids, hash_table
 
     key = key + key[::2] if repeat else key
-    slots = np.empty(1 << int(_table_bits(max(len(key), 1))), dtype=np.int64)
+    slots = np.empty(hash_table(max(len(key), 1)).shape[0], dtype=np.int64)  # int64 slots too
     ids, count = _dense_ids(np.array(key, dtype=np.int64), slots)
     expect = naive.canonical(key)
     assert ids.tolist() == expect and count == len(set(key))
@@ -84,7 +84,7 @@ def test_dense_ids_kernel_matches_naive(key, repeat):
 @given(st.integers(0, 12), st.integers(1, 4), st.data())
 def test_linear_key_kernel_matches_naive(n, k, data):
     """_linear_key adds the weighted codes of the chosen rows to the base."""
-    from abstractions._kernels.variables import _linear_key
+    from abstractions._kernels import _linear_key
 
     codes = [data.draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)) for _ in range(k)]
     base = data.draw(st.lists(st.integers(-100, 100), min_size=n, max_size=n))
@@ -93,6 +93,16 @@ def test_linear_key_kernel_matches_naive(n, k, data):
     got = _linear_key(np.array(base, dtype=np.int64), np.array(codes, dtype=np.int64).reshape(k, n),
                       np.array(rows, dtype=np.int64), np.array(weights, dtype=np.int64))
     assert got.tolist() == naive.linear_key(base, codes, rows, weights)
+
+
+def test_hash_table_has_the_slots_the_kernels_use():
+    """hash_table(n) has 1 << _table_bits(n) slots: the kernels probe no further."""
+    from abstractions._kernels import hash_table
+    from abstractions._kernels.variables import _table_bits
+
+    bits = getattr(_table_bits, "py_func", _table_bits)
+    for n in [0, 1, 2, 3, 5, 8, 9, 1000, 2**20 + 1]:
+        assert hash_table(n).shape[0] == 1 << bits(n)
 
 
 # ---------------------------------------------------------------------- support

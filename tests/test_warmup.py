@@ -44,7 +44,7 @@ _COVERAGE = textwrap.dedent(
 
     MODULES = [importlib.import_module(f"abstractions._kernels.{name}")
                for name in ("approximate", "csr", "graph", "labels", "refine", "rows",
-                            "signatures", "splitters", "steps")]
+                            "signatures", "splitters", "steps", "variables")]
 
     def signatures():
         found = {}
@@ -148,6 +148,26 @@ _COVERAGE = textwrap.dedent(
         run(ab.consistency_error, C, ints(np.arange(n) % 1000))
         run(ab.refinement_profile, C, beta, weights=rng.random(n))
         run(ab.split_rounds, C, beta, 0)
+        # The function's profile kernel, weighted; the lumpability defect of a
+        # Markov chain (float and exact probabilities, weighted).
+        run(ab.refinement_profile, C, ints(np.arange(n) % 7), weights=rng.random(n),
+            max_rounds=3)
+        for S in systems[6:10]:
+            run(ab.consistency_error, S, many, metric="tv")
+            run(ab.consistency_error, S, many, metric="tv", weights=rng.random(n))
+        # Variables: the key of a set (linear, built up, dense ids of a wide
+        # domain), conflicts, support, minimal variable abstractions, the cone.
+        m = np.arange(n)
+        V = ab.Computation(ints((m + 1) % n), variables={
+            "b0": ints(m & 1), "b1": ints((m >> 1) & 1), "b2": ints((m >> 2) & 1),
+            "s": ints(m % 5), "wide": ints(m * 4099 % (2**30))})
+        parity = ints((m & 1) ^ ((m >> 1) & 1))
+        run(ab.support, V, parity)
+        run(ab.variable_abstraction, V, ["b0", "s"])
+        run(ab.variable_abstraction, V, ["wide"])
+        run(ab.minimal_variable_abstraction, V, parity)
+        run(ab.minimal_variable_abstraction, V, parity, method="exact")
+        run(ab.cone_of_influence, V, "b1", how="semantic")
         # Learned computations: quantised vector observations (hashed rows).
         from abstractions.traces import from_traces
         traces = ints(rng.integers(0, 40, (60, 101, 2)))
@@ -176,6 +196,9 @@ def test_warmup_covers_every_call_path():
     assert report["calls"] > 100
     assert "abstractions._kernels.splitters._coarsest_stable" in report["kernels"]
     for name in ("csr._reach_csr", "rows._row_ids", "approximate._plurality",
+                 "approximate._first_mismatch", "approximate._lumping_defect",
+                 "approximate._function_profile", "variables._conflicts",
+                 "variables._dense_ids", "variables._linear_key",
                  "steps._first_return", "steps._branching_round", "steps._saturate"):
         assert f"abstractions._kernels.{name}" in report["kernels"]
     assert report["new"] == {}, f"compiled after warmup(): {report['new']}"

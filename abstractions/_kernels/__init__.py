@@ -61,12 +61,18 @@ __all__ = [
     "Kernel",
     "_branching_round",
     "_coarsest_stable",
+    "_conflicts",
     "_cycle_classes",
+    "_dense_ids",
     "_final_states",
+    "_first_mismatch",
     "_first_occurrence",
     "_first_return",
+    "_function_profile",
     "_functional_graph",
     "_is_stable",
+    "_linear_key",
+    "_lumping_defect",
     "_meet_roots",
     "_next_change",
     "_pair_labels",
@@ -79,6 +85,7 @@ __all__ = [
     "_signature_round",
     "_silent_scc",
     "_tree_classes",
+    "hash_table",
     "index_dtype",
     "index_witness",
 ]
@@ -126,6 +133,24 @@ def index_witness(bound: int) -> np.ndarray:
     dtype('int32')
     """
     return _WITNESSES[index_dtype(bound)]
+
+
+def hash_table(n: int) -> np.ndarray:
+    """A scratch hash table for :mod:`abstractions._kernels.variables` over ``n`` keys.
+
+    A power of two of at least ``2 * n`` slots (at least 2), as the
+    kernels' ``_table_bits`` reads it, of :func:`index_dtype` ``(n)``
+    (slots hold state ids and ``-2 - id``). Writeable and reusable: the
+    kernels overwrite it.
+
+    Examples
+    --------
+    >>> t = hash_table(5)
+    >>> t.shape, t.dtype
+    ((16,), dtype('int32'))
+    """
+    bits = max(1, (2 * n - 1).bit_length())
+    return np.empty(1 << bits, dtype=index_dtype(n))
 
 
 # ----------------------------------------------------------------------
@@ -383,6 +408,38 @@ def _saturate_args(
     )
 
 
+def _first_mismatch_args(labels: Any, nxt: Any, best: Any, w: Any) -> tuple[Any, ...]:
+    return _ids(labels), _ids(nxt), _ids(best), _reals(w)
+
+
+def _lumping_defect_args(
+    indptr: Any, targets: Any, labels: Any, k: int, w: Any, prob: Any, num: Any, scale: float,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(labels), int(k), _reals(w), _reals(prob), _ids(num),
+        float(scale),
+    )
+
+
+def _function_profile_args(step: Any, labels: Any, w: Any, max_rounds: int) -> tuple[Any, ...]:
+    return _ids(step), _ids(labels), _reals(w), int(max_rounds)
+
+
+def _conflicts_args(key: Any, alpha: Any, slots: np.ndarray, limit: int) -> tuple[Any, ...]:
+    return _ids(key), _ids(alpha), _in_place(slots), int(limit)
+
+
+def _dense_ids_args(key: Any, slots: np.ndarray) -> tuple[Any, ...]:
+    return _ids(key), _in_place(slots)
+
+
+def _linear_key_args(base: Any, codes: Any, rows: Any, weights: Any) -> tuple[Any, ...]:
+    codes = _ids(codes)
+    if codes.ndim != 2:
+        raise TypeError(f"codes must be a 2-d array, got {codes.ndim} dimension(s)")
+    return _ids(base), codes, _ids(rows), _ids(weights)
+
+
 _first_occurrence = Kernel("labels", "_first_occurrence", _first_occurrence_args)
 _meet_roots = Kernel("labels", "_meet_roots", _meet_roots_args)
 _reach = Kernel("graph", "_reach", _reach_args)
@@ -403,6 +460,12 @@ _next_change = Kernel("steps", "_next_change", _next_change_args)
 _silent_scc = Kernel("steps", "_silent_scc", _silent_scc_args)
 _branching_round = Kernel("steps", "_branching_round", _branching_round_args)
 _saturate = Kernel("steps", "_saturate", _saturate_args)
+_first_mismatch = Kernel("approximate", "_first_mismatch", _first_mismatch_args)
+_lumping_defect = Kernel("approximate", "_lumping_defect", _lumping_defect_args)
+_function_profile = Kernel("approximate", "_function_profile", _function_profile_args)
+_conflicts = Kernel("variables", "_conflicts", _conflicts_args)
+_dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
+_linear_key = Kernel("variables", "_linear_key", _linear_key_args)
 
 #: Every gate, by kernel name.
 KERNELS: dict[str, Kernel] = {
@@ -411,6 +474,7 @@ KERNELS: dict[str, Kernel] = {
         _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
         _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
         _signature_round, _is_stable, _reach_csr, _row_ids, _plurality, _first_return,
-        _next_change, _silent_scc, _branching_round, _saturate,
+        _next_change, _silent_scc, _branching_round, _saturate, _first_mismatch,
+        _lumping_defect, _function_profile, _conflicts, _dense_ids, _linear_key,
     )
 }

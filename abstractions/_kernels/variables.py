@@ -14,14 +14,14 @@ variables in mixed radix and can be as large as ``2**62``.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from abstractions._config import NUMBA_CACHE
+from abstractions._kernels._jit import jit
 
 __all__ = ["_conflicts", "_dense_ids", "_linear_key", "_table_bits"]
 
-@numba.njit(cache=NUMBA_CACHE)
+
+@jit
 def _table_bits(n: int) -> int:
     bits = 1
     while (1 << bits) < 2 * n:
@@ -29,7 +29,7 @@ def _table_bits(n: int) -> int:
     return bits
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _conflicts(key: np.ndarray, alpha: np.ndarray, slots: np.ndarray, limit: int) -> np.ndarray:
     """Up to ``limit`` pairs ``(i, j)``, ``i < j``, with ``key[i] == key[j]``, ``alpha[i] !=
     alpha[j]``.
@@ -72,7 +72,7 @@ def _conflicts(key: np.ndarray, alpha: np.ndarray, slots: np.ndarray, limit: int
     return out[:count].copy()
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _dense_ids(key: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, int]:
     """First-occurrence ids ``0 .. count-1`` of the keys, and ``count`` (``slots`` as for
     :func:`_conflicts`)."""
@@ -101,7 +101,7 @@ def _dense_ids(key: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, int]:
     return ids, count
 
 
-@numba.njit(cache=NUMBA_CACHE)
+@jit
 def _linear_key(
     base: np.ndarray, codes: np.ndarray, rows: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:

@@ -1,0 +1,113 @@
+"""The approximate notions' kernels equal their naive twins (also with NUMBA_DISABLE_JIT=1)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests import naive
+
+
+def _ints(xs) -> np.ndarray:
+    return np.ascontiguousarray(np.array(xs, dtype=np.int64).reshape(-1))
+
+
+@st.composite
+def pair_tables(draw):
+    """States moving between blocks: few blocks (flat table) or many (bucketed by block)."""
+    k = draw(st.sampled_from([1, 3, 6, 1100, 5000]))
+    n = draw(st.integers(0, 30))
+    # Many blocks: draw ids from a few values anyway, so that pairs repeat.
+    pool = draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=6))
+    src = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    dst = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    w = draw(st.one_of(st.just([]),
+                       st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    return k, src, dst, [float(x) for x in w]
+
+
+@given(pair_tables())
+def test_plurality_equals_naive_for_few_and_many_blocks(case):
+    """The plurality kernel (flat table or counting sort) equals the dictionaries, exactly."""
+    from abstractions._kernels import _plurality
+
+    k, src, dst, w = case
+    best, total, top = _plurality(_ints(src), _ints(dst), np.array(w, dtype=np.float64), k)
+    e_best, e_total, e_top = naive.plurality(src, dst, w, k)
+    # Integer weights: every sum is exact in any order.
+    assert best.tolist() == e_best
+    assert total.tolist() == e_total and top.tolist() == e_top
+
+
+@given(pair_tables(), st.data())
+def test_first_mismatch_equals_naive(case, data):
+    """The first mismatched state of positive weight, or -1."""
+    from abstractions._kernels import _first_mismatch
+
+    k, src, dst, w = case
+    best = data.draw(st.lists(st.integers(0, k - 1), min_size=k, max_size=k)) if k < 10 else \
+        list(np.array(dst + [0] * k)[:k])
+    got = _first_mismatch(_ints(src), _ints(dst), _ints(best), np.array(w, dtype=np.float64))
+    assert got == naive.first_mismatch(src, dst, best, w)
+
+
+@st.composite
+def chains_and_blocks(draw):
+    """A chain in CSR form with dyadic probabilities (exact sums), blocks and integer weights."""
+    n = draw(st.integers(1, 9))
+    k = draw(st.integers(1, n)) if draw(st.booleans()) else n
+    indptr, targets, eighths = [0], [], []
+    for _ in range(n):
+        parts = draw(st.lists(st.integers(1, 8), min_size=1, max_size=4))
+        total = sum(parts)
+        # Split 8 eighths over the targets in proportion (the last takes the rest).
+        share = [p * 8 // total for p in parts[:-1]]
+        share.append(8 - sum(share))
+        row = [(draw(st.integers(0, n - 1)), q) for q in share if q > 0]
+        row.sort()
+        targets += [t for t, _ in row]
+        eighths += [q for _, q in row]
+        indptr.append(len(targets))
+    labels = draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    w = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    exact = draw(st.booleans())
+    return indptr, targets, eighths, labels, k, [float(x) for x in w], exact
+
+
+@given(chains_and_blocks())
+def test_lumping_defect_equals_naive(case):
+    """Scores and mean rows of the lumpability kernel equal the definition's, exactly."""
+    from abstractions._kernels import _lumping_defect
+
+    indptr, targets, eighths, labels, k, w, exact = case
+    if exact:
+        num, prob, scale = eighths, [], 8.0
+    else:
+        num, prob, scale = [], [q / 8 for q in eighths], 1e9
+    got = _lumping_defect(_ints(indptr), _ints(targets), _ints(labels), k,
+                          np.array(w, dtype=np.float64), np.array(prob, dtype=np.float64),
+                          _ints(num), scale)
+    expected = naive.lumping_defect(indptr, targets, labels, k, w, prob, num, scale)
+    for a, b in zip(got, expected):
+        assert a.tolist() == list(b)
+
+
+
+@given(st.data())
+def test_function_profile_equals_naive(data):
+    """Blocks and losses of every round (only dirty blocks read) equal the rounds from scratch."""
+    from abstractions._kernels import _function_profile
+
+    n = data.draw(st.integers(1, 14))
+    step = data.draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n))
+    k = data.draw(st.integers(1, n))
+    labels = data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    w = data.draw(st.one_of(st.just([]), st.lists(st.integers(0, 3).map(float),
+                                                    min_size=n, max_size=n)))
+    max_rounds = data.draw(st.integers(-1, 4))
+    blocks, loss = _function_profile(_ints(step), _ints(labels), np.array(w, dtype=np.float64),
+                                     max_rounds)
+    expected_blocks, expected_loss = naive.function_profile(step, labels, w, max_rounds)
+    assert blocks.tolist() == expected_blocks
+    assert loss.tolist() == expected_loss
