@@ -630,6 +630,7 @@ print((P & Q).n_blocks, file=sys.stdout)
 """
 
 
+@pytest.mark.slow  # a cold numba cache in a fresh interpreter
 def test_first_compilation_is_announced_once(tmp_path):
     """A cold cache: one line on stderr says numba compiles; a warm cache: nothing is said."""
     import subprocess
@@ -657,6 +658,7 @@ def test_first_compilation_is_announced_once(tmp_path):
     assert "numba is compiling" not in quiet.stderr
 
 
+@pytest.mark.slow  # a copy of the package with no disk cache: kernels compile
 def test_read_only_install_runs_without_disk_cache(tmp_path):
     """No writable cache anywhere: kernels compile in memory, with exactly one warning."""
     import os

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import abstractions
 import abstractions._kernels as kernels
 
@@ -227,6 +229,7 @@ def test_warmup_inputs_are_what_the_kernels_make():
     assert psrc.dtype == coarsest[1].dtype == np.int32
 
 
+@pytest.mark.slow  # a cold numba cache: every kernel compiles (tens of seconds)
 def test_warmup_with_a_helper_process(tmp_path):
     """A cold cache on two cores: a helper compiles half the kernels; all end up in memory."""
     code = textwrap.dedent(
