@@ -220,6 +220,7 @@ def test_transition_systems_reach_every_kind_and_lts():
     assert lts.n_transitions >= 2
 
 
+@pytest.mark.slow  # hypothesis shrinking many failing examples
 def test_transition_systems_shrink_to_one_state():
     """The simplest system of each kind has one state and one output."""
     for kind in KINDS:

@@ -310,6 +310,7 @@ def test_branching_on_every_two_state_lts():
                 assert alone.tolist() == expected, (edges, beta, sensitive)
 
 
+@pytest.mark.slow  # exhaustive: every Kripke structure on 3 states
 def test_stuttering_on_every_three_state_kripke_structure():
     """Exhaustive: every relation on 3 states (all steps silent), every beta, both modes."""
     for edges in _every_lts(3, (None,)):
