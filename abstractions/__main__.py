@@ -81,16 +81,6 @@ class _Output:
             pass
 
 
-def _interrupted(err: BaseException) -> bool:
-    """Whether ``err`` is, or was caused by, Ctrl-C (a kernel may wrap it in SystemError)."""
-    seen: set[int] = set()
-    current: BaseException | None = err
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _describe(err: BaseException) -> str:
@@ -145,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         _report("interrupted")
         return EXIT_INTERRUPTED
     except Exception as err:
-        if _interrupted(err):
+        from abstractions._validation import interrupted
+
+        if interrupted(err):
             _report("interrupted")
             return EXIT_INTERRUPTED
         _report(f"error: {_describe(err)}")

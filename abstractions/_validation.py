@@ -28,6 +28,8 @@ __all__ = [
     "as_bool_array",
     "as_count",
     "as_state_subset",
+    "block_labels",
+    "interrupted",
     "readonly",
 ]
 
@@ -306,3 +308,48 @@ def as_state_subset(states: Any, n: int, name: str) -> Ids:
         state = int(np.flatnonzero(seen > 1)[0])
         raise InvalidValueError(f"{name} lists state {state} more than once")
     return index
+
+
+def block_labels(names: Any, k: int) -> tuple[Any, ...]:
+    """Names of ``k`` abstract states given as a sequence or as a callable on block ids.
+
+    Examples
+    --------
+    >>> block_labels(["lo", "hi"], 2), block_labels(lambda b: b * 10, 3)
+    (('lo', 'hi'), (0, 10, 20))
+    """
+    from collections.abc import Sequence
+
+    if callable(names):
+        return tuple(names(b) for b in range(k))
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise InvalidTypeError(
+            f"names must be a sequence of block names or a callable on block ids, "
+            f"got {type(names).__name__}"
+        )
+    if len(names) != k:
+        blocks = "1 block" if k == 1 else f"{k} blocks"
+        raise InvalidValueError(f"names must name each of the {blocks}, got {len(names)} names")
+    return tuple(names)
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is ``error`` or somewhere in its chain.
+
+    numba hands a Ctrl-C inside a kernel back as a ``SystemError`` whose
+    cause is the ``KeyboardInterrupt``; the chain is followed once (cycles
+    stop it).
+
+    Examples
+    --------
+    >>> interrupted(KeyboardInterrupt()), interrupted(ValueError())
+    (True, False)
+    """
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False

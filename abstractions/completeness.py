@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from abstractions._engine import relation as _relation
-from abstractions._validation import Ids, python_value
-from abstractions.exceptions import InvalidTypeError, InvalidValueError, NotCompleteError
+from abstractions._validation import Ids, block_labels, python_value
+from abstractions.exceptions import NotCompleteError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
 from abstractions.system import UNDETERMINED, System, Values, as_system
 
@@ -194,17 +194,7 @@ def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...]
         return block_names(S, P)
     if names is None:
         return None
-    if callable(names):
-        return tuple(names(b) for b in range(P.n_blocks))
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise InvalidTypeError(
-            f'names must be "auto", None, a sequence of block names or a callable on block ids, '
-            f"got {type(names).__name__}"
-        )
-    if len(names) != P.n_blocks:
-        blocks = "1 block" if P.n_blocks == 1 else f"{P.n_blocks} blocks"
-        raise InvalidValueError(f"names must name each of the {blocks}, got {len(names)} names")
-    return tuple(names)
+    return block_labels(names, P.n_blocks)
 
 
 def abstract_computation(

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions._validation import Ids, python_value, show_label
+from abstractions._validation import Ids, block_labels, python_value, show_label
 from abstractions.completeness import block_names, completion
 from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
@@ -125,17 +125,7 @@ def _step_text(S: System, P: Partition, m: int, names: Sequence[Hashable]) -> st
 def _names(names: Any, S: System, P: Partition) -> tuple[Hashable, ...]:
     if names is None:
         return block_names(S, P)
-    if callable(names):
-        return tuple(names(b) for b in range(P.n_blocks))
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise InvalidTypeError(
-            f"names must be a sequence of block names or a callable on block ids, "
-            f"got {type(names).__name__}"
-        )
-    if len(names) != P.n_blocks:
-        blocks = "1 block" if P.n_blocks == 1 else f"{P.n_blocks} blocks"
-        raise InvalidValueError(f"names must name each of the {blocks}, got {len(names)} names")
-    return tuple(names)
+    return block_labels(names, P.n_blocks)
 
 
 def describe(

@@ -56,6 +56,8 @@ from typing import Any
 
 import numpy as np
 
+from abstractions._validation import interrupted
+
 __all__ = [
     "KERNELS",
     "Kernel",
@@ -207,18 +209,6 @@ def _in_place(array: np.ndarray) -> np.ndarray:
 # The gates
 
 
-def _interrupted(error: BaseException) -> bool:
-    """Whether a KeyboardInterrupt is somewhere in ``error``'s chain."""
-    seen: set[int] = set()
-    link: BaseException | None = error
-    while link is not None and id(link) not in seen:
-        if isinstance(link, KeyboardInterrupt):
-            return True
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return False
-
-
 #: abstractions._kernels._jit once a kernel is loaded (importing it loads numba).
 _compiler: ModuleType | None = None
 
@@ -266,7 +256,7 @@ class Kernel:
             with _compiler.announce_compilation(dispatcher):
                 return dispatcher(*args)
         except SystemError as error:
-            if not _interrupted(error):
+            if not interrupted(error):
                 raise
             interrupt = KeyboardInterrupt()
             interrupt.add_note(f"(interrupted inside the numba kernel {self.__name__})")
