@@ -24,6 +24,7 @@ from abstractions._validation import as_count
 from abstractions.completeness import completion
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition
+from abstractions.progress import ProgressBar, progress_bar
 from abstractions.system import System, as_system
 
 __all__ = [
@@ -37,8 +38,13 @@ __all__ = [
 #: ``"doubling"`` need the transition to be one function).
 SYSTEM_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m not in FUNCTION_METHODS)
 
+#: By default a bar is considered from this many states plus transitions
+#: on (smaller minimisations take well under a second by every method but
+#: the reference, and the bar also waits for a second of work).
+_PROGRESS_WORK = 1_000_000
 
-def _reference(system: System, beta: Partition) -> Partition:
+
+def _reference(system: System, beta: Partition, bar: ProgressBar) -> Partition:
     """Kleene iteration ``beta, C(beta), C(C(beta)), ...`` to the fixed point."""
     alpha = beta
     while True:
@@ -46,6 +52,7 @@ def _reference(system: System, beta: Partition) -> Partition:
         if nxt == alpha:
             return alpha
         alpha = nxt
+        bar.update(1, f"{alpha.n_blocks} blocks")
 
 
 def minimal_complete_abstraction(
@@ -55,6 +62,7 @@ def minimal_complete_abstraction(
     method: str = "auto",
     schedule: Any = None,
     rounds: int | None = None,
+    progress: bool | None = None,
 ) -> Partition:
     """The least complete abstraction that keeps the information ``beta``.
 
@@ -104,6 +112,20 @@ def minimal_complete_abstraction(
         ``rounds`` steps tells apart (k-bisimulation). It is not complete
         in general; it is the answer when the iteration stops earlier.
         Computed by whole rounds, whatever ``method`` says.
+    progress : bool or None
+        A bar counting steps, with the current number of blocks beside the
+        count: by default on an interactive terminal or notebook, for
+        systems of at least a million states plus transitions, once the
+        work has taken a second; True or False forces it
+        (:mod:`abstractions.progress`). A step is a round of the completion
+        operator that splits a block for ``"rounds"``, ``"reference"`` and
+        ``rounds=`` (so the count is the least ``rounds`` that gives the
+        result), a doubling round for ``"doubling"``, and a signature
+        round for ``"splitters"`` and ``"auto"``. A compiled kernel (the
+        whole of ``"linear"``, the splitter phase of ``"splitters"`` and
+        ``"auto"``) counts one step when it returns and shows nothing
+        while it runs. The number of rounds is not known in advance, so
+        the bar has no total. Checked once per round: no cost per state.
 
     Returns
     -------
@@ -171,27 +193,39 @@ def minimal_complete_abstraction(
     start = S._partition(beta, "beta")
     if schedule is not None:
         S, start = _on_schedule(S, start, schedule)
-    if rounds is not None:
-        limit = as_count(rounds, "rounds")
-        rel = S._relation()
-        labels, count = start.labels, start.n_blocks
-        for _ in range(limit):
-            new, new_count = completion_rounds(rel, labels, count)
-            if new_count == count:
-                break
-            labels, count = new, new_count
-        return Partition._from_canonical(labels, count)
-    if method == "reference":
-        return _reference(S, start)
+    limit = None if rounds is None else as_count(rounds, "rounds")
+    if method == "reference" and limit is None:
+        with _bar(progress, S.n) as bar:
+            result = _reference(S, start, bar)
+            bar.update(0, f"{result.n_blocks} blocks")
+        return result
     rel = S._relation()
-    if method in FUNCTION_METHODS and not rel.is_function:
+    if limit is None and method in FUNCTION_METHODS and not rel.is_function:
         raise InvalidValueError(
             f"method {method!r} needs a system whose transition is one function (a "
             f"Computation); this {S.kind} system is not one: choose one of "
             f"{', '.join(map(repr, SYSTEM_METHODS))}"
         )
-    labels, count = solve(rel, start.labels, start.n_blocks, method)
+    with _bar(progress, rel.n + rel.m) as bar:
+        if limit is not None:
+            labels, count = start.labels, start.n_blocks
+            for _ in range(limit):
+                new, new_count = completion_rounds(rel, labels, count)
+                if new_count == count:
+                    break
+                labels, count = new, new_count
+                bar.update(1, f"{count} blocks")
+        else:
+            labels, count = solve(rel, start.labels, start.n_blocks, method, bar)
+        bar.update(0, f"{count} blocks")
     return Partition._from_canonical(labels, count)
+
+
+def _bar(progress: Any, work: int) -> ProgressBar:
+    """The progress bar of :func:`minimal_complete_abstraction` (see its ``progress``)."""
+    return progress_bar(
+        progress, desc="minimising", unit="steps", work=work, threshold=_PROGRESS_WORK
+    )
 
 
 def _on_schedule(S: System, beta: Partition, schedule: Any) -> tuple[System, Partition]:

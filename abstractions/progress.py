@@ -140,12 +140,20 @@ class ProgressBar:
                     dynamic_ncols=True, delay=delay,
                 )  # fmt: skip
 
-    def update(self, k: int = 1) -> None:
-        """Count ``k`` more units of work."""
+    def update(self, k: int = 1, note: str | None = None) -> None:
+        """Count ``k`` more units of work, and replace the note when one is given.
+
+        Unlike :meth:`note`, this redraws at most ten times a second, so it
+        may be called once per round of a fast loop.
+        """
         if not self.enabled:
             return
         self.count += k
+        if note is not None:
+            self._note = note
         if self._tqdm is not None:
+            if note is not None:
+                self._tqdm.set_postfix_str(note, refresh=False)
             self._tqdm.update(k)
         else:
             self._draw()
