@@ -171,3 +171,42 @@ def test_minimisation_rejects_bad_progress():
     C, beta = _chain()
     with pytest.raises(InvalidTypeError, match="progress must be None, True or False"):
         minimal_complete_abstraction(C, beta, progress="yes")
+
+
+# ---------------------------------------------------------------- from_sympy
+
+
+def test_from_sympy_bar_counts_expressions(monkeypatch):
+    """Over the product space: one count per expression (halted, then each variable)."""
+    sympy = pytest.importorskip("sympy")
+    bars, stream = _recording(monkeypatch, "abstractions.symbolic")
+    x, y = sympy.symbols("x y")
+    args = ({x: 7, y: 3}, {x: (x + y) % 7, y: y})
+    C = Computation.from_sympy(*args, halted=sympy.Eq(x, 0), progress=True)
+    assert C == Computation.from_sympy(*args, halted=sympy.Eq(x, 0), progress=False)
+    bar = bars[0]
+    assert (bar.count, bar.total, bar._note) == (3, 3, "21 states")
+    assert "enumerating: 3/3" in stream.getvalue()
+
+
+def test_from_sympy_bar_counts_explored_states(monkeypatch):
+    """With reachable_from: the states of each frontier, the depth beside them."""
+    sympy = pytest.importorskip("sympy")
+    bars, stream = _recording(monkeypatch, "abstractions.symbolic")
+    x, y = sympy.symbols("x y")
+    args = ({x: 10**6, y: 10**6}, {x: x + 1, y: y + 2})
+    options = {"halted": x >= 3, "reachable_from": [(0, 0), (1, 0)]}
+    C = Computation.from_sympy(*args, **options, progress=True)
+    assert C == Computation.from_sympy(*args, **options, progress=False)
+    bar = bars[0]
+    assert bar.count == C.n == 7 and bar._note == "depth 3"  # (3, 6) is 3 steps from (0, 0)
+    assert "exploring: 2 states" in stream.getvalue()  # the first frontier
+
+
+def test_from_sympy_quiet_by_default(capsys):
+    """Unforced under pytest, or forced off, from_sympy writes nothing."""
+    sympy = pytest.importorskip("sympy")
+    x = sympy.Symbol("x")
+    Computation.from_sympy({x: 5}, {x: (x + 1) % 5})
+    Computation.from_sympy({x: 5}, {x: (x + 1) % 5}, reachable_from=[0], progress=False)
+    assert capsys.readouterr().err == ""
