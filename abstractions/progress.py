@@ -1,9 +1,10 @@
 """Progress bars for long work: tqdm where it is installed, one plain line otherwise.
 
-Long enumerations (:meth:`~abstractions.Computation.from_functions`),
-loading of large model files (:mod:`abstractions.formats`) and long
-minimisations (:func:`~abstractions.minimal_complete_abstraction`) take a
-``progress`` argument:
+Long enumerations (:meth:`~abstractions.Computation.from_functions`,
+:meth:`~abstractions.Computation.from_sympy`), loading of large model
+files (:mod:`abstractions.formats`) and long minimisations
+(:func:`~abstractions.minimal_complete_abstraction`: steps, with the
+number of blocks beside them) take a ``progress`` argument:
 
 ``None`` (default)
     show a bar only where someone can see it (stderr is a terminal, or the
