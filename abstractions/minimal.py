@@ -24,7 +24,7 @@ from abstractions._validation import as_count
 from abstractions.completeness import completion
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition
-from abstractions.progress import ProgressBar, progress_bar
+from abstractions.progress import ProgressBar, counted, progress_bar
 from abstractions.system import System, as_system
 
 __all__ = [
@@ -52,7 +52,7 @@ def _reference(system: System, beta: Partition, bar: ProgressBar) -> Partition:
         if nxt == alpha:
             return alpha
         alpha = nxt
-        bar.update(1, f"{alpha.n_blocks} blocks")
+        bar.update(1, counted(alpha.n_blocks, "block"))
 
 
 def minimal_complete_abstraction(
@@ -197,7 +197,7 @@ def minimal_complete_abstraction(
     if method == "reference" and limit is None:
         with _bar(progress, S.n) as bar:
             result = _reference(S, start, bar)
-            bar.update(0, f"{result.n_blocks} blocks")
+            bar.update(0, counted(result.n_blocks, "block"))
         return result
     rel = S._relation()
     if limit is None and method in FUNCTION_METHODS and not rel.is_function:
@@ -214,10 +214,10 @@ def minimal_complete_abstraction(
                 if new_count == count:
                     break
                 labels, count = new, new_count
-                bar.update(1, f"{count} blocks")
+                bar.update(1, counted(count, "block"))
         else:
             labels, count = solve(rel, start.labels, start.n_blocks, method, bar)
-        bar.update(0, f"{count} blocks")
+        bar.update(0, counted(count, "block"))
     return Partition._from_canonical(labels, count)
 
 

@@ -42,7 +42,7 @@ from typing import Any, Self, TextIO
 
 from abstractions.exceptions import InvalidTypeError
 
-__all__ = ["ProgressBar", "interactive", "progress_bar", "wanted"]
+__all__ = ["ProgressBar", "counted", "interactive", "progress_bar", "wanted"]
 
 
 def interactive() -> bool:
@@ -94,6 +94,17 @@ def wanted(progress: Any, work: float = 0.0, threshold: float = 0.0) -> bool:
     if isinstance(progress, bool):
         return progress
     raise InvalidTypeError(f"progress must be None, True or False, got {progress!r}")
+
+
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless the count is one: a bar's note.
+
+    Examples
+    --------
+    >>> counted(1, "block"), counted(3, "block")
+    ('1 block', '3 blocks')
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class ProgressBar:

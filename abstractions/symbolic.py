@@ -37,7 +37,7 @@ from abstractions._validation import Ids, as_count
 from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
-from abstractions.progress import ProgressBar, progress_bar
+from abstractions.progress import ProgressBar, counted, progress_bar
 from abstractions.system import System
 from abstractions.variables import Variables
 
@@ -1091,7 +1091,7 @@ def computation_from_sympy(
             progress, total=count, desc="enumerating", unit="expressions",
             work=n * count, threshold=_PROGRESS_WORK,
         ) as bar:  # fmt: skip
-            bar.update(0, f"{n} states")
+            bar.update(0, counted(n, "state"))
             halts, nexts = _step_digits(exprs, halted_expr, symbols, ranges, columns, bar)
         succ = _encode(nexts, ranges, n)
         keys, start_digits = (None, None) if inputs is None else _start_states(

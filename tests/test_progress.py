@@ -210,3 +210,10 @@ def test_from_sympy_quiet_by_default(capsys):
     Computation.from_sympy({x: 5}, {x: (x + 1) % 5})
     Computation.from_sympy({x: 5}, {x: (x + 1) % 5}, reachable_from=[0], progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_minimisation_note_in_the_singular(monkeypatch):
+    """One block is "1 block", not "1 blocks"."""
+    bars, _ = _recording(monkeypatch, "abstractions.minimal")
+    minimal_complete_abstraction(Computation([1, 2, 0]), [0, 0, 0], progress=True)
+    assert bars[0]._note == "1 block"

@@ -20,7 +20,7 @@ from abstractions._engine import functional
 from abstractions._engine.refine import least_complete
 from abstractions._engine.relation import Relation, completion
 from abstractions._validation import Ids
-from abstractions.progress import ProgressBar
+from abstractions.progress import ProgressBar, counted
 
 __all__ = ["METHODS", "FUNCTION_METHODS", "solve"]
 
@@ -47,7 +47,7 @@ def _small_rounds(
             return labels, k, True
         labels, k = new, count
         if bar is not None:
-            bar.update(1, f"{k} blocks")
+            bar.update(1, counted(k, "block"))
     return labels, k, False
 
 
@@ -78,7 +78,7 @@ def solve(
                 return labels, k
             labels, k = new, count
             if bar is not None:
-                bar.update(1, f"{k} blocks")
+                bar.update(1, counted(k, "block"))
     if method == "linear":
         return functional.linear(rel.step(), labels, k, bar)
     if method == "doubling":

@@ -19,7 +19,7 @@ from __future__ import annotations
 from abstractions._engine.primitives import first_occurrence, pair_ids
 from abstractions._engine.refine import _index_witness
 from abstractions._validation import Ids
-from abstractions.progress import ProgressBar
+from abstractions.progress import ProgressBar, counted
 
 __all__ = ["linear", "doubling", "rounds"]
 
@@ -45,7 +45,7 @@ def linear(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tu
     del on_cycle, indptr, preds, prev_class, prev_label
     result = first_occurrence(cls, max(int(count), 1))
     if bar is not None:
-        bar.update(1, f"{result[1]} blocks")
+        bar.update(1, counted(result[1], "block"))
     return result
 
 
@@ -58,7 +58,7 @@ def rounds(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tu
             return labels, k
         labels, k = new, k_new
         if bar is not None:
-            bar.update(1, f"{k} blocks")
+            bar.update(1, counted(k, "block"))
 
 
 def doubling(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tuple[Ids, int]:
@@ -75,5 +75,5 @@ def doubling(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> 
             return labels, k
         labels, k = new, k_new
         if bar is not None:
-            bar.update(1, f"{k} blocks")
+            bar.update(1, counted(k, "block"))
         g = g[g]

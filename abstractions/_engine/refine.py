@@ -25,7 +25,7 @@ from abstractions._engine.primitives import first_occurrence, pair_ids
 from abstractions._engine.relation import Relation, differs, reference
 from abstractions._validation import Ids, readonly
 from abstractions.partition import first_occurrences
-from abstractions.progress import ProgressBar
+from abstractions.progress import ProgressBar, counted
 
 __all__ = [
     "kernel_input",
@@ -208,7 +208,7 @@ def refine(
         if count == k or count == nodes:
             result = new
             if bar is not None and count > k:
-                bar.update(1, f"{count} blocks")
+                bar.update(1, counted(count, "block"))
             break
         if count < 2 * k or not rounds:
             # Every new block is stable with respect to the old blocks (up
@@ -221,11 +221,11 @@ def refine(
             )
             used_splitters = True
             if bar is not None:
-                bar.update(1, f"{count} blocks")
+                bar.update(1, counted(count, "block"))
             break
         labels, k = new, count
         if bar is not None:
-            bar.update(1, f"{k} blocks")
+            bar.update(1, counted(k, "block"))
     complete: bool | None = True
     if count < nodes and table is None:
         # Hashed rounds: a collision may even have merged blocks of the
