@@ -42,6 +42,8 @@ SYSTEM_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m not in FUNCTION_
 #: on (smaller minimisations take well under a second by every method but
 #: the reference, and the bar also waits for a second of work).
 _PROGRESS_WORK = 1_000_000
+#: A bar that is off (it keeps no state while off, so one serves every call).
+_OFF = ProgressBar(False)
 
 
 def _reference(system: System, beta: Partition, bar: ProgressBar) -> Partition:
@@ -223,6 +225,8 @@ def minimal_complete_abstraction(
 
 def _bar(progress: Any, work: int) -> ProgressBar:
     """The progress bar of :func:`minimal_complete_abstraction` (see its ``progress``)."""
+    if progress is None and work < _PROGRESS_WORK:
+        return _OFF  # the default on small systems: not even a bar object to build
     return progress_bar(
         progress, desc="minimising", unit="steps", work=work, threshold=_PROGRESS_WORK
     )
