@@ -117,17 +117,20 @@ def minimal_complete_abstraction(
     progress : bool or None
         A bar counting steps, with the current number of blocks beside the
         count: by default on an interactive terminal or notebook, for
-        systems of at least a million states plus transitions, once the
-        work has taken a second; True or False forces it
+        systems of at least a million states plus transitions (a thousand
+        states for ``"reference"``), once the work has taken a second;
+        True or False forces it
         (:mod:`abstractions.progress`). A step is a round of the completion
         operator that splits a block for ``"rounds"``, ``"reference"`` and
         ``rounds=`` (so the count is the least ``rounds`` that gives the
-        result), a doubling round for ``"doubling"``, and a signature
-        round for ``"splitters"`` and ``"auto"``. A compiled kernel (the
-        whole of ``"linear"``, the splitter phase of ``"splitters"`` and
-        ``"auto"``) counts one step when it returns and shows nothing
-        while it runs. The number of rounds is not known in advance, so
-        the bar has no total. Checked once per round: no cost per state.
+        result), a doubling round for ``"doubling"``, a signature round
+        that splits a block for ``"splitters"``, and for ``"auto"`` the
+        steps of what it runs (rounds in numpy on small systems, then
+        ``"linear"`` or signature rounds and splitters). A compiled kernel
+        (the whole of ``"linear"``, the splitter phase) counts one step
+        when it returns and shows nothing while it runs. The number of
+        steps is not known in advance, so the bar has no total. Checked
+        once per round: no cost per state.
 
     Returns
     -------
@@ -197,7 +200,8 @@ def minimal_complete_abstraction(
         S, start = _on_schedule(S, start, schedule)
     limit = None if rounds is None else as_count(rounds, "rounds")
     if method == "reference" and limit is None:
-        with _bar(progress, S.n) as bar:
+        # Up to n rounds over Partition objects: the bar is considered sooner.
+        with _bar(progress, S.n * S.n) as bar:
             result = _reference(S, start, bar)
             bar.update(0, counted(result.n_blocks, "block"))
         return result

@@ -216,6 +216,8 @@ def refine(
             # partition is the splitter kernel's first constellations.
             within = np.empty(count, dtype=np.int64)
             within[new] = labels
+            if bar is not None:  # the round, before the kernel runs
+                bar.update(1, counted(count, "block"))
             result, count = splitters(
                 indptr, targets, wi, wf, mode, modulus, inv_tol, new, count, within
             )
