@@ -336,7 +336,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
             keep, beta = _keep(S, args.keep)
             alpha, seconds = _timed(
                 progress, "minimizing",
-                lambda: minimal_complete_abstraction(S, beta, method=args.method),
+                lambda: minimal_complete_abstraction(S, beta, method=args.method, progress=False),
             )
             progress.message = "building the abstract system"
             A, _ = abstract_computation(S, alpha)
@@ -412,7 +412,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
             else:
                 keep, beta = _keep(S, args.keep)
                 progress.message = "minimizing"
-                P = minimal_complete_abstraction(S, beta)
+                P = minimal_complete_abstraction(S, beta, progress=False)
                 title = (f"minimal complete abstraction above {keep}: "
                          f"{_plural(P.n_blocks, 'block')} for {_plural(S.n, 'state')}")  # fmt: skip
             progress.message = "describing"

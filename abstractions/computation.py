@@ -578,6 +578,7 @@ class Computation(System):
         state_labels: bool = True,
         max_states: int = 10_000_000,
         reachable_from: Any = None,
+        progress: bool | None = None,
     ) -> Computation:
         """Build a computation from sympy expressions; see :func:`abstractions.symbolic.computation_from_sympy`.
 
@@ -599,5 +600,6 @@ class Computation(System):
             state_labels=state_labels,
             max_states=max_states,
             reachable_from=reachable_from,
+            progress=progress,
         )
 

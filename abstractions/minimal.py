@@ -24,6 +24,7 @@ from abstractions._validation import as_count
 from abstractions.completeness import completion
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition
+from abstractions.progress import ProgressBar, counted, progress_bar
 from abstractions.system import System, as_system
 
 __all__ = [
@@ -37,8 +38,15 @@ __all__ = [
 #: ``"doubling"`` need the transition to be one function).
 SYSTEM_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m not in FUNCTION_METHODS)
 
+#: By default a bar is considered from this many states plus transitions
+#: on (smaller minimisations take well under a second by every method but
+#: the reference, and the bar also waits for a second of work).
+_PROGRESS_WORK = 1_000_000
+#: A bar that is off (it keeps no state while off, so one serves every call).
+_OFF = ProgressBar(False)
 
-def _reference(system: System, beta: Partition) -> Partition:
+
+def _reference(system: System, beta: Partition, bar: ProgressBar) -> Partition:
     """Kleene iteration ``beta, C(beta), C(C(beta)), ...`` to the fixed point."""
     alpha = beta
     while True:
@@ -46,6 +54,7 @@ def _reference(system: System, beta: Partition) -> Partition:
         if nxt == alpha:
             return alpha
         alpha = nxt
+        bar.update(1, counted(alpha.n_blocks, "block"))
 
 
 def minimal_complete_abstraction(
@@ -55,6 +64,7 @@ def minimal_complete_abstraction(
     method: str = "auto",
     schedule: Any = None,
     rounds: int | None = None,
+    progress: bool | None = None,
 ) -> Partition:
     """The least complete abstraction that keeps the information ``beta``.
 
@@ -104,6 +114,23 @@ def minimal_complete_abstraction(
         ``rounds`` steps tells apart (k-bisimulation). It is not complete
         in general; it is the answer when the iteration stops earlier.
         Computed by whole rounds, whatever ``method`` says.
+    progress : bool or None
+        A bar counting steps, with the current number of blocks beside the
+        count: by default on an interactive terminal or notebook, for
+        systems of at least a million states plus transitions (a thousand
+        states for ``"reference"``), once the work has taken a second;
+        True or False forces it
+        (:mod:`abstractions.progress`). A step is a round of the completion
+        operator that splits a block for ``"rounds"``, ``"reference"`` and
+        ``rounds=`` (so the count is the least ``rounds`` that gives the
+        result), a doubling round for ``"doubling"``, a signature round
+        that splits a block for ``"splitters"``, and for ``"auto"`` the
+        steps of what it runs (rounds in numpy on small systems, then
+        ``"linear"`` or signature rounds and splitters). A compiled kernel
+        (the whole of ``"linear"``, the splitter phase) counts one step
+        when it returns and shows nothing while it runs. The number of
+        steps is not known in advance, so the bar has no total. Checked
+        once per round: no cost per state.
 
     Returns
     -------
@@ -171,27 +198,42 @@ def minimal_complete_abstraction(
     start = S._partition(beta, "beta")
     if schedule is not None:
         S, start = _on_schedule(S, start, schedule)
-    if rounds is not None:
-        limit = as_count(rounds, "rounds")
-        rel = S._relation()
-        labels, count = start.labels, start.n_blocks
-        for _ in range(limit):
-            new, new_count = completion_rounds(rel, labels, count)
-            if new_count == count:
-                break
-            labels, count = new, new_count
-        return Partition._from_canonical(labels, count)
-    if method == "reference":
-        return _reference(S, start)
+    limit = None if rounds is None else as_count(rounds, "rounds")
+    if method == "reference" and limit is None:
+        # Up to n rounds over Partition objects: the bar is considered sooner.
+        with _bar(progress, S.n * S.n) as bar:
+            result = _reference(S, start, bar)
+            bar.update(0, counted(result.n_blocks, "block"))
+        return result
     rel = S._relation()
-    if method in FUNCTION_METHODS and not rel.is_function:
+    if limit is None and method in FUNCTION_METHODS and not rel.is_function:
         raise InvalidValueError(
             f"method {method!r} needs a system whose transition is one function (a "
             f"Computation); this {S.kind} system is not one: choose one of "
             f"{', '.join(map(repr, SYSTEM_METHODS))}"
         )
-    labels, count = solve(rel, start.labels, start.n_blocks, method)
+    with _bar(progress, rel.n + rel.m) as bar:
+        if limit is not None:
+            labels, count = start.labels, start.n_blocks
+            for _ in range(limit):
+                new, new_count = completion_rounds(rel, labels, count)
+                if new_count == count:
+                    break
+                labels, count = new, new_count
+                bar.update(1, counted(count, "block"))
+        else:
+            labels, count = solve(rel, start.labels, start.n_blocks, method, bar)
+        bar.update(0, counted(count, "block"))
     return Partition._from_canonical(labels, count)
+
+
+def _bar(progress: Any, work: int) -> ProgressBar:
+    """The progress bar of :func:`minimal_complete_abstraction` (see its ``progress``)."""
+    if progress is None and work < _PROGRESS_WORK:
+        return _OFF  # the default on small systems: not even a bar object to build
+    return progress_bar(
+        progress, desc="minimising", unit="steps", work=work, threshold=_PROGRESS_WORK
+    )
 
 
 def _on_schedule(S: System, beta: Partition, schedule: Any) -> tuple[System, Partition]:

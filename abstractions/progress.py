@@ -1,9 +1,10 @@
 """Progress bars for long work: tqdm where it is installed, one plain line otherwise.
 
-Long enumerations (:meth:`~abstractions.Computation.from_functions`),
-loading of large model files (:mod:`abstractions.formats`) and long
-minimisations (:func:`~abstractions.minimal_complete_abstraction`) take a
-``progress`` argument:
+Long enumerations (:meth:`~abstractions.Computation.from_functions`,
+:meth:`~abstractions.Computation.from_sympy`), loading of large model
+files (:mod:`abstractions.formats`) and long minimisations
+(:func:`~abstractions.minimal_complete_abstraction`: steps, with the
+number of blocks beside them) take a ``progress`` argument:
 
 ``None`` (default)
     show a bar only where someone can see it (stderr is a terminal, or the
@@ -41,7 +42,7 @@ from typing import Any, Self, TextIO
 
 from abstractions.exceptions import InvalidTypeError
 
-__all__ = ["ProgressBar", "interactive", "progress_bar", "wanted"]
+__all__ = ["ProgressBar", "counted", "interactive", "progress_bar", "wanted"]
 
 
 def interactive() -> bool:
@@ -95,6 +96,17 @@ def wanted(progress: Any, work: float = 0.0, threshold: float = 0.0) -> bool:
     raise InvalidTypeError(f"progress must be None, True or False, got {progress!r}")
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless the count is one: a bar's note.
+
+    Examples
+    --------
+    >>> counted(1, "block"), counted(3, "block")
+    ('1 block', '3 blocks')
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 class ProgressBar:
     """A progress bar, or nothing when it is off; use :func:`progress_bar` to make one.
 
@@ -140,12 +152,20 @@ class ProgressBar:
                     dynamic_ncols=True, delay=delay,
                 )  # fmt: skip
 
-    def update(self, k: int = 1) -> None:
-        """Count ``k`` more units of work."""
+    def update(self, k: int = 1, note: str | None = None) -> None:
+        """Count ``k`` more units of work, and replace the note when one is given.
+
+        Unlike :meth:`note`, this redraws at most ten times a second, so it
+        may be called once per round of a fast loop.
+        """
         if not self.enabled:
             return
         self.count += k
+        if note is not None:
+            self._note = note
         if self._tqdm is not None:
+            if note is not None:
+                self._tqdm.set_postfix_str(note, refresh=False)
             self._tqdm.update(k)
         else:
             self._draw()

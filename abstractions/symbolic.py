@@ -37,6 +37,7 @@ from abstractions._validation import Ids, as_count
 from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
 from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.progress import ProgressBar, counted, progress_bar
 from abstractions.system import System
 from abstractions.variables import Variables
 
@@ -916,6 +917,12 @@ def _values(
     return ids, tuple(array[first_occurrences(ids)].tolist())
 
 
+#: By default a bar is considered for the product space from this many
+#: states times expressions on (each expression node is one array
+#: operation over the states).
+_PROGRESS_WORK = 10_000_000
+
+
 def computation_from_sympy(
     variables: Mapping[Any, int | range] | Sequence[tuple[Any, int | range]],
     step: Mapping[Any, Any] | Sequence[Any],
@@ -926,6 +933,7 @@ def computation_from_sympy(
     state_labels: bool = True,
     max_states: int = 10_000_000,
     reachable_from: Iterable[Any] | None = None,
+    progress: bool | None = None,
 ) -> Computation:
     """Build a computation from sympy expressions over finite state variables.
 
@@ -968,6 +976,16 @@ def computation_from_sympy(
         space. The states are numbered as in the product space (by their
         mixed-radix index), so the result equals the full computation
         with these inputs restricted to its reachable states.
+    progress : bool or None
+        A bar: over the whole product space it counts the expressions
+        evaluated (the halting condition, then one per variable, each on
+        every state at once, so nothing moves during one), with the number
+        of states beside it; with ``reachable_from`` it counts the states
+        explored, frontier by frontier, with the depth beside it. By
+        default it shows on an interactive terminal or notebook once the
+        work has taken a second (over the product space: from ten million
+        states times expressions); True or False forces it
+        (:mod:`abstractions.progress`).
 
     Returns
     -------
@@ -1057,7 +1075,10 @@ def computation_from_sympy(
                 "inputs=, not both"
             )
         starts = _start_states(reachable_from, symbols, ranges, "reachable_from")
-        digits, succ, halts = _explore(exprs, halted_expr, symbols, ranges, starts[1], limit)
+        with progress_bar(progress, desc="exploring", unit="states") as bar:
+            digits, succ, halts = _explore(
+                exprs, halted_expr, symbols, ranges, starts[1], limit, bar
+            )
         n = digits[0].shape[0]
         columns = _columns_of(digits, ranges)
         start_digits = starts[1]
@@ -1065,7 +1086,13 @@ def computation_from_sympy(
     else:
         columns = _columns(ranges, n)
         digits = _digits_of(ranges, n)
-        halts, nexts = _step_digits(exprs, halted_expr, symbols, ranges, columns)
+        count = len(exprs) + (halted_expr is not None)
+        with progress_bar(
+            progress, total=count, desc="enumerating", unit="expressions",
+            work=n * count, threshold=_PROGRESS_WORK,
+        ) as bar:  # fmt: skip
+            bar.update(0, counted(n, "state"))
+            halts, nexts = _step_digits(exprs, halted_expr, symbols, ranges, columns, bar)
         succ = _encode(nexts, ranges, n)
         keys, start_digits = (None, None) if inputs is None else _start_states(
             inputs, symbols, ranges, "inputs"
@@ -1161,16 +1188,21 @@ def _halts(halted: Any, symbols: list[Any], evaluator: _Evaluator) -> Any:
 
 
 def _step_digits(
-    exprs: list[Any], halted: Any, symbols: list[Any], ranges: list[range], columns: list[np.ndarray]
+    exprs: list[Any], halted: Any, symbols: list[Any], ranges: list[range], columns: list[np.ndarray],
+    bar: ProgressBar | None = None,
 ) -> tuple[Any, list[Ids]]:
     """Halting flags and the successor's digits of every state (a halted state keeps its own).
 
     The step is evaluated on the states that do not halt only: a halted
-    state is never stepped, so its step may leave the domain.
+    state is never stepped, so its step may leave the domain. ``bar``
+    counts the expressions evaluated (the halting condition, then one per
+    variable).
     """
     evaluator = _Evaluator(symbols, columns, ranges)
     n = evaluator.n
     halts = _halts(halted, symbols, evaluator)
+    if bar is not None and halted is not None:
+        bar.update(1)
     moving = np.arange(n, dtype=np.int64) if halts is None else np.flatnonzero(~halts)
     sub_columns = [c[moving] for c in columns]
     sub = _Evaluator(symbols, sub_columns, ranges) if halts is not None else evaluator
@@ -1178,6 +1210,8 @@ def _step_digits(
     for sym, r, e in zip(symbols, ranges, exprs):
         value = _evaluate(e, symbols, sub, f"step[{sym}]")[1]
         nexts.append(_integers(value, sub.n, sym, r, symbols, sub_columns, "step"))
+        if bar is not None:
+            bar.update(1)
     moved = _digits(nexts, symbols, ranges, sub_columns, "step", sub.n)
     own = [_own_digits(c, r) for c, r in zip(columns, ranges)]
     for d, m in zip(own, moved):
@@ -1232,13 +1266,14 @@ def _codes(digits: list[Ids], ranges: list[range]) -> np.ndarray:
 
 def _explore(
     exprs: list[Any], halted: Any, symbols: list[Any], ranges: list[range], starts: list[Ids],
-    limit: int,
+    limit: int, bar: ProgressBar | None = None,
 ) -> tuple[list[Ids], Ids, Any]:
     """The states reachable from ``starts``, breadth-first, one array evaluation per frontier.
 
     Returns the digits of the reachable states (numbered as in the product
     space: by mixed-radix code), the successor of each, and the halting
-    flags (None when no state halts).
+    flags (None when no state halts). ``bar`` counts the states of each
+    frontier once it is stepped, with the depth as its note.
     """
     seen: dict[Any, int] = {}
     found: list[list[Ids]] = []  # digits of each frontier
@@ -1260,6 +1295,8 @@ def _explore(
             )
         found.append(frontier)
         halts, nexts = _step_digits(exprs, halted, symbols, ranges, _columns_of(frontier, ranges))
+        if bar is not None:
+            bar.update(frontier[0].shape[0], f"depth {len(found) - 1}")
         halt_parts.append(halts)
         nxt = _codes(nexts, ranges)
         succ_codes.append(nxt)

@@ -20,6 +20,7 @@ from abstractions._engine import functional
 from abstractions._engine.refine import least_complete
 from abstractions._engine.relation import Relation, completion
 from abstractions._validation import Ids
+from abstractions.progress import ProgressBar, counted
 
 __all__ = ["METHODS", "FUNCTION_METHODS", "solve"]
 
@@ -34,7 +35,9 @@ _SMALL = 4096
 _SMALL_WORK = 1_000_000
 
 
-def _small_rounds(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int, bool]:
+def _small_rounds(
+    rel: Relation, labels: Ids, k: int, bar: ProgressBar | None = None
+) -> tuple[Ids, int, bool]:
     """Rounds of the completion operator while cheap; whether they reached the fixed point."""
     size = rel.n + rel.m
     budget = _SMALL_WORK // max(size, 1)
@@ -43,15 +46,20 @@ def _small_rounds(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int, bool]:
         if count == k:
             return labels, k, True
         labels, k = new, count
+        if bar is not None:
+            bar.update(1, counted(k, "block"))
     return labels, k, False
 
 
-def solve(rel: Relation, labels: Ids, k: int, method: str) -> tuple[Ids, int]:
+def solve(
+    rel: Relation, labels: Ids, k: int, method: str, bar: ProgressBar | None = None
+) -> tuple[Ids, int]:
     """The least complete partition above canonical ``labels`` (``k`` blocks) by ``method``.
 
     ``method`` is one of :data:`METHODS` other than ``"reference"`` (which
     the public function runs on Partition objects), already checked against
-    the relation's shape.
+    the relation's shape. ``bar`` counts one step per round that splits a
+    block (with the number of blocks as its note) and one per kernel call.
     """
     if k <= 1 or k == rel.n:
         # Bottom is complete for a function; top is complete for every kind.
@@ -59,7 +67,7 @@ def solve(rel: Relation, labels: Ids, k: int, method: str) -> tuple[Ids, int]:
             return labels, k
     if method == "auto":
         if rel.n + rel.m <= _SMALL:
-            labels, k, done = _small_rounds(rel, labels, k)
+            labels, k, done = _small_rounds(rel, labels, k, bar)
             if done:
                 return labels, k
         method = "linear" if rel.is_function else "splitters-after-rounds"
@@ -69,8 +77,10 @@ def solve(rel: Relation, labels: Ids, k: int, method: str) -> tuple[Ids, int]:
             if count == k:
                 return labels, k
             labels, k = new, count
+            if bar is not None:
+                bar.update(1, counted(k, "block"))
     if method == "linear":
-        return functional.linear(rel.step(), labels, k)
+        return functional.linear(rel.step(), labels, k, bar)
     if method == "doubling":
-        return functional.doubling(rel.step(), labels, k)
-    return least_complete(rel, labels, k, rounds=method != "splitters")
+        return functional.doubling(rel.step(), labels, k, bar)
+    return least_complete(rel, labels, k, rounds=method != "splitters", bar=bar)

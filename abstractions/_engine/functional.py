@@ -19,6 +19,7 @@ from __future__ import annotations
 from abstractions._engine.primitives import first_occurrence, pair_ids
 from abstractions._engine.refine import _index_witness
 from abstractions._validation import Ids
+from abstractions.progress import ProgressBar, counted
 
 __all__ = ["linear", "doubling", "rounds"]
 
@@ -27,8 +28,11 @@ __all__ = ["linear", "doubling", "rounds"]
 _CHUNK = 4096
 
 
-def linear(step: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
-    """Linear-time coarsest stable refinement of ``labels`` (``k`` blocks) under ``step``."""
+def linear(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tuple[Ids, int]:
+    """Linear-time coarsest stable refinement of ``labels`` (``k`` blocks) under ``step``.
+
+    One run of the kernels: ``bar`` counts one step when they return.
+    """
     from abstractions._kernels import _cycle_classes, _functional_graph, _tree_classes
 
     w = _index_witness(step.shape[0])
@@ -39,10 +43,13 @@ def linear(step: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
     )
     # Free the graph before the final relabel allocates its output.
     del on_cycle, indptr, preds, prev_class, prev_label
-    return first_occurrence(cls, max(int(count), 1))
+    result = first_occurrence(cls, max(int(count), 1))
+    if bar is not None:
+        bar.update(1, counted(result[1], "block"))
+    return result
 
 
-def rounds(step: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
+def rounds(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tuple[Ids, int]:
     """Moore's rounds: join with the pullback along ``step`` until nothing splits."""
     while True:
         new, k_new = pair_ids(labels, k, labels[step], k)
@@ -50,9 +57,11 @@ def rounds(step: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
             # Same count, and both canonical: the labels did not change.
             return labels, k
         labels, k = new, k_new
+        if bar is not None:
+            bar.update(1, counted(k, "block"))
 
 
-def doubling(step: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
+def doubling(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tuple[Ids, int]:
     """Pointer doubling: after round ``r`` a label encodes ``2**r`` steps of ``beta``.
 
     If a label for ``L`` steps determines the labels for ``2L`` steps, it
@@ -65,4 +74,6 @@ def doubling(step: Ids, labels: Ids, k: int) -> tuple[Ids, int]:
         if k_new == k:
             return labels, k
         labels, k = new, k_new
+        if bar is not None:
+            bar.update(1, counted(k, "block"))
         g = g[g]

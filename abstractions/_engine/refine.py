@@ -25,6 +25,7 @@ from abstractions._engine.primitives import first_occurrence, pair_ids
 from abstractions._engine.relation import Relation, differs, reference
 from abstractions._validation import Ids, readonly
 from abstractions.partition import first_occurrences
+from abstractions.progress import ProgressBar, counted
 
 __all__ = [
     "kernel_input",
@@ -156,7 +157,8 @@ def splitters(
 
 
 def refine(
-    rel: Relation, labels: Ids, k: int, salt: int = _SALT, rounds: bool = True
+    rel: Relation, labels: Ids, k: int, salt: int = _SALT, rounds: bool = True,
+    bar: ProgressBar | None = None,
 ) -> tuple[Ids, int, bool | None]:
     """The kernels' least complete partition above ``labels``, and whether it is complete.
 
@@ -168,6 +170,11 @@ def refine(
     relation can tell (sums modulo a prime). The partition is never more
     informative than the least complete one (hashes and modular sums can
     only merge states), so when it is complete it is the least one.
+
+    ``bar`` counts a step per signature round that splits a block and one
+    for the splitter kernel (when it returns); its note is the number of
+    blocks, of the internal structure's nodes for a labelled transition
+    system with several actions (one extra node per state and action).
     """
     from abstractions._kernels import _is_stable, _signature_round
 
@@ -200,6 +207,8 @@ def refine(
             count = int(count)
         if count == k or count == nodes:
             result = new
+            if bar is not None and count > k:
+                bar.update(1, counted(count, "block"))
             break
         if count < 2 * k or not rounds:
             # Every new block is stable with respect to the old blocks (up
@@ -207,12 +216,18 @@ def refine(
             # partition is the splitter kernel's first constellations.
             within = np.empty(count, dtype=np.int64)
             within[new] = labels
+            if bar is not None:  # the round, before the kernel runs
+                bar.update(1, counted(count, "block"))
             result, count = splitters(
                 indptr, targets, wi, wf, mode, modulus, inv_tol, new, count, within
             )
             used_splitters = True
+            if bar is not None:
+                bar.update(1, counted(count, "block"))
             break
         labels, k = new, count
+        if bar is not None:
+            bar.update(1, counted(k, "block"))
     complete: bool | None = True
     if count < nodes and table is None:
         # Hashed rounds: a collision may even have merged blocks of the
@@ -228,9 +243,11 @@ def refine(
     return final, count, complete
 
 
-def least_complete(rel: Relation, labels: Ids, k: int, rounds: bool = True) -> tuple[Ids, int]:
+def least_complete(
+    rel: Relation, labels: Ids, k: int, rounds: bool = True, bar: ProgressBar | None = None
+) -> tuple[Ids, int]:
     """The least complete partition above ``labels``: :func:`refine`, checked and finished."""
-    result, count, complete = refine(rel, labels, k, rounds=rounds)
+    result, count, complete = refine(rel, labels, k, rounds=rounds, bar=bar)
     if complete is None:
         complete = not differs(rel, result, count, first_occurrences(result)).any()
     if complete:
