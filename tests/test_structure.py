@@ -190,3 +190,16 @@ def test_api_page_claims_only_what_is_true():
         assert hasattr(abstractions, name) or f"abstractions.{name}" in MODULES, name
     for name in abstractions.__all__:
         assert hasattr(abstractions, name)
+
+
+def test_ci_installs_every_extra_the_tests_ask_for():
+    """Every optional extra a test may require is installed by .ci/run (torch by its CPU pin),
+    so that in CI, where a missing extra fails, none is missing."""
+    from tests.helpers import EXTRAS
+
+    script = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    installed: set[str] = set()
+    for group in re.findall(r"pip install --quiet '\.\[([a-z,]+)\]'", script):
+        installed.update(group.split(","))
+    assert "pip install --quiet torch==2.13.0" in script
+    assert set(EXTRAS) - {"torch"} <= installed, sorted(set(EXTRAS) - {"torch"} - installed)
