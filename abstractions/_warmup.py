@@ -13,14 +13,18 @@ import numpy as np
 
 __all__ = ["warmup"]
 
-#: The kernels a helper process compiles while this one compiles the others
-#: (about half of the compile time each, see ``_jit.COMPILE_SECONDS``).
+#: The kernels a helper process compiles while this one compiles the others:
+#: about half of the compile time each (see ``_jit.COMPILE_SECONDS``), a
+#: little less in the helper, which also starts Python and loads numba.
+#: Kernels that share a jitted helper go to the same process, which compiles
+#: it once: ``_signature_round`` and ``_is_stable`` (the gathers),
+#: ``_branching_round`` and ``_saturate`` (the heapsort), ``_first_return``
+#: and ``_next_change`` (the walks, here).
 _HELPER = frozenset(
     {
-        "_signature_round", "_is_stable", "_functional_graph", "_cycle_classes", "_pair_labels",
-        # Both sort: numba's quicksort is compiled once, in the helper.
-        "_branching_round", "_saturate",
-        "_lumping_defect",
+        "_signature_round", "_is_stable", "_branching_round", "_saturate",
+        "_cycle_classes", "_tree_classes", "_final_states",
+        "_plurality", "_function_profile",
     }
 )
 

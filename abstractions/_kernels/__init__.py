@@ -32,8 +32,9 @@ measured:
   numba helpers of their own for every dtype, about twice the cost;
 * no assignment of one slice to another (``a[:k] = b[:k]``): its
   shape-mismatch error brings in numba's unicode string machinery, seconds;
-* no ``np.argsort``: numba's quicksort costs seconds to compile, so the
-  splitter kernel sorts by a heapsort of its own;
+* no ``np.argsort`` or ``np.sort``: numba's quicksort costs seconds to
+  compile, so the splitter kernel and the steps kernels sort by heapsorts
+  of their own;
 * array sizes are int64 and no jitted helper is called with a literal
   constant (each would compile a variant of its own).
 

@@ -19,7 +19,8 @@ def _reach_csr(indptr: np.ndarray, targets: np.ndarray, starts: np.ndarray) -> n
     a chain).
     """
     n = indptr.shape[0] - 1
-    seen = np.zeros(n, dtype=np.bool_)
+    seen = np.empty(n, dtype=np.bool_)
+    seen[:] = False
     stack = np.empty(n, dtype=np.int64)
     top = 0
     for i in range(starts.shape[0]):

@@ -24,7 +24,8 @@ def _row_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     while size < 2 * n:  # load factor at most 1/2: short probe sequences
         size *= 2
     mask = size - 1
-    table = np.full(size, -1, dtype=np.int64)  # first row stored in the slot
+    table = np.empty(size, dtype=np.int64)  # first row stored in the slot
+    table[:] = -1
     ids = np.empty(n, dtype=np.int64)
     count = 0
     for i in range(n):

@@ -62,8 +62,10 @@ def _walks(pack: np.ndarray, queries: np.ndarray) -> np.ndarray:
     count = queries.shape[0]
     # answer[r]: a known code, -1, or -3 - r2 (the same answer as walker r2).
     answer = np.empty(count, dtype=pack.dtype)
-    slot_r = np.full(_WALKERS, -1, dtype=np.int64)
-    slot_u = np.zeros(_WALKERS, dtype=np.int64)
+    slot_r = np.empty(_WALKERS, dtype=np.int64)
+    slot_r[:] = -1
+    slot_u = np.empty(_WALKERS, dtype=np.int64)
+    slot_u[:] = 0
     r = 0
     active = 0
     touched = 0
@@ -95,7 +97,8 @@ def _walks(pack: np.ndarray, queries: np.ndarray) -> np.ndarray:
             active -= 1
     # Follow the links; a chain that comes back to itself never returns.
     # (``touched`` is read here so that the compiler keeps the touching loads.)
-    visiting = np.zeros(count if touched != -1 else 0, dtype=np.bool_)
+    visiting = np.empty(count if touched != -1 else 0, dtype=np.bool_)
+    visiting[:] = False
     chain = np.empty(0, dtype=np.int64)
     for r0 in range(count):
         if answer[r0] >= -1:
@@ -147,9 +150,16 @@ def _first_return(
         if schedule[u]:
             queries[i] = pack[u, 0]
             i += 1
-    queries[count:] = starts
+    for j in range(starts.shape[0]):
+        queries[count + j] = starts[j]
     answer = _walks(pack, queries)
-    return answer[:count].astype(np.int64), answer[count:].astype(np.int64)
+    induced = np.empty(count, dtype=np.int64)
+    for i in range(count):
+        induced[i] = answer[i]
+    entry = np.empty(starts.shape[0], dtype=np.int64)
+    for j in range(starts.shape[0]):
+        entry[j] = answer[count + j]
+    return induced, entry
 
 
 @jit
@@ -217,15 +227,21 @@ def _silent_scc(
     an inert self-loop), and their number.
     """
     n = indptr.shape[0] - 1
-    comp = np.full(n, -1, dtype=np.int64)
-    index = np.full(n, -1, dtype=np.int64)
-    low = np.zeros(n, dtype=np.int64)
-    on_stack = np.zeros(n, dtype=np.bool_)
+    comp = np.empty(n, dtype=np.int64)
+    comp[:] = -1
+    index = np.empty(n, dtype=np.int64)
+    index[:] = -1
+    low = np.empty(n, dtype=np.int64)
+    low[:] = 0
+    on_stack = np.empty(n, dtype=np.bool_)
+    on_stack[:] = False
     stack = np.empty(n, dtype=np.int64)
     call = np.empty(n, dtype=np.int64)  # the call stack: states
     edge = np.empty(n, dtype=np.int64)  # ... and the next transition of each
-    cyclic = np.zeros(n, dtype=np.bool_)
-    self_loop = np.zeros(n, dtype=np.bool_)
+    cyclic = np.empty(n, dtype=np.bool_)
+    cyclic[:] = False
+    self_loop = np.empty(n, dtype=np.bool_)
+    self_loop[:] = False
     sp = 0
     counter = 0
     count = 0
@@ -292,12 +308,70 @@ _MIX1 = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
-@jit(inline="always")
+@jit
 def _mix(code: int) -> np.uint64:
     """A 64-bit mix of one signature entry (splitmix64's finaliser)."""
     z = np.uint64(code) * _MIX1
     z = (z ^ (z >> np.uint64(30))) * _MIX2
     return z ^ (z >> np.uint64(31))
+
+
+@jit
+def _grown(a: np.ndarray, keep: int, size: int) -> np.ndarray:
+    """A new array of ``size`` entries that starts with ``a[:keep]``."""
+    b = np.empty(size, dtype=a.dtype)
+    for i in range(keep):
+        b[i] = a[i]
+    return b
+
+
+#: Runs up to this long are sorted by insertion, longer ones by heapsort.
+_SMALL = 16
+
+
+@jit
+def _sort_ints(a: np.ndarray, r: int) -> None:
+    """Sort ``a[:r]`` in place, ascending (not stably: equal ints are alike).
+
+    Insertion sort for short runs, else a heapsort as in
+    :func:`abstractions._kernels.splitters._sort_region`: O(r log r) in one
+    loop, no allocation (``np.sort`` cost seconds of compilation).
+    """
+    if r <= _SMALL:
+        for i in range(1, r):
+            x = a[i]
+            j = i - 1
+            while j >= 0 and a[j] > x:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = x
+        return
+    # A max-heap: built bottom-up (the first ``half`` rounds), then its
+    # greatest entry is swapped to the end of the shrinking heap (the rest).
+    # Each round sifts one entry down from ``root`` within ``size`` entries.
+    half = r // 2
+    for it in range(half + r - 1):
+        if it < half:
+            root = half - 1 - it
+            size = r
+        else:
+            size = r - 1 - (it - half)
+            x = a[0]
+            a[0] = a[size]
+            a[size] = x
+            root = 0
+        x = a[root]
+        while True:
+            child = 2 * root + 1
+            if child >= size:
+                break
+            if child + 1 < size and a[child + 1] > a[child]:
+                child += 1
+            if a[child] <= x:
+                break
+            a[root] = a[child]
+            root = child
+        a[root] = x
 
 
 @jit
@@ -325,17 +399,22 @@ def _branching_round(
     """
     n = indptr.shape[0] - 1
     # Each node's signature is a sorted run of ``store``: start and length.
-    start = np.zeros(n, dtype=np.int64)
-    length = np.zeros(n, dtype=np.int64)
-    digest = np.zeros(n, dtype=np.uint64)
-    diverges = np.zeros(n, dtype=np.bool_)
+    start = np.empty(n, dtype=np.int64)
+    start[:] = 0
+    length = np.empty(n, dtype=np.int64)
+    length[:] = 0
+    digest = np.empty(n, dtype=np.uint64)
+    digest[:] = 0
+    diverges = np.empty(n, dtype=np.bool_)
+    diverges[:] = False
     store = np.empty(max(targets.shape[0], 16), dtype=np.int64)
     used = 0
     buf = np.empty(16, dtype=np.int64)
     size = 1
     while size < 2 * n:
         size *= 2
-    table = np.full(size, -1, dtype=np.int64)
+    table = np.empty(size, dtype=np.int64)
+    table[:] = -1
     new = np.empty(n, dtype=np.int64)
     count = 0
     for v in range(n):
@@ -358,16 +437,12 @@ def _branching_round(
                     several = True
                 continue
             if nb == buf.shape[0]:
-                grown = np.empty(2 * nb, dtype=np.int64)
-                grown[:nb] = buf
-                buf = grown
+                buf = _grown(buf, nb, 2 * nb)
             buf[nb] = a * k + labels[t]
             nb += 1
         if div:
             if nb == buf.shape[0]:
-                grown = np.empty(2 * nb, dtype=np.int64)
-                grown[:nb] = buf
-                buf = grown
+                buf = _grown(buf, nb, 2 * nb)
             buf[nb] = -1
             nb += 1
         diverges[v] = div
@@ -404,23 +479,21 @@ def _branching_round(
                 if symbols[j] == silent and labels[t] == lv:
                     need = nb + length[t]
                     if need > buf.shape[0]:
-                        grown = np.empty(max(2 * buf.shape[0], need), dtype=np.int64)
-                        grown[:nb] = buf[:nb]
-                        buf = grown
-                    buf[nb:need] = store[start[t] : start[t] + length[t]]
+                        buf = _grown(buf, nb, max(2 * buf.shape[0], need))
+                    st = start[t] - nb
+                    for i in range(nb, need):
+                        buf[i] = store[st + i]
                     nb = need
-        run = np.sort(buf[:nb])
-        # Keep distinct entries; the run is sorted.
+        _sort_ints(buf, nb)
+        # Keep distinct entries; buf[:nb] is sorted.
         distinct = 0
         h = np.uint64(0)
         if used + nb > store.shape[0]:
-            grown = np.empty(max(2 * store.shape[0], used + nb), dtype=np.int64)
-            grown[:used] = store[:used]
-            store = grown
+            store = _grown(store, used, max(2 * store.shape[0], used + nb))
         for i in range(nb):
-            if i == 0 or run[i] != run[i - 1]:
-                store[used + distinct] = run[i]
-                h += _mix(run[i])
+            if i == 0 or buf[i] != buf[i - 1]:
+                store[used + distinct] = buf[i]
+                h += _mix(buf[i])
                 distinct += 1
         start[v] = used
         length[v] = distinct
@@ -496,9 +569,11 @@ def _saturate(
     would have more than ``limit`` transitions.
     """
     n = indptr.shape[0] - 1
-    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    out_ptr = np.empty(n + 1, dtype=np.int64)
+    out_ptr[:] = 0
     store = np.empty(max(targets.shape[0], 16), dtype=np.int64)
-    diverges = np.zeros(n, dtype=np.bool_)
+    diverges = np.empty(n, dtype=np.bool_)
+    diverges[:] = False
     buf = np.empty(16, dtype=np.int64)
     used = 0
     for v in range(n):
@@ -512,29 +587,33 @@ def _saturate(
             lo = out_ptr[t]
             need = nb + (out_ptr[t + 1] - lo if inert else 1)
             if need > buf.shape[0]:
-                grown = np.empty(max(2 * buf.shape[0], need), dtype=np.int64)
-                grown[:nb] = buf[:nb]
-                buf = grown
+                buf = _grown(buf, nb, max(2 * buf.shape[0], need))
             if inert:
                 # Everything t can do after inert steps, v can do too.
                 div = div or (sensitive and diverges[t])
-                buf[nb:need] = store[lo : lo + need - nb]
+                for i in range(nb, need):
+                    buf[i] = store[lo - nb + i]
             else:
                 buf[nb] = a * n + t
             nb = need
         diverges[v] = div
-        run = np.sort(buf[:nb])
+        _sort_ints(buf, nb)
         if used + nb > limit:
-            empty = np.zeros(0, dtype=np.int64)
+            empty = np.empty(0, dtype=np.int64)
             return out_ptr, empty, empty, diverges, False
         if used + nb > store.shape[0]:
-            grown = np.empty(min(max(2 * store.shape[0], used + nb), limit), dtype=np.int64)
-            grown[:used] = store[:used]
-            store = grown
+            store = _grown(store, used, min(max(2 * store.shape[0], used + nb), limit))
         for i in range(nb):
-            if i == 0 or run[i] != run[i - 1]:
-                store[used] = run[i]
+            if i == 0 or buf[i] != buf[i - 1]:
+                store[used] = buf[i]
                 used += 1
         out_ptr[v + 1] = used
-    codes = store[:used]
-    return out_ptr, codes % max(n, 1), codes // max(n, 1), diverges, True
+    # Split the codes ``a * n + t`` (floor division and remainder, as numpy's).
+    radix = max(n, 1)
+    out_targets = np.empty(used, dtype=np.int64)
+    out_symbols = np.empty(used, dtype=np.int64)
+    for i in range(used):
+        code = store[i]
+        out_targets[i] = code % radix
+        out_symbols[i] = code // radix
+    return out_ptr, out_targets, out_symbols, diverges, True
