@@ -197,6 +197,11 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_lumping_defect", ptr, step, beta, 2, reals, reals,
                np.zeros(0, dtype=np.int64), 1e9)
     yield call("_function_profile", step, beta, reals, -1)
+    # coarsen of a function: units (block, target) with their weights, the
+    # (block, beta class) pairs with theirs, two groups' starting rows and sums.
+    yield call("_function_greedy", np.stack([beta, beta[step]]), reals,
+               np.array([[0, 1], [0, 1]], dtype=np.int64), np.array([4.0, 4.0]),
+               np.zeros((7, 2)), np.array([0.0, 0.0, 0.0, 8.0, 0.0, 0.0, 0.0, np.inf]), 1, 64)
     # Variables: states as two variables (beta, step), grouped by a key in a
     # hash table of the index dtype.
     yield call("_conflicts", beta, step, hash_table(8), 4)

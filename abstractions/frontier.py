@@ -481,8 +481,8 @@ class _FunctionGreedy:
     def cost(self, x: int, y: int) -> float:
         """The change of the total error if groups ``x`` and ``y`` merge."""
         delta = (self.mass[x] + self.mass[y] - self._merged_top(x, y)) - self.err[x] - self.err[y]
-        px, py = self.pred[x], self.pred[y]
-        for z in (px & py) if len(px) <= len(py) else (py & px):
+        # In id order, as the kernel (set order would make the sum differ in the last bit).
+        for z in sorted(self.pred[x] & self.pred[y]):
             if z == x or z == y:
                 continue
             h = self.hist[z]
@@ -522,7 +522,7 @@ class _FunctionGreedy:
         top = self._merged_top(x, y)
         delta = -(self.err[x] + self.err[y])
         # Columns: every group moving into y now moves into x.
-        for z in self.pred[y]:
+        for z in sorted(self.pred[y]):
             if z == x or z == y:
                 continue
             h = self.hist[z]
@@ -617,6 +617,137 @@ def _nearest(groups: Any, g: int, width: int = 4) -> set[int]:
     ordered = sorted(groups)
     i = int(np.searchsorted(ordered, g))
     return set(ordered[max(i - width, 0): i + width + 1])
+
+
+def _key(v: float) -> float:
+    """A heap key: ``v`` rounded to 12 decimals (as numba rounds, so the kernel agrees)."""
+    return float(np.rint(v * 1e12)) / 1e12
+
+
+_Points = tuple[list[int], list[float], list[float], list[float], list[tuple[int, int]]]
+
+
+def _greedy_loop(G: _Greedy | _FunctionGreedy, K: int, target: int, bound: float, price: float,
+                 per_weight: bool) -> _Points:
+    """The lazy greedy of :func:`coarsen`: blocks, errors, information, accuracy, merges."""
+    alive = K
+    heap: list[tuple[float, float, float, int, int, int, int]] = []
+
+    def push(x: int, y: int) -> None:
+        a, b = min(x, y), max(x, y)
+        cost, loss = G.cost(a, b), G.info_loss(a, b)
+        key = cost + price * loss
+        if per_weight:
+            key /= max(G.weight(a) + G.weight(b), 1e-300)
+        heapq.heappush(heap, (_key(key), loss, cost, a, b, G.version[a], G.version[b]))
+
+    if K <= _ALL_PAIRS:
+        # A small quotient: every pair is a candidate (the merges that pay
+        # off only after the next one, as on a cycle, are then found too).
+        for g in range(K):
+            for h in range(g + 1, K):
+                push(g, h)
+    else:
+        for g in range(K):
+            for h in G.candidates(g):
+                if h > g:
+                    push(g, h)
+    blocks = [alive]
+    total, info, acc = G.summary()
+    errors = [total]
+    information = [info]
+    accuracy = [acc]
+    merges: list[tuple[int, int]] = []
+    while alive > target:
+        if not heap:
+            roots = sorted({int(r) for r in G.root.tolist()})
+            if len(roots) <= _ALL_PAIRS:
+                pairs = [(a, b) for i, a in enumerate(roots) for b in roots[i + 1:]]
+            else:
+                pairs = list(itertools.pairwise(roots))
+            for a, b in pairs:
+                push(a, b)
+        _, _, cost, a, b, va, vb = heapq.heappop(heap)
+        if G.root[a] != a or G.root[b] != b:
+            continue
+        if va != G.version[a] or vb != G.version[b]:
+            push(a, b)
+            continue
+        if total + cost > bound + 1e-12:
+            # The cheapest merge is too dear: stop (the rest cost at least as much).
+            break
+        keep, gone = (a, b) if G.size(a) >= G.size(b) else (b, a)
+        G.merge(keep, gone)
+        alive -= 1
+        total, info, acc = G.summary()
+        merges.append((a, b))
+        blocks.append(alive)
+        errors.append(total)
+        information.append(info)
+        accuracy.append(acc)
+        for h in G.candidates(keep):
+            push(keep, h)
+        siblings = sorted(G.successors(keep) - {keep})
+        if len(siblings) > 8:
+            siblings = siblings[:8]
+        for i, h in enumerate(siblings):
+            for h2 in siblings[i + 1:]:
+                push(h, h2)
+    return blocks, errors, information, accuracy, merges
+
+
+def _function_start(Q: _Quotient) -> tuple[Floats, Floats]:
+    """The starting figures of :class:`_FunctionGreedy`, in numpy, to the last bit.
+
+    Its rows mass, top, err, A, L, bmax, parts, and its total error,
+    information sum, accuracy sum, total weight and flat beta (0/1). The
+    sums per group add in the same order as its loops (``np.bincount``
+    adds in input order), the logarithms are ``math.log2``'s.
+    """
+    K = Q.K
+    mass = np.bincount(Q.block, weights=Q.w, minlength=K)
+    cells, where = np.unique(Q.block * K + Q.rows.block, return_inverse=True)
+    top = np.zeros(K)
+    np.maximum.at(top, cells // K, np.bincount(where.reshape(-1), weights=Q.w))
+    err = mass - top
+    total = float(Q.w.sum())
+    pbeta = np.bincount(Q.beta_class, weights=Q.beta_weight, minlength=Q.n_beta)
+    flat = int(np.count_nonzero(pbeta > 0)) <= 1
+    scale = np.log2(np.where(pbeta > 0, total / np.where(pbeta > 0, pbeta, 1.0), 1.0))
+    xlogx = np.array([_xlogx(v) for v in Q.beta_weight.tolist()])
+    A = np.bincount(Q.beta_block, weights=xlogx, minlength=K)
+    L = np.bincount(Q.beta_block, weights=Q.beta_weight * scale[Q.beta_class], minlength=K)
+    bmax = np.zeros(K)
+    np.maximum.at(bmax, Q.beta_block, Q.beta_weight)
+    if flat:
+        parts = np.zeros(K)
+    else:
+        xm = np.array([_xlogx(m) for m in mass.tolist()])
+        parts = np.where(mass > 0, A + L - xm, 0.0)
+    groups = np.array([mass, top, err, A, L, bmax, parts])
+    sums = np.array([math.fsum(err.tolist()), math.fsum(parts.tolist()),
+                     math.fsum(bmax.tolist()), total, float(flat)])
+    return groups, sums
+
+
+#: From this many blocks of a function's quotient, coarsen merges in the kernel.
+_KERNEL_BLOCKS = 2000
+
+
+def _function_loop(Q: _Quotient, target: int, bound: float, price: float,
+                   per_weight: bool) -> _Points:
+    """:func:`_greedy_loop` over :class:`_FunctionGreedy`, in the kernel (the same merges)."""
+    from abstractions._kernels import _function_greedy
+
+    groups, sums = _function_start(Q)
+    sums = np.concatenate([sums, [price, float(per_weight), bound]])
+    merges, points = _function_greedy(
+        np.stack([Q.block, Q.rows.block]), Q.w, np.stack([Q.beta_block, Q.beta_class]),
+        Q.beta_weight, groups, sums, target, _ALL_PAIRS)
+    K = Q.K
+    return (list(range(K, K - points.shape[0], -1)), points[:, 0].tolist(),
+            points[:, 1].tolist(), points[:, 2].tolist(),
+            [(int(a), int(b)) for a, b in merges.tolist()])
 
 
 def coarsen(
@@ -727,75 +858,18 @@ def coarsen(
         raise InvalidValueError(f"tradeoff must be a number >= 0, got {tradeoff!r}")
     price = float(tradeoff)
     Q = _quotient(S, P, mu, B)
-    G: _Greedy | _FunctionGreedy
-    if name == "mismatch" and S._relation().is_function:
-        G = _FunctionGreedy(Q)
+    if name == "mismatch" and S._relation().is_function and Q.K > _KERNEL_BLOCKS:
+        blocks, errors, information, accuracy, merges = _function_loop(
+            Q, target, bound, price, per_weight)
+    elif name == "mismatch" and S._relation().is_function:
+        # The same merges in Python: below this size the kernel's typed
+        # dictionaries cost more to load (seconds in a fresh process) than
+        # they save.
+        blocks, errors, information, accuracy, merges = _greedy_loop(
+            _FunctionGreedy(Q), Q.K, target, bound, price, per_weight)
     else:
-        G = _Greedy(Q, name)
-    K = Q.K
-    alive = K
-    heap: list[tuple[float, float, float, int, int, int, int]] = []
-
-    def push(x: int, y: int) -> None:
-        a, b = min(x, y), max(x, y)
-        cost, loss = G.cost(a, b), G.info_loss(a, b)
-        key = cost + price * loss
-        if per_weight:
-            key /= max(G.weight(a) + G.weight(b), 1e-300)
-        heapq.heappush(heap, (round(key, 12), loss, cost, a, b, G.version[a], G.version[b]))
-
-    if K <= _ALL_PAIRS:
-        # A small quotient: every pair is a candidate (the merges that pay
-        # off only after the next one, as on a cycle, are then found too).
-        for g in range(K):
-            for h in range(g + 1, K):
-                push(g, h)
-    else:
-        for g in range(K):
-            for h in G.candidates(g):
-                if h > g:
-                    push(g, h)
-    blocks = [alive]
-    total, info, acc = G.summary()
-    errors = [total]
-    information = [info]
-    accuracy = [acc]
-    merges: list[tuple[int, int]] = []
-    while alive > target:
-        if not heap:
-            roots = sorted({int(r) for r in G.root.tolist()})
-            if len(roots) <= _ALL_PAIRS:
-                pairs = [(a, b) for i, a in enumerate(roots) for b in roots[i + 1:]]
-            else:
-                pairs = list(itertools.pairwise(roots))
-            for a, b in pairs:
-                push(a, b)
-        _, _, cost, a, b, va, vb = heapq.heappop(heap)
-        if G.root[a] != a or G.root[b] != b:
-            continue
-        if va != G.version[a] or vb != G.version[b]:
-            push(a, b)
-            continue
-        if total + cost > bound + 1e-12:
-            # The cheapest merge is too dear: stop (the rest cost at least as much).
-            break
-        keep, gone = (a, b) if G.size(a) >= G.size(b) else (b, a)
-        G.merge(keep, gone)
-        alive -= 1
-        total, info, acc = G.summary()
-        merges.append((a, b))
-        blocks.append(alive)
-        errors.append(total)
-        information.append(info)
-        accuracy.append(acc)
-        for h in G.candidates(keep):
-            push(keep, h)
-        siblings = sorted(G.successors(keep) - {keep})
-        if len(siblings) > 8:
-            siblings = siblings[:8]
-        for i, h in enumerate(siblings):
-            for h2 in siblings[i + 1:]:
-                push(h, h2)
+        blocks, errors, information, accuracy, merges = _greedy_loop(
+            _Greedy(Q, name), Q.K, target, bound, price, per_weight)
     return Frontier(
         readonly(np.array(blocks, dtype=np.int64)),
         readonly(np.maximum(np.array(errors), 0.0)),

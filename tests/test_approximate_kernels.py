@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -111,3 +113,50 @@ def test_function_profile_equals_naive(data):
     expected_blocks, expected_loss = naive.function_profile(step, labels, w, max_rounds)
     assert blocks.tolist() == expected_blocks
     assert loss.tolist() == expected_loss
+
+
+@st.composite
+def greedy_cases(draw):
+    """A function (a few states or past the all-pairs threshold), a start, weights, a price."""
+    from abstractions import Computation, Partition, weights
+
+    n = draw(st.one_of(st.integers(1, 12), st.integers(60, 110)))
+    pool = draw(st.integers(1, n))
+    step = draw(st.lists(st.integers(0, pool - 1), min_size=n, max_size=n))
+    out = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    S = Computation(_ints(step), output=_ints(out))
+    cut = draw(st.integers(1, n))
+    alpha = Partition(_ints([i % cut for i in range(n)]))
+    raw = draw(st.one_of(st.none(), st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    if raw is not None and not any(raw):
+        raw[0] = 1
+    mu = None if raw is None else weights.from_array(S, raw)
+    target = draw(st.integers(1, n))
+    bound = draw(st.sampled_from([math.inf, 0.0, 0.1, 0.5]))
+    price = draw(st.sampled_from([0.0, 0.5, 3.0]))
+    per_weight = draw(st.booleans())
+    return S, alpha, mu, target, bound, price, per_weight
+
+
+@given(greedy_cases())
+def test_function_greedy_kernel_makes_the_python_greedys_merges(case):
+    """coarsen's kernel for a function makes the same merges, with the same figures to the bit.
+
+    Its naive twin is the Python version, ``frontier._FunctionGreedy`` run by
+    ``frontier._greedy_loop`` (it stays in the package: ``_Greedy`` shares the
+    loop, and ``tests/test_frontier.py`` checks its costs against recomputation).
+    """
+    from abstractions.frontier import (
+        _function_loop,
+        _FunctionGreedy,
+        _greedy_loop,
+        _quotient,
+        _setup,
+    )
+
+    S, alpha, mu, target, bound, price, per_weight = case
+    S, P, mu, _, B = _setup(S, alpha, mu, None, None)
+    Q = _quotient(S, P, mu, B)
+    got = _function_loop(Q, target, bound, price, per_weight)
+    expected = _greedy_loop(_FunctionGreedy(Q), Q.K, target, bound, price, per_weight)
+    assert got == expected

@@ -181,3 +181,20 @@ def test_function_greedy_costs_are_exact_merge_after_merge(data):
         x, y = data.draw(st.sampled_from([(a, b) for i, a in enumerate(groups)
                                           for b in groups[i + 1:]]))
         G.merge(x, y)
+
+
+def test_coarsen_of_a_function_is_the_same_with_and_without_the_kernel(monkeypatch):
+    """Small quotients merge in Python, large ones in the kernel: the same frontier either way."""
+    import abstractions.frontier as frontier
+
+    rng = np.random.default_rng(5)
+    C = Computation(rng.integers(0, 300, 300))
+    alpha = Partition(rng.integers(0, 120, 300))
+    results = []
+    for threshold in (0, 10**9):
+        monkeypatch.setattr(frontier, "_KERNEL_BLOCKS", threshold)
+        F = coarsen(C, alpha, max_blocks=5)
+        results.append(F)
+    a, b = results
+    assert a.blocks.tolist() == b.blocks.tolist() and a.merges.tolist() == b.merges.tolist()
+    assert np.array_equal(a.errors, b.errors) and np.array_equal(a.information, b.information)

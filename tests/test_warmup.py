@@ -150,6 +150,10 @@ _COVERAGE = textwrap.dedent(
         run(ab.consistency_error, C, ints(np.arange(n) % 1000))
         run(ab.refinement_profile, C, beta, weights=rng.random(n))
         run(ab.split_rounds, C, beta, 0)
+        # coarsen of a function: the greedy's kernel, weighted or not.
+        wide = ab.Partition(ints(np.arange(n) % 2500))  # above frontier._KERNEL_BLOCKS
+        run(ab.coarsen, C, wide, max_blocks=2490)
+        run(ab.coarsen, C, wide, weights=rng.random(n), max_blocks=2490, tradeoff=0.5)
         # The function's profile kernel, weighted; the lumpability defect of a
         # Markov chain (float and exact probabilities, weighted).
         run(ab.refinement_profile, C, ints(np.arange(n) % 7), weights=rng.random(n),
@@ -199,7 +203,8 @@ def test_warmup_covers_every_call_path():
     assert "abstractions._kernels.splitters._coarsest_stable" in report["kernels"]
     for name in ("csr._reach_csr", "rows._row_ids", "approximate._plurality",
                  "approximate._first_mismatch", "approximate._lumping_defect",
-                 "approximate._function_profile", "variables._conflicts",
+                 "approximate._function_profile", "approximate._function_greedy",
+                 "variables._conflicts",
                  "variables._dense_ids", "variables._linear_key",
                  "steps._first_return", "steps._branching_round", "steps._saturate"):
         assert f"abstractions._kernels.{name}" in report["kernels"]

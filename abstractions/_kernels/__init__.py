@@ -71,6 +71,7 @@ __all__ = [
     "_first_mismatch",
     "_first_occurrence",
     "_first_return",
+    "_function_greedy",
     "_function_profile",
     "_functional_graph",
     "_is_stable",
@@ -416,6 +417,21 @@ def _function_profile_args(step: Any, labels: Any, w: Any, max_rounds: int) -> t
     return _ids(step), _ids(labels), _reals(w), int(max_rounds)
 
 
+def _function_greedy_args(
+    units: Any, unit_w: Any, pairs: Any, pair_w: Any, groups: Any, sums: Any, target: int,
+    all_pairs: int,
+) -> tuple[Any, ...]:
+    units, pairs = _ids(units), _ids(pairs)
+    if units.ndim != 2 or pairs.ndim != 2:
+        raise TypeError("units and pairs must be 2-d arrays")
+    # The kernel works on copies of the group rows and sums (it updates them).
+    groups = np.array(groups, dtype=np.float64, order="C")
+    if groups.ndim != 2:
+        raise TypeError(f"groups must be a 2-d array, got {groups.ndim} dimension(s)")
+    return (units, _reals(unit_w), pairs, _reals(pair_w), groups,
+            np.array(sums, dtype=np.float64), int(target), int(all_pairs))
+
+
 def _conflicts_args(key: Any, alpha: Any, slots: np.ndarray, limit: int) -> tuple[Any, ...]:
     return _ids(key), _ids(alpha), _in_place(slots), int(limit)
 
@@ -454,6 +470,7 @@ _saturate = Kernel("steps", "_saturate", _saturate_args)
 _first_mismatch = Kernel("approximate", "_first_mismatch", _first_mismatch_args)
 _lumping_defect = Kernel("approximate", "_lumping_defect", _lumping_defect_args)
 _function_profile = Kernel("approximate", "_function_profile", _function_profile_args)
+_function_greedy = Kernel("approximate", "_function_greedy", _function_greedy_args)
 _conflicts = Kernel("variables", "_conflicts", _conflicts_args)
 _dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
 _linear_key = Kernel("variables", "_linear_key", _linear_key_args)
@@ -466,6 +483,7 @@ KERNELS: dict[str, Kernel] = {
         _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
         _signature_round, _is_stable, _reach_csr, _row_ids, _plurality, _first_return,
         _next_change, _silent_scc, _branching_round, _saturate, _first_mismatch,
-        _lumping_defect, _function_profile, _conflicts, _dense_ids, _linear_key,
+        _lumping_defect, _function_profile, _function_greedy, _conflicts, _dense_ids,
+        _linear_key,
     )
 }

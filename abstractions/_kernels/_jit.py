@@ -69,6 +69,7 @@ COMPILE_SECONDS: dict[str, float] = {
     "_first_mismatch": 0.2,
     "_lumping_defect": 4.0,
     "_function_profile": 2.3,
+    "_function_greedy": 12.7,
     "_conflicts": 0.4,
     "_dense_ids": 0.2,
     "_linear_key": 0.2,

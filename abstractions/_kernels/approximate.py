@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import heapq
+from typing import Any
+
 import numpy as np
+from numba import types
+from numba.typed import Dict
 
 from abstractions._kernels._jit import jit
 
-__all__ = ["_first_mismatch", "_function_profile", "_lumping_defect", "_plurality"]
+__all__ = [
+    "_first_mismatch", "_function_greedy", "_function_profile", "_lumping_defect", "_plurality",
+]
 
 #: Up to this many (block, block) cells the pairs are counted in one flat
 #: table (16 bytes a cell: it stays in the last-level cache); beyond it the
@@ -535,3 +542,381 @@ def _function_profile(
                     dirty[n_dirty] = b
                     n_dirty += 1
     return np.array(blocks, dtype=np.int64), np.array(losses, dtype=np.float64)
+
+
+
+# ---------------------------------------------------------------------- the function greedy
+#
+# ``coarsen`` of one function: the merge loop of ``frontier._greedy_loop`` over
+# ``frontier._FunctionGreedy``, step for step (the same containers filled in the
+# same order, the same sums in the same order, the same heap keys), so the
+# merges and the figures are the Python version's exactly. A group's
+# histogram, beta weights and predecessors are typed dicts (insertion-ordered,
+# as Python's); the predecessor "sets" are dicts whose values are unused.
+
+#: The rows of ``groups``: mass, top, err, A, L, bmax, parts.
+_MASS, _TOP, _ERR, _A, _L, _BMAX, _PARTS = 0, 1, 2, 3, 4, 5, 6
+
+
+@jit
+def _key12(v: float) -> float:
+    """``v`` rounded to 12 decimals, as ``frontier._key``."""
+    return float(np.rint(v * 1e12)) / 1e12
+
+
+@jit
+def _xlogx(v: float) -> float:
+    return v * np.log2(v) if v > 0 else 0.0
+
+
+@jit
+def _float_dicts(k: int) -> Any:
+    return [Dict.empty(key_type=types.int64, value_type=types.float64) for _ in range(k)]
+
+
+@jit
+def _int_dicts(k: int) -> Any:
+    return [Dict.empty(key_type=types.int64, value_type=types.int64) for _ in range(k)]
+
+
+@jit
+def _keys_of(d: Any) -> np.ndarray:
+    keys = np.empty(len(d), dtype=np.int64)
+    i = 0
+    for c in d.keys():
+        keys[i] = c
+        i += 1
+    return keys
+
+
+@jit
+def _nearest(keys: np.ndarray, g: int, width: int) -> np.ndarray:
+    """A few of ``keys``: all if few, else those nearest ``g`` (``frontier._nearest``)."""
+    if keys.shape[0] <= 2 * width:
+        return keys
+    keys = np.sort(keys)
+    i = np.searchsorted(keys, g)
+    return keys[max(i - width, 0): i + width + 1]
+
+
+@jit
+def _collect(keys: np.ndarray, mark: np.ndarray, stamp: int, out: Any) -> None:
+    for c in keys:
+        if mark[c] != stamp:
+            mark[c] = stamp
+            out.append(c)
+
+
+@jit
+def _collect_nearest(d: Any, g: int, width: int, mark: np.ndarray, stamp: int, out: Any) -> None:
+    """``_collect(_nearest(keys of d, g, width))``, with no copy of a small dict's keys."""
+    if len(d) <= 2 * width:
+        for c in d.keys():
+            if mark[c] != stamp:
+                mark[c] = stamp
+                out.append(c)
+    else:
+        _collect(_nearest(_keys_of(d), g, width), mark, stamp, out)
+
+
+@jit
+def _candidates(hist: Any, pred: Any, g: int, mark: np.ndarray, stamp: int) -> Any:
+    """``frontier._FunctionGreedy.candidates``, each group once."""
+    found = [g]
+    mark[g] = stamp
+    succ = _nearest(_keys_of(hist[g]), g, 8)
+    before = _nearest(_keys_of(pred[g]), g, 8)
+    _collect(succ, mark, stamp, found)
+    _collect(before, mark, stamp, found)
+    for z in before:
+        _collect_nearest(hist[z], g, 4, mark, stamp, found)
+    for t in succ:
+        _collect_nearest(pred[t], g, 4, mark, stamp, found)
+    return found[1:]
+
+
+@jit
+def _merged_top(hist: Any, top: np.ndarray, x: int, y: int) -> float:
+    hx = hist[x]
+    hy = hist[y]
+    if len(hy) <= len(hx):
+        small, large, best = hy, hx, top[x]
+    else:
+        small, large, best = hx, hy, top[y]
+    folded = hx.get(x, 0.0) + hx.get(y, 0.0) + hy.get(x, 0.0) + hy.get(y, 0.0)
+    if folded > best:
+        best = folded
+    for c, v in small.items():
+        if c != x and c != y:
+            v += large.get(c, 0.0)
+            if v > best:
+                best = v
+    return float(best)
+
+
+@jit
+def _common(px: Any, py: Any) -> np.ndarray:
+    """The keys in both dicts, sorted."""
+    small, large = (px, py) if len(px) <= len(py) else (py, px)
+    found = np.empty(len(small), dtype=np.int64)
+    n = 0
+    for z in small.keys():
+        if z in large:
+            found[n] = z
+            n += 1
+    found = found[:n]
+    if n > 1:
+        found.sort()
+    return found
+
+
+@jit
+def _cost(hist: Any, pred: Any, groups: np.ndarray, x: int, y: int) -> float:
+    """``frontier._FunctionGreedy.cost``."""
+    mass, top, err = groups[_MASS], groups[_TOP], groups[_ERR]
+    delta = (mass[x] + mass[y] - _merged_top(hist, top, x, y)) - err[x] - err[y]
+    for z in _common(pred[x], pred[y]):
+        if z == x or z == y:
+            continue
+        h = hist[z]
+        v = h[x] + h[y]
+        if v > top[z]:
+            delta -= v - top[z]
+    return float(delta)
+
+
+@jit
+def _shared(beta: Any, x: int, y: int) -> tuple[float, float]:
+    bx = beta[x]
+    by = beta[y]
+    small, large = (bx, by) if len(bx) <= len(by) else (by, bx)
+    extra = 0.0
+    most = 0.0
+    for c, v in small.items():
+        if c in large:
+            u = large[c]
+            extra += _xlogx(u + v) - _xlogx(u) - _xlogx(v)
+            if u + v > most:
+                most = u + v
+    return extra, most
+
+
+@jit
+def _info_loss(beta: Any, groups: np.ndarray, x: int, y: int, flat: bool, total: float) -> float:
+    """``frontier._FunctionGreedy.info_loss``."""
+    if flat:
+        return 0.0
+    mass, A, L, parts = groups[_MASS], groups[_A], groups[_L], groups[_PARTS]
+    extra, _ = _shared(beta, x, y)
+    m = mass[x] + mass[y]
+    merged = 0.0 if m <= 0 else A[x] + A[y] + extra + L[x] + L[y] - _xlogx(m)
+    return float((parts[x] + parts[y] - merged) / max(total, 1e-300))
+
+
+@jit
+def _push(heap: Any, hist: Any, pred: Any, beta: Any, groups: np.ndarray, version: np.ndarray,
+          sums: np.ndarray, x: int, y: int) -> None:
+    """``push`` of ``frontier._greedy_loop``: the key, loss, cost, pair and versions."""
+    a, b = min(x, y), max(x, y)
+    cost = _cost(hist, pred, groups, a, b)
+    loss = _info_loss(beta, groups, a, b, sums[4] != 0.0, sums[3])
+    key = cost + sums[5] * loss
+    if sums[6] != 0.0:
+        key /= max(groups[_MASS][a] + groups[_MASS][b], 1e-300)
+    heapq.heappush(heap, (_key12(key), loss, cost, float(a), float(b), float(version[a]),
+                          float(version[b])))
+
+
+@jit
+def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray,
+           version: np.ndarray, mark: np.ndarray, stamp: int, x: int, y: int) -> None:
+    """``frontier._FunctionGreedy.merge``: group ``y`` into ``x``."""
+    mass, top, err, A, L, bmax, parts = (groups[_MASS], groups[_TOP], groups[_ERR], groups[_A],
+                                         groups[_L], groups[_BMAX], groups[_PARTS])
+    changed = _common(pred[x], pred[y])
+    new_top = _merged_top(hist, top, x, y)
+    delta = -(err[x] + err[y])
+    for z in np.sort(_keys_of(pred[y])):
+        if z == x or z == y:
+            continue
+        h = hist[z]
+        v = h.pop(y) + h.get(x, 0.0)
+        h[x] = v
+        if v > top[z]:
+            e = mass[z] - v
+            delta += e - err[z]
+            top[z] = v
+            err[z] = e
+    hx = hist[x]
+    hy = hist[y]
+    for c in hy.keys():
+        if c != x and c != y:
+            p = pred[c]
+            if y in p:
+                del p[y]
+            p[x] = 1
+    loop = x in hx or y in hx or x in hy or y in hy
+    big, small = (hx, hy) if len(hx) >= len(hy) else (hy, hx)
+    for c, v in small.items():
+        big[c] = big.get(c, 0.0) + v
+    folded = big.pop(x, 0.0) + big.pop(y, 0.0)
+    if loop:
+        big[x] = folded
+    touched = _keys_of(small)
+    hist[x] = big
+    hist[y] = Dict.empty(key_type=types.int64, value_type=types.float64)
+    big_pred, small_pred = pred[x], pred[y]
+    if len(small_pred) > len(big_pred):
+        big_pred, small_pred = small_pred, big_pred
+    for z in small_pred.keys():
+        big_pred[z] = 1
+    if x in big_pred:
+        del big_pred[x]
+    if y in big_pred:
+        del big_pred[y]
+    if loop:
+        big_pred[x] = 1
+    pred[x] = big_pred
+    pred[y] = Dict.empty(key_type=types.int64, value_type=types.int64)
+    extra, most = _shared(beta, x, y)
+    mass[x] += mass[y]
+    mass[y] = 0.0
+    top[x], top[y] = new_top, 0.0
+    err[x], err[y] = mass[x] - new_top, 0.0
+    sums[0] += delta + err[x]
+    bx, by = beta[x], beta[y]
+    if len(by) > len(bx):
+        bx, by = by, bx
+    for c, v in by.items():
+        bx[c] = bx.get(c, 0.0) + v
+    beta[x] = bx
+    beta[y] = Dict.empty(key_type=types.int64, value_type=types.float64)
+    A[x] += A[y] + extra
+    L[x] += L[y]
+    A[y] = 0.0
+    L[y] = 0.0
+    sums[1] -= parts[x] + parts[y]
+    sums[2] -= bmax[x] + bmax[y]
+    bmax[x], bmax[y] = max(bmax[x], bmax[y], most), 0.0
+    m = mass[x]
+    parts[x] = 0.0 if (m <= 0 or sums[4] != 0.0) else A[x] + L[x] - _xlogx(m)
+    parts[y] = 0.0
+    sums[1] += parts[x]
+    sums[2] += bmax[x]
+    version[y] += 1
+    mark[x] = stamp
+    version[x] += 1
+    for group in (changed, touched):
+        for z in group:
+            if z == y:
+                z = x
+            if z != x and z != y and mark[z] != stamp:
+                mark[z] = stamp
+                version[z] += 1
+
+
+@jit
+def _function_greedy(
+    units: np.ndarray, unit_w: np.ndarray, pairs: np.ndarray, pair_w: np.ndarray,
+    groups: np.ndarray, sums: np.ndarray, target: int, all_pairs: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The greedy merges of one function's quotient under ``"mismatch"``, cheapest first.
+
+    Unit ``i`` (a block of ``C(alpha)``) lies in block ``units[0, i]`` of
+    ``alpha``, moves into block ``units[1, i]`` and weighs ``unit_w[i]``;
+    the (block, beta class) pair ``pairs[:, j]`` weighs ``pair_w[j]``.
+    ``groups`` holds the rows mass, top, err, A, L, bmax, parts of a fresh
+    ``frontier._FunctionGreedy`` and ``sums`` its total error, information
+    sum, accuracy sum and total weight, then flat beta (0/1), the price of
+    information, per weight (0/1) and the error bound; both change in
+    place. Merges stop at ``target`` groups or before a merge past the
+    bound. Returns the merges ``(a, b)`` (rows) and, per point of the
+    frontier (the start first), total error, information, accuracy (rows).
+    """
+    K = groups.shape[1]
+    hist = _float_dicts(K)
+    beta = _float_dicts(K)
+    pred = _int_dicts(K)
+    count = np.zeros(K, dtype=np.int64)
+    for i in range(units.shape[1]):
+        b, c = units[0, i], units[1, i]
+        h = hist[b]
+        h[c] = h.get(c, 0.0) + unit_w[i]
+        count[b] += 1
+        pred[c][b] = 1
+    for j in range(pairs.shape[1]):
+        beta[pairs[0, j]][pairs[1, j]] = pair_w[j]
+    alive = np.ones(K, dtype=np.bool_)
+    version = np.zeros(K, dtype=np.int64)
+    mark = np.zeros(K, dtype=np.int64)
+    stamp = 0
+    heap = [(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)]
+    heap.pop()
+    if K <= all_pairs:
+        for g in range(K):
+            for h2 in range(g + 1, K):
+                _push(heap, hist, pred, beta, groups, version, sums, g, h2)
+    else:
+        for g in range(K):
+            stamp += 1
+            for h2 in _candidates(hist, pred, g, mark, stamp):
+                if h2 > g:
+                    _push(heap, hist, pred, beta, groups, version, sums, g, h2)
+    merges = np.empty((max(K - 1, 0), 2), dtype=np.int64)
+    points = np.empty((K, 3), dtype=np.float64)
+    n_points = 0
+    points[0] = _summary(sums)
+    n_points = 1
+    n_alive = K
+    bound = sums[7]
+    while n_alive > target:
+        if len(heap) == 0:
+            roots = np.flatnonzero(alive)
+            if roots.shape[0] <= all_pairs:
+                for i in range(roots.shape[0]):
+                    for j in range(i + 1, roots.shape[0]):
+                        _push(heap, hist, pred, beta, groups, version, sums, roots[i], roots[j])
+            else:
+                for i in range(roots.shape[0] - 1):
+                    _push(heap, hist, pred, beta, groups, version, sums, roots[i], roots[i + 1])
+        item = heapq.heappop(heap)
+        cost = item[2]
+        a, b = int(item[3]), int(item[4])
+        if not alive[a] or not alive[b]:
+            continue
+        if int(item[5]) != version[a] or int(item[6]) != version[b]:
+            _push(heap, hist, pred, beta, groups, version, sums, a, b)
+            continue
+        if sums[0] + cost > bound + 1e-12:
+            break
+        keep, gone = (a, b) if count[a] >= count[b] else (b, a)
+        stamp += 1
+        _merge(hist, pred, beta, groups, sums, version, mark, stamp, keep, gone)
+        count[keep] += count[gone]
+        count[gone] = 0
+        alive[gone] = False
+        n_alive -= 1
+        merges[n_points - 1, 0] = a
+        merges[n_points - 1, 1] = b
+        points[n_points] = _summary(sums)
+        n_points += 1
+        stamp += 1
+        for h2 in _candidates(hist, pred, keep, mark, stamp):
+            _push(heap, hist, pred, beta, groups, version, sums, keep, h2)
+        siblings = np.sort(_keys_of(hist[keep]))
+        siblings = siblings[siblings != keep][:8]
+        for i in range(siblings.shape[0]):
+            for j in range(i + 1, siblings.shape[0]):
+                _push(heap, hist, pred, beta, groups, version, sums, siblings[i], siblings[j])
+    return merges[: n_points - 1].copy(), points[:n_points].copy()
+
+
+@jit
+def _summary(sums: np.ndarray) -> np.ndarray:
+    """(total error, information about beta in bits, beta-accuracy)."""
+    out = np.zeros(3, dtype=np.float64)
+    out[0] = sums[0]
+    if sums[3] > 0:
+        out[1] = max(sums[1] / sums[3], 0.0)
+        out[2] = sums[2] / sums[3]
+    return out
