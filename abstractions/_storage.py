@@ -39,7 +39,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from abstractions.exceptions import FileFormatError, InvalidValueError
+from abstractions.exceptions import FileFormatError, InvalidTypeError, InvalidValueError
 
 try:  # POSIX: a lock tells a live save's temporary file from a killed one's
     import fcntl
@@ -48,6 +48,8 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "DEFLATE_MAX_RATIO",
+    "as_path",
+    "file_suffix",
     "JSON_MAX_BYTES",
     "JSON_MAX_DEPTH",
     "JSON_MAX_DIGITS",
@@ -660,3 +662,21 @@ def _sync_directory(directory: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def as_path(path: Any) -> str:
+    """``path`` (a str or an ``os.PathLike``) as a str, or a clear error naming its type."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fsdecode(os.fspath(path))
+
+
+def file_suffix(path: str, allowed: Collection[str]) -> str:
+    """The lower-case suffix of ``path``, which must be one of ``allowed`` (it names the format)."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in allowed:
+        raise InvalidValueError(
+            f"cannot tell the file format of {path!r} from its suffix {suffix or '(none)'!r}; "
+            f"use one of {', '.join(allowed)}"
+        )
+    return suffix

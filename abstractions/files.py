@@ -110,7 +110,14 @@ from typing import IO, Any, TypeVar, overload
 
 import numpy as np
 
-from abstractions._storage import parse_json, read_json, read_npz, write_atomically
+from abstractions._storage import (
+    as_path,
+    file_suffix,
+    parse_json,
+    read_json,
+    read_npz,
+    write_atomically,
+)
 from abstractions._validation import object_array, python_value
 from abstractions.computation import Computation
 from abstractions.exceptions import (
@@ -317,22 +324,6 @@ def _json_variables(data: Any, path: str, n: int) -> Any:
 # ---------------------------------------------------------------------- public API
 
 
-def _suffix(path: str) -> str:
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in SUFFIXES:
-        raise InvalidValueError(
-            f"cannot tell the file format of {path!r} from its suffix {suffix or '(none)'!r}; "
-            f"use one of {', '.join(SUFFIXES)}"
-        )
-    return suffix
-
-
-def _as_path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    return os.fsdecode(os.fspath(path))
-
-
 def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: bool = False) -> None:
     """Save a system of any kind or a partition; the format comes from the suffix.
 
@@ -397,8 +388,8 @@ def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: boo
      "labels": [0, 0, 1]
     }
     """
-    target = _as_path(path)
-    suffix = _suffix(target)
+    target = as_path(path)
+    suffix = file_suffix(target, SUFFIXES)
     if not isinstance(obj, (System, Partition)):
         raise InvalidTypeError(
             f"can only save a system (a Computation or a TransitionSystem) or a Partition, got "
@@ -479,8 +470,8 @@ def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
     ...
     abstractions.exceptions.FileFormatError: ...countdown.json: holds a computation, expected a partition
     """
-    source = _as_path(path)
-    suffix = _suffix(source)
+    source = as_path(path)
+    suffix = file_suffix(source, SUFFIXES)
     if kind is not None and not (
         isinstance(kind, type) and (issubclass(kind, System) or kind is Partition)
     ):

@@ -75,7 +75,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from abstractions._storage import read_bytes, write_atomically
+from abstractions._storage import as_path, file_suffix, read_bytes, write_atomically
 from abstractions.computation import Computation
 from abstractions.exceptions import FileFormatError, InvalidTypeError, InvalidValueError
 from abstractions.files import load, save
@@ -119,22 +119,6 @@ _WRITTEN = (".npz", ".json", ".aut", ".drn")
 MODEL_MAX_BYTES = 4 * 2**30
 #: Lines between progress updates.
 _CHUNK = 1 << 16
-
-
-def _suffix(path: str, allowed: Iterable[str]) -> str:
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in allowed:
-        raise InvalidValueError(
-            f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}; "
-            f"use one of {', '.join(allowed)}"
-        )
-    return suffix
-
-
-def _as_path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    return os.fsdecode(os.fspath(path))
 
 
 def _text(path: str, what: str) -> list[str]:
@@ -193,8 +177,8 @@ def load_model(
     >>> T.kind, T.n, T.symbols, T.inputs
     ('nondeterministic', 2, ('a', 'b'), {0: 0})
     """
-    source = _as_path(path)
-    suffix = _suffix(source, MODEL_SUFFIXES)
+    source = as_path(path)
+    suffix = file_suffix(source, MODEL_SUFFIXES)
     if suffix in (".npz", ".json"):
         if options:
             raise InvalidTypeError(f"{suffix} files take no options, got {', '.join(options)}")
@@ -233,8 +217,8 @@ def save_model(system: Any, path: str | os.PathLike[str]) -> None:
     >>> load_model(path) == T
     True
     """
-    target = _as_path(path)
-    suffix = _suffix(target, _WRITTEN)
+    target = as_path(path)
+    suffix = file_suffix(target, _WRITTEN)
     if suffix == ".aut":
         write_aut(system, target)
     elif suffix == ".drn":
@@ -290,7 +274,7 @@ def read_aut(
     >>> minimal_complete_abstraction(T, output_abstraction(T)).n_blocks   # 1 ~ 2
     3
     """
-    source = _as_path(path)
+    source = as_path(path)
     lines = _text(source, "an .aut file")
     first = 0
     while first < len(lines) and not lines[first].strip():
@@ -432,7 +416,7 @@ def write_aut(system: TransitionSystem, path: str | os.PathLike[str]) -> None:
     (1, "a", 0)
     (1, "b", 1)
     """
-    target = _as_path(path)
+    target = as_path(path)
     if not isinstance(system, (NondeterministicSystem, LabelledSystem)):
         hint = (
             " (write a Markov chain as .drn)"
@@ -555,7 +539,7 @@ def read_drn(
     >>> M.output_values, M.inputs
     (((), ('heads',), ('tails',)), {0: 0})
     """
-    source = _as_path(path)
+    source = as_path(path)
     lines = _text(source, "a .drn file")
     header: dict[str, Any] = {"placeholders": {}, "rewards": []}
     number = 0
@@ -959,7 +943,7 @@ def write_drn(system: TransitionSystem, path: str | os.PathLike[str]) -> None:
     >>> read_drn(path) == M
     True
     """
-    target = _as_path(path)
+    target = as_path(path)
     if not isinstance(system, (MarkovChain, LabelledSystem, NondeterministicSystem)):
         raise InvalidValueError(
             f".drn files hold Markov chains and labelled or nondeterministic systems, got a "
@@ -1225,8 +1209,8 @@ def load_prism(
         For a model type this library has no kind for (see :func:`from_stormpy`).
     """
     stormpy = _require_stormpy()
-    source = _as_path(path)
-    suffix = _suffix(source, (".pm", ".prism", ".nm", ".jani"))
+    source = as_path(path)
+    suffix = file_suffix(source, (".pm", ".prism", ".nm", ".jani"))
     if not os.path.exists(source):
         raise FileNotFoundError(2, "No such file or directory", source)
     try:
