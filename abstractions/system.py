@@ -863,6 +863,10 @@ class System:
     def _repr_html_(self) -> str:
         """A compact HTML summary for Jupyter: the repr, then the first rows of :meth:`table`.
 
+        A system of at most 12 states also shows a picture of its state graph
+        (inline SVG, :func:`abstractions.plotting.output.svg_picture`) where
+        matplotlib is installed.
+
         Examples
         --------
         >>> from abstractions import Computation
@@ -871,7 +875,20 @@ class System:
         True
         """
         shown = min(self.n, REPR_HTML_ROWS)
-        return _html_summary(type(self).__name__, repr(self), self._table_rows(shown), self.n - shown)
+        html = _html_summary(type(self).__name__, repr(self), self._table_rows(shown), self.n - shown)
+        if 0 < self.n <= REPR_PICTURE_STATES:
+            # A picture too, where matplotlib (the plot extra) is installed.
+            try:
+                html = html[: -len("</div>")] + self._svg_picture() + "</div>"
+            except ImportError:
+                pass
+        return html
+
+    def _svg_picture(self) -> str:
+        """The state graph as SVG text (needs matplotlib)."""
+        from abstractions.plotting.output import svg_picture
+
+        return svg_picture(self)
 
     # ------------------------------------------------------------------ ecosystem
 
@@ -905,6 +922,8 @@ class System:
 
 #: How many states a notebook's summary of a system lists.
 REPR_HTML_ROWS = 10
+#: Systems of at most this many states also show a picture in a notebook.
+REPR_PICTURE_STATES = 12
 
 
 def _html_summary(name: str, text: str, rows: list[list[str]], more: int) -> str:

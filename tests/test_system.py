@@ -261,8 +261,12 @@ def test_notebook_view_every_kind():
         assert html.startswith(f"<div><b>{type(S).__name__}</b>: 3 states") and "<table>" in html
         assert html.count("<tr>") == 4  # header and three states
     assert "&lt;c&gt;" in systems[0]._repr_html_()  # escaped
+    for S in systems:  # small: a picture too (matplotlib comes with the test extra)
+        html = S._repr_html_()
+        assert html.count("<svg") == 1 and html.endswith("</svg>\n</div>")
     big = Computation((np.arange(221) + 1) % 221)
     html = big._repr_html_()
+    assert "<svg" not in html
     assert html.count("<tr>") == 11 and "211 more states" in html
     P = Partition.from_labels(np.arange(221) % 7)
     assert "\n" not in repr(P) and len(repr(P)) < 80 and "\n" not in repr(big)

@@ -46,7 +46,7 @@ from abstractions.plotting.draw import (
 )
 from abstractions.plotting.lattice import MAX_LATTICE_ELEMENTS, draw_lattice
 from abstractions.plotting.layout import LAYOUTS, SYSTEM_LAYOUTS, layout_positions
-from abstractions.plotting.output import save_or_show
+from abstractions.plotting.output import save_or_show, svg_picture
 from abstractions.plotting.paint import block_colors
 from abstractions.plotting.report import draw_report
 
@@ -65,4 +65,5 @@ __all__ = [
     "draw_lattice",
     "draw_report",
     "save_or_show",
+    "svg_picture",
 ]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from abstractions.plotting.paint import require_matplotlib
 
 if TYPE_CHECKING:  # matplotlib is optional: imported for type checking only
     from matplotlib.figure import Figure
 
-__all__ = ["NON_INTERACTIVE_BACKENDS", "save_or_show"]
+__all__ = ["NON_INTERACTIVE_BACKENDS", "save_or_show", "svg_picture"]
 
 #: matplotlib's backends that write files only: ``pyplot.show`` shows nothing there.
 NON_INTERACTIVE_BACKENDS: frozenset[str] = frozenset(
@@ -105,3 +105,35 @@ def save_or_show(
     fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def svg_picture(system: Any, *, size: float = 3.0) -> str:
+    """A small picture of ``system``'s state graph as SVG text (what notebooks embed).
+
+    A :class:`~abstractions.Computation` is drawn by :func:`draw_computation`,
+    any other kind by :func:`draw_system`, on a figure that is never shown.
+
+    Examples
+    --------
+    >>> from abstractions import Computation
+    >>> svg_picture(Computation([1, 2, 0])).lstrip().startswith("<?xml")
+    True
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from abstractions.plotting.draw import draw_computation, draw_system
+
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    if system.kind == "computation":
+        draw_computation(system, ax=ax)
+    else:
+        draw_system(system, ax=ax)
+    out = io.StringIO()
+    # No date and fixed element ids: the same system gives the same text.
+    with matplotlib.rc_context({"svg.hashsalt": "abstractions"}):
+        fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return out.getvalue()

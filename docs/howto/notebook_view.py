@@ -13,6 +13,9 @@ T = TransitionSystem.nondeterministic(
     output=["idle", "paid", "paid", "served"],
     state_labels=["idle", "paid", "paid again", "served"],
 )
-print(T._repr_html_())  # Jupyter calls this to show T
+html = T._repr_html_()  # Jupyter calls this to show T
+summary, _, picture = html.partition("<?xml")  # a small system: its picture follows, as SVG
+print(summary)
+print("... and a picture of the state graph, inline SVG" if "<svg" in picture else "(no picture)")
 P = minimal_complete_abstraction(T, output_abstraction(T))
 print(describe(T, P, as_frame=False)._repr_html_())  # a DataFrame's own view with pandas
