@@ -374,25 +374,10 @@ def _nondeterministic(
         "edge_labels": np.asarray(edge, dtype=np.int64),
         "symbols": tuple(actions_order),
     }
-    # one route to the canonical order (transitions sorted by label, target; repeats merged)
+    # from_dict stores the transitions in the kind's canonical order (sorted by
+    # label and target, repeats merged), as every constructor does
     bare = TransitionSystem.nondeterministic([[] for _ in range(n)], **shared)
-    merged = {**bare.to_dict(), **fields}
-    return System.from_dict(_sorted_transitions(merged))
-
-
-def _sorted_transitions(fields: dict[str, Any]) -> dict[str, Any]:
-    indptr, targets, edge = fields["indptr"], fields["targets"], fields["edge_labels"]
-    n = indptr.size - 1
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    order = np.lexsort((targets, edge, src))
-    src, targets, edge = src[order], targets[order], edge[order]
-    keep = np.ones(src.size, dtype=bool)
-    if src.size:
-        keep[1:] = (np.diff(src) != 0) | (np.diff(edge) != 0) | (np.diff(targets) != 0)
-    src, targets, edge = src[keep], targets[keep], edge[keep]
-    pointers = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=pointers[1:])
-    return {**fields, "indptr": pointers, "targets": targets, "edge_labels": edge}
+    return System.from_dict({**bare.to_dict(), **fields})
 
 
 def _labelled(
