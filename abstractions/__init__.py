@@ -57,8 +57,10 @@ from abstractions.keep import finish_abstraction, halting_abstraction, output_ab
 from abstractions.minimal import (
     METHODS,
     SYSTEM_METHODS,
+    Minimized,
     complete_abstractions,
     minimal_complete_abstraction,
+    minimize,
 )
 from abstractions.partition import Partition
 from abstractions.refinement import (
@@ -108,6 +110,8 @@ __all__ = [
     "find_violation",
     "completion",
     "minimal_complete_abstraction",
+    "minimize",
+    "Minimized",
     "abstract_computation",
     "block_names",
     "describe",

@@ -190,6 +190,14 @@ def _metric(S: System, metric: Any) -> str:
     return metric
 
 
+def _require_total(S: System, what: str) -> None:
+    """Refuse a partial DFA: the evaluators read one successor per (state, letter)."""
+    from abstractions.systems import LabelledSystem
+
+    if isinstance(S, LabelledSystem):
+        S._require_total(what)
+
+
 def _deterministic_rows(S: System, labels: Ids) -> Rows:
     """Rows of a computation or labelled system, built without sorting."""
     rel = S._relation()
@@ -382,6 +390,7 @@ def consistency_error(
     0.6887
     """
     S = as_system(system)
+    _require_total(S, "consistency_error")
     P = S._partition(alpha, "alpha")
     mu = as_weights(S, weights)
     name = _metric(S, metric)
@@ -709,6 +718,7 @@ def trace_error(
         raise InvalidTypeError(
             f"trace_error follows runs of a Computation or a LabelledSystem, got a {S.kind} system"
         )
+    _require_total(S, "trace_error")
     P = S._partition(alpha, "alpha")
     if (x is None) == (run is None):
         raise InvalidValueError("give exactly one of x (an input) and run (a sequence of states)")

@@ -136,8 +136,9 @@ _K = TypeVar("_K")
 
 #: Version written into every file; files with a larger version are refused.
 FORMAT_VERSION = 1
-#: The suffixes :func:`save` and :func:`load` understand.
-SUFFIXES = (".npz", ".json")
+#: The suffixes :func:`save` and :func:`load` understand (``.zarr``: the
+#: chunked store of :mod:`abstractions.distributed`, with the ``distributed`` extra).
+SUFFIXES = (".npz", ".json", ".zarr")
 
 _FORMAT = "abstractions"
 _HEADER = ("format", "version", "kind")
@@ -336,6 +337,11 @@ def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: boo
     path : str or os.PathLike
         Target file, ending in ``.npz`` (arrays, any size) or ``.json``
         (readable, for small examples). An existing file is replaced.
+        A path ending in ``.zarr`` is a chunked store directory, written
+        by :func:`abstractions.distributed.save_chunked` (the
+        ``distributed`` extra): a Computation or a Partition comes back
+        from :func:`load`; other kinds are stored as their transitions,
+        for :func:`abstractions.distributed.minimal_complete_abstraction`.
     compress : bool, default False
         ``.npz`` only: compress the arrays (smaller, slower).
 
@@ -344,6 +350,9 @@ def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: boo
     InvalidValueError
         For an unknown suffix, an int value too long to store, or a target
         that is a device, pipe or socket.
+    ImportError
+        For a ``.zarr`` path without the ``distributed`` extra (the message
+        names it).
     InvalidTypeError
         If ``obj`` is neither a system nor a Partition, or holds a
         state label or value that cannot be stored (see the module notes).
@@ -395,6 +404,9 @@ def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: boo
             f"can only save a system (a Computation or a TransitionSystem) or a Partition, got "
             f"{type(obj).__name__}"
         )
+    if suffix == ".zarr":
+        _chunked_module().save_chunked(obj, target)
+        return
     # Build the whole payload first: an unstorable value fails before any file exists.
     if suffix == ".npz":
         arrays = _npz_arrays(obj)
@@ -426,7 +438,9 @@ def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
     Parameters
     ----------
     path : str or os.PathLike
-        A ``.npz`` or ``.json`` file; the suffix decides how it is read.
+        A ``.npz`` or ``.json`` file, or a ``.zarr`` chunked store
+        (:func:`abstractions.distributed.load_chunked`, the ``distributed``
+        extra); the suffix decides how it is read.
     kind : type, optional
         Require the file to hold this kind of object: :class:`~abstractions.Partition`,
         :class:`~abstractions.System` (any system), :class:`~abstractions.Computation`,
@@ -446,6 +460,8 @@ def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
         than ``step``); the message names the file and the problem.
     InvalidValueError
         For an unknown suffix.
+    ImportError
+        For a ``.zarr`` store without the ``distributed`` extra.
     FileNotFoundError
         If there is no such file.
 
@@ -481,12 +497,29 @@ def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
         )
     if suffix == ".npz":
         found, obj = _load_npz(source)
-    else:
+    elif suffix == ".json":
         found, obj = _load_json(source)
+    else:
+        obj = _chunked_module().load_chunked(source)
+        found = "partition" if isinstance(obj, Partition) else obj.kind
     if kind is not None and not isinstance(obj, kind):
         holds = _what(_kinds()[found])
         raise FileFormatError(source, f"holds {_a(holds)}, expected {_a(_what(kind))}")
     return obj
+
+
+def _chunked_module() -> Any:
+    """:mod:`abstractions.distributed`, or an error naming the extra that provides zarr."""
+    try:
+        import zarr  # noqa: F401
+
+        from abstractions import distributed
+    except ImportError as err:
+        raise ImportError(
+            f".zarr files are chunked stores, which need the 'distributed' extra "
+            f"(pip install 'abstractions[distributed]'): {err}"
+        ) from err
+    return distributed
 
 
 def _what(kind: type[Any]) -> str:

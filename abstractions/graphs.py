@@ -145,7 +145,8 @@ def from_networkx(
         If a computation's node that is not halted has out-degree other
         than 1 (the message names the node, its successors and the kind
         that fits), an edge lacks its label or weight, a labelled system's
-        node lacks an action or has one twice, an input names no node, or
+        node has an action twice (one it lacks is a missing transition of
+        a partial DFA), an input names no node, or
         only some nodes have an output.
     InvalidTypeError
         If ``G`` is not a networkx directed graph.
@@ -407,13 +408,7 @@ def _labelled(
                 f'one per action (for several: kind="nondeterministic")'
             )
         steps[row, s] = t
-    missing = np.argwhere(steps < 0)
-    if missing.size:
-        row, s = (int(x) for x in missing[0])
-        raise InvalidValueError(
-            f"node {nodes[s]!r} has no edge labelled {symbols[row]!r}; a labelled system (DFA) "
-            f'has one per action in every state (for fewer: kind="nondeterministic")'
-        )
+    # A node without an edge on some action is a partial DFA (-1: no transition).
     return TransitionSystem.labelled(steps, symbols=symbols, **shared)
 
 

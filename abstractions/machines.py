@@ -259,6 +259,7 @@ def sample_strings(
     """
     if not isinstance(dfa, LabelledSystem):
         raise InvalidTypeError(f"dfa must be a LabelledSystem, got {type(dfa).__name__}")
+    dfa._require_total("sample_strings")
     size, many = as_count(length, "length"), as_count(count, "count")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     steps = dfa.steps

@@ -13,16 +13,17 @@ system) and, for small systems, the whole lattice
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from abstractions._engine.choice import FUNCTION_METHODS, METHODS, solve
 from abstractions._engine.relation import Relation, round_weights
 from abstractions._engine.relation import completion as completion_rounds
-from abstractions._validation import as_count
-from abstractions.completeness import completion
+from abstractions._validation import Ids, as_count
+from abstractions.completeness import abstract_computation, completion
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, TooLargeError
+from abstractions.keep import output_abstraction
 from abstractions.partition import Partition
 from abstractions.progress import ProgressBar, counted, progress_bar
 from abstractions.system import System, as_system
@@ -32,6 +33,8 @@ __all__ = [
     "SYSTEM_METHODS",
     "minimal_complete_abstraction",
     "complete_abstractions",
+    "minimize",
+    "Minimized",
 ]
 
 #: The methods that work for every kind of system (``"linear"`` and
@@ -225,6 +228,109 @@ def minimal_complete_abstraction(
             labels, count = solve(rel, start.labels, start.n_blocks, method, bar)
         bar.update(0, counted(count, "block"))
     return Partition._from_canonical(labels, count)
+
+
+class Minimized(NamedTuple):
+    """What :func:`minimize` returns: ``(system, partition, states)``."""
+
+    #: The minimal system: the quotient of the kept states by ``partition``.
+    system: Any
+    #: The minimal complete abstraction, over the kept states (state ``i`` is ``states[i]``).
+    partition: Partition
+    #: The kept states of the original system, increasing (all of them without ``reachable``).
+    states: Ids
+
+
+def minimize(
+    system: System, beta: Any = None, *, reachable: bool = True, method: str = "auto"
+) -> Minimized:
+    """The minimal system that keeps ``beta``, on the states reachable from the inputs.
+
+    One call for what a user of automata libraries expects from
+    "minimise": restrict to the reachable states
+    (:meth:`~abstractions.System.restrict_to_reachable`), take the minimal
+    complete abstraction above ``beta`` there
+    (:func:`minimal_complete_abstraction`), and build the quotient
+    (:func:`~abstractions.abstract_computation`). Written against the
+    :class:`~abstractions.System` API alone, so it works for every kind.
+
+    Parameters
+    ----------
+    system : System
+        A :class:`~abstractions.Computation` or any
+        :class:`~abstractions.TransitionSystem` (its ``inputs`` are the
+        start states; by default every state is one).
+    beta : Partition or array_like, optional
+        The information to keep, over *all* of ``system``'s states (it is
+        restricted to the kept ones). By default the output:
+        :func:`~abstractions.output_abstraction` of the kept system (so the
+        minimal DFA of an accept/reject output, the minimal Moore machine,
+        the output-respecting bisimulation or lumping).
+    reachable : bool, default True
+        Keep only the states reachable from the inputs; False keeps every
+        state.
+    method : str, default "auto"
+        As for :func:`minimal_complete_abstraction`.
+
+    Returns
+    -------
+    Minimized
+        ``(system, partition, states)``: the minimal system (of the same
+        kind, one state per block, inputs and outputs carried over as by
+        :func:`~abstractions.abstract_computation`); the minimal complete
+        abstraction of the kept system above ``beta``; and the original
+        ids of the kept states, so that original state ``states[i]`` lies
+        in block ``partition.labels[i]``.
+
+    Raises
+    ------
+    SizeMismatchError
+        If ``beta`` is not over the system's states.
+    InvalidValueError
+        For an unknown ``method``.
+
+    See Also
+    --------
+    minimal_complete_abstraction : the partition alone, over every state.
+
+    Notes
+    -----
+    The states reachable from the inputs are closed under the transitions,
+    so the restriction is a system of the same kind. On the kept states its
+    minimal complete abstraction equals the restriction of the whole
+    system's (whether two states are told apart depends only on the states
+    reachable from them); what the call adds is dropping the unreachable
+    states and their blocks, which makes the quotient the minimal machine.
+
+    Examples
+    --------
+    A partial DFA over ``a, b`` from state 0; state 3 is unreachable, and 1
+    and 2 both accept and have no transition at all:
+
+    >>> from abstractions import TransitionSystem
+    >>> T = TransitionSystem.labelled({"a": [1, -1, -1, 0], "b": [2, -1, -1, 3]},
+    ...                               output=[False, True, True, False], inputs=[0])
+    >>> small, partition, states = minimize(T)
+    >>> states, partition.labels, small.steps
+    (array([0, 1, 2]), array([0, 1, 1]), array([[ 1, -1],
+           [ 1, -1]]))
+    """
+    if not isinstance(reachable, (bool, np.bool_)):
+        raise InvalidTypeError(f"reachable must be True or False, got {reachable!r}")
+    S = as_system(system)
+    # Check beta against the whole system before restricting it.
+    given = None if beta is None else S._partition(beta, "beta")
+    if reachable:
+        kept, states = S.restrict_to_reachable()
+    else:
+        kept, states = S, np.arange(S.n, dtype=np.int64)
+    if given is None:
+        start = output_abstraction(kept)
+    else:
+        start = Partition.from_labels(given.labels[states])
+    partition = minimal_complete_abstraction(kept, start, method=method)
+    quotient, _ = abstract_computation(kept, partition)
+    return Minimized(quotient, partition, states)
 
 
 def _bar(progress: Any, work: int) -> ProgressBar:

@@ -201,6 +201,9 @@ def first_return(system: System, schedule: Any) -> tuple[System, Ids]:
     array([1, 2, 0, 3])
     """
     S = as_system(system)
+    if isinstance(S, LabelledSystem):
+        # The walks follow one successor per letter; a trap state makes a partial DFA total.
+        S._require_total("first_return")
     mask = _schedule(S, schedule)
     index = np.flatnonzero(mask).astype(np.int64)
     sink = index.shape[0]

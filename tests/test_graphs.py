@@ -219,18 +219,17 @@ def test_plain_graphs_by_their_shape():
 
 
 def test_wrong_graphs_name_the_fitting_constructor():
-    """A computation's branching points to TransitionSystem.from_networkx; DFA defects named."""
+    """Branching points to TransitionSystem.from_networkx; DFA defects named (a gap is none)."""
     with pytest.raises(ValueError, match="TransitionSystem.from_networkx"):
         Computation.from_networkx(nx.DiGraph([(0, 1), (0, 0), (1, 1)]))
     with pytest.raises(TypeError, match="TransitionSystem.from_networkx"):
         Computation.from_networkx(nx.MultiDiGraph([(0, 1, {"label": "a"}), (1, 0, {"label": "a"})]))
-    with pytest.raises(ValueError, match="node 1 has no edge labelled 'b'"):
-        from_networkx(
-            nx.MultiDiGraph(
-                [(0, 1, {"label": "a"}), (0, 0, {"label": "b"}), (1, 1, {"label": "a"})]
-            ),
-            kind="labelled",
-        )
+    # A node without an edge on an action is a partial DFA, not an error.
+    partial = from_networkx(
+        nx.MultiDiGraph([(0, 1, {"label": "a"}), (0, 0, {"label": "b"}), (1, 1, {"label": "a"})]),
+        kind="labelled",
+    )
+    assert partial.partial and partial.steps.tolist() == [[1, 1], [0, -1]]
     with pytest.raises(ValueError, match="node 0 has two edges labelled 'a'"):
         from_networkx(
             nx.MultiDiGraph(

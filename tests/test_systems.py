@@ -590,7 +590,8 @@ def test_repeated_entries_add_up():
     "build, error, match",
     [
         (lambda: TransitionSystem(), InvalidTypeError, "TransitionSystem.labelled"),
-        (lambda: TransitionSystem.labelled([]), InvalidValueError, "at least one symbol"),
+        (lambda: TransitionSystem.labelled([]), InvalidValueError, "number of states"),
+        (lambda: TransitionSystem.labelled([], n=0), InvalidValueError, "at least one state"),
         (lambda: TransitionSystem.labelled([[0, 1], [0, 2]]), InvalidValueError, "steps\\[1\\]"),
         (lambda: TransitionSystem.labelled([[0, 1]], symbols="ab"), InvalidValueError,
          "symbols has 2"),
