@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions import _dask_parts as parts
+import abstractions._dask_parts as parts
 from abstractions._chunked import ChunkedStore, load_chunked, open_chunked, save_chunked
 from abstractions.exceptions import (
     AbstractionsError,

@@ -405,7 +405,7 @@ def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: boo
             f"{type(obj).__name__}"
         )
     if suffix == ".zarr":
-        _chunked_module().save_chunked(obj, target)
+        _chunked_functions()[0](obj, target)
         return
     # Build the whole payload first: an unstorable value fails before any file exists.
     if suffix == ".npz":
@@ -500,7 +500,7 @@ def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
     elif suffix == ".json":
         found, obj = _load_json(source)
     else:
-        obj = _chunked_module().load_chunked(source)
+        obj = _chunked_functions()[1](source)
         found = "partition" if isinstance(obj, Partition) else obj.kind
     if kind is not None and not isinstance(obj, kind):
         holds = _what(_kinds()[found])
@@ -508,18 +508,18 @@ def load(path: str | os.PathLike[str], *, kind: type[Any] | None = None) -> Any:
     return obj
 
 
-def _chunked_module() -> Any:
-    """:mod:`abstractions.distributed`, or an error naming the extra that provides zarr."""
+def _chunked_functions() -> tuple[Callable[..., None], Callable[..., Any]]:
+    """``save_chunked`` and ``load_chunked``, or an error naming the extra that provides zarr."""
     try:
         import zarr  # noqa: F401
 
-        from abstractions import distributed
+        from abstractions.distributed import load_chunked, save_chunked
     except ImportError as err:
         raise ImportError(
             f".zarr files are chunked stores, which need the 'distributed' extra "
             f"(pip install 'abstractions[distributed]'): {err}"
         ) from err
-    return distributed
+    return save_chunked, load_chunked
 
 
 def _what(kind: type[Any]) -> str:
