@@ -299,6 +299,7 @@ def _transition_systems(
     max_symbols: int,
     max_outputs: int,
     exact: bool | None,
+    partial: bool = False,
 ) -> TransitionSystem:
     kind = draw(st.sampled_from(kinds))
     n = draw(st.integers(min_value=min_states, max_value=max_states))
@@ -308,7 +309,9 @@ def _transition_systems(
     output = draw(st.lists(st.integers(0, outputs - 1), min_size=n, max_size=n))
     values = tuple(range(outputs))
     if kind == "labelled":
-        steps = [draw(st.lists(state, min_size=n, max_size=n)) for _ in range(k)]
+        # -1 (a missing transition) only when asked; it shrinks towards state 0.
+        target = st.one_of(state, st.just(-1)) if partial else state
+        steps = [draw(st.lists(target, min_size=n, max_size=n)) for _ in range(k)]
         return TransitionSystem.labelled(steps, output=output, output_values=values)
     if kind == "nondeterministic":
         successors = [draw(st.lists(state, max_size=3)) for _ in range(n)]
@@ -347,6 +350,7 @@ def transition_systems(
     max_symbols: int = 2,
     max_outputs: int = 2,
     exact: bool | None = None,
+    partial: bool = False,
 ) -> st.SearchStrategy[TransitionSystem]:
     """Return a strategy of transition systems.
 
@@ -366,6 +370,9 @@ def transition_systems(
     exact : bool or None
         Markov chains only: ``True`` for Fraction probabilities, ``False``
         for floats (the default ``tol``), ``None`` (default) either.
+    partial : bool, default False
+        Labelled systems may lack transitions (partial DFAs, ``-1`` in
+        ``steps``).
 
     Returns
     -------
@@ -414,7 +421,9 @@ def transition_systems(
         )
     if exact is not None and not isinstance(exact, bool):
         raise InvalidArgument(f"exact={exact!r} must be None, True or False")
-    return _transition_systems(chosen, lo, hi, symbols, outputs, exact)
+    if not isinstance(partial, bool):
+        raise InvalidArgument(f"partial={partial!r} must be True or False")
+    return _transition_systems(chosen, lo, hi, symbols, outputs, exact, partial)
 
 
 def complete_partitions(

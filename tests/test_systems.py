@@ -39,9 +39,13 @@ TOL = 1e-9
 
 
 @st.composite
-def systems(draw, *, max_states: int = 7, kinds=("labelled", "nondeterministic", "lts",
-                                                  "exact", "float")):
-    """(system, naive edge list, naive aggregation) of a drawn kind."""
+def systems(draw, *, max_states: int = 7, kinds=("labelled", "partial", "nondeterministic",
+                                                  "lts", "exact", "float")):
+    """(system, naive edge list, naive aggregation) of a drawn kind.
+
+    ``"partial"``: a labelled system with missing transitions (-1) and
+    possibly no letters; a gap is no edge, so its signature lacks the letter.
+    """
     kind = draw(st.sampled_from(kinds))
     n = draw(st.integers(1, max_states))
     state = st.integers(0, n - 1)
@@ -51,6 +55,13 @@ def systems(draw, *, max_states: int = 7, kinds=("labelled", "nondeterministic",
         T = TransitionSystem.labelled(steps)
         edges = [(s, a, steps[a][s], 1) for a in range(k) for s in range(n)]
         return T, edges, "sum"
+    if kind == "partial":
+        k = draw(st.integers(0, 3))
+        steps = [draw(st.lists(st.one_of(state, st.just(-1)), min_size=n, max_size=n))
+                 for _ in range(k)]
+        T = TransitionSystem.labelled(steps, n=n)
+        edges = [(s, a, steps[a][s], 1) for a in range(k) for s in range(n) if steps[a][s] >= 0]
+        return T, edges, "exists"
     if kind in ("nondeterministic", "lts"):
         succ = [draw(st.lists(state, max_size=3)) for _ in range(n)]
         if kind == "lts":
