@@ -9,7 +9,7 @@ group attribute  ``format = "abstractions-chunked"``, ``version``, ``kind``
                  (``"function"``, ``"computation"``, ``"relation"`` or
                  ``"partition"``), ``n`` states, ``m`` transitions,
                  ``chunk_size``, ``how``/``tol`` (relations), ``meta``
-                 (computations: output and input values, as JSON), and
+                 (computations and relations: output and input values, as JSON), and
                  ``manifest``: per array, every chunk file's size and CRC-32
 ``step``         function, computation: the successor of each state
 ``beta``         optional: the labels of the information to keep
@@ -17,6 +17,9 @@ group attribute  ``format = "abstractions-chunked"``, ``version``, ``kind``
 ``source``,      relation: one row per transition (``symbol``, ``weight``
 ``target``       optional; ``weight`` int64 numerators or float64)
 ``labels``       partition: a label per state
+``output``,      relation: the output id per state, and each array field of the
+``field_NAME``   system's schema (flattened; ``meta`` holds the shapes, the
+                 other fields and the shared values), so that it loads back
 ===============  ==============================================================
 
 :func:`open_chunked` rejects a store before any work starts when an array
@@ -56,7 +59,7 @@ _ARRAYS = {
     "function": (("step", "n"), ("beta", "n")),
     "computation": (("step", "n"), ("halted", "n"), ("output", "n"), ("beta", "n")),
     "relation": (("source", "m"), ("target", "m"), ("symbol", "m"), ("weight", "m"),
-                 ("beta", "n")),
+                 ("beta", "n"), ("output", "n")),
     "partition": (("labels", "n"),),
 }
 _REQUIRED = {"function": {"step"}, "computation": {"step", "halted", "output"},
@@ -227,7 +230,7 @@ def save_chunked(
             writer.array("weight", rel.weights, dtype=rel.weights.dtype)
         how = "exists" if rel.how == "function" else rel.how
         attrs = {"kind": "relation", "n": rel.n, "m": rel.m, "how": how, "tol": rel.tol,
-                 "den": rel.den, "system_kind": obj.kind}
+                 "den": rel.den, "system_kind": obj.kind, "meta": _system_meta(obj, writer)}
     elif hasattr(obj, "shape") and hasattr(obj, "dtype") and len(obj.shape) == 1 and (
         np.dtype(obj.dtype).kind in "iu"
     ):
@@ -249,6 +252,87 @@ def save_chunked(
             )
         writer.array("beta", labels)
     writer.close(attrs)
+
+
+#: Roles of System.schema stored as chunked arrays (flattened; the shape is in ``meta``).
+_FIELD_DTYPES = {"ids": np.int64, "id_table": np.int64, "mask": np.int64, "ints": np.int64,
+                 "floats": np.float64}
+
+
+def _field_array(name: str) -> str:
+    return f"field_{name}"
+
+
+def _system_meta(obj: System, writer: _Writer) -> dict[str, Any]:
+    """Write what a relation store needs to give the system back (by its schema); its meta.
+
+    The kind's own fields are stored by their roles (:data:`abstractions.system.FIELD_ROLES`),
+    so a kind added later is stored without a change here.
+    """
+    fields = obj.to_dict()
+    arrays: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for name, role in type(obj).schema.items():
+        value = fields.get(name)
+        if value is None:
+            values[name] = None
+        elif role in _FIELD_DTYPES:
+            array = np.asarray(value)
+            if array.dtype == object:
+                raise InvalidValueError(
+                    f"{name} holds integers beyond 64 bits, which a chunked store cannot hold"
+                )
+            writer.array(_field_array(name), array.reshape(-1), dtype=_FIELD_DTYPES[role])
+            arrays[name] = {"role": role, "shape": list(array.shape)}
+        elif role == "values":
+            values[name] = _json_values(value, name)
+        else:  # "int", "float": one number
+            values[name] = _json_value(value, name)
+    writer.array("output", obj.output)
+    return {
+        "output_values": _json_values(obj.output_values, "output_values"),
+        "input_values": _json_values(obj.input_values, "input_values"),
+        "input_states": obj.input_states.tolist(),
+        "state_labels": None if obj.state_labels is None
+        else _json_values(obj.state_labels, "state_labels"),
+        "arrays": arrays,
+        "values": values,
+    }
+
+
+def _load_system(store: ChunkedStore, whole: Any) -> System:
+    """The system of a relation store that records its fields (from save_chunked)."""
+    meta = store.attrs.get("meta")
+    kind = store.attrs.get("system_kind")
+    if not isinstance(meta, dict) or not isinstance(meta.get("arrays"), dict):
+        raise FileFormatError(
+            store.path, "holds the transitions of a system: read it with "
+            "abstractions.distributed.minimal_complete_abstraction"
+        )
+    try:
+        fields: dict[str, Any] = {"kind": kind}
+        for name, spec in meta["arrays"].items():
+            array = whole(_field_array(name)).reshape(tuple(spec["shape"]))
+            fields[name] = array.astype(bool) if spec["role"] == "mask" else array
+        for name, value in (meta.get("values") or {}).items():
+            fields[name] = value if value is None or not isinstance(value, (list, dict)) else \
+                _from_json(value)
+        fields.update(
+            output=whole("output"),
+            output_values=_from_json(meta["output_values"]),
+            input_values=_from_json(meta["input_values"]),
+            input_states=np.asarray(meta["input_states"], dtype=np.int64),
+            state_labels=None if meta.get("state_labels") is None
+            else _from_json(meta["state_labels"]),
+        )
+        system: System = System.from_dict(fields)
+    except FileFormatError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise FileFormatError(store.path, f"inconsistent contents: {err}") from None
+    if system.n != store.n:
+        raise FileFormatError(store.path, f"holds {system.n} states, the store says n = {store.n}")
+    return system
 
 
 @dataclass(frozen=True)
@@ -393,13 +477,13 @@ def open_chunked(path: str | os.PathLike[str]) -> ChunkedStore:
 
 
 def load_chunked(path: str | os.PathLike[str]) -> Any:
-    """Read a chunked store back into memory: a Computation or a Partition.
+    """Read a chunked store back into memory: a system of any kind, or a Partition.
 
-    A stored bare step array comes back as ``Computation(step)``.
-
-    Relation stores (labelled, nondeterministic, probabilistic systems) are
-    read by :func:`abstractions.distributed.minimal_complete_abstraction`
-    only.
+    A stored bare step array comes back as ``Computation(step)``. A system
+    of another kind comes back equal to the one :func:`save_chunked` wrote
+    (its own fields are stored by their schema roles beside the transitions;
+    stores written before that hold the transitions only, which
+    :func:`abstractions.distributed.minimal_complete_abstraction` reads).
 
     Raises
     ------
@@ -420,10 +504,7 @@ def load_chunked(path: str | os.PathLike[str]) -> Any:
     if store.kind == "function":
         return Computation(whole("step"))
     if store.kind == "relation":
-        raise FileFormatError(
-            store.path, "holds the transitions of a system: read it with "
-            "abstractions.distributed.minimal_complete_abstraction"
-        )
+        return _load_system(store, whole)
     meta = store.attrs.get("meta") or {}
     output_values = _from_json(meta["output_values"])
     input_values = _from_json(meta["input_values"])

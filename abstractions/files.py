@@ -339,9 +339,10 @@ def save(obj: System | Partition, path: str | os.PathLike[str], *, compress: boo
         (readable, for small examples). An existing file is replaced.
         A path ending in ``.zarr`` is a chunked store directory, written
         by :func:`abstractions.distributed.save_chunked` (the
-        ``distributed`` extra): a Computation or a Partition comes back
-        from :func:`load`; other kinds are stored as their transitions,
-        for :func:`abstractions.distributed.minimal_complete_abstraction`.
+        ``distributed`` extra), which
+        :func:`abstractions.distributed.minimal_complete_abstraction` also
+        reads; names and values must then be None, bool, int, float, str
+        or tuples of these, and structured-state variables are not kept.
     compress : bool, default False
         ``.npz`` only: compress the arrays (smaller, slower).
 
