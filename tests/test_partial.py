@@ -224,11 +224,27 @@ def test_fast_paths_are_for_total_dfas_only():
     total = LabelledSystem([[1, 0], [0, 0]])
     partial = LabelledSystem([[1, 0], [0, -1]])
     assert total._relation().deterministic
-    assert not partial._relation().deterministic
+    assert not partial._relation().deterministic and partial._relation().partial
     assert not LabelledSystem({}, n=2)._relation().deterministic
     # 0 and 1 agree on "a" into one block; only the gap on "b" tells them apart.
     both = LabelledSystem([[0, 0], [0, -1]], output=[0, 0])
     assert minimal_complete_abstraction(both, Partition.bottom(2)).n_blocks == 2
+
+
+def test_sink_completion_agrees_with_the_general_rounds_on_larger_dfas():
+    """The kernels (gaps into a virtual sink) agree with whole rounds of the LTS signatures."""
+    rng = np.random.default_rng(3)
+    for n, gaps in ((3000, 0.05), (5000, 0.5), (2000, 0.99)):
+        steps = rng.integers(0, n, size=(2, n))
+        steps[rng.random(steps.shape) < gaps] = -1
+        # A long chain too, so that the splitters (not only the rounds) split it.
+        steps[0, : n // 2] = np.arange(1, n // 2 + 1)
+        T = LabelledSystem(steps, output=rng.random(n) < 0.01)
+        beta = output_abstraction(T)
+        general = minimal_complete_abstraction(T, beta, method="rounds")
+        assert minimal_complete_abstraction(T, beta) == general
+        assert minimal_complete_abstraction(T, beta, method="splitters") == general
+        assert is_complete(T, general)
 
 
 def test_consumers_that_need_every_transition_say_so():

@@ -16,7 +16,10 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
 
 from __future__ import annotations
 
+import numpy as np
+
 from abstractions._engine import functional
+from abstractions._engine.primitives import first_occurrence
 from abstractions._engine.refine import least_complete
 from abstractions._engine.relation import Relation, completion
 from abstractions._validation import Ids
@@ -83,4 +86,34 @@ def solve(
         return functional.linear(rel.step(), labels, k, bar)
     if method == "doubling":
         return functional.doubling(rel.step(), labels, k, bar)
+    if rel.partial:
+        return _partial_dfa(rel, labels, k, method, bar)
     return least_complete(rel, labels, k, rounds=method != "splitters", bar=bar)
+
+
+def _partial_dfa(
+    rel: Relation, labels: Ids, k: int, method: str, bar: ProgressBar | None
+) -> tuple[Ids, int]:
+    """A partial DFA through the exact tuple rounds of a total one.
+
+    Every gap steps into one extra sink state (looping on every symbol) that
+    starts in a block of its own, so it stays alone: two states then agree
+    on a symbol's successor block exactly when both lack the symbol or both
+    step into one block, which is the partial DFA's completeness. Dropping
+    the sink gives the answer (several times faster than the general
+    signature rounds of an LTS).
+    """
+    n, symbols = rel.n, rel.n_symbols
+    table = np.full((n + 1, symbols), n, dtype=np.int64)
+    table[rel.sources(), rel.symbol_ids()] = rel.targets
+    total = Relation(
+        np.arange(0, (n + 1) * symbols + 1, symbols, dtype=np.int64),
+        table.reshape(-1),
+        "exists",
+        symbols=np.tile(np.arange(symbols, dtype=np.int64), n + 1),
+        symbol_names=rel.symbol_names,
+        deterministic=True,
+    )
+    start = np.append(labels, np.int64(k))
+    result, count = least_complete(total, start, k + 1, rounds=method != "splitters", bar=bar)
+    return first_occurrence(np.ascontiguousarray(result[:n]), count)

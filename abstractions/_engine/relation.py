@@ -88,6 +88,10 @@ class Relation:
     deterministic : bool
         Exactly one transition per symbol, in symbol order, for every state
         (a function or a DFA): signatures are tuples of blocks.
+    partial : bool
+        At most one transition per symbol, in symbol order (a partial DFA;
+        ``deterministic`` is then False): the engine may solve it as the
+        DFA whose gaps step into one extra sink state of a block of its own.
     """
 
     indptr: Ids
@@ -99,6 +103,7 @@ class Relation:
     den: int = 1
     tol: float = 1e-9
     deterministic: bool = False
+    partial: bool = False
 
     @property
     def n(self) -> int:

@@ -240,9 +240,13 @@ class LabelledSystem(TransitionSystem):
         # The tuple fast paths need one transition per symbol at every state;
         # a partial DFA is an LTS with at most one, and the general "exists"
         # signatures (symbol, block) tell "no a-transition" apart by themselves.
+        # The solver may still complete it with a sink (``partial``).
         assert self._symbols is not None
-        total = len(self._symbols) > 0 and not self.partial
-        return Relation(how="exists", deterministic=total, **self._relation_fields())
+        gaps = self.partial
+        total = len(self._symbols) > 0 and not gaps
+        return Relation(
+            how="exists", deterministic=total, partial=gaps, **self._relation_fields()
+        )
 
     def _to_fields(self) -> dict[str, Any]:
         return {"steps": self.steps, "symbols": self._symbols}
