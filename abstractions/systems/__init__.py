@@ -13,7 +13,9 @@ module of its own:
 :class:`LabelledSystem` (``"labelled"``, ``F(X) = X^A``, a DFA or Moore machine)
     one step function per symbol; complete iff ``alpha >= step_a*(alpha)``
     for every symbol ``a``. The least complete abstraction above the output
-    kernel is the minimal Moore machine (the minimal DFA).
+    kernel is the minimal Moore machine (the minimal DFA). A partial DFA
+    (``-1`` where a transition is missing) is ``F(X) = (1 + X)^A``: a gap
+    is an observation, kept missing by the quotient.
 :class:`NondeterministicSystem` (``"nondeterministic"``, ``F(X) = P(A x X)``)
     a relation (a Kripke structure, or a labelled transition system with
     actions); complete iff related states reach the same set of
