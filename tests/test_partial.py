@@ -119,6 +119,11 @@ def test_state_dicts_name_states_inputs_and_outputs():
         LabelledSystem({"q0": {"a": "q1"}, "q1": {}}, output={"q0": 1})
     with pytest.raises(InvalidValueError, match="inputs names 'q9'"):
         LabelledSystem({"q0": {"a": "q0"}}, inputs=["q9"])
+    # Positions work too, symbols may be any iterable, and a trap gets a fresh name.
+    E = LabelledSystem({"q0": {"a": "q1"}, "q1": {}}, inputs=[0], symbols=iter("a"))
+    assert E.inputs == {0: 0} and E.symbols == ("a",)
+    F = LabelledSystem({"sink": {"a": "sink"}, "x": {}})
+    assert F.with_sink().state_labels == ("sink", "x", "sink_")
 
 
 def test_bad_missing_markers_are_still_refused():

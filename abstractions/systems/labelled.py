@@ -46,8 +46,9 @@ class LabelledSystem(TransitionSystem):
         ``{state: {symbol: target}}`` (the transition dict of automata-lib
         and of most textbooks) names the states by its keys (targets are
         such names; a symbol absent from a state's dict is a missing
-        transition); then ``inputs`` may name start states by those names,
-        and ``output`` may be a mapping ``{state: value}``. No symbols at
+        transition); then ``inputs`` may name start states by those names
+        (or give their positions), and ``output`` may be a mapping
+        ``{state: value}``. No symbols at
         all (``{}``, ``[]`` or shape ``(0, n)``) is a system without
         transitions: give its size by ``output``, ``state_labels`` or ``n``.
     output : array_like or mapping, optional
@@ -179,7 +180,8 @@ class LabelledSystem(TransitionSystem):
             default a value no state has (``"sink"``, or ``"sink_"`` ...
             if that is taken), so that the output kernel tells it apart.
         label : hashable, default "sink"
-            Its name, when the states are named.
+            Its name, when the states are named (``"sink_"``, ... when a
+            state already has it).
 
         Returns
         -------
@@ -211,7 +213,11 @@ class LabelledSystem(TransitionSystem):
             values.append(output)
             position = len(values) - 1
         ids = np.append(self._output, np.int64(position))
-        names = None if self._state_labels is None else (*self._state_labels, label)
+        names = None
+        if self._state_labels is not None:
+            while isinstance(label, str) and label in self._state_labels:
+                label += "_"
+            names = (*self._state_labels, label)
         return LabelledSystem(
             table,
             symbols=self._symbols,
@@ -370,7 +376,8 @@ def _from_state_dicts(
             seen.update(dict.fromkeys(python_value(a) for a in row))
         symbol_names = tuple(seen)
     else:
-        symbol_names = _symbol_names(symbols, len(tuple(symbols)))
+        given = tuple(symbols)
+        symbol_names = _symbol_names(given, len(given))
     position = {a: j for j, a in enumerate(symbol_names)}
     table = np.full((len(symbol_names), len(names)), LabelledSystem.MISSING, dtype=np.int64)
     for s, (state, row) in enumerate(steps.items()):
@@ -418,6 +425,8 @@ def _named_inputs(inputs: Any, index: Mapping[Any, int]) -> Any:
             found = index.get(python_value(x))
             if found is not None:
                 return found
+        if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+            return x  # a state id (position in steps), checked as for every system
         raise InvalidValueError(f"inputs names {x!r}, which is not a state (a key of steps)")
 
     if isinstance(inputs, Mapping):
