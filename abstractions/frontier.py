@@ -169,6 +169,11 @@ class _Quotient:
 
 
 def _quotient(S: System, P: Partition, mu: Weights, beta: Partition) -> _Quotient:
+    from abstractions.systems import LabelledSystem
+
+    if isinstance(S, LabelledSystem):
+        # The error of a merge follows one successor per letter (as consistency_error does).
+        S._require_total("coarsening (coarsen, optimal_coarsening, polish)")
     rel = S._relation()
     labels, K = P.labels, P.n_blocks
     unit, U = completion(rel, labels, K)

@@ -255,6 +255,7 @@ def test_sink_completion_agrees_with_the_general_rounds_on_larger_dfas():
 def test_consumers_that_need_every_transition_say_so():
     """Evaluators that follow one successor per letter refuse a partial DFA, naming the gap."""
     from abstractions import consistency_error, first_return
+    from abstractions.frontier import coarsen
     from abstractions.machines import sample_strings
 
     T = LabelledSystem({"a": [1, -1]}, output=[0, 1], inputs=[0])
@@ -262,6 +263,7 @@ def test_consumers_that_need_every_transition_say_so():
         lambda: consistency_error(T, Partition.top(2)),
         lambda: first_return(T, [True, True]),
         lambda: sample_strings(T, 2, 1),
+        lambda: coarsen(T, Partition.top(2)),
     ):
         with pytest.raises(InvalidValueError, match="state 1 has no transition on 'a'.*with_sink"):
             call()
