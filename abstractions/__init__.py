@@ -85,6 +85,7 @@ from abstractions.support import (
 )
 from abstractions.system import UNDETERMINED, System
 from abstractions.systems import (
+    ContinuousTimeMarkovChain,
     LabelledSystem,
     MarkovChain,
     NondeterministicSystem,
@@ -103,6 +104,7 @@ __all__ = [
     "LabelledSystem",
     "NondeterministicSystem",
     "MarkovChain",
+    "ContinuousTimeMarkovChain",
     "SYSTEM_METHODS",
     "is_complete",
     "find_violation",

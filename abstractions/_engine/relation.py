@@ -88,6 +88,9 @@ class Relation:
     deterministic : bool
         Exactly one transition per symbol, in symbol order, for every state
         (a function or a DFA): signatures are tuples of blocks.
+    noun : str
+        ``"sum"`` and ``"round"``: what a weight is, for messages
+        (``"probability"``, ``"rate"``).
     """
 
     indptr: Ids
@@ -99,6 +102,7 @@ class Relation:
     den: int = 1
     tol: float = 1e-9
     deterministic: bool = False
+    noun: str = "probability"
 
     @property
     def n(self) -> int:
@@ -306,7 +310,7 @@ def describe(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = repr) -> 
         if rel.how in ("sum", "round"):
             if rel.how == "sum":
                 v1, v2 = Fraction(v1, rel.den), Fraction(v2, rel.den)
-            return f"move{on} into block {b} with probability {v1} and {v2}"
+            return f"move{on} into block {b} with {rel.noun} {v1} and {v2}"
         if rel.deterministic:
             return f"step{on} into different blocks"
         return (
@@ -362,6 +366,7 @@ def rows_of(rel: Relation, states: Ids) -> Relation:
         den=rel.den,
         tol=rel.tol,
         deterministic=rel.deterministic,
+        noun=rel.noun,
     )
 
 
