@@ -234,9 +234,12 @@ class ContinuousTimeMarkovChain(WeightedChain):
 
         Notes
         -----
-        Ordinary lumpability of the rates is lumpability of the
-        uniformised chain (the diagonal term is constant on blocks), so
-        both have the same minimal complete abstractions.
+        A partition complete for the CTMC is complete for the uniformised
+        chain, not conversely: uniformising cancels self-loops (``P[s, s]``
+        depends only on the rates to other states), so the uniformised
+        chain is lumped by the *generator* ``R - diag(E)``, which ignores
+        the rate into a state's own block. This kind follows Storm and
+        counts self-loop rates.
 
         Examples
         --------
