@@ -38,8 +38,8 @@ Storm DRN
     ``@value_type: rational``, floats otherwise), a CTMC a
     :class:`~abstractions.ContinuousTimeMarkovChain` (its entries are
     rates; a state's exit rate ``!r``, where given, must be its row's sum;
-    an action reward, earned per jump, is added to the state reward times
-    the exit rate, as Storm reduces it); an MDP whose every choice
+    a reward model with action rewards, earned per jump, gives each state
+    the pair ``(state reward, action reward)``); an MDP whose every choice
     is a Dirac distribution becomes a :class:`~abstractions.LabelledSystem`
     when every state has each action once (a DFA), else a
     :class:`~abstractions.NondeterministicSystem` labelled by the actions
@@ -803,17 +803,22 @@ def _drn_system(
                 path, f"state {s} of a {kind} has {int(counts[s])} choices, not 1"
             )
         # A DTMC's action rewards add to its state rewards: the same expected
-        # rewards. A CTMC's are earned per jump, its state rewards per time
-        # unit: the action reward times the exit rate (Storm's reduction).
-        jumps: list[Any] = [1] * n
+        # rewards. A CTMC's are earned per jump, its state rewards per unit of
+        # time, so a reward model with action rewards keeps both, as a pair:
+        # folding them into one rate (action reward times exit rate) would
+        # make float noise of the exit rates' sums tell lumpable states apart.
         if kind == "CTMC":
-            jumps = [0] * n
-            for c, v in zip(entry_choice, entry_value):
-                jumps[c] += v
-        totals = [
-            tuple(a + b * jumps[s] for a, b in zip(state_rewards[s], choice_rewards[s]))
-            for s in range(n)
-        ]
+            jumps = [any(c[r] != 0 for c in choice_rewards) for r in range(k)]
+            totals = [
+                tuple((a, b) if jumps[r] else a
+                      for r, (a, b) in enumerate(zip(state_rewards[s], choice_rewards[s])))
+                for s in range(n)
+            ]  # fmt: skip
+        else:
+            totals = [
+                tuple(a + b for a, b in zip(state_rewards[s], choice_rewards[s]))
+                for s in range(n)
+            ]
         output = [_output(state_labels[s], reward_names, totals[s]) for s in range(n)]
         src = np.asarray(entry_choice, dtype=np.int64)  # one choice per state, in order
         indptr = np.zeros(n + 1, dtype=np.int64)

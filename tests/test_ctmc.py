@@ -410,3 +410,27 @@ def test_storm_examples_lump_as_storm(name):
     assert naive.leq(naive.canonical(naive.as_list(T.output)), labels)
     assert _stable_by_definition(T, labels)
     assert ours.n_blocks == _storm_blocks(model)
+
+
+def test_approximate_notions_ask_for_a_random_walk():
+    """consistency_error reads random walks: a CTMC is refused, naming its discrete chains."""
+    from abstractions import consistency_error
+
+    T = ContinuousTimeMarkovChain([[0, 1], [1, 0]])
+    with pytest.raises(InvalidTypeError, match="embedded\\(\\) or uniformised\\(\\)"):
+        consistency_error(T, Partition.bottom(2))
+    assert consistency_error(T.embedded(), Partition.bottom(2)).total == 0
+
+
+@pytest.mark.parametrize("name", ["tandem", "cluster", "fms"])
+def test_benchmark_builder_scales_and_agrees(name):
+    """The benchmark builds a scaled shipped model; ours and Storm count the same blocks."""
+    require_extra("models")
+    from benchmarks import ctmc_models
+
+    model = ctmc_models.MODELS[name]
+    value = ctmc_models.constant_for(model, 500)
+    assert model.states(value) >= 500
+    row = ctmc_models.time_model(ctmc_models.build(name, value), repeats=1)
+    assert row["states"] > 100
+    assert row["blocks_ours"] == row["blocks_storm"]
