@@ -81,18 +81,19 @@ class WeightedChain(TransitionSystem):
             n, src, dst, data = matrix_entries(matrix, "matrix")
         exact, values = _entries(data, src, dst, self._noun)
         indptr, dst, values = _merged(n, src, dst, values)
+        den = 1
+        if exact:
+            values, den = _common_denominator(values)
         self._set_shared(n, output, output_values, inputs, state_labels)
-        self._store_own(self._checked(indptr, dst, exact, values, 1, tol))
+        self._store_own(self._checked(indptr, dst, exact, values, den, tol))
 
     def _checked(
         self, indptr: Ids, dst: Ids, exact: bool, values: np.ndarray, den: int, tol: float
     ) -> tuple[Any, ...]:
-        """The own fields from merged CSR values: Fractions (or numerators over ``den``), floats."""
+        """The own fields from merged CSR values: integer numerators over ``den``, or floats."""
         num: np.ndarray | None = None
         weights: np.ndarray | None = None
         if exact:
-            if values.dtype == object and values.size and isinstance(values[0], Fraction):
-                values, den = _common_denominator(values)
             num = _stored_numerators(indptr, values)
             self._check_weights(indptr, num, den, True, tol)
         else:
