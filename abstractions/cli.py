@@ -278,7 +278,7 @@ def _load_system(path: str, constants: str | None) -> System:
     from abstractions.formats import load_model
 
     options = {"constants": constants} if constants else {}
-    if constants and os.path.splitext(path)[1].lower() not in (".pm", ".prism", ".nm", ".jani"):
+    if constants and os.path.splitext(path)[1].lower() not in (".pm", ".prism", ".nm", ".sm", ".jani"):
         raise InvalidValueError("--constants is for PRISM and JANI models (.pm, .prism, .nm, .jani)")
     obj = load_model(path, progress=False, **options)
     if not isinstance(obj, System):

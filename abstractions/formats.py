@@ -16,7 +16,7 @@ suffix        format                                     read            write
 ``.json``     abstractions JSON, any kind                yes             yes
 ``.aut``      Aldebaran: an LTS                          yes             yes
 ``.drn``      Storm's explicit format: DTMC, CTMC, MDP   yes             DTMC, MDP
-``.pm``       PRISM language (``.prism``, ``.nm``)       with stormpy    no
+``.pm``       PRISM (``.prism``, ``.nm``, ``.sm``)       with stormpy    no
 ``.jani``     JANI                                       with stormpy    no
 ============  =========================================  ==============  ==============
 
@@ -116,6 +116,7 @@ MODEL_SUFFIXES: dict[str, str] = {
     ".pm": "PRISM",
     ".prism": "PRISM",
     ".nm": "PRISM",
+    ".sm": "PRISM",
     ".jani": "JANI",
 }
 #: The suffixes :func:`save_model` writes.
@@ -152,7 +153,7 @@ def load_model(
     path : str or os.PathLike
         ``.npz`` / ``.json`` (:func:`abstractions.load`), ``.aut``
         (:func:`read_aut`), ``.drn`` (:func:`read_drn`), or a PRISM
-        (``.pm``, ``.prism``, ``.nm``) or JANI (``.jani``) model
+        (``.pm``, ``.prism``, ``.nm``, ``.sm``) or JANI (``.jani``) model
         (:func:`load_prism`, needs stormpy).
     progress : bool or None
         A progress bar while reading ``.aut`` and ``.drn`` files (see
@@ -1224,6 +1225,21 @@ def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
     return system
 
 
+def _parse_prism(stormpy: Any, source: str) -> Any:
+    """Storm's PRISM program; a CTMC written as PRISM writes them in PRISM's compatibility mode.
+
+    Storm's own CTMC syntax differs from PRISM's (whose commands look like
+    a DTMC's); Storm reads PRISM's only in compatibility mode, which it
+    names in its error, so exactly that error is retried in it.
+    """
+    try:
+        return stormpy.parse_prism_program(source)
+    except RuntimeError as err:
+        if "PRISM compatibility mode" not in str(err):
+            raise
+        return stormpy.parse_prism_program(source, prism_compatibility=True)
+
+
 def load_prism(
     path: str | os.PathLike[str],
     *,
@@ -1236,7 +1252,7 @@ def load_prism(
     Parameters
     ----------
     path : str or os.PathLike
-        A PRISM model (``.pm``, ``.prism``, ``.nm``) or a JANI model (``.jani``).
+        A PRISM model (``.pm``, ``.prism``, ``.nm``, ``.sm``) or a JANI model (``.jani``).
     constants : str or mapping, optional
         Values of the model's undefined constants, e.g. ``"N=3,p=0.5"`` or
         ``{"N": 3}``.
@@ -1262,14 +1278,14 @@ def load_prism(
     """
     stormpy = _require_stormpy()
     source = as_path(path)
-    suffix = file_suffix(source, (".pm", ".prism", ".nm", ".jani"))
+    suffix = file_suffix(source, (".pm", ".prism", ".nm", ".sm", ".jani"))
     if not os.path.exists(source):
         raise FileNotFoundError(2, "No such file or directory", source)
     try:
         if suffix == ".jani":
             description, _ = stormpy.parse_jani_model(source)
         else:
-            description = stormpy.parse_prism_program(source)
+            description = _parse_prism(stormpy, source)
         if constants:
             description, _ = stormpy.instantiate_constants(description, constants)
         # not build_full: it keeps choice origins, which would change the model Storm builds
