@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -34,7 +35,7 @@ from abstractions.systems._parse import (
 )
 from abstractions.systems.base import TransitionSystem
 
-__all__ = ["WeightedChain", "EXACT_LIMIT", "check_tol", "row_sums"]
+__all__ = ["WeightedChain", "EXACT_LIMIT", "chain_schema", "check_tol", "row_sums"]
 
 #: Exact numerators are kept in int64 while every row's numerators sum to at
 #: most this (a block sum is at most its row's sum, so no kernel overflows);
@@ -42,6 +43,18 @@ __all__ = ["WeightedChain", "EXACT_LIMIT", "check_tol", "row_sums"]
 EXACT_LIMIT = 1 << 62
 #: Largest matrix :meth:`WeightedChain._matrix` builds densely.
 _DENSE_MAX_STATES = 5000
+
+
+def chain_schema(float_field: str) -> Mapping[str, str]:
+    """The ``to_dict`` fields of a weighted kind whose float weights are named ``float_field``."""
+    return MappingProxyType({
+        "indptr": "ids",
+        "targets": "ids",
+        "numerators": "ints",
+        "denominator": "int",
+        float_field: "floats",
+        "tol": "float",
+    })
 
 
 class WeightedChain(TransitionSystem):

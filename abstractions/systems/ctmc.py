@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
 from abstractions._validation import Ids
 from abstractions.exceptions import InvalidValueError
-from abstractions.systems._chain import WeightedChain, check_tol, row_sums
+from abstractions.systems._chain import WeightedChain, chain_schema, row_sums
 from abstractions.systems.markov import MarkovChain
 
 __all__ = ["ContinuousTimeMarkovChain"]
@@ -111,20 +110,9 @@ class ContinuousTimeMarkovChain(WeightedChain):
     __slots__ = ()
 
     kind: ClassVar[str] = "ctmc"
-    schema: ClassVar[Mapping[str, str]] = MappingProxyType({
-        "indptr": "ids",
-        "targets": "ids",
-        "numerators": "ints",
-        "denominator": "int",
-        "rates": "floats",
-        "tol": "float",
-    })
+    schema: ClassVar[Mapping[str, str]] = chain_schema("rates")
     _noun: ClassVar[str] = "rate"
     _float_field: ClassVar[str] = "rates"
-
-    @classmethod
-    def _check_tol(cls, tol: Any) -> float:
-        return check_tol(tol)
 
     def _check_weights(
         self, indptr: Ids, values: np.ndarray, den: int, exact: bool, tol: float

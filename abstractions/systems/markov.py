@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
 from abstractions._validation import Ids
 from abstractions.exceptions import InvalidValueError
-from abstractions.systems._chain import WeightedChain, check_tol, row_sums
+from abstractions.systems._chain import WeightedChain, chain_schema, check_tol, row_sums
 
 __all__ = ["MarkovChain"]
 
@@ -91,14 +90,7 @@ class MarkovChain(WeightedChain):
     __slots__ = ()
 
     kind: ClassVar[str] = "probabilistic"
-    schema: ClassVar[Mapping[str, str]] = MappingProxyType({
-        "indptr": "ids",
-        "targets": "ids",
-        "numerators": "ints",
-        "denominator": "int",
-        "probabilities": "floats",
-        "tol": "float",
-    })
+    schema: ClassVar[Mapping[str, str]] = chain_schema("probabilities")
     _noun: ClassVar[str] = "probability"
     _float_field: ClassVar[str] = "probabilities"
 
