@@ -87,6 +87,7 @@ from abstractions.support import (
 )
 from abstractions.system import UNDETERMINED, System
 from abstractions.systems import (
+    ContinuousTimeMarkovChain,
     LabelledSystem,
     MarkovChain,
     NondeterministicSystem,
@@ -105,6 +106,7 @@ __all__ = [
     "LabelledSystem",
     "NondeterministicSystem",
     "MarkovChain",
+    "ContinuousTimeMarkovChain",
     "SYSTEM_METHODS",
     "is_complete",
     "find_violation",

@@ -177,6 +177,12 @@ def check_horizon(horizon: Any, name: str = "horizon", minimum: int = 1) -> int:
 
 
 def _metric(S: System, metric: Any) -> str:
+    if S.kind not in DEFAULT_METRICS:
+        # A CTMC's rates are not step probabilities; its jump chain is.
+        raise InvalidTypeError(
+            f"the approximate notions read a system as a random walk, which a {S.kind} "
+            f"system is not; use its embedded() or uniformised() Markov chain"
+        )
     if metric is None:
         return DEFAULT_METRICS[S.kind]
     if not isinstance(metric, str):

@@ -278,7 +278,7 @@ def _load_system(path: str, constants: str | None) -> System:
     from abstractions.formats import load_model
 
     options = {"constants": constants} if constants else {}
-    if constants and os.path.splitext(path)[1].lower() not in (".pm", ".prism", ".nm", ".jani"):
+    if constants and os.path.splitext(path)[1].lower() not in (".pm", ".prism", ".nm", ".sm", ".jani"):
         raise InvalidValueError("--constants is for PRISM and JANI models (.pm, .prism, .nm, .jani)")
     obj = load_model(path, progress=False, **options)
     if not isinstance(obj, System):
@@ -288,12 +288,13 @@ def _load_system(path: str, constants: str | None) -> System:
 
 def _kind(S: System) -> str:
     """What a system is, in a few words: ``"computation"``, ``"Markov chain (exact)"``."""
-    from abstractions.systems import MarkovChain
+    from abstractions.systems import ContinuousTimeMarkovChain, MarkovChain
 
     if isinstance(S, Computation):
         return "computation"
-    if isinstance(S, MarkovChain):
-        return f"Markov chain ({'exact' if S.exact else f'floats, tol={S.tol:g}'})"
+    if isinstance(S, (MarkovChain, ContinuousTimeMarkovChain)):
+        what = "Markov chain" if isinstance(S, MarkovChain) else "CTMC"
+        return f"{what} ({'exact' if S.exact else f'floats, tol={S.tol:g}'})"
     if S.kind == "labelled":
         return "labelled system (DFA / Moore machine)"
     return "nondeterministic system (LTS)" if S.symbols is not None else "nondeterministic system"  # type: ignore[attr-defined]

@@ -110,13 +110,14 @@ def _step_text(S: System, P: Partition, m: int, names: Sequence[Hashable]) -> st
     seen: dict[tuple[Any, int], Any] = {}
     for symbol, target, weight in S.transitions(m):  # type: ignore[attr-defined]
         key = (symbol, int(labels[target]))
-        seen[key] = seen[key] + weight if key in seen and S.kind == "probabilistic" else weight
+        weighted = S.kind in ("probabilistic", "ctmc")
+        seen[key] = seen[key] + weight if key in seen and weighted else weight
     parts = []
     for (symbol, block), weight in seen.items():
         text = show_label(names[block])
         if symbol is not None:
             text = f"{show_label(symbol)} -> {text}"
-        if S.kind == "probabilistic":
+        if S.kind in ("probabilistic", "ctmc"):
             text += f" ({_weight(weight)})"
         parts.append(text)
     return ", ".join(parts) if parts else "(none)"

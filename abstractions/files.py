@@ -4,7 +4,8 @@
 kind of system (:class:`~abstractions.Computation`,
 :class:`~abstractions.LabelledSystem`,
 :class:`~abstractions.NondeterministicSystem`,
-:class:`~abstractions.MarkovChain`) is stored through the fields of
+:class:`~abstractions.MarkovChain`,
+:class:`~abstractions.ContinuousTimeMarkovChain`) is stored through the fields of
 :meth:`~abstractions.System.to_dict`, which each kind describes in its
 :attr:`~abstractions.System.schema`, so a new kind is stored without a
 change here. Other formats (Aldebaran ``.aut``, Storm's ``.drn``,
@@ -18,7 +19,8 @@ PRISM and JANI) are in :mod:`abstractions.formats`.
     ``format``            the string ``"abstractions"``
     ``version``           the format version, ``1``
     ``kind``              ``"partition"`` or the system's kind: ``"computation"``,
-                          ``"labelled"``, ``"nondeterministic"``, ``"probabilistic"``
+                          ``"labelled"``, ``"nondeterministic"``, ``"probabilistic"``,
+                          ``"ctmc"``
     ``labels``            partition: int64 block id per state
     ``output``            system: int64 output id per state
     ``input_states``      system: int64 start state per input
@@ -28,15 +30,17 @@ PRISM and JANI) are in :mod:`abstractions.formats`.
     ``step``, ``halted``  computation: int64 and bool, shape (n,)
     ``steps``             labelled: int64, shape (symbols, n); ``meta`` has
                           ``"symbols"``
-    ``indptr``,           nondeterministic and probabilistic: CSR transitions
+    ``indptr``,           nondeterministic, probabilistic, ctmc: CSR transitions
     ``targets``           (state ``s``'s are ``indptr[s]:indptr[s+1]``)
     ``edge_labels``       nondeterministic with actions: int64 symbol id per
                           transition; ``meta`` has ``"symbols"``
-    ``numerators``        exact Markov chain: int64 numerator per transition
+    ``numerators``        exact Markov chain or CTMC: int64 numerator per transition
                           over ``meta``'s ``"denominator"`` (numerators beyond
                           int64 are in ``meta`` as JSON integers instead)
     ``probabilities``     float Markov chain: float64 per transition;
                           ``meta`` has ``"tol"``
+    ``rates``             float CTMC: float64 per transition; ``meta`` has
+                          ``"tol"``
     ``variable_codes``    structured states: int64, shape (k, n), the index
                           of each state's value in each variable's levels;
                           ``meta`` has ``"variables": {"names": [...],
@@ -66,6 +70,8 @@ PRISM and JANI) are in :mod:`abstractions.formats`.
          "numerators": [1, 1, 2], "denominator": 2}
         {"kind": "probabilistic", "indptr": [0, 2, 3], "targets": [0, 1, 1],
          "probabilities": [0.5, 0.5, 1.0], "tol": 1e-9}
+        {"kind": "ctmc", "indptr": [0, 2, 2], "targets": [0, 1],
+         "numerators": [1, 6], "denominator": 2}  # rates 1/2 and 3; state 1 absorbing
 
         {"kind": "partition", "labels": [0, 0, 1]}
         {"kind": "partition", "blocks": [[0, 1], [2]], "n": 3}

@@ -15,8 +15,8 @@ suffix        format                                     read            write
 ``.npz``      abstractions archive, any kind             yes             yes
 ``.json``     abstractions JSON, any kind                yes             yes
 ``.aut``      Aldebaran: an LTS                          yes             yes
-``.drn``      Storm's explicit format: DTMC, MDP         yes             yes
-``.pm``       PRISM language (``.prism``, ``.nm``)       with stormpy    no
+``.drn``      Storm's explicit format: DTMC, CTMC, MDP   yes             DTMC, MDP
+``.pm``       PRISM (``.prism``, ``.nm``, ``.sm``)       with stormpy    no
 ``.jani``     JANI                                       with stormpy    no
 ============  =========================================  ==============  ==============
 
@@ -35,7 +35,11 @@ Aldebaran ``.aut``
     state (state 0 when every state is an input, the default).
 Storm DRN
     A DTMC becomes a :class:`~abstractions.MarkovChain` (exact with
-    ``@value_type: rational``, floats otherwise); an MDP whose every choice
+    ``@value_type: rational``, floats otherwise), a CTMC a
+    :class:`~abstractions.ContinuousTimeMarkovChain` (its entries are
+    rates; a state's exit rate ``!r``, where given, must be its row's sum;
+    a reward model with action rewards, earned per jump, gives each state
+    the pair ``(state reward, action reward)``); an MDP whose every choice
     is a Dirac distribution becomes a :class:`~abstractions.LabelledSystem`
     when every state has each action once (a DFA), else a
     :class:`~abstractions.NondeterministicSystem` labelled by the actions
@@ -67,6 +71,7 @@ imported inside the functions that need it.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -82,6 +87,7 @@ from abstractions.files import load, save
 from abstractions.progress import progress_bar
 from abstractions.system import UNDETERMINED, System
 from abstractions.systems import (
+    ContinuousTimeMarkovChain,
     LabelledSystem,
     MarkovChain,
     NondeterministicSystem,
@@ -110,6 +116,7 @@ MODEL_SUFFIXES: dict[str, str] = {
     ".pm": "PRISM",
     ".prism": "PRISM",
     ".nm": "PRISM",
+    ".sm": "PRISM",
     ".jani": "JANI",
 }
 #: The suffixes :func:`save_model` writes.
@@ -146,7 +153,7 @@ def load_model(
     path : str or os.PathLike
         ``.npz`` / ``.json`` (:func:`abstractions.load`), ``.aut``
         (:func:`read_aut`), ``.drn`` (:func:`read_drn`), or a PRISM
-        (``.pm``, ``.prism``, ``.nm``) or JANI (``.jani``) model
+        (``.pm``, ``.prism``, ``.nm``, ``.sm``) or JANI (``.jani``) model
         (:func:`load_prism`, needs stormpy).
     progress : bool or None
         A progress bar while reading ``.aut`` and ``.drn`` files (see
@@ -470,7 +477,7 @@ def write_aut(system: TransitionSystem, path: str | os.PathLike[str]) -> None:
 
 _NOLABEL = "__NOLABEL__"
 _LABEL = re.compile(r'"([^"]+?)"(?=\s|$|")|([^\s"]+)')
-_SUPPORTED_DRN = ("DTMC", "MDP")
+_SUPPORTED_DRN = ("DTMC", "CTMC", "MDP")
 
 
 def _drn_value(
@@ -496,7 +503,7 @@ def _drn_value(
 def read_drn(
     path: str | os.PathLike[str], *, actions: bool = True, progress: bool | None = None
 ) -> Any:
-    """Read a Storm DRN file: a DTMC as a Markov chain, a Dirac MDP as a DFA or LTS.
+    """Read a Storm DRN file: a DTMC or CTMC as a Markov chain, a Dirac MDP as a DFA or LTS.
 
     Parameters
     ----------
@@ -510,7 +517,7 @@ def read_drn(
 
     Returns
     -------
-    MarkovChain, LabelledSystem or NondeterministicSystem
+    MarkovChain, ContinuousTimeMarkovChain, LabelledSystem or NondeterministicSystem
         As the module notes say: labels and rewards make the output, the
         ``init`` states the inputs.
 
@@ -518,7 +525,7 @@ def read_drn(
     ------
     FileFormatError
         For a malformed header or line (the message names the line), a
-        model type other than DTMC and MDP, parametric or interval values,
+        model type other than DTMC, CTMC and MDP, parametric or interval values,
         an MDP with a probabilistic choice (MDPs are not a kind of this
         library yet), or action rewards on an MDP.
 
@@ -592,8 +599,8 @@ def read_drn(
         raise fail("no '@type:' before '@model'")
     if kind not in _SUPPORTED_DRN:
         raise fail(
-            f"holds a {kind}; abstractions reads DTMCs (as Markov chains) and MDPs whose choices "
-            f"are Dirac (as DFAs and LTSs)"
+            f"holds a {kind}; abstractions reads DTMCs and CTMCs (as Markov chains) and MDPs "
+            f"whose choices are Dirac (as DFAs and LTSs)"
         )
     value_type = header.get("value_type", "double")
     if value_type not in ("double", "rational"):
@@ -622,6 +629,7 @@ def read_drn(
     entry_value: list[Any] = []
     zero: Any = Fraction(0) if exact else 0.0
     state_names: list[str] = []
+    exit_rates: dict[int, Any] = {}
     after_state = False
 
     def rewards(text: str, line: int) -> tuple[tuple[Any, ...], str]:
@@ -661,11 +669,20 @@ def read_drn(
                 if len(state_labels) == n:
                     raise fail(f"more states than the {n} declared", number)
                 rest = parts[1].strip() if len(parts) > 1 else ""
-                if rest.startswith(("!", "{")):
-                    raise fail("exit rates and observations are not read", number)
                 values: tuple[Any, ...] = (zero,) * k
-                if rest.startswith("["):
-                    values, rest = rewards(rest, number)
+                while rest.startswith(("[", "!")):
+                    if rest.startswith("["):
+                        values, rest = rewards(rest, number)
+                        continue
+                    if kind != "CTMC":
+                        raise fail(f"an exit rate in a {kind}", number)
+                    rate, _, rest = rest[1:].partition(" ")
+                    exit_rates[len(state_labels)] = _drn_value(
+                        rate, exact, placeholders, f"line {number + 1}", source
+                    )
+                    rest = rest.strip()
+                if rest.startswith("{"):
+                    raise fail("observations are not read", number)
                 labels = tuple(a or b for a, b in _LABEL.findall(rest))
                 state_labels.append(labels)
                 state_rewards.append(values)
@@ -703,6 +720,9 @@ def read_drn(
         raise fail(f"declares {n} states but lists {len(state_labels)}")
     if "nr_choices" in header and header["nr_choices"] != len(choice_state):
         raise fail(f"declares {header['nr_choices']} choices but lists {len(choice_state)}")
+    if exit_rates:
+        owner = [choice_state[c] for c in entry_choice]
+        _check_exit_rates(source, exit_rates, owner, entry_value, exact)
     system = _drn_system(
         source, kind, actions, exact, state_labels, reward_names, state_rewards,
         (choice_state, choice_name, choice_rewards), (entry_choice, entry_target, entry_value),
@@ -710,6 +730,22 @@ def read_drn(
     if len(state_names) == n and len(set(state_names)) == n:
         return _named(system, state_names)
     return system
+
+
+def _check_exit_rates(
+    path: str, given: Mapping[int, Any], owner: list[int], values: list[Any], exact: bool
+) -> None:
+    """A CTMC's declared exit rates against the sums of its states' rates."""
+    sums: dict[int, Any] = {}
+    for s, v in zip(owner, values):
+        sums[s] = sums.get(s, 0) + v
+    for s, rate in given.items():
+        total = sums.get(s, 0)
+        same = total == rate if exact else math.isclose(total, rate, rel_tol=1e-9, abs_tol=1e-12)
+        if not same:
+            raise FileFormatError(
+                path, f"state {s} declares the exit rate {rate}, but its rates sum to {total}"
+            )
 
 
 def _reward_names(line: str) -> list[str]:
@@ -761,23 +797,39 @@ def _drn_system(
         raise FileFormatError(path, f"state {s} has no choice (Storm models have at least one)")
     inputs = [s for s in range(n) if "init" in state_labels[s]]
     k = len(reward_names)
-    if kind == "DTMC":
+    if kind in ("DTMC", "CTMC"):
         if (counts != 1).any():
             s = int(np.flatnonzero(counts != 1)[0])
-            raise FileFormatError(path, f"state {s} of a DTMC has {int(counts[s])} choices, not 1")
-        # a DTMC's action rewards add to its state rewards: the same expected rewards
-        totals = [
-            tuple(a + b for a, b in zip(state_rewards[s], choice_rewards[s])) for s in range(n)
-        ]
+            raise FileFormatError(
+                path, f"state {s} of a {kind} has {int(counts[s])} choices, not 1"
+            )
+        # A DTMC's action rewards add to its state rewards: the same expected
+        # rewards. A CTMC's are earned per jump, its state rewards per unit of
+        # time, so a reward model with action rewards keeps both, as a pair:
+        # folding them into one rate (action reward times exit rate) would
+        # make float noise of the exit rates' sums tell lumpable states apart.
+        if kind == "CTMC":
+            jumps = [any(c[r] != 0 for c in choice_rewards) for r in range(k)]
+            totals = [
+                tuple((a, b) if jumps[r] else a
+                      for r, (a, b) in enumerate(zip(state_rewards[s], choice_rewards[s])))
+                for s in range(n)
+            ]  # fmt: skip
+        else:
+            totals = [
+                tuple(a + b for a, b in zip(state_rewards[s], choice_rewards[s]))
+                for s in range(n)
+            ]
         output = [_output(state_labels[s], reward_names, totals[s]) for s in range(n)]
         src = np.asarray(entry_choice, dtype=np.int64)  # one choice per state, in order
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
         data = np.empty(len(entry_value), dtype=object if exact else np.float64)
         data[:] = entry_value
+        chain = MarkovChain if kind == "DTMC" else ContinuousTimeMarkovChain
         return _built(
             path,
-            lambda: MarkovChain(
+            lambda: chain(
                 (indptr, np.asarray(entry_target, dtype=np.int64), data),
                 output=_objects(output),
                 inputs=inputs,
@@ -1069,7 +1121,7 @@ def _require_stormpy() -> Any:
 
 
 def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
-    """The system of a sparse stormpy model: a DTMC, or an MDP whose choices are Dirac.
+    """The system of a sparse stormpy model: a DTMC, a CTMC, or an MDP whose choices are Dirac.
 
     Parameters
     ----------
@@ -1085,12 +1137,13 @@ def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
 
     Returns
     -------
-    MarkovChain, LabelledSystem or NondeterministicSystem
+    MarkovChain, ContinuousTimeMarkovChain, LabelledSystem or NondeterministicSystem
+        A CTMC's transition matrix holds its rates.
 
     Raises
     ------
     InvalidValueError
-        For other model types (CTMCs, Markov automata, POMDPs, parametric
+        For other model types (Markov automata, POMDPs, parametric
         models), an MDP with a probabilistic choice, or action rewards on an
         MDP.
     """
@@ -1098,7 +1151,7 @@ def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
     kind = str(model.model_type).rsplit(".", 1)[-1]
     if kind not in _SUPPORTED_DRN or model.supports_parameters and model.has_parameters:
         raise InvalidValueError(
-            f"from_stormpy reads DTMCs and MDPs whose choices are Dirac, got a {kind}"
+            f"from_stormpy reads DTMCs, CTMCs and MDPs whose choices are Dirac, got a {kind}"
             + (" with parameters" if kind in _SUPPORTED_DRN else "")
         )
     exact = bool(model.is_exact)
@@ -1172,6 +1225,21 @@ def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
     return system
 
 
+def _parse_prism(stormpy: Any, source: str) -> Any:
+    """Storm's PRISM program; a CTMC written as PRISM writes them in PRISM's compatibility mode.
+
+    Storm's own CTMC syntax differs from PRISM's (whose commands look like
+    a DTMC's); Storm reads PRISM's only in compatibility mode, which it
+    names in its error, so exactly that error is retried in it.
+    """
+    try:
+        return stormpy.parse_prism_program(source)
+    except RuntimeError as err:
+        if "PRISM compatibility mode" not in str(err):
+            raise
+        return stormpy.parse_prism_program(source, prism_compatibility=True)
+
+
 def load_prism(
     path: str | os.PathLike[str],
     *,
@@ -1184,7 +1252,7 @@ def load_prism(
     Parameters
     ----------
     path : str or os.PathLike
-        A PRISM model (``.pm``, ``.prism``, ``.nm``) or a JANI model (``.jani``).
+        A PRISM model (``.pm``, ``.prism``, ``.nm``, ``.sm``) or a JANI model (``.jani``).
     constants : str or mapping, optional
         Values of the model's undefined constants, e.g. ``"N=3,p=0.5"`` or
         ``{"N": 3}``.
@@ -1210,14 +1278,14 @@ def load_prism(
     """
     stormpy = _require_stormpy()
     source = as_path(path)
-    suffix = file_suffix(source, (".pm", ".prism", ".nm", ".jani"))
+    suffix = file_suffix(source, (".pm", ".prism", ".nm", ".sm", ".jani"))
     if not os.path.exists(source):
         raise FileNotFoundError(2, "No such file or directory", source)
     try:
         if suffix == ".jani":
             description, _ = stormpy.parse_jani_model(source)
         else:
-            description = stormpy.parse_prism_program(source)
+            description = _parse_prism(stormpy, source)
         if constants:
             description, _ = stormpy.instantiate_constants(description, constants)
         # not build_full: it keeps choice origins, which would change the model Storm builds

@@ -45,7 +45,7 @@ __all__ = ["KINDS", "from_networkx", "to_networkx", "to_scipy", "quotient_graph"
 
 
 #: The kinds :func:`from_networkx` builds.
-KINDS = ("computation", "labelled", "nondeterministic", "probabilistic")
+KINDS = ("computation", "labelled", "nondeterministic", "probabilistic", "ctmc")
 
 
 def _require_graph(G: Any) -> Any:
@@ -104,7 +104,7 @@ def from_networkx(
         Nodes are the states, in ``G``'s node order, and the node objects
         become the state labels (unless they are exactly ``0 .. n-1`` in
         order: then states are known by index, as in ``Computation(step)``).
-    kind : {"computation", "labelled", "nondeterministic", "probabilistic"}, optional
+    kind : {"computation", "labelled", "nondeterministic", "probabilistic", "ctmc"}, optional
         By default ``G.graph["kind"]`` (as :func:`to_networkx` writes it),
         else: edges with a ``label`` make an LTS, edges with a ``weight``
         a Markov chain, a ``DiGraph`` with out-degree at most 1 a
@@ -112,8 +112,9 @@ def from_networkx(
     label : str or None, default "label"
         The edge attribute holding the action (LTS, labelled system).
     weight : str or None, default "weight"
-        The edge attribute holding the probability (Markov chain): floats,
-        or ints and :class:`fractions.Fraction` for an exact chain.
+        The edge attribute holding the probability (Markov chain) or rate
+        (``"ctmc"``): floats, or ints and :class:`fractions.Fraction` for
+        an exact chain.
     halted : str or None, default "halted"
         Computations: node attribute marking the halted states (truthy:
         halted; missing: not halted). None: no state halts. A computation's
@@ -219,8 +220,8 @@ def from_networkx(
         sources.append(index[u])
         targets.append(index[v])
         data.append(attributes)
-    if kind == "probabilistic":
-        return _markov(G, nodes, sources, targets, data, weight, shared)
+    if kind in ("probabilistic", "ctmc"):
+        return _markov(kind, nodes, sources, targets, data, weight, shared)
     if kind == "labelled":
         return _labelled(G, nodes, sources, targets, data, label, shared)
     return _nondeterministic(G, nodes, sources, targets, data, label, shared)
@@ -316,7 +317,7 @@ def _csr(n: int, sources: list[int], *columns: list[Any]) -> tuple[Any, ...]:
 
 
 def _markov(
-    G: Any,
+    kind: str,
     nodes: list[Any],
     sources: list[int],
     targets: list[int],
@@ -325,7 +326,7 @@ def _markov(
     shared: dict[str, Any],
 ) -> Any:
     values = [
-        _edge_value(d, weight, nodes[s], nodes[t], "Markov chain")
+        _edge_value(d, weight, nodes[s], nodes[t], "Markov chain")  # or CTMC
         for s, t, d in zip(sources, targets, data)
     ]
     indptr, dst, probabilities = _csr(len(nodes), sources, targets, values)
@@ -334,9 +335,8 @@ def _markov(
     )
     array = np.empty(len(probabilities), dtype=object if exact else np.float64)
     array[:] = probabilities
-    return TransitionSystem.probabilistic(
-        (indptr, np.asarray(dst, dtype=np.int64), array), **shared
-    )
+    build = TransitionSystem.probabilistic if kind == "probabilistic" else TransitionSystem.ctmc
+    return build((indptr, np.asarray(dst, dtype=np.int64), array), **shared)
 
 
 def _nondeterministic(
@@ -509,7 +509,7 @@ def to_networkx(system: System, partition: Partition | None = None) -> Any:
         G.add_edges_from((nodes[i], nodes[step[i]]) for i in range(S.n))
     else:
         assert isinstance(S, TransitionSystem)
-        weighted = S.kind == "probabilistic"
+        weighted = S.kind in ("probabilistic", "ctmc")
         for s in range(S.n):
             for symbol, t, weight in S.transitions(s):
                 data: dict[str, Any] = {}
@@ -539,7 +539,7 @@ def to_scipy(system: System, *, symbol: Any = _EVERY) -> Any:
     ----------
     system : System
         A computation: ``1.0`` at ``(m, step(m))`` (halted states on the
-        diagonal); a Markov chain: its probabilities (floats: an exact
+        diagonal); a Markov chain: its probabilities (a CTMC: its rates; floats: an exact
         chain's Fractions are rounded, as scipy holds no rationals); a
         labelled or nondeterministic system: the number of transitions
         from ``s`` to ``t`` (1.0 for a relation, the number of actions
@@ -597,8 +597,9 @@ def to_scipy(system: System, *, symbol: Any = _EVERY) -> Any:
         assert isinstance(S, TransitionSystem)
         rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(S.indptr))
         cols = S.targets.astype(np.int64)
-        if S.kind == "probabilistic":
-            data = np.array([float(p) for p in S.probabilities], dtype=np.float64)  # type: ignore[attr-defined]
+        if S.kind in ("probabilistic", "ctmc"):
+            weights = S.probabilities if S.kind == "probabilistic" else S.rates  # type: ignore[attr-defined]
+            data = np.array([float(p) for p in weights], dtype=np.float64)
         else:
             data = np.ones(cols.size, dtype=np.float64)
         if symbol is not _EVERY:

@@ -324,9 +324,25 @@ def _transition_systems(
         return TransitionSystem.nondeterministic(
             successors, labels=labels, output=output, output_values=values
         )
+    use_exact = draw(st.booleans()) if exact is None else exact
+    if kind == "ctmc":
+        # 0 to 3 rates a row (an empty row is absorbing; a target may be the
+        # state itself), small integers or halves: exact ints, or floats
+        # whose sums are exact, so equal totals stay equal.
+        indptr, targets, rates = [0], [], []
+        for _ in range(n):
+            row = draw(st.lists(state, max_size=3))
+            halves = draw(st.lists(st.integers(1, 6), min_size=len(row), max_size=len(row)))
+            targets += row
+            rates += [Fraction(h, 2) if use_exact else h / 2 for h in halves]
+            indptr.append(len(targets))
+        data = np.array(rates, dtype=object if use_exact else np.float64)
+        return TransitionSystem.ctmc(
+            (np.array(indptr), np.array(targets, dtype=np.int64), data),
+            output=output, output_values=values,
+        )
     # A Markov chain: 1 to 3 entries a row, small integer weights over the
     # row's total, exact (Fractions) or floats.
-    use_exact = draw(st.booleans()) if exact is None else exact
     indptr, targets, probabilities = [0], [], []
     for _ in range(n):
         row = draw(st.lists(state, min_size=1, max_size=3))
@@ -358,7 +374,7 @@ def transition_systems(
     ----------
     kinds : sequence of str
         The kinds to draw from (``"labelled"``, ``"nondeterministic"``,
-        ``"probabilistic"``; default all three).
+        ``"probabilistic"``, ``"ctmc"``; default all four).
     min_states, max_states : int
         Bounds on the number of states (at least 1).
     max_symbols : int
@@ -368,8 +384,9 @@ def transition_systems(
     max_outputs : int
         The number of output values is drawn from ``1 .. max_outputs``.
     exact : bool or None
-        Markov chains only: ``True`` for Fraction probabilities, ``False``
-        for floats (the default ``tol``), ``None`` (default) either.
+        Markov chains and CTMCs only: ``True`` for Fraction probabilities
+        (rates), ``False`` for floats (the default ``tol``), ``None``
+        (default) either.
     partial : bool, default False
         Labelled systems may lack transitions (partial DFAs, ``-1`` in
         ``steps``).

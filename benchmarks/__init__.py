@@ -8,6 +8,8 @@ peers installed (``pip install '.[bench]'``):
 * ``python -m benchmarks.systems --sizes 1e3 1e4 1e5``: labelled,
   nondeterministic and probabilistic systems beside automata-lib,
   pyformlang, BisPy and Storm;
+* ``python -m benchmarks.ctmc_models --states 1e5``: Storm's CTMC examples,
+  scaled up by their constants, lumped by ours and by Storm;
 * ``python -m benchmarks.lattice --sizes 1e6``: the lattice operations
   beside one numpy gather;
 * ``python -m benchmarks.plot benchmarks/results/latest.json``: the figure

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from abstractions import (
+    ContinuousTimeMarkovChain,
     FileFormatError,
     LabelledSystem,
     MarkovChain,
@@ -68,6 +69,14 @@ def named_systems(draw):
             fields["denominator"] *= scale
         elif not T.exact:
             fields["tol"] = draw(st.sampled_from([1e-18, 1e-9, 1 / 3, 0.1 + 0.2, 5e-13]))
+    if T.kind == "ctmc":
+        if T.exact and draw(st.booleans()):
+            # rates beyond int64 (and, or, a denominator beyond it)
+            scale = 2**70 + draw(st.integers(0, 5))
+            fields["numerators"] = tuple(int(x) * scale for x in fields["numerators"])
+            fields["denominator"] *= draw(st.sampled_from([1, scale]))
+        elif not T.exact:
+            fields["tol"] = draw(st.sampled_from([1e-9, 1 / 3, 0.1 + 0.2, 5e-13, 2.5]))
     return System.from_dict(fields)
 
 
@@ -85,15 +94,15 @@ def test_every_kind_round_trips_exactly(tmp_path_factory, suffix, system):
     """save then load gives an equal system: names, values, symbols, Fractions, floats and tol."""
     loaded = _round_trip(system, tmp_path_factory.mktemp("kinds") / f"s{suffix}")
     assert loaded.state_labels == system.state_labels
-    if isinstance(system, MarkovChain):
+    if isinstance(system, (MarkovChain, ContinuousTimeMarkovChain)):
         assert loaded.exact == system.exact
         assert loaded.tol.hex() == system.tol.hex()
+        name = "probabilities" if isinstance(system, MarkovChain) else "rates"
+        weights, again = getattr(system, name), getattr(loaded, name)
         if system.exact:
-            assert loaded.probabilities == system.probabilities
+            assert again == weights
         else:
-            assert [p.hex() for p in loaded.probabilities.tolist()] == [
-                p.hex() for p in system.probabilities.tolist()
-            ]
+            assert [p.hex() for p in again.tolist()] == [p.hex() for p in weights.tolist()]
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
@@ -134,6 +143,8 @@ def test_hand_written_json_of_each_kind(tmp_path):
         ' "numerators": [1, 1, 2], "denominator": 2}',
         "float": '{"kind": "probabilistic", "indptr": [0, 2, 3], "targets": [0, 1, 1],'
         ' "probabilities": [0.5, 0.5, 1.0], "tol": 1e-9, "inputs": [0]}',
+        "ctmc": '{"kind": "ctmc", "indptr": [0, 2, 2], "targets": [0, 1],'
+        ' "numerators": [1, 6], "denominator": 2}',
     }
     loaded = {}
     for name, text in docs.items():
@@ -145,6 +156,8 @@ def test_hand_written_json_of_each_kind(tmp_path):
     assert list(loaded["nondeterministic"].transitions(0)) == [("send", 0, 1), ("recv", 1, 1)]
     assert loaded["exact"].probabilities == (Fraction(1, 2),) * 2 + (Fraction(1),)
     assert loaded["float"].inputs == {0: 0} and not loaded["float"].exact
+    assert isinstance(loaded["ctmc"], ContinuousTimeMarkovChain)
+    assert loaded["ctmc"].exit_rates == (Fraction(7, 2), Fraction(0))
 
 
 @pytest.mark.parametrize("kind", [LabelledSystem, NondeterministicSystem, MarkovChain, TransitionSystem])
@@ -255,6 +268,16 @@ def test_crafted_npz_of_new_kinds(tmp_path, system, change, words):
          ["inconsistent", "floats"]),
         ('{"kind": "probabilistic", "indptr": [0, 1], "targets": [0], "probabilities": [1.0], "tol": 2}',
          ["inconsistent", "tol must be in (0, 1)"]),
+        ('{"kind": "ctmc", "indptr": [0, 1], "targets": [0], "rates": [-2.0]}',
+         ["inconsistent", "rates[0] = -2.0", "not a rate"]),
+        ('{"kind": "ctmc", "indptr": [0, 1], "targets": [0], "numerators": [-2], "denominator": 1}',
+         ["inconsistent", "numerators[0] = -2 is negative"]),
+        ('{"kind": "ctmc", "indptr": [0, 1], "targets": [0], "rates": [1e12], "tol": 1e-9}',
+         ["inconsistent", "tol=1e-09 is too small for the exit rate 1000000000000.0 of state 0"]),
+        ('{"kind": "ctmc", "indptr": [0, 1], "targets": [0], "rates": [1.0], "tol": -1}',
+         ["inconsistent", "tol must be positive and finite, got -1"]),
+        ('{"kind": "ctmc", "indptr": [0, 1], "targets": [0], "probabilities": [1.0]}',
+         ["unknown key 'probabilities'"]),
     ],
 )
 def test_crafted_json_of_new_kinds(tmp_path, text, words):
@@ -277,7 +300,7 @@ json_field = st.one_of(
 
 @st.composite
 def json_systems(draw):
-    kind = draw(st.sampled_from(["labelled", "nondeterministic", "probabilistic"]))
+    kind = draw(st.sampled_from(["labelled", "nondeterministic", "probabilistic", "ctmc"]))
     keys = sorted(System.kinds()[kind].schema) + ["output", "output_values", "inputs", "state_labels"]
     doc = {"kind": kind}
     for key in draw(st.lists(st.sampled_from(keys), unique=True)):

@@ -265,7 +265,7 @@ def test_drn_mdp_kinds(tmp_path):
     ("body", "words"),
     [
         ("@model\nstate 0\n", ["no '@type:'"]),
-        ("@type: CTMC\n@nr_states\n1\n@model\n", ["holds a CTMC", "DTMCs"]),
+        ("@type: MA\n@nr_states\n1\n@model\n", ["holds a MA", "DTMCs"]),
         ("@type: DTMC\n@parameters\np q\n@nr_states\n1\n@model\n", ["parametric"]),
         ("@type: DTMC\n@value_type: double-interval\n@nr_states\n1\n@model\n", ["double-interval"]),
         ("@type: DTMC\n@nr_states\nmany\n@model\n", ["must be followed by a count"]),

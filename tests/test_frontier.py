@@ -22,13 +22,16 @@ from abstractions import (
 )
 from abstractions.strategies import computations, partitions, transition_systems
 
+RANDOM_WALKS = ("labelled", "nondeterministic", "probabilistic")
+
 
 @st.composite
 def cases(draw, max_states=7):
     if draw(st.booleans()):
         S = draw(computations(min_states=1, max_states=max_states))
     else:
-        S = draw(transition_systems(max_states=max_states))
+        # the approximate notions read random walks: not CTMCs (rates)
+        S = draw(transition_systems(kinds=RANDOM_WALKS, max_states=max_states))
     alpha = draw(partitions(S.n))
     raw = draw(st.lists(st.integers(0, 3), min_size=S.n, max_size=S.n))
     if not any(raw):

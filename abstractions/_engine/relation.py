@@ -92,6 +92,9 @@ class Relation:
         At most one transition per symbol, in symbol order (a partial DFA;
         ``deterministic`` is then False): the engine may solve it as the
         DFA whose gaps step into one extra sink state of a block of its own.
+    noun : str
+        ``"sum"`` and ``"round"``: what a weight is, for messages
+        (``"probability"``, ``"rate"``).
     """
 
     indptr: Ids
@@ -104,6 +107,7 @@ class Relation:
     tol: float = 1e-9
     deterministic: bool = False
     partial: bool = False
+    noun: str = "probability"
 
     @property
     def n(self) -> int:
@@ -311,7 +315,7 @@ def describe(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = repr) -> 
         if rel.how in ("sum", "round"):
             if rel.how == "sum":
                 v1, v2 = Fraction(v1, rel.den), Fraction(v2, rel.den)
-            return f"move{on} into block {b} with probability {v1} and {v2}"
+            return f"move{on} into block {b} with {rel.noun} {v1} and {v2}"
         if rel.deterministic:
             return f"step{on} into different blocks"
         return (
@@ -367,6 +371,8 @@ def rows_of(rel: Relation, states: Ids) -> Relation:
         den=rel.den,
         tol=rel.tol,
         deterministic=rel.deterministic,
+        partial=rel.partial,
+        noun=rel.noun,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from abstractions import (
     Computation,
+    ContinuousTimeMarkovChain,
     InvalidTypeError,
     InvalidValueError,
     MarkovChain,
@@ -384,9 +385,9 @@ def _require_system(system: Any) -> TransitionSystem:
 
 
 def _system_edges(T: TransitionSystem) -> dict[tuple[int, int], str]:
-    """Each drawn arrow ``(s, t)`` and its text: its symbols, or its probability."""
-    probabilistic = isinstance(T, MarkovChain)
-    exact = isinstance(T, MarkovChain) and T.exact
+    """Each drawn arrow ``(s, t)`` and its text: its symbols, or its probability (rate)."""
+    probabilistic = isinstance(T, (MarkovChain, ContinuousTimeMarkovChain))
+    exact = probabilistic and T.exact  # type: ignore[attr-defined]
     texts: dict[tuple[int, int], list[str]] = {}
     for s in range(T.n):
         for symbol, t, weight in T.transitions(s):

@@ -23,6 +23,10 @@ module of its own:
 :class:`MarkovChain` (``"probabilistic"``, ``F(X) = D(X)``, a DTMC)
     a row-stochastic matrix; complete iff every block is ordinarily
     lumpable. The abstract system is the lumped chain.
+:class:`ContinuousTimeMarkovChain` (``"ctmc"``, ``F(X) = R+^(X)``, a CTMC)
+    a matrix of rates; complete iff related states have equal total rate
+    into every block (ordinary lumpability of the rates, Storm's strong
+    bisimulation of a CTMC). The abstract system is the lumped CTMC.
 
 Each kind hands the algorithms its transitions as one
 :class:`~abstractions._engine.relation.Relation` (CSR arrays, a symbol per
@@ -34,6 +38,7 @@ subclass with a ``kind`` name, its constructor, ``_relation``,
 """
 
 from abstractions.systems.base import TransitionSystem
+from abstractions.systems.ctmc import ContinuousTimeMarkovChain
 from abstractions.systems.labelled import LabelledSystem
 from abstractions.systems.markov import MarkovChain
 from abstractions.systems.nondeterministic import NondeterministicSystem
@@ -43,8 +48,9 @@ __all__ = [
     "LabelledSystem",
     "NondeterministicSystem",
     "MarkovChain",
+    "ContinuousTimeMarkovChain",
     "KINDS",
 ]
 
 #: The kinds of transition a :class:`TransitionSystem` can have.
-KINDS: tuple[str, ...] = ("labelled", "nondeterministic", "probabilistic")
+KINDS: tuple[str, ...] = ("labelled", "nondeterministic", "probabilistic", "ctmc")

@@ -7,8 +7,8 @@ is a subclass in a module of its own (:mod:`abstractions.systems.labelled`,
 :mod:`~abstractions.systems.nondeterministic`,
 :mod:`~abstractions.systems.markov`) and registers itself under its
 ``kind`` name, so that the constructors :meth:`TransitionSystem.labelled`,
-:meth:`~TransitionSystem.nondeterministic` and
-:meth:`~TransitionSystem.probabilistic` reach it without this module
+:meth:`~TransitionSystem.nondeterministic`,
+:meth:`~TransitionSystem.probabilistic` and :meth:`~TransitionSystem.ctmc` reach it without this module
 importing the kinds.
 """
 
@@ -34,11 +34,12 @@ class TransitionSystem(System):
 
     Build one with :meth:`labelled` (a DFA or Moore machine),
     :meth:`nondeterministic` (a Kripke structure or labelled transition
-    system), :meth:`probabilistic` (a Markov chain) or
-    :meth:`from_computation`; each returns an object of the kind's own
+    system), :meth:`probabilistic` (a Markov chain), :meth:`ctmc` (a
+    continuous-time Markov chain) or :meth:`from_computation`; each returns an object of the kind's own
     class (:class:`~abstractions.systems.LabelledSystem`,
     :class:`~abstractions.systems.NondeterministicSystem`,
-    :class:`~abstractions.systems.MarkovChain`). Then use the same
+    :class:`~abstractions.systems.MarkovChain`,
+    :class:`~abstractions.systems.ContinuousTimeMarkovChain`). Then use the same
     functions as for a :class:`~abstractions.Computation`:
     :func:`~abstractions.is_complete`, :func:`~abstractions.find_violation`,
     :func:`~abstractions.completion`,
@@ -73,7 +74,7 @@ class TransitionSystem(System):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise InvalidTypeError(
             "build a TransitionSystem with TransitionSystem.labelled, .nondeterministic, "
-            ".probabilistic or .from_computation (or the class of one kind)"
+            ".probabilistic, .ctmc or .from_computation (or the class of one kind)"
         )
 
     @classmethod
@@ -127,6 +128,20 @@ class TransitionSystem(System):
         (True, (Fraction(1, 2), Fraction(1, 2), Fraction(1, 1)))
         """
         return cls._kind_class("probabilistic")(matrix, **kwargs)
+
+    @classmethod
+    def ctmc(cls, matrix: Any, **kwargs: Any) -> TransitionSystem:
+        """A continuous-time Markov chain: a matrix of rates.
+
+        The arguments are those of :class:`~abstractions.systems.ContinuousTimeMarkovChain`.
+
+        Examples
+        --------
+        >>> T = TransitionSystem.ctmc([[0, 3], [1, 1]])
+        >>> T.kind, T.exit_rates
+        ('ctmc', (Fraction(3, 1), Fraction(2, 1)))
+        """
+        return cls._kind_class("ctmc")(matrix, **kwargs)
 
     @classmethod
     def from_networkx(cls, G: Any, **options: Any) -> Any:
