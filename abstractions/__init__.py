@@ -87,6 +87,7 @@ from abstractions.system import UNDETERMINED, System
 from abstractions.systems import (
     LabelledSystem,
     MarkovChain,
+    MarkovDecisionProcess,
     NondeterministicSystem,
     TransitionSystem,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "LabelledSystem",
     "NondeterministicSystem",
     "MarkovChain",
+    "MarkovDecisionProcess",
     "SYSTEM_METHODS",
     "is_complete",
     "find_violation",

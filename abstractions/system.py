@@ -409,7 +409,7 @@ class System:
         --------
         >>> from abstractions import System
         >>> sorted(System.kinds())
-        ['computation', 'labelled', 'nondeterministic', 'probabilistic']
+        ['computation', 'labelled', 'mdp', 'nondeterministic', 'probabilistic']
         """
         return dict(System._kinds)
 

@@ -11,7 +11,11 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
 2. a function (one successor per state) takes the linear functional-graph
    kernel;
 3. anything else takes signature rounds while they double the blocks, then
-   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`).
+   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`);
+4. but a Markov decision process (aggregation ``"choices"``, two levels)
+   takes whole rounds of two-level signatures
+   (:mod:`abstractions._engine.choices`) by every method: the splitter
+   kernel knows one level only.
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ def solve(
         # Bottom is complete for a function; top is complete for every kind.
         if k == rel.n or rel.is_function:
             return labels, k
+    if rel.choices is not None:
+        method = "rounds"
     if method == "auto":
         if rel.n + rel.m <= _SMALL:
             labels, k, done = _small_rounds(rel, labels, k, bar)

@@ -21,6 +21,10 @@ module of its own:
 :class:`MarkovChain` (``"probabilistic"``, ``F(X) = D(X)``, a DTMC)
     a row-stochastic matrix; complete iff every block is ordinarily
     lumpable. The abstract system is the lumped chain.
+:class:`MarkovDecisionProcess` (``"mdp"``, ``F(X) = P(A x D(X))``, an MDP)
+    a set of (action, distribution) choices per state; complete iff related
+    states have the same set of (action, block distribution) choices, the
+    actions observed or not (``actions=``): probabilistic bisimulation.
 
 Each kind hands the algorithms its transitions as one
 :class:`~abstractions._engine.relation.Relation` (CSR arrays, a symbol per
@@ -34,6 +38,7 @@ subclass with a ``kind`` name, its constructor, ``_relation``,
 from abstractions.systems.base import TransitionSystem
 from abstractions.systems.labelled import LabelledSystem
 from abstractions.systems.markov import MarkovChain
+from abstractions.systems.mdp import MarkovDecisionProcess
 from abstractions.systems.nondeterministic import NondeterministicSystem
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "LabelledSystem",
     "NondeterministicSystem",
     "MarkovChain",
+    "MarkovDecisionProcess",
     "KINDS",
 ]
 
