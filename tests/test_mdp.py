@@ -233,3 +233,127 @@ def test_errors_name_the_argument() -> None:
         MarkovDecisionProcess((np.array([0, 2]), np.array([0, 1]), np.array([0]), np.array([1.0])))
     with pytest.raises(InvalidTypeError, match="choices must be one sequence"):
         MarkovDecisionProcess(5)
+
+
+# --------------------------------------------------------------------------
+# Storm: its two MDP bisimulations are ours.
+#
+# stormpy.transformations.BisimulationOptions has preserve_choice_labels
+# (default True: a choice is matched only by a choice with the same label,
+# our actions="respect"; False: the sets of distributions, our "ignore")
+# and action_sensitive (default False; True matches choice i with choice i,
+# by position: a DFA's letters, which is our LabelledSystem, not an MDP).
+
+
+def _storm_blocks(model: Any, preserve_labels: bool) -> int:
+    import stormpy.transformations as stt
+
+    options = stt.BisimulationOptions()
+    options.bisimulation_type = stt.BisimulationType.STRONG
+    options.preserve_choice_labels = preserve_labels
+    return int(stt.perform_bisimulation(model, [], options=options).nr_states)
+
+
+def _storm_mdp(M: MarkovDecisionProcess, output: list[int]) -> Any:
+    """M as a sparse Storm MDP: row groups, choice labels, every state initial, output labels."""
+    import stormpy.datastructures as sd
+    import stormpy.models as sm
+
+    rows = np.repeat(np.arange(M.n_choices), np.diff(M.row_indptr))
+    builder = sd.SparseMatrixBuilder(
+        rows=M.n_choices, columns=M.n, entries=M.n_transitions, force_dimensions=True,
+        has_custom_row_grouping=True, row_groups=M.n,
+    )  # fmt: skip
+    builder.add_next_values(
+        rows.tolist(), M.targets.tolist(), [float(p) for p in M.probabilities],
+        M.choice_indptr[:-1].tolist(),
+    )  # fmt: skip
+    labeling = sm.StateLabeling(M.n)
+    labeling.add_label("init")
+    labeling.set_states("init", sd.BitVector(M.n, True))  # every state reachable
+    for j in sorted(set(output)):
+        labeling.add_label(f"o{j}")
+        labeling.set_states(f"o{j}", sd.BitVector(M.n, [s for s in range(M.n) if output[s] == j]))
+    components = sm.SparseModelComponents(transition_matrix=builder.build(), state_labeling=labeling)
+    assert M.choice_actions is not None and M.symbols is not None
+    choice_labels = sm.ChoiceLabeling(M.n_choices)
+    for a, name in enumerate(M.symbols):
+        choice_labels.add_label(str(name))
+        chosen = np.flatnonzero(M.choice_actions == a).tolist()
+        choice_labels.set_choices(str(name), sd.BitVector(M.n_choices, chosen))
+    components.choice_labeling = choice_labels
+    return sm.SparseMdp(components)
+
+
+@st.composite
+def storm_mdps(draw: Any) -> tuple[MarkovDecisionProcess, list[int]]:
+    """MDPs with a choice in every state, dyadic probabilities (exact in floats) and actions."""
+    n = draw(st.integers(1, 7))
+    rows = []
+    for _ in range(n):
+        choices = []
+        for _ in range(draw(st.integers(1, 3))):
+            targets = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4, unique=True))
+            weights = draw(st.sampled_from([[1.0], [0.5, 0.5], [0.25, 0.75], [0.25, 0.25, 0.5]]))
+            dist = dict(zip(targets, weights[: len(targets)]))
+            if sum(dist.values()) != 1.0:
+                dist = {targets[0]: 1.0}
+            choices.append((draw(st.sampled_from(["a", "b"])), dist))
+        rows.append(choices)
+    output = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    return MarkovDecisionProcess(rows, output=output), output
+
+
+@settings(max_examples=60, deadline=None)
+@given(storm_mdps())
+def test_storm_gives_our_partition_on_random_mdps(case: tuple[MarkovDecisionProcess, list[int]]) -> None:
+    """Ours is stable (the definition), refines beta and has as many blocks as Storm's, both flavours.
+
+    Storm hands back the quotient, not the map from states to blocks: a
+    stable refinement of beta with as many blocks as the coarsest one is it.
+    """
+    from tests.helpers import require_extra
+
+    require_extra("models")
+    M, output = case
+    model = _storm_mdp(M, output)
+    for mode, preserve in (("respect", True), ("ignore", False)):
+        N = MarkovDecisionProcess.from_dict({**M.to_dict(), "respect_actions": int(mode == "respect")})
+        P = minimal_complete_abstraction(N, output)
+        assert stable(N, P.labels.tolist(), mode == "respect")
+        assert P >= Partition.from_labels(output)
+        assert P.n_blocks == _storm_blocks(model, preserve), mode
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["coin2-2.nm", "two_dice.nm", "csma2-2.nm", "leader3.nm",
+     pytest.param("firewire3-0.5.nm", marks=pytest.mark.slow)],
+)  # fmt: skip
+def test_storm_examples(name: str) -> None:
+    """Storm's shipped MDP examples, read through from_stormpy: the same number of blocks, both flavours."""
+    from tests.helpers import require_extra
+
+    require_extra("models")
+    import os
+
+    import stormpy
+    import stormpy.examples.files as files
+
+    from abstractions.formats import from_stormpy
+
+    program = stormpy.parse_prism_program(os.path.join(os.path.dirname(files.__file__), "files", "mdp", name))
+    options = stormpy.BuilderOptions()
+    options.set_build_all_labels()
+    options.set_build_choice_labels(True)
+    model = stormpy.build_model(program, options=options)
+    M = from_stormpy(model)
+    assert isinstance(M, MarkovDecisionProcess) and M.n == model.nr_states
+    initial = np.zeros(M.n, dtype=np.int64)
+    initial[M.input_states] = 1
+    beta = output_abstraction(M) | Partition.from_labels(initial)  # Storm keeps "init" too
+    for mode, preserve in (("respect", True), ("ignore", False)):
+        N = MarkovDecisionProcess.from_dict({**M.to_dict(), "respect_actions": int(mode == "respect")})
+        P = minimal_complete_abstraction(N, beta)
+        assert P >= beta and stable(N, P.labels.tolist(), mode == "respect")
+        assert P.n_blocks == _storm_blocks(model, preserve), mode
