@@ -40,7 +40,8 @@ Storm DRN
     when every state has each action once (a DFA), else a
     :class:`~abstractions.NondeterministicSystem` labelled by the actions
     (``__NOLABEL__`` is the action None); any other MDP becomes a
-    :class:`~abstractions.MarkovDecisionProcess` with the same actions. The states labelled ``init`` are
+    :class:`~abstractions.MarkovDecisionProcess` with the same actions. The
+    states labelled ``init`` are
     the inputs. The other state labels become the output, a tuple of label
     names sorted by name; with reward models it is the pair
     ``(labels, ((reward model, reward), ...))`` (a DTMC's action rewards
@@ -499,7 +500,7 @@ def _drn_value(
 def read_drn(
     path: str | os.PathLike[str], *, actions: bool = True, progress: bool | None = None
 ) -> Any:
-    """Read a Storm DRN file: a DTMC as a Markov chain, an MDP as a DFA, LTS or MarkovDecisionProcess.
+    """Read a Storm DRN file: a DTMC as a Markov chain, an MDP as a DFA, LTS or MDP.
 
     Parameters
     ----------
@@ -823,9 +824,9 @@ def _drn_system(
             f"rewards on transitions are not read (put them on states)",
         )
     if not dirac:
+        output = [_output(state_labels[s], reward_names, state_rewards[s]) for s in range(n)]
         return _mdp(path, actions, exact, n, counts, per_choice, choice_name, entry_target,
-                    entry_value, [_output(state_labels[s], reward_names, state_rewards[s]) for s in range(n)],
-                    inputs)
+                    entry_value, output, inputs)  # fmt: skip
     output = [_output(state_labels[s], reward_names, state_rewards[s]) for s in range(n)]
     targets = np.asarray(entry_target, dtype=np.int64)  # entries are in choice order
     names: list[Any] = [None if name == _NOLABEL else name for name in choice_name]

@@ -65,7 +65,10 @@ def partitions_of(n: int) -> list[list[int]]:
 
 def refines(fine: list[int], coarse: list[int]) -> bool:
     return all(
-        coarse[i] == coarse[j] for i in range(len(fine)) for j in range(len(fine)) if fine[i] == fine[j]
+        coarse[i] == coarse[j]
+        for i in range(len(fine))
+        for j in range(len(fine))
+        if fine[i] == fine[j]
     )
 
 
@@ -82,14 +85,18 @@ def coarsest_stable(M: MarkovDecisionProcess, beta: list[int], respect: bool) ->
 
 
 @st.composite
-def mdps(draw: Any, exact: bool = True, max_states: int = 5) -> tuple[MarkovDecisionProcess, list[int]]:
+def mdps(
+    draw: Any, exact: bool = True, max_states: int = 5
+) -> tuple[MarkovDecisionProcess, list[int]]:
     n = draw(st.integers(1, max_states))
     rows = []
     for _ in range(n):
         choices = []
         for _ in range(draw(st.integers(0 if draw(st.booleans()) else 1, 3))):
             targets = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3))
-            weights = draw(st.lists(st.integers(1, 2), min_size=len(targets), max_size=len(targets)))
+            weights = draw(
+                st.lists(st.integers(1, 2), min_size=len(targets), max_size=len(targets))
+            )
             total = sum(weights)
             if not exact:
                 # powers of two: float sums are exact, so the definition's sums apply
@@ -150,7 +157,9 @@ def test_is_complete_is_the_definition_float(case: tuple[MarkovDecisionProcess, 
 
 @settings(max_examples=40, deadline=None)
 @given(mdps(exact=True) | mdps(exact=False))
-def test_minimal_is_the_coarsest_stable_refinement(case: tuple[MarkovDecisionProcess, list[int]]) -> None:
+def test_minimal_is_the_coarsest_stable_refinement(
+    case: tuple[MarkovDecisionProcess, list[int]],
+) -> None:
     """minimal_complete_abstraction is the brute-force coarsest stable refinement of beta."""
     M, output = case
     respect = M.actions_mode == "respect"
@@ -274,7 +283,9 @@ def _storm_mdp(M: MarkovDecisionProcess, output: list[int]) -> Any:
     for j in sorted(set(output)):
         labeling.add_label(f"o{j}")
         labeling.set_states(f"o{j}", sd.BitVector(M.n, [s for s in range(M.n) if output[s] == j]))
-    components = sm.SparseModelComponents(transition_matrix=builder.build(), state_labeling=labeling)
+    components = sm.SparseModelComponents(
+        transition_matrix=builder.build(), state_labeling=labeling
+    )
     assert M.choice_actions is not None and M.symbols is not None
     choice_labels = sm.ChoiceLabeling(M.n_choices)
     for a, name in enumerate(M.symbols):
@@ -306,8 +317,10 @@ def storm_mdps(draw: Any) -> tuple[MarkovDecisionProcess, list[int]]:
 
 @settings(max_examples=60, deadline=None)
 @given(storm_mdps())
-def test_storm_gives_our_partition_on_random_mdps(case: tuple[MarkovDecisionProcess, list[int]]) -> None:
-    """Ours is stable (the definition), refines beta and has as many blocks as Storm's, both flavours.
+def test_storm_gives_our_partition_on_random_mdps(
+    case: tuple[MarkovDecisionProcess, list[int]],
+) -> None:
+    """Ours is stable (the definition), refines beta and has as many blocks as Storm's.
 
     Storm hands back the quotient, not the map from states to blocks: a
     stable refinement of beta with as many blocks as the coarsest one is it.
@@ -318,7 +331,9 @@ def test_storm_gives_our_partition_on_random_mdps(case: tuple[MarkovDecisionProc
     M, output = case
     model = _storm_mdp(M, output)
     for mode, preserve in (("respect", True), ("ignore", False)):
-        N = MarkovDecisionProcess.from_dict({**M.to_dict(), "respect_actions": int(mode == "respect")})
+        N = MarkovDecisionProcess.from_dict(
+            {**M.to_dict(), "respect_actions": int(mode == "respect")}
+        )
         P = minimal_complete_abstraction(N, output)
         assert stable(N, P.labels.tolist(), mode == "respect")
         assert P >= Partition.from_labels(output)
@@ -331,7 +346,7 @@ def test_storm_gives_our_partition_on_random_mdps(case: tuple[MarkovDecisionProc
      pytest.param("firewire3-0.5.nm", marks=pytest.mark.slow)],
 )  # fmt: skip
 def test_storm_examples(name: str) -> None:
-    """Storm's shipped MDP examples, read through from_stormpy: the same number of blocks, both flavours."""
+    """Storm's shipped MDP examples, read by from_stormpy: as many blocks, both flavours."""
     from tests.helpers import require_extra
 
     require_extra("models")
@@ -342,7 +357,9 @@ def test_storm_examples(name: str) -> None:
 
     from abstractions.formats import from_stormpy
 
-    program = stormpy.parse_prism_program(os.path.join(os.path.dirname(files.__file__), "files", "mdp", name))
+    program = stormpy.parse_prism_program(
+        os.path.join(os.path.dirname(files.__file__), "files", "mdp", name)
+    )
     options = stormpy.BuilderOptions()
     options.set_build_all_labels()
     options.set_build_choice_labels(True)
@@ -353,7 +370,9 @@ def test_storm_examples(name: str) -> None:
     initial[M.input_states] = 1
     beta = output_abstraction(M) | Partition.from_labels(initial)  # Storm keeps "init" too
     for mode, preserve in (("respect", True), ("ignore", False)):
-        N = MarkovDecisionProcess.from_dict({**M.to_dict(), "respect_actions": int(mode == "respect")})
+        N = MarkovDecisionProcess.from_dict(
+            {**M.to_dict(), "respect_actions": int(mode == "respect")}
+        )
         P = minimal_complete_abstraction(N, beta)
         assert P >= beta and stable(N, P.labels.tolist(), mode == "respect")
         assert P.n_blocks == _storm_blocks(model, preserve), mode

@@ -30,7 +30,7 @@ action (Storm's ``action_sensitive``, on choice labels).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -38,8 +38,9 @@ from abstractions._engine.primitives import first_occurrence, pair_ids
 from abstractions._validation import Ids
 from abstractions.partition import canonical_labels
 
-if TYPE_CHECKING:
-    from abstractions._engine.relation import Relation
+#: The functions take a :class:`~abstractions._engine.relation.Relation` with
+#: ``choices`` set; relation.py calls them, so this module does not import it.
+Relation = Any
 
 __all__ = ["choice_rows", "sequence_ids", "choice_ids", "choice_signature", "describe_choices"]
 
@@ -166,7 +167,9 @@ def choice_signature(rel: Relation, labels: Ids) -> tuple[Ids, Ids, Ids, np.ndar
     ids, k = choice_ids(rel, labels)
     starts = _choice_starts(rel)
     state = rel.sources()[starts]
-    action = np.zeros(starts.shape[0], dtype=np.int64) if rel.symbols is None else rel.symbols[starts]
+    action = (
+        np.zeros(starts.shape[0], dtype=np.int64) if rel.symbols is None else rel.symbols[starts]
+    )
     a = rel.n_symbols
     key = (state * a + action) * max(k, 1) + ids
     key = np.unique(key)
@@ -197,7 +200,9 @@ def describe_choices(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = r
                 continue
             rows = np.flatnonzero(cho == c)
             show = {
-                int(blk[r]): (Fraction(int(raw[r]), rel.den) if raw.dtype.kind != "f" else float(raw[r]))
+                int(blk[r]): (
+                    Fraction(int(raw[r]), rel.den) if raw.dtype.kind != "f" else float(raw[r])
+                )
                 for r in rows.tolist()
             }
             text = ", ".join(f"{key}: {value}" for key, value in show.items())

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import abstractions.systems._probabilities as prob
 from abstractions._engine.choices import choice_ids, choice_rows
 from abstractions._engine.relation import Relation
 from abstractions._validation import Ids, as_index_array, python_value
@@ -39,18 +40,6 @@ from abstractions.exceptions import InvalidTypeError, InvalidValueError
 from abstractions.partition import Partition
 from abstractions.systems._parse import flat, label_ids, row_pointers, state_id
 from abstractions.systems.base import TransitionSystem
-from abstractions.systems.markov import (
-    _EXACT_LIMIT,
-    _ROW_TOL,
-    _check_tol,
-    _common_denominator,
-    _denominator,
-    _float_probabilities,
-    _merged,
-    _numerators,
-    _probabilities,
-    _row_sums,
-)
 
 __all__ = ["MarkovDecisionProcess", "ACTION_MODES"]
 
@@ -128,22 +117,32 @@ class MarkovDecisionProcess(TransitionSystem):
     [('flip', {2: Fraction(1, 2), 3: Fraction(1, 2)}), ('stay', {0: Fraction(1, 1)})]
     """
 
-    __slots__ = ("_choice_ptr", "_row_ptr", "_choice_actions", "_num", "_den", "_weights", "_tol",
-                 "_respect")
+    __slots__ = (
+        "_choice_ptr",
+        "_row_ptr",
+        "_choice_actions",
+        "_num",
+        "_den",
+        "_weights",
+        "_tol",
+        "_respect",
+    )
 
     kind: ClassVar[str] = "mdp"
-    schema: ClassVar[Mapping[str, str]] = MappingProxyType({
-        "choice_indptr": "ids",
-        "row_indptr": "ids",
-        "targets": "ids",
-        "choice_actions": "ids",
-        "actions": "values",
-        "numerators": "ints",
-        "denominator": "int",
-        "probabilities": "floats",
-        "tol": "float",
-        "respect_actions": "int",
-    })
+    schema: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "choice_indptr": "ids",
+            "row_indptr": "ids",
+            "targets": "ids",
+            "choice_actions": "ids",
+            "actions": "values",
+            "numerators": "ints",
+            "denominator": "int",
+            "probabilities": "floats",
+            "tol": "float",
+            "respect_actions": "int",
+        }
+    )
 
     _choice_ptr: Ids
     _row_ptr: Ids
@@ -166,13 +165,13 @@ class MarkovDecisionProcess(TransitionSystem):
         state_labels: Sequence[Hashable] | None = None,
     ) -> None:
         respect = _action_mode(actions)
-        tol = _check_tol(tol)
+        tol = prob.check_tol(tol)
         if isinstance(choices, tuple) and len(choices) in (4, 5):
             n, choice_ptr, cho, dst, data, labels = _from_arrays(choices)
         else:
             n, choice_ptr, cho, dst, data, labels = _from_lists(choices)
         state = np.repeat(np.arange(n, dtype=np.int64), np.diff(choice_ptr))[cho]
-        exact, values = _probabilities(data, state, dst)
+        exact, values = prob.probabilities(data, state, dst)
         self._set_shared(n, output, output_values, inputs, state_labels)
         self._store_own(_canonical(n, choice_ptr, cho, dst, values, exact, labels, tol, respect))
 
@@ -195,25 +194,30 @@ class MarkovDecisionProcess(TransitionSystem):
 
     @classmethod
     def _from_fields(cls, own: dict[str, Any], shared: dict[str, Any]) -> MarkovDecisionProcess:
-        tol = _check_tol(1e-9 if own["tol"] is None else own["tol"])
+        tol = prob.check_tol(1e-9 if own["tol"] is None else own["tol"])
         respect = own["respect_actions"]
         if respect is None:
             respect = 1
         if respect not in (0, 1) or isinstance(respect, float):
             raise InvalidValueError(f"respect_actions must be 0 or 1, got {respect!r}")
         n, choice_ptr, cho, dst = _check_arrays(
-            cls._needed(own, "choice_indptr"), cls._needed(own, "row_indptr"),
+            cls._needed(own, "choice_indptr"),
+            cls._needed(own, "row_indptr"),
             cls._needed(own, "targets"),
         )
         c = choice_ptr[-1]
         labels = None
         ids, names = own["choice_actions"], own["actions"]
         if (ids is None) != (names is None):
-            given, missing = ("choice_actions", "actions") if names is None else ("actions", "choice_actions")
+            given, missing = (
+                ("choice_actions", "actions") if names is None else ("actions", "choice_actions")
+            )
             raise InvalidValueError(f"{given} was given without {missing}: actions need both")
         if names is not None:
             if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
-                raise InvalidTypeError(f"actions must be a sequence of labels, got {type(names).__name__}")
+                raise InvalidTypeError(
+                    f"actions must be a sequence of labels, got {type(names).__name__}"
+                )
             names = tuple(python_value(x) for x in names)
             action = as_index_array(ids, "choice_actions", n=max(len(names), 1), length=int(c))
             labels = np.empty(int(c), dtype=object)
@@ -221,11 +225,12 @@ class MarkovDecisionProcess(TransitionSystem):
         numerators, probabilities = own["numerators"], own["probabilities"]
         if (numerators is None) == (probabilities is None):
             raise InvalidValueError(
-                "give exactly one of numerators (with denominator: exact) and probabilities (floats)"
+                "give exactly one of numerators (with denominator: exact) and "
+                "probabilities (floats)"
             )
         if numerators is not None:
-            den = _denominator(cls._needed(own, "denominator"))
-            big = _numerators(numerators, dst.shape[0])
+            den = prob.denominator(cls._needed(own, "denominator"))
+            big = prob.numerators(numerators, dst.shape[0])
             values = np.empty(big.shape[0], dtype=object)
             values[:] = [Fraction(int(x), den) for x in big.tolist()]
             exact = True
@@ -233,11 +238,13 @@ class MarkovDecisionProcess(TransitionSystem):
             if own["denominator"] is not None:
                 raise InvalidValueError("denominator goes with numerators, not with probabilities")
             state = np.repeat(np.arange(n, dtype=np.int64), np.diff(choice_ptr))[cho]
-            values = _float_probabilities(probabilities, state, dst)
+            values = prob.float_probabilities(probabilities, state, dst)
             exact = False
         self = object.__new__(cls)
         self._set_shared(n, **shared)
-        self._store_own(_canonical(n, choice_ptr, cho, dst, values, exact, labels, tol, int(respect)))
+        self._store_own(
+            _canonical(n, choice_ptr, cho, dst, values, exact, labels, tol, int(respect))
+        )
         return self
 
     # ------------------------------------------------------------------ views
@@ -286,7 +293,9 @@ class MarkovDecisionProcess(TransitionSystem):
         if cached is None:
             assert self._num is not None
             den = self._den
-            cached = self._cache["fractions"] = tuple(Fraction(int(p), den) for p in self._num.tolist())
+            cached = self._cache["fractions"] = tuple(
+                Fraction(int(p), den) for p in self._num.tolist()
+            )
         return cached
 
     def _weight(self, j: int) -> Any:
@@ -342,8 +351,18 @@ class MarkovDecisionProcess(TransitionSystem):
         actions = None if self._choice_actions is None else self._choice_actions[kept_choices]
         num = None if self._num is None else self._num[kept]
         weights = None if self._weights is None else self._weights[kept]
-        return _own(choice_ptr, row_ptr, targets, actions, self._symbols, num, self._den, weights,
-                    self._tol, self._respect)
+        return _own(
+            choice_ptr,
+            row_ptr,
+            targets,
+            actions,
+            self._symbols,
+            num,
+            self._den,
+            weights,
+            self._tol,
+            self._respect,
+        )
 
     def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
         rel = self._relation()
@@ -362,12 +381,32 @@ class MarkovDecisionProcess(TransitionSystem):
         actions = None if self._choice_actions is None else self._choice_actions[picked]
         if self._num is not None:
             num = value[rows]
-            num = num.astype(np.int64) if self._den <= _EXACT_LIMIT else num
-            return _own(choice_ptr, row_ptr, blk[rows], actions, self._symbols, num, self._den,
-                        None, self._tol, self._respect)
+            num = num.astype(np.int64) if self._den <= prob.EXACT_LIMIT else num
+            return _own(
+                choice_ptr,
+                row_ptr,
+                blk[rows],
+                actions,
+                self._symbols,
+                num,
+                self._den,
+                None,
+                self._tol,
+                self._respect,
+            )
         weights = np.ascontiguousarray(raw[rows], dtype=np.float64)
-        return _own(choice_ptr, row_ptr, blk[rows], actions, self._symbols, None, 1, weights,
-                    self._tol, self._respect)
+        return _own(
+            choice_ptr,
+            row_ptr,
+            blk[rows],
+            actions,
+            self._symbols,
+            None,
+            1,
+            weights,
+            self._tol,
+            self._respect,
+        )
 
 
 # ---------------------------------------------------------------------- parsing
@@ -390,15 +429,36 @@ def _ranges(ptr: Ids, rows: Ids) -> tuple[Ids, Ids]:
     return new, kept
 
 
-def _own(choice_ptr: Ids, row_ptr: Ids, targets: Ids, actions: Ids | None,
-         symbols: tuple[Any, ...] | None, num: np.ndarray | None, den: int,
-         weights: np.ndarray | None, tol: float, respect: int) -> tuple[Any, ...]:
+def _own(
+    choice_ptr: Ids,
+    row_ptr: Ids,
+    targets: Ids,
+    actions: Ids | None,
+    symbols: tuple[Any, ...] | None,
+    num: np.ndarray | None,
+    den: int,
+    weights: np.ndarray | None,
+    tol: float,
+    respect: int,
+) -> tuple[Any, ...]:
     """The stored fields, in slot order (the base's CSR over states first)."""
     indptr = row_ptr[choice_ptr]
     per_choice = np.diff(row_ptr)
     edge_labels = None if actions is None else np.repeat(actions, per_choice)
-    return (indptr, np.ascontiguousarray(targets), edge_labels, symbols, choice_ptr, row_ptr,
-            actions, num, den, weights, tol, respect)
+    return (
+        indptr,
+        np.ascontiguousarray(targets),
+        edge_labels,
+        symbols,
+        choice_ptr,
+        row_ptr,
+        actions,
+        num,
+        den,
+        weights,
+        tol,
+        respect,
+    )
 
 
 def _check_arrays(choice_indptr: Any, row_indptr: Any, targets: Any) -> tuple[int, Ids, Ids, Ids]:
@@ -415,7 +475,9 @@ def _check_arrays(choice_indptr: Any, row_indptr: Any, targets: Any) -> tuple[in
         )
     dst = as_index_array(targets, "targets", n=n)
     if dst.shape[0] != rows[-1]:
-        raise InvalidValueError(f"targets has {dst.shape[0]} entries but row_indptr ends at {int(rows[-1])}")
+        raise InvalidValueError(
+            f"targets has {dst.shape[0]} entries but row_indptr ends at {int(rows[-1])}"
+        )
     cho = np.repeat(np.arange(rows.shape[0] - 1, dtype=np.int64), np.diff(rows))
     return n, ptr, cho, dst.copy()
 
@@ -428,12 +490,15 @@ def _pointers(values: Any, name: str) -> Ids:
     if drops.size:
         i = int(drops[0])
         raise InvalidValueError(
-            f"{name} must not decrease: {name}[{i}] = {int(ptr[i])} > {name}[{i + 1}] = {int(ptr[i + 1])}"
+            f"{name} must not decrease: {name}[{i}] = {int(ptr[i])} > "
+            f"{name}[{i + 1}] = {int(ptr[i + 1])}"
         )
     return ptr
 
 
-def _from_arrays(arrays: tuple[Any, ...]) -> tuple[int, Ids, Ids, Ids, np.ndarray, np.ndarray | None]:
+def _from_arrays(
+    arrays: tuple[Any, ...],
+) -> tuple[int, Ids, Ids, Ids, np.ndarray, np.ndarray | None]:
     n, ptr, cho, dst = _check_arrays(arrays[0], arrays[1], arrays[2])
     data = flat(arrays[3])
     if data.shape[0] != dst.shape[0]:
@@ -445,7 +510,8 @@ def _from_arrays(arrays: tuple[Any, ...]) -> tuple[int, Ids, Ids, Ids, np.ndarra
         labels = flat(arrays[4])
         if labels.shape[0] != ptr[-1]:
             raise InvalidValueError(
-                f"choice_actions has {labels.shape[0]} entries, expected {int(ptr[-1])} (one per choice)"
+                f"choice_actions has {labels.shape[0]} entries, expected {int(ptr[-1])} "
+                "(one per choice)"
             )
     return n, ptr, cho, dst, data, labels
 
@@ -494,9 +560,13 @@ def _split_choice(choice: Any, name: str) -> tuple[Any, Any]:
     """``(action, distribution)`` of one choice; a bare distribution has action None."""
     if isinstance(choice, Mapping):
         return None, choice
-    if isinstance(choice, (tuple, list)) and len(choice) == 2 and (
-        isinstance(choice[1], Mapping)
-        or (not isinstance(choice[1], (str, bytes)) and isinstance(choice[1], Iterable))
+    if (
+        isinstance(choice, (tuple, list))
+        and len(choice) == 2
+        and (
+            isinstance(choice[1], Mapping)
+            or (not isinstance(choice[1], (str, bytes)) and isinstance(choice[1], Iterable))
+        )
     ):
         return choice[0], choice[1]
     if isinstance(choice, (str, bytes)) or not isinstance(choice, Iterable):
@@ -522,21 +592,32 @@ def _entries(dist: Any, n: int, name: str) -> list[tuple[int, Any]]:
         raise InvalidValueError(
             f"{name} is a row of {len(row)} probabilities, expected {n} (one per state)"
         )
-    return [(t, p) for t, p in enumerate(row) if not (isinstance(p, numbers.Number) and p == 0)]
+    # zeros of a dense row are no transitions (any number type compares to 0)
+    return [(t, p) for t, p in enumerate(row) if not _is_zero(p)]
 
 
-def _canonical(n: int, choice_ptr: Ids, cho: Ids, dst: Ids, values: np.ndarray, exact: bool,
-               labels: np.ndarray | None, tol: float, respect: int) -> tuple[Any, ...]:
+def _canonical(
+    n: int,
+    choice_ptr: Ids,
+    cho: Ids,
+    dst: Ids,
+    values: np.ndarray,
+    exact: bool,
+    labels: np.ndarray | None,
+    tol: float,
+    respect: int,
+) -> tuple[Any, ...]:
     """Merge repeated targets per choice, check every choice sums to 1, and number the actions."""
     c = int(choice_ptr[-1])
-    # _merged sorts by (row, target) with one bound for both ids
-    row_ptr, dst, values = _merged(max(c, n), cho, dst, values)
+    # merged sorts by (row, target) with one bound for both ids
+    row_ptr, dst, values = prob.merged(max(c, n), cho, dst, values)
     row_ptr = row_ptr[: c + 1]
     num: np.ndarray | None = None
     weights: np.ndarray | None = None
     den = 1
     if exact:
-        num, den = _common_denominator(values) if values.shape[0] else (np.zeros(0, np.int64), 1)
+        empty = (np.zeros(0, np.int64), 1)
+        num, den = prob.common_denominator(values) if values.shape[0] else empty
         _check_choices(choice_ptr, row_ptr, num, den, exact=True, tol=tol)
     else:
         weights = np.ascontiguousarray(values, dtype=np.float64)
@@ -548,19 +629,27 @@ def _canonical(n: int, choice_ptr: Ids, cho: Ids, dst: Ids, values: np.ndarray, 
     return _own(choice_ptr, row_ptr, dst, actions, symbols, num, den, weights, tol, respect)
 
 
-def _check_choices(choice_ptr: Ids, row_ptr: Ids, values: np.ndarray, den: int, *,
-                   exact: bool, tol: float) -> None:
-    sums = _row_sums(row_ptr, values)
+def _check_choices(
+    choice_ptr: Ids, row_ptr: Ids, values: np.ndarray, den: int, *, exact: bool, tol: float
+) -> None:
+    sums = prob.row_sums(row_ptr, values)
     if exact:
         bad = [c for c, x in enumerate(sums.tolist()) if x != den]
     else:
-        bad = np.flatnonzero(~(np.abs(sums - 1.0) <= max(tol, _ROW_TOL))).tolist()
+        bad = np.flatnonzero(~(np.abs(sums - 1.0) <= max(tol, prob.ROW_TOL))).tolist()
     if bad:
         c = bad[0]
         s = int(np.searchsorted(choice_ptr, c, side="right")) - 1
         total: Any = Fraction(int(sums[c]), den) if exact else float(sums[c])
-        expect = "exactly" if exact else f"within tol={max(tol, _ROW_TOL):g}"
+        expect = "exactly" if exact else f"within tol={max(tol, prob.ROW_TOL):g}"
         raise InvalidValueError(
             f"choice {c - int(choice_ptr[s])} of state {s} has probabilities summing to {total}, "
             f"not to 1 {expect}; every choice needs a probability distribution"
         )
+
+
+def _is_zero(p: Any) -> bool:
+    try:
+        return bool(p == 0)
+    except (TypeError, ValueError):
+        return False  # not a number: probabilities names it
