@@ -26,9 +26,9 @@ import numpy as np
 
 #: (file, constants) per scale; the large ones reach 10^5 - 10^6 states.
 MODELS: dict[str, list[tuple[str, str]]] = {
-    "small": [("coin2.nm", "K=2"), ("firewire.nm", "delay=3"), ("csma2-2.nm", "")],
-    "large": [("coin2.nm", "K=16"), ("coin2.nm", "K=64"), ("firewire.nm", "delay=36"),
-              ("wlan0_collide.nm", "COL=2")],
+    "small": [("coin2.nm", "K=2"), ("firewire.nm", "delay=3,fast=0.5"), ("csma2-2.nm", "")],
+    "large": [("coin2.nm", "K=16"), ("coin2.nm", "K=64"), ("coin2.nm", "K=256"),
+              ("firewire.nm", "delay=36,fast=0.5")],
 }  # fmt: skip
 
 
@@ -83,14 +83,16 @@ def main(argv: list[str] | None = None) -> None:
         initial = np.zeros(M.n, dtype=np.int64)
         initial[M.input_states] = 1
         beta = output_abstraction(M) | Partition.from_labels(initial)
-        blocks = ours(M, beta)
+        blocks = ours(M, beta)  # the warm-up runs
         assert blocks == storm(model), (name, constants)
         times: dict[str, list[float]] = {"ours": [], "storm": []}
         for _ in range(args.repeats):
-            for who, run in (("ours", lambda: ours(M, beta)), ("storm", lambda: storm(model))):
-                start = time.perf_counter()
-                run()
-                times[who].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            ours(M, beta)
+            times["ours"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            storm(model)
+            times["storm"].append(time.perf_counter() - start)
         label = f"{name} {constants}".strip()
         print(
             f"{label:<28}{M.n:>10}{int(model.nr_choices):>10}{blocks:>9}"

@@ -376,3 +376,29 @@ def test_storm_examples(name: str) -> None:
         P = minimal_complete_abstraction(N, beta)
         assert P >= beta and stable(N, P.labels.tolist(), mode == "respect")
         assert P.n_blocks == _storm_blocks(model, preserve), mode
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_refinement_equals_whole_rounds(seed: int) -> None:
+    """The incremental rounds (auto, splitters) give the whole rounds' partition on larger MDPs."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    counts = rng.integers(0 if seed % 2 else 1, 3, size=n)
+    choice_ptr = np.concatenate([[0], np.cumsum(counts)])
+    sizes = rng.integers(1, 3, size=int(choice_ptr[-1]))
+    row_ptr = np.concatenate([[0], np.cumsum(sizes)])
+    # a ring with short cuts: long chains of splits, as in protocol models
+    owner = np.repeat(np.repeat(np.arange(n), counts), sizes)
+    targets = (owner + rng.integers(1, 3, size=owner.shape[0])) % n
+    probs = np.concatenate([[1.0] if s == 1 else [0.25, 0.75] for s in sizes])
+    actions = rng.choice(["a", "b"], size=int(choice_ptr[-1]))
+    for mode in MODES:
+        M = MarkovDecisionProcess(
+            (choice_ptr, row_ptr, targets, probs, actions), actions=mode,
+            output=(np.arange(n) % 7 == 0).astype(int),
+        )  # fmt: skip
+        beta = output_abstraction(M)
+        whole = minimal_complete_abstraction(M, beta, method="rounds")
+        assert minimal_complete_abstraction(M, beta, method="splitters") == whole
+        assert minimal_complete_abstraction(M, beta) == whole
+        assert is_complete(M, whole) and whole.n_blocks > 1
