@@ -80,8 +80,11 @@ def refine_choices(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int]:
         affected[labels[changed]] = True
         clean = np.flatnonzero(~dirty & affected[labels])
         clean_old = labels[clean]
-        _, first = np.unique(clean_old, return_index=True)
-        reps = clean[first]
+        # one clean member per block (any: the last write wins), without sorting
+        rep_of = np.full(k, -1, dtype=np.int64)
+        rep_of[clean_old] = clean
+        reps = rep_of[rep_of >= 0]
+        labels_before = labels[reps]
         states = np.concatenate([changed, reps])
         sig, k_sig = _state_signatures(rel, states, labels)
         group, k_group = pair_ids(labels[states], k, sig, max(k_sig, 1))
@@ -106,7 +109,7 @@ def refine_choices(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int]:
         labels[moved] = target[moving]
         # clean states follow their representative to its new id
         relabel = np.full(k, -1, dtype=np.int64)
-        relabel[clean_old[first]] = new_id[rep_group]
+        relabel[labels_before] = new_id[rep_group]
         follow = relabel[clean_old] >= 0
         labels[clean[follow]] = relabel[clean_old[follow]]
         moved = np.concatenate([moved, clean[follow]])
