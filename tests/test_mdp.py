@@ -402,3 +402,14 @@ def test_incremental_refinement_equals_whole_rounds(seed: int) -> None:
         assert minimal_complete_abstraction(M, beta, method="splitters") == whole
         assert minimal_complete_abstraction(M, beta) == whole
         assert is_complete(M, whole) and whole.n_blocks > 1
+
+
+def test_uniform_scheduler_walk_and_other_kinds_refuse() -> None:
+    """A random walk picks a choice uniformly; stuttering refuses MDPs by name."""
+    from abstractions import stuttering_abstraction
+    from abstractions._engine.weighted import step_probabilities
+
+    M = MarkovDecisionProcess([[("a", {0: 0.5, 1: 0.5}), ("b", {1: 1.0})], [("a", {1: 1.0})]])
+    assert step_probabilities(M._relation()).tolist() == [0.25, 0.25, 0.5, 1.0]
+    with pytest.raises(InvalidTypeError, match="kind 'mdp'"):
+        stuttering_abstraction(M, [0, 0])
