@@ -133,7 +133,7 @@ def test_example_from_the_docstring() -> None:
     assert minimal_complete_abstraction(N, output_abstraction(N)).labels.tolist() == [0, 0, 1]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(mdps(exact=True))
 def test_is_complete_is_the_definition_exact(case: tuple[MarkovDecisionProcess, list[int]]) -> None:
     """is_complete agrees with the definition on every partition (exact probabilities)."""
@@ -144,7 +144,7 @@ def test_is_complete_is_the_definition_exact(case: tuple[MarkovDecisionProcess, 
         assert (find_violation(M, p) is None) == stable(M, p, respect)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(mdps(exact=False))
 def test_is_complete_is_the_definition_float(case: tuple[MarkovDecisionProcess, list[int]]) -> None:
     """is_complete agrees with the definition on every partition (float probabilities)."""
@@ -155,7 +155,7 @@ def test_is_complete_is_the_definition_float(case: tuple[MarkovDecisionProcess, 
         assert is_complete(M, p) == stable(M, p, respect), p
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(mdps(exact=True) | mdps(exact=False))
 def test_minimal_is_the_coarsest_stable_refinement(
     case: tuple[MarkovDecisionProcess, list[int]],
@@ -175,7 +175,7 @@ def test_minimal_is_the_coarsest_stable_refinement(
     assert completion(M, beta) == Partition.from_labels([keys.index(k) for k in keys])
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(mdps(exact=True) | mdps(exact=False))
 def test_quotient_is_an_mdp_on_the_blocks(case: tuple[MarkovDecisionProcess, list[int]]) -> None:
     """The abstract MDP: each block has its representative's choices, lifted, duplicates merged."""
@@ -194,6 +194,8 @@ def test_quotient_is_an_mdp_on_the_blocks(case: tuple[MarkovDecisionProcess, lis
     assert minimal_complete_abstraction(A, output_abstraction(A)).n_blocks == A.n
     assert pickle.loads(pickle.dumps(M)) == M
     assert System.from_dict(M.to_dict()) == M
+    other = "ignore" if respect else "respect"
+    assert M.with_actions(other).with_actions(M.actions_mode) == M != M.with_actions(other)
 
 
 def test_actions_matter_only_when_respected() -> None:
@@ -315,7 +317,7 @@ def storm_mdps(draw: Any) -> tuple[MarkovDecisionProcess, list[int]]:
     return MarkovDecisionProcess(rows, output=output), output
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(storm_mdps())
 def test_storm_gives_our_partition_on_random_mdps(
     case: tuple[MarkovDecisionProcess, list[int]],
@@ -331,9 +333,7 @@ def test_storm_gives_our_partition_on_random_mdps(
     M, output = case
     model = _storm_mdp(M, output)
     for mode, preserve in (("respect", True), ("ignore", False)):
-        N = MarkovDecisionProcess.from_dict(
-            {**M.to_dict(), "respect_actions": int(mode == "respect")}
-        )
+        N = M.with_actions(mode)
         P = minimal_complete_abstraction(N, output)
         assert stable(N, P.labels.tolist(), mode == "respect")
         assert P >= Partition.from_labels(output)
@@ -370,9 +370,7 @@ def test_storm_examples(name: str) -> None:
     initial[M.input_states] = 1
     beta = output_abstraction(M) | Partition.from_labels(initial)  # Storm keeps "init" too
     for mode, preserve in (("respect", True), ("ignore", False)):
-        N = MarkovDecisionProcess.from_dict(
-            {**M.to_dict(), "respect_actions": int(mode == "respect")}
-        )
+        N = M.with_actions(mode)
         P = minimal_complete_abstraction(N, beta)
         assert P >= beta and stable(N, P.labels.tolist(), mode == "respect")
         assert P.n_blocks == _storm_blocks(model, preserve), mode

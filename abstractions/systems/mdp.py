@@ -301,6 +301,21 @@ class MarkovDecisionProcess(TransitionSystem):
     def _weight(self, j: int) -> Any:
         return python_value(self.probabilities[j])
 
+    def with_actions(self, actions: str) -> MarkovDecisionProcess:
+        """The same MDP with bisimulation observing (``"respect"``) or ignoring the actions.
+
+        Examples
+        --------
+        >>> M = MarkovDecisionProcess([[("a", {1: 1})], [("b", {1: 1})]], output=[0, 0])
+        >>> M.with_actions("ignore").actions_mode
+        'ignore'
+        """
+        respect = _action_mode(actions)
+        own = tuple(getattr(self, name) for name in self._own_fields())
+        result: MarkovDecisionProcess = self._assemble(self._shared(), own[:-1] + (respect,))
+        result._set_variables(self._variables)
+        return result
+
     def choices(self, state: int) -> list[tuple[Any, dict[int, Any]]]:
         """The choices of ``state`` as ``(action, {target: probability})`` pairs, in order.
 

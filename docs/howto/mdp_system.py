@@ -28,7 +28,7 @@ print("actions respected:", respect)
 assert respect.n_blocks == 4  # "stay" and "wait" are different actions
 
 # actions="ignore" compares the sets of block distributions only
-N = MarkovDecisionProcess.from_dict({**M.to_dict(), "respect_actions": 0})
+N = M.with_actions("ignore")
 ignore = minimal_complete_abstraction(N, output_abstraction(N))
 print("actions ignored:  ", ignore)
 assert ignore.n_blocks == 3  # 0 and 1 both stay in their block, or flip
