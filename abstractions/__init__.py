@@ -90,6 +90,7 @@ from abstractions.systems import (
     ContinuousTimeMarkovChain,
     LabelledSystem,
     MarkovChain,
+    MarkovDecisionProcess,
     NondeterministicSystem,
     TransitionSystem,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "NondeterministicSystem",
     "MarkovChain",
     "ContinuousTimeMarkovChain",
+    "MarkovDecisionProcess",
     "SYSTEM_METHODS",
     "is_complete",
     "find_violation",

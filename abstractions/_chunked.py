@@ -216,6 +216,11 @@ def save_chunked(
         attrs = {"kind": "computation", "n": obj.n, "m": obj.n, "meta": meta}
     elif isinstance(obj, System):
         rel = obj._relation()
+        if rel.choices is not None:
+            raise InvalidValueError(
+                f"a chunked store holds one level of transitions; a {obj.kind} system has "
+                "choices of distributions (save it with abstractions.save instead)"
+            )
         writer = _Writer(target, chunk_size)
         writer.array("source", rel.sources())
         writer.array("target", rel.targets)

@@ -43,7 +43,9 @@ Storm DRN
     is a Dirac distribution becomes a :class:`~abstractions.LabelledSystem`
     when every state has each action once (a DFA), else a
     :class:`~abstractions.NondeterministicSystem` labelled by the actions
-    (``__NOLABEL__`` is the action None). The states labelled ``init`` are
+    (``__NOLABEL__`` is the action None); any other MDP becomes a
+    :class:`~abstractions.MarkovDecisionProcess` with the same actions. The
+    states labelled ``init`` are
     the inputs. The other state labels become the output, a tuple of label
     names sorted by name; with reward models it is the pair
     ``(labels, ((reward model, reward), ...))`` (a DTMC's action rewards
@@ -81,6 +83,7 @@ from typing import IO, Any
 import numpy as np
 
 from abstractions._storage import as_path, file_suffix, read_bytes, write_atomically
+from abstractions._validation import Ids
 from abstractions.computation import Computation
 from abstractions.exceptions import FileFormatError, InvalidTypeError, InvalidValueError
 from abstractions.files import load, save
@@ -90,6 +93,7 @@ from abstractions.systems import (
     ContinuousTimeMarkovChain,
     LabelledSystem,
     MarkovChain,
+    MarkovDecisionProcess,
     NondeterministicSystem,
     TransitionSystem,
 )
@@ -503,7 +507,7 @@ def _drn_value(
 def read_drn(
     path: str | os.PathLike[str], *, actions: bool = True, progress: bool | None = None
 ) -> Any:
-    """Read a Storm DRN file: a DTMC or CTMC as a Markov chain, a Dirac MDP as a DFA or LTS.
+    """Read a Storm DRN file: a DTMC or CTMC as a Markov chain, an MDP as a DFA, LTS or MDP.
 
     Parameters
     ----------
@@ -517,7 +521,9 @@ def read_drn(
 
     Returns
     -------
-    MarkovChain, ContinuousTimeMarkovChain, LabelledSystem or NondeterministicSystem
+    System
+        A MarkovChain, ContinuousTimeMarkovChain, MarkovDecisionProcess,
+        LabelledSystem or NondeterministicSystem.
         As the module notes say: labels and rewards make the output, the
         ``init`` states the inputs.
 
@@ -600,7 +606,7 @@ def read_drn(
     if kind not in _SUPPORTED_DRN:
         raise fail(
             f"holds a {kind}; abstractions reads DTMCs and CTMCs (as Markov chains) and MDPs "
-            f"whose choices are Dirac (as DFAs and LTSs)"
+            f"(as DFAs, LTSs or MarkovDecisionProcesses)"
         )
     value_type = header.get("value_type", "double")
     if value_type not in ("double", "rational"):
@@ -776,6 +782,32 @@ def _output(labels: Iterable[str], names: list[str], rewards: tuple[Any, ...]) -
     return (shown, tuple(zip(names, rewards)))
 
 
+def _mdp(
+    path: str, actions: bool, exact: bool, n: int, counts: Ids, per_choice: Ids,
+    choice_name: list[str], entry_target: list[int], entry_value: list[Any], output: list[Any],
+    inputs: list[int],
+) -> Any:
+    """A MarkovDecisionProcess: choice labels are the actions (None where a choice has none).
+
+    Without a choice labelling every action is None, so the actions cannot
+    tell choices apart whichever ``actions`` mode is used.
+    """
+    choice_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=choice_ptr[1:])
+    row_ptr = np.zeros(per_choice.shape[0] + 1, dtype=np.int64)
+    np.cumsum(per_choice, out=row_ptr[1:])
+    data = np.empty(len(entry_value), dtype=object if exact else np.float64)
+    data[:] = entry_value
+    labels = None
+    if actions:
+        labels = np.empty(len(choice_name), dtype=object)
+        labels[:] = [None if name == _NOLABEL else name for name in choice_name]
+    arrays = (choice_ptr, row_ptr, np.asarray(entry_target, dtype=np.int64), data, labels)
+    return _built(
+        path, lambda: MarkovDecisionProcess(arrays, output=_objects(output), inputs=inputs)
+    )
+
+
 def _drn_system(
     path: str,
     kind: str,
@@ -835,19 +867,9 @@ def _drn_system(
                 inputs=inputs,
             ),
         )
-    # an MDP: each choice must be one target with probability 1
+    # an MDP: a relation (or a DFA) when every choice is Dirac, else a MarkovDecisionProcess
     per_choice = np.bincount(np.asarray(entry_choice, dtype=np.int64), minlength=len(choice_state))
-    bad = np.flatnonzero(per_choice != 1)
-    if bad.size == 0:
-        bad = np.array([j for j, v in enumerate(entry_value) if v != 1], dtype=np.int64)
-    if bad.size:
-        c = int(bad[0])
-        raise FileFormatError(
-            path,
-            f"choice {choice_name[c]!r} of state {choice_state[c]} is not a Dirac "
-            f"distribution (one target with probability 1): MDPs are not a kind of "
-            f"abstractions yet; DTMCs and MDPs whose choices are Dirac are read",
-        )
+    dirac = bool((per_choice == 1).all()) and all(v == 1 for v in entry_value)
     if k and any(any(v != 0 for v in r) for r in choice_rewards):
         c = next(j for j, r in enumerate(choice_rewards) if any(v != 0 for v in r))
         raise FileFormatError(
@@ -855,6 +877,10 @@ def _drn_system(
             f"choice {choice_name[c]!r} of state {choice_state[c]} has an action reward: "
             f"rewards on transitions are not read (put them on states)",
         )
+    if not dirac:
+        output = [_output(state_labels[s], reward_names, state_rewards[s]) for s in range(n)]
+        return _mdp(path, actions, exact, n, counts, per_choice, choice_name, entry_target,
+                    entry_value, output, inputs)  # fmt: skip
     output = [_output(state_labels[s], reward_names, state_rewards[s]) for s in range(n)]
     targets = np.asarray(entry_target, dtype=np.int64)  # entries are in choice order
     names: list[Any] = [None if name == _NOLABEL else name for name in choice_name]
@@ -1121,7 +1147,7 @@ def _require_stormpy() -> Any:
 
 
 def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
-    """The system of a sparse stormpy model: a DTMC, a CTMC, or an MDP whose choices are Dirac.
+    """The system of a sparse stormpy model: a DTMC, a CTMC or an MDP.
 
     Parameters
     ----------
@@ -1129,7 +1155,11 @@ def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
         E.g. from ``stormpy.build_model``. State labels (but ``init``) and
         reward models become the output, as for :func:`read_drn`; the
         initial states the inputs; choice labels the actions of an MDP (an
-        unlabelled relation when the model has no choice labelling); state
+        unlabelled relation when the model has no choice labelling; an MDP
+        with a probabilistic choice is a
+        :class:`~abstractions.MarkovDecisionProcess` whose actions are the
+        choice labels, None where a choice has none or the model has no
+        choice labelling); state
         valuations, when built, the state names. Exact models
         (``stormpy.build_model[stormpy.Rational]``) give exact Markov chains.
     progress : bool or None
@@ -1137,21 +1167,22 @@ def from_stormpy(model: Any, *, progress: bool | None = None) -> Any:
 
     Returns
     -------
-    MarkovChain, ContinuousTimeMarkovChain, LabelledSystem or NondeterministicSystem
+    System
+        A MarkovChain, ContinuousTimeMarkovChain, MarkovDecisionProcess,
+        LabelledSystem or NondeterministicSystem.
         A CTMC's transition matrix holds its rates.
 
     Raises
     ------
     InvalidValueError
         For other model types (Markov automata, POMDPs, parametric
-        models), an MDP with a probabilistic choice, or action rewards on an
-        MDP.
+        models), or action rewards on an MDP.
     """
     stormpy = _require_stormpy()
     kind = str(model.model_type).rsplit(".", 1)[-1]
     if kind not in _SUPPORTED_DRN or model.supports_parameters and model.has_parameters:
         raise InvalidValueError(
-            f"from_stormpy reads DTMCs, CTMCs and MDPs whose choices are Dirac, got a {kind}"
+            f"from_stormpy reads DTMCs, CTMCs and MDPs, got a {kind}"
             + (" with parameters" if kind in _SUPPORTED_DRN else "")
         )
     exact = bool(model.is_exact)
@@ -1263,7 +1294,9 @@ def load_prism(
 
     Returns
     -------
-    MarkovChain, LabelledSystem or NondeterministicSystem
+    System
+        A MarkovChain, ContinuousTimeMarkovChain, MarkovDecisionProcess,
+        LabelledSystem or NondeterministicSystem.
         See :func:`from_stormpy`.
 
     Raises

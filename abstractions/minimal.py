@@ -372,22 +372,38 @@ def _bell_at_most(k: int, cap: int) -> int:
     return row[0]
 
 
-def _rows(rel: Relation) -> list[list[tuple[int, int, Any]]]:
-    """Per state, its transitions ``(symbol, target, weight)`` as Python values."""
+def _rows(rel: Relation) -> list[list[tuple[int, int, Any, int]]]:
+    """Per state, its transitions ``(symbol, target, weight, choice)`` as Python values.
+
+    ``choice`` is the transition's choice for a Markov decision process,
+    else the transition's own index.
+    """
     sym = rel.symbol_ids().tolist()
     targets = rel.targets.tolist()
     weights = [1] * rel.m if rel.weights is None else rel.weights.tolist()
+    choices = list(range(rel.m)) if rel.choices is None else rel.choices.tolist()
     indptr = rel.indptr.tolist()
     return [
-        [(sym[j], targets[j], weights[j]) for j in range(indptr[s], indptr[s + 1])]
+        [(sym[j], targets[j], weights[j], choices[j]) for j in range(indptr[s], indptr[s + 1])]
         for s in range(rel.n)
     ]
 
 
-def _signature_of(rows: list[tuple[int, int, Any]], labels: list[int], rel: Relation) -> Any:
+def _signature_of(rows: list[tuple[int, int, Any, int]], labels: list[int], rel: Relation) -> Any:
     """A state's signature under (partial) ``labels``, as a comparable value."""
+    if rel.how == "choices":
+        # the set of (action, block distribution) of the state's choices
+        grouped: dict[int, list[tuple[int, int, Any, int]]] = {}
+        for row in rows:
+            grouped.setdefault(row[3], []).append(row)
+        floats = rel.weights is not None and rel.weights.dtype.kind == "f"
+        inner = Relation(rel.indptr, rel.targets, "round" if floats else "sum", tol=rel.tol)
+        return frozenset(
+            (group[0][0], _signature_of([(0, t, w, 0) for _, t, w, _ in group], labels, inner))
+            for group in grouped.values()
+        )
     sums: dict[tuple[int, int], Any] = {}
-    for a, t, w in rows:
+    for a, t, w, _ in rows:
         key = (a, labels[t])
         sums[key] = sums.get(key, 0) + w
     if rel.how in ("function", "exists"):
@@ -465,7 +481,7 @@ def complete_abstractions(
         members = block.tolist()
         for i, m1 in enumerate(members):
             for m2 in members[i + 1 :]:
-                last = max([m2] + [t for _, t, _ in rows[m1]] + [t for _, t, _ in rows[m2]])
+                last = max([m2] + [t for _, t, _, _ in rows[m1]] + [t for _, t, _, _ in rows[m2]])
                 checks[last].append((m1, m2))
     labels = [0] * n
     block_kept: list[int] = []  # beta-block of each block made so far

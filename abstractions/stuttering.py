@@ -218,6 +218,6 @@ def stuttering_abstraction(
 
         result, count = branching_classes(S._relation(), labels, k, tau, sensitive)
         return Partition._from_canonical(result, count)
-    raise InvalidTypeError(  # pragma: no cover - every kind is handled above
+    raise InvalidTypeError(  # a Markov decision process, so far
         f"stuttering_abstraction does not know systems of kind {S.kind!r}"
     )

@@ -409,7 +409,7 @@ class System:
         --------
         >>> from abstractions import System
         >>> sorted(System.kinds())
-        ['computation', 'ctmc', 'labelled', 'nondeterministic', 'probabilistic']
+        ['computation', 'ctmc', 'labelled', 'mdp', 'nondeterministic', 'probabilistic']
         """
         return dict(System._kinds)
 

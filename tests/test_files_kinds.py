@@ -390,3 +390,31 @@ def test_variables_of_every_kind_round_trip(tmp_path, suffix):
     back = load(path)
     assert back == T and back.variables == ("x", "y")
     assert back.values("x").tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("exact", [True, False])
+def test_mdp_round_trips(tmp_path, suffix, exact):
+    """A Markov decision process (actions, deadlock, both modes, its quotient) saves and loads equal."""
+    from abstractions import MarkovDecisionProcess
+
+    one = Fraction(1) if exact else 1.0
+    half = Fraction(1, 2) if exact else 0.5
+    third = Fraction(1, 3) if exact else 0.25
+    rows = [
+        [("go", {1: half, 2: half}), (("t", 1), {0: one})],
+        [("go", {2: third, 3: one - third})],
+        [],
+        [(None, {3: one})],
+    ]
+    for actions in ("respect", "ignore"):
+        M = MarkovDecisionProcess(rows, output=["s", "s", "x", "y"], actions=actions,
+                                  state_labels=["a", "b", "c", "d"])
+        loaded = _round_trip(M, tmp_path / f"m{actions}{suffix}")
+        assert loaded.exact == exact and loaded.actions_mode == actions
+        assert loaded.choices(0) == M.choices(0) and loaded.symbols == ("go", ("t", 1), None)
+        P = minimal_complete_abstraction(M, output_abstraction(M))
+        A, _ = abstract_computation(M, P)
+        _round_trip(A, tmp_path / f"q{actions}{suffix}")
+    big = MarkovDecisionProcess([[{0: Fraction(1, 2**70), 1: 1 - Fraction(1, 2**70)}], [{1: 1}]])
+    assert _round_trip(big, tmp_path / f"big{suffix}").choices(0)[0][1][0] == Fraction(1, 2**70)

@@ -308,8 +308,8 @@ def test_drn_mdp_kinds(tmp_path):
         ),
         ("@type: DTMC\n@nr_states\n1\n@model\nstate 0 [1\n", ["'[' without ']'"]),
         (
-            "@type: MDP\n@nr_states\n1\n@model\nstate 0\n\taction a\n\t\t0 : 0.5\n\t\t0 : 0.5\n",
-            ["not a Dirac", "MDPs are not a kind"],
+            "@type: MDP\n@nr_states\n1\n@model\nstate 0\n\taction a\n\t\t0 : 0.5\n",
+            ["choice 0 of state 0", "not to 1"],
         ),
         (
             "@type: MDP\n@reward_models\nr\n@nr_states\n1\n@model\n"

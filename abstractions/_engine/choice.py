@@ -11,7 +11,12 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
 2. a function (one successor per state) takes the linear functional-graph
    kernel;
 3. anything else takes signature rounds while they double the blocks, then
-   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`).
+   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`);
+4. but a Markov decision process (aggregation ``"choices"``, two levels)
+   takes incremental two-level signature rounds
+   (:mod:`abstractions._engine.choice_refine`) for ``"auto"`` (after the
+   numpy rounds on small systems) and ``"splitters"``, and whole rounds
+   for ``"rounds"``: the splitter kernel knows one level only.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from abstractions._engine import functional
+from abstractions._engine.choice_refine import refine_choices
 from abstractions._engine.primitives import first_occurrence
 from abstractions._engine.refine import least_complete
 from abstractions._engine.relation import Relation, completion
@@ -68,6 +74,12 @@ def solve(
         # Bottom is complete for a function; top is complete for every kind.
         if k == rel.n or rel.is_function:
             return labels, k
+    if rel.choices is not None and method != "rounds":
+        if method == "auto" and rel.n + rel.m <= _SMALL:
+            labels, k, done = _small_rounds(rel, labels, k, bar)
+            if done:
+                return labels, k
+        return refine_choices(rel, labels, k)
     if method == "auto":
         if rel.n + rel.m <= _SMALL:
             labels, k, done = _small_rounds(rel, labels, k, bar)

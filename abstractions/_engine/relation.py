@@ -18,7 +18,13 @@ abstraction must preserve:
     denominator ``den``; ints beyond 64 bits as Python ints): Markov chains
     with exact probabilities (ordinary lumpability);
 ``"round"``
-    the float sum, compared after rounding to a multiple of ``tol``.
+    the float sum, compared after rounding to a multiple of ``tol``;
+``"choices"``
+    two levels (a Markov decision process): the transitions are grouped
+    into choices (``choices``), each choice's weights aggregate into a
+    block distribution (exact numerators, or floats rounded to ``tol``),
+    and a state observes the *set* of its choices' (action, distribution)
+    pairs (:mod:`abstractions._engine.choices`).
 
 A state's *signature* under a partition is the set of rows
 ``(symbol, block, aggregate)`` over the blocks its transitions reach, the
@@ -60,7 +66,7 @@ __all__ = [
 ]
 
 #: How transitions into one block aggregate (see the module notes).
-AGGREGATIONS: tuple[str, ...] = ("function", "exists", "sum", "round")
+AGGREGATIONS: tuple[str, ...] = ("function", "exists", "sum", "round", "choices")
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +101,10 @@ class Relation:
     noun : str
         ``"sum"`` and ``"round"``: what a weight is, for messages
         (``"probability"``, ``"rate"``).
+    choices : numpy.ndarray of int64 or None
+        ``"choices"``: the choice of each transition (nondecreasing, choices
+        numbered state by state); the symbol of a transition is its
+        choice's action. Otherwise None.
     """
 
     indptr: Ids
@@ -108,6 +118,7 @@ class Relation:
     deterministic: bool = False
     partial: bool = False
     noun: str = "probability"
+    choices: Ids | None = None
 
     @property
     def n(self) -> int:
@@ -204,6 +215,10 @@ def signature(rel: Relation, labels: Ids, raw: bool = False) -> tuple[Ids, Ids, 
     >>> signature(rel, np.array([0, 0, 1]))[2]
     array([0, 1, 1])
     """
+    if rel.choices is not None:
+        from abstractions._engine.choices import choice_signature
+
+        return choice_signature(rel, labels)
     src = rel.sources()
     sym = rel.symbol_ids()
     blk = labels[rel.targets]
@@ -292,6 +307,10 @@ def describe(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = repr) -> 
         return (
             f"step to {name(t1)} (block {int(labels[t1])}) and {name(t2)} (block {int(labels[t2])})"
         )
+    if rel.choices is not None:
+        from abstractions._engine.choices import describe_choices
+
+        return describe_choices(rel, labels, m1, m2, name)
     s_g, a_g, b_g, v_g = signature(rel, labels, raw=True)
 
     def rows(s: int) -> dict[tuple[int, int], Any]:
@@ -361,6 +380,13 @@ def rows_of(rel: Relation, states: Ids) -> Relation:
     np.cumsum(lengths, out=indptr[1:])
     offset = np.arange(indptr[-1], dtype=np.int64) - np.repeat(indptr[:-1], lengths)
     kept = np.repeat(rel.indptr[states], lengths) + offset
+    choices = None
+    if rel.choices is not None:
+        # renumbered 0, 1, ... in the new order (still one run per choice)
+        picked = rel.choices[kept]
+        change = np.ones(picked.shape[0], dtype=np.int64)
+        change[1:] = picked[1:] != picked[:-1]
+        choices = np.cumsum(change) - 1
     return Relation(
         indptr,
         rel.targets[kept],
@@ -373,6 +399,7 @@ def rows_of(rel: Relation, states: Ids) -> Relation:
         deterministic=rel.deterministic,
         partial=rel.partial,
         noun=rel.noun,
+        choices=choices,
     )
 
 

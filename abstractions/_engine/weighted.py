@@ -68,6 +68,18 @@ def step_probabilities(rel: Relation) -> Floats:
     >>> step_probabilities(function_relation(np.array([1, 0])))
     array([1., 1.])
     """
+    if rel.choices is not None:
+        # a Markov decision process under the uniform scheduler: each choice
+        # of a state with probability 1 / (its number of choices)
+        assert rel.weights is not None
+        if rel.weights.dtype.kind == "f":
+            p = np.asarray(rel.weights, dtype=np.float64)
+        else:
+            p = np.array([int(x) / rel.den for x in rel.weights.tolist()], dtype=np.float64)
+        first = np.ones(rel.m, dtype=bool)
+        first[1:] = rel.choices[1:] != rel.choices[:-1]
+        per_state = np.bincount(rel.sources()[first], minlength=rel.n).astype(np.float64)
+        return p / per_state[rel.sources()]
     if rel.how == "sum":
         assert rel.weights is not None
         if rel.weights.dtype == object:

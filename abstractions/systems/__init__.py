@@ -27,6 +27,10 @@ module of its own:
     a matrix of rates; complete iff related states have equal total rate
     into every block (ordinary lumpability of the rates, Storm's strong
     bisimulation of a CTMC). The abstract system is the lumped CTMC.
+:class:`MarkovDecisionProcess` (``"mdp"``, ``F(X) = P(A x D(X))``, an MDP)
+    a set of (action, distribution) choices per state; complete iff related
+    states have the same set of (action, block distribution) choices, the
+    actions observed or not (``actions=``): probabilistic bisimulation.
 
 Each kind hands the algorithms its transitions as one
 :class:`~abstractions._engine.relation.Relation` (CSR arrays, a symbol per
@@ -41,6 +45,7 @@ from abstractions.systems.base import TransitionSystem
 from abstractions.systems.ctmc import ContinuousTimeMarkovChain
 from abstractions.systems.labelled import LabelledSystem
 from abstractions.systems.markov import MarkovChain
+from abstractions.systems.mdp import MarkovDecisionProcess
 from abstractions.systems.nondeterministic import NondeterministicSystem
 
 __all__ = [
@@ -49,6 +54,7 @@ __all__ = [
     "NondeterministicSystem",
     "MarkovChain",
     "ContinuousTimeMarkovChain",
+    "MarkovDecisionProcess",
     "KINDS",
 ]
 

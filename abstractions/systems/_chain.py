@@ -35,12 +35,32 @@ from abstractions.systems._parse import (
 )
 from abstractions.systems.base import TransitionSystem
 
-__all__ = ["WeightedChain", "EXACT_LIMIT", "chain_schema", "check_tol", "row_sums"]
+__all__ = [
+    "WeightedChain",
+    "EXACT_LIMIT",
+    "ROW_TOL",
+    "MIN_TOL",
+    "chain_schema",
+    "check_tol",
+    "check_probability_tol",
+    "common_denominator",
+    "as_denominator",
+    "entries",
+    "float_weights",
+    "merged",
+    "as_numerators",
+    "row_sums",
+    "stored_numerators",
+]
 
 #: Exact numerators are kept in int64 while every row's numerators sum to at
 #: most this (a block sum is at most its row's sum, so no kernel overflows);
 #: beyond it they are Python ints, summed modulo a prime and checked exactly.
 EXACT_LIMIT = 1 << 62
+#: Float rows of probabilities must sum to 1 within max(tol, this).
+ROW_TOL = 1e-12
+#: The smallest float tolerance for probabilities: probabilities / tol must fit in int64.
+MIN_TOL = 1e-18
 #: Largest matrix :meth:`WeightedChain._matrix` builds densely.
 _DENSE_MAX_STATES = 5000
 
@@ -92,11 +112,11 @@ class WeightedChain(TransitionSystem):
             n, src, dst, data = _csr_triple(matrix)
         else:
             n, src, dst, data = matrix_entries(matrix, "matrix")
-        exact, values = _entries(data, src, dst, self._noun)
-        indptr, dst, values = _merged(n, src, dst, values)
+        exact, values = entries(data, src, dst, self._noun)
+        indptr, dst, values = merged(n, src, dst, values)
         den = 1
         if exact:
-            values, den = _common_denominator(values)
+            values, den = common_denominator(values)
         self._set_shared(n, output, output_values, inputs, state_labels)
         self._store_own(self._checked(indptr, dst, exact, values, den, tol))
 
@@ -107,7 +127,7 @@ class WeightedChain(TransitionSystem):
         num: np.ndarray | None = None
         weights: np.ndarray | None = None
         if exact:
-            num = _stored_numerators(indptr, values)
+            num = stored_numerators(indptr, values)
             self._check_weights(indptr, num, den, True, tol)
         else:
             weights = np.ascontiguousarray(values, dtype=np.float64)
@@ -156,15 +176,15 @@ class WeightedChain(TransitionSystem):
             )
         den = 1
         if numerators is not None:
-            den = _denominator(cls._needed(own, "denominator"))
-            values = _numerators(numerators, dst.shape[0])
+            den = as_denominator(cls._needed(own, "denominator"))
+            values = as_numerators(numerators, dst.shape[0])
         else:
             if own["denominator"] is not None:
                 raise InvalidValueError(
                     f"denominator goes with numerators, not with {cls._float_field}"
                 )
-            values = _float_weights(floats, src, dst, cls._float_field, cls._noun)
-        indptr, dst, values = _merged(n, src, dst, values)
+            values = float_weights(floats, src, dst, cls._float_field, cls._noun)
+        indptr, dst, values = merged(n, src, dst, values)
         self = object.__new__(cls)
         self._set_shared(n, **shared)
         self._store_own(self._checked(indptr, dst, numerators is not None, values, den, tol))
@@ -266,7 +286,7 @@ def _csr_triple(matrix: tuple[Any, ...]) -> tuple[int, Ids, Ids, np.ndarray]:
     return n, src, dst, data
 
 
-def _merged(n: int, src: Ids, dst: Ids, values: np.ndarray) -> tuple[Ids, Ids, np.ndarray]:
+def merged(n: int, src: Ids, dst: Ids, values: np.ndarray) -> tuple[Ids, Ids, np.ndarray]:
     """CSR (indptr, targets, values) sorted by target in each row, repeats added, zeros dropped."""
     src, dst, _, order = sorted_transitions(src, dst, np.zeros_like(src), n, 1)
     values = values[order]
@@ -280,7 +300,7 @@ def _merged(n: int, src: Ids, dst: Ids, values: np.ndarray) -> tuple[Ids, Ids, n
     return row_pointers(src[nonzero], n), dst[nonzero], values[nonzero]
 
 
-def _denominator(value: Any) -> int:
+def as_denominator(value: Any) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise InvalidTypeError(f"denominator must be an integer, got {value!r}")
     if int(value) < 1:
@@ -288,7 +308,7 @@ def _denominator(value: Any) -> int:
     return int(value)
 
 
-def _numerators(values: Any, count: int) -> np.ndarray:
+def as_numerators(values: Any, count: int) -> np.ndarray:
     """Non-negative integer numerators as an object array of Python ints (exact at any size)."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and values.ndim == 1:
         items = values.tolist()
@@ -314,7 +334,7 @@ def _numerators(values: Any, count: int) -> np.ndarray:
     return array
 
 
-def _stored_numerators(indptr: Ids, values: np.ndarray) -> np.ndarray:
+def stored_numerators(indptr: Ids, values: np.ndarray) -> np.ndarray:
     """int64 numerators when every row sum fits under :data:`EXACT_LIMIT`, else Python ints."""
     items = values.tolist()
     longest = int(np.diff(indptr).max(initial=0))
@@ -327,7 +347,7 @@ def _stored_numerators(indptr: Ids, values: np.ndarray) -> np.ndarray:
     return big
 
 
-def _float_weights(values: Any, src: Ids, dst: Ids, name: str, noun: str) -> np.ndarray:
+def float_weights(values: Any, src: Ids, dst: Ids, name: str, noun: str) -> np.ndarray:
     try:
         array = np.asarray(values)
     except (ValueError, TypeError):
@@ -352,6 +372,20 @@ def _float_weights(values: Any, src: Ids, dst: Ids, name: str, noun: str) -> np.
     return floats
 
 
+def check_probability_tol(tol: Any) -> float:
+    """A probability ``tol``: in ``(0, 1)`` and at least :data:`MIN_TOL`, or an error."""
+    value = check_tol(tol, upper=1.0)
+    if value < MIN_TOL:
+        # Block sums are rounded to integer multiples of tol in int64: below
+        # this, floor(p / tol) would overflow and merge everything.
+        raise InvalidValueError(
+            f"tol={tol!r} is below {MIN_TOL:g}, where rounding block probabilities to "
+            "multiples of tol would overflow int64; give exact probabilities (Fractions) "
+            "to compare them exactly"
+        )
+    return value
+
+
 def check_tol(tol: Any, upper: float = math.inf) -> float:
     """``tol`` as a positive finite float below ``upper``, or an error naming it."""
     if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real):
@@ -371,7 +405,7 @@ def _is_exact(x: Any) -> bool:
     return bool(getattr(x, "is_Rational", False))
 
 
-def _entries(data: np.ndarray, src: Ids, dst: Ids, noun: str) -> tuple[bool, np.ndarray]:
+def entries(data: np.ndarray, src: Ids, dst: Ids, noun: str) -> tuple[bool, np.ndarray]:
     """(exact, values) of matrix entries: Fraction objects if exact, else float64."""
     kind = data.dtype.kind
     if kind == "f":
@@ -399,7 +433,7 @@ def _entries(data: np.ndarray, src: Ids, dst: Ids, noun: str) -> tuple[bool, np.
 
 
 def _object_entries(items: list[Any], src: Ids, dst: Ids) -> tuple[bool, np.ndarray]:
-    """:func:`_entries` of Python objects: all exact or all floats."""
+    """:func:`entries` of Python objects: all exact or all floats."""
     values = np.empty(len(items), dtype=object)
     if all(type(x) is Fraction for x in items):
         # The common case first: Fractions already (the exact type, so no
@@ -431,7 +465,7 @@ def _object_entries(items: list[Any], src: Ids, dst: Ids) -> tuple[bool, np.ndar
     return False, np.asarray(items, dtype=np.float64)
 
 
-def _common_denominator(values: np.ndarray) -> tuple[np.ndarray, int]:
+def common_denominator(values: np.ndarray) -> tuple[np.ndarray, int]:
     """Integer numerators (Python ints) over the least common denominator."""
     fractions = values.tolist()
     den = 1

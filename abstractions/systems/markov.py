@@ -28,14 +28,15 @@ import numpy as np
 
 from abstractions._validation import Ids
 from abstractions.exceptions import InvalidValueError
-from abstractions.systems._chain import WeightedChain, chain_schema, check_tol, row_sums
+from abstractions.systems._chain import (
+    ROW_TOL,
+    WeightedChain,
+    chain_schema,
+    check_probability_tol,
+    row_sums,
+)
 
 __all__ = ["MarkovChain"]
-
-#: Float rows must sum to 1 within max(tol, this).
-_ROW_TOL = 1e-12
-#: The smallest float tolerance: probabilities / tol must fit in int64.
-_MIN_TOL = 1e-18
 
 
 class MarkovChain(WeightedChain):
@@ -96,16 +97,7 @@ class MarkovChain(WeightedChain):
 
     @classmethod
     def _check_tol(cls, tol: Any) -> float:
-        value = check_tol(tol, upper=1.0)
-        if value < _MIN_TOL:
-            # Block sums are rounded to integer multiples of tol in int64: below
-            # this, floor(p / tol) would overflow and merge everything.
-            raise InvalidValueError(
-                f"tol={tol!r} is below {_MIN_TOL:g}, where rounding block probabilities to "
-                "multiples of tol would overflow int64; give exact probabilities (Fractions) "
-                "to compare them exactly"
-            )
-        return value
+        return check_probability_tol(tol)
 
     def _check_weights(
         self, indptr: Ids, values: np.ndarray, den: int, exact: bool, tol: float
@@ -117,7 +109,7 @@ class MarkovChain(WeightedChain):
         else:
             # Rows are checked at least to 1e-12: a tiny comparison tol must not
             # reject rows whose sum carries the rounding error of a few additions.
-            tol = max(tol, _ROW_TOL)
+            tol = max(tol, ROW_TOL)
             bad = np.flatnonzero(~(np.abs(sums - 1.0) <= tol)).tolist()
         if bad:
             s = bad[0]
