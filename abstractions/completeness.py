@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from abstractions._engine import refine as _refine
 from abstractions._engine import relation as _relation
 from abstractions._validation import Ids, block_labels, python_value
 from abstractions.exceptions import NotCompleteError
@@ -144,7 +145,11 @@ def is_complete(system: System, partition: Any) -> bool:
     """
     S = as_system(system)
     P = S._partition(partition, "partition")
-    bad = _relation.differs(S._relation(), P.labels, P.n_blocks, P.representatives())
+    rel = S._relation()
+    fast = _refine.stable(rel, P.labels, P.n_blocks)
+    if fast is not None:
+        return fast
+    bad = _relation.differs(rel, P.labels, P.n_blocks, P.representatives())
     return not bool(bad.any())
 
 
@@ -185,7 +190,10 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
         constant = bool(np.array_equal(values[P.labels], S.output))
         if constant and np.unique(values).size == values.size:
             return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
-    return tuple(S.label(int(m)) for m in first.tolist())
+    if S.state_labels is None:
+        return tuple(first.tolist())
+    names = S.state_labels
+    return tuple([names[m] for m in first.tolist()])
 
 
 def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | None:
@@ -259,7 +267,15 @@ def abstract_computation(
     S = as_system(system)
     P = S._partition(partition, "partition")
     rel = S._relation()
-    witness = _relation.violation(rel, P.labels, P.n_blocks, P.representatives())
+    # The kernel's exact check answers the common case (a complete
+    # partition) in one pass; numpy finds the witness otherwise.
+    witness = None
+    reps = P.representatives()
+    rows, complete = _relation.checked_quotient_rows(rel, P.labels, reps)
+    if complete is None:
+        complete = _refine.stable(rel, P.labels, P.n_blocks)
+    if not complete:
+        witness = _relation.violation(rel, P.labels, P.n_blocks, reps)
     if witness is not None:
         m1, m2 = witness
         how = _relation.describe(rel, P.labels, m1, m2, name=lambda m: repr(S.label(m)))
@@ -273,7 +289,7 @@ def abstract_computation(
         labels = S._state_labels_argument(labels)
     output, values = _abstract_outputs(S.output, S.output_values, P)
     shared = (output, values, S.input_values, P.labels[S.input_states], labels)
-    return S._assemble(shared, S._quotient_own(P)), P
+    return S._assemble(shared, S._quotient_own(P, rows)), P
 
 
 def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple[Ids, Values]:

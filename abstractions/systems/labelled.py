@@ -136,7 +136,7 @@ class LabelledSystem(TransitionSystem):
         indptr, targets, edge_labels, _ = self._restrict_csr(index, position)
         return indptr, targets, edge_labels, self._symbols
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
         return (*_labelled_csr(P.labels[self.steps[:, P.representatives()]]), self._symbols)
 
 

@@ -284,8 +284,10 @@ class MarkovChain(TransitionSystem):
         weights = None if self._weights is None else self._weights[kept]
         return indptr, targets, None, None, num, self._den, weights, self._tol
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
-        src, _, dst, agg = quotient_rows(self._relation(), P.labels, P.representatives())
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
+        if rows is None:
+            rows = quotient_rows(self._relation(), P.labels, P.representatives())
+        src, _, dst, agg = rows
         indptr = row_pointers(src, P.n_blocks)
         dst = np.ascontiguousarray(dst)
         if self._num is not None:
