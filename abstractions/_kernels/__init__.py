@@ -257,6 +257,11 @@ class Kernel:
         self._module = module
         self._prepare = prepare
         self._dispatcher: Any = None
+        # Set after the first call returns: the kernel is compiled (or was
+        # loaded) for the index width in use, so later calls skip the
+        # compile listener (tens of microseconds a call, which small
+        # systems felt). A later first int64 compile goes unannounced.
+        self._quiet = False
 
     def _load(self) -> Any:
         global _compiler
@@ -276,10 +281,12 @@ class Kernel:
         args = self._prepare(*args)
         assert _compiler is not None
         try:
-            if _compiler._announced:
+            if _compiler._announced or self._quiet:
                 return dispatcher(*args)
             with _compiler.announce_compilation(dispatcher):
-                return dispatcher(*args)
+                result = dispatcher(*args)
+            self._quiet = True
+            return result
         except SystemError as error:
             if not interrupted(error):
                 raise
