@@ -146,10 +146,14 @@ def is_complete(system: System, partition: Any) -> bool:
     S = as_system(system)
     P = S._partition(partition, "partition")
     rel = S._relation()
-    fast = _refine.stable(rel, P.labels, P.n_blocks)
+    reps = P.representatives()
+    # Kernels where they apply (one pass each, no sorting), numpy otherwise.
+    _, fast = _relation.checked_quotient_rows(rel, P.labels, reps)
+    if fast is None:
+        fast = _refine.stable(rel, P.labels, P.n_blocks)
     if fast is not None:
         return fast
-    bad = _relation.differs(rel, P.labels, P.n_blocks, P.representatives())
+    bad = _relation.differs(rel, P.labels, P.n_blocks, reps)
     return not bool(bad.any())
 
 

@@ -25,9 +25,12 @@ Run (from the repository root)::
     python -m benchmarks.real_models --sizes 1e4 1e5 1e6
     python -m benchmarks.real_models --sizes 1e5 --exact  # rational probabilities
 
-``--exact`` builds the models with rational probabilities
-(``stormpy.build_model[stormpy.Rational]``) for both tools: Storm's exact
-engine against our Fractions. Prints a markdown table (and writes JSON with
+``--exact`` builds the models with exact probabilities for both tools:
+ours from ``stormpy.build_model[stormpy.Rational]`` (Fractions, integer
+numerators over a common denominator), Storm's from
+``stormpy.build_model[stormpy.RationalFunction]`` (constant rational
+functions: the exact value type its sparse bisimulation takes; it has no
+bisimulation for ``Rational`` models). Prints a markdown table (and writes JSON with
 ``--json``).
 """
 
@@ -77,12 +80,15 @@ MODELS: dict[str, list[tuple[str, dict[str, int]]]] = {
 }
 
 
-def build(name: str, constants: dict[str, int], exact: bool = False) -> Any:
+def build(name: str, constants: dict[str, int], value_type: str = "double") -> Any:
     """The stormpy model of ``name`` with ``constants`` written into its text.
 
     A constant defined in the file (``const int N = 5;``) is replaced by the
     given value, an undefined one (``const int N;``) defined: the shipped
-    files fix most of theirs.
+    files fix most of theirs. ``value_type`` is ``"double"``, ``"rational"``
+    (what :func:`~abstractions.formats.from_stormpy` reads exactly) or
+    ``"function"`` (rational functions without parameters: the exact value
+    type Storm's sparse bisimulation accepts).
     """
     import stormpy
     from stormpy.examples import files
@@ -103,7 +109,11 @@ def build(name: str, constants: dict[str, int], exact: bool = False) -> Any:
     options = stormpy.BuilderOptions()
     options.set_build_all_labels()
     options.set_build_all_reward_models()
-    builder = stormpy.build_model[stormpy.Rational] if exact else stormpy.build_model
+    builder = {
+        "double": stormpy.build_model,
+        "rational": stormpy.build_model[stormpy.Rational],
+        "function": stormpy.build_model[stormpy.RationalFunction],
+    }[value_type]
     return builder(program, options=options)
 
 
@@ -113,8 +123,12 @@ def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def measure(model: Any, repeats: int) -> dict[str, Any]:
-    """Storm's and our times on one model (medians of alternating runs), and the sizes."""
+def measure(model: Any, repeats: int, storm_model: Any = None) -> dict[str, Any]:
+    """Storm's and our times on one model (medians of alternating runs), and the sizes.
+
+    Storm runs on ``storm_model`` when given (the same model in another
+    value type), else on ``model``.
+    """
     from stormpy.transformations import perform_bisimulation
 
     from abstractions import abstract_computation, minimal_complete_abstraction, output_abstraction
@@ -123,6 +137,8 @@ def measure(model: Any, repeats: int) -> dict[str, Any]:
     start = time.perf_counter()
     M = from_stormpy(model)
     convert = time.perf_counter() - start
+    if storm_model is None:
+        storm_model = model
 
     def solve() -> Any:
         return minimal_complete_abstraction(M, output_abstraction(M))
@@ -130,10 +146,10 @@ def measure(model: Any, repeats: int) -> dict[str, Any]:
     # Warm up: numba kernels compiled or loaded, caches of the model built.
     P = solve()
     abstract_computation(M, P)
-    storm_q = perform_bisimulation(model, [])
+    storm_q = perform_bisimulation(storm_model, [])
     storm, ours, quotient = [], [], []
     for _ in range(repeats):
-        storm.append(_timed(lambda: perform_bisimulation(model, []))[0])
+        storm.append(_timed(partial(perform_bisimulation, storm_model, []))[0])
         seconds, P = _timed(solve)
         ours.append(seconds)
         quotient.append(_timed(partial(abstract_computation, M, P))[0])
@@ -188,7 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.models and name not in args.models:
                 continue
             row = {"model": name, "constants": constants, "exact": args.exact}
-            row.update(measure(build(name, constants, args.exact), args.repeats))
+            if args.exact:
+                row.update(measure(build(name, constants, "rational"), args.repeats,
+                                   build(name, constants, "function")))
+            else:
+                row.update(measure(build(name, constants), args.repeats))
             if row["blocks"] != row["storm_blocks"]:
                 agreed = False
                 print(f"DISAGREE: {name} {constants}: ours {row['blocks']} blocks, "
