@@ -22,9 +22,10 @@ import numpy as np
 
 from abstractions._engine import refine as _refine
 from abstractions._engine import relation as _relation
+from abstractions._engine.primitives import first_occurrence
 from abstractions._validation import Ids, block_labels, python_value
 from abstractions.exceptions import NotCompleteError
-from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.partition import Partition, first_occurrences
 from abstractions.system import UNDETERMINED, System, Values, as_system
 
 __all__ = ["is_complete", "find_violation", "completion", "abstract_computation", "block_names"]
@@ -192,7 +193,8 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
     if S.state_labels is None:
         values = S.output[first]
         constant = bool(np.array_equal(values[P.labels], S.output))
-        if constant and np.unique(values).size == values.size:
+        # Distinct output ids: as many occupied bins as blocks (no sort).
+        if constant and np.count_nonzero(np.bincount(values)) == values.size:
             return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
     if S.state_labels is None:
         return tuple(first.tolist())
@@ -307,7 +309,9 @@ def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple
     determined = np.ones(P.n_blocks, dtype=bool)
     determined[P.labels[output != out_rep[P.labels]]] = False
     keys = np.where(determined, out_rep, -1)
-    ids, _ = canonical_labels(keys, "output")
+    # Keys are small ints (output ids, -1): numbered by first occurrence in
+    # O(k), where sorting them (``np.unique``) costs O(k log k).
+    ids, _ = first_occurrence(keys + 1, len(output_values) + 1)
     firsts = keys[first_occurrences(ids)].tolist()
     # The stored values are Python objects already: index, no conversion.
     if isinstance(output_values, range) and firsts == list(range(len(firsts))):
