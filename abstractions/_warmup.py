@@ -175,6 +175,14 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     # A relation's reach (the step as successor lists), quantised rows of a
     # learned computation, the plurality table of beta along step.
     yield call("_reach_csr", ptr, step, np.array([5], dtype=np.int64))
+    # The quotient's rows: beta's first states, with and without symbols.
+    for mode in (0, 1, 2):
+        yield call("_quotient_rows", ptr, step, beta, ints, reals, mode, 1.0, beta,
+                   np.array([0, 1], dtype=np.int64), 2)
+        # beta's blocks checked against rows of their own (not the quotient's).
+        yield call("_rows_agree", ptr, step, ints, reals, mode, 1.0, beta,
+                   np.array([0, 1, 2], dtype=np.int64), np.array([0, 1], dtype=np.int64),
+                   ints[:2], reals[:2])
     yield call("_row_ids", np.array([[0, 1], [1, 0], [0, 1]], dtype=np.int64))
     yield call("_plurality", beta, beta[step], reals, 2)
     # High-level steps: first returns to the halted state (from inputs 5, 6),

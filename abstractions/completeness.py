@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from abstractions._engine import refine as _refine
 from abstractions._engine import relation as _relation
+from abstractions._engine.primitives import first_occurrence
 from abstractions._validation import Ids, block_labels, python_value
 from abstractions.exceptions import NotCompleteError
-from abstractions.partition import Partition, canonical_labels, first_occurrences
+from abstractions.partition import Partition, first_occurrences
 from abstractions.system import UNDETERMINED, System, Values, as_system
 
 __all__ = ["is_complete", "find_violation", "completion", "abstract_computation", "block_names"]
@@ -144,7 +146,15 @@ def is_complete(system: System, partition: Any) -> bool:
     """
     S = as_system(system)
     P = S._partition(partition, "partition")
-    bad = _relation.differs(S._relation(), P.labels, P.n_blocks, P.representatives())
+    rel = S._relation()
+    reps = P.representatives()
+    # Kernels where they apply (one pass each, no sorting), numpy otherwise.
+    _, fast = _relation.checked_quotient_rows(rel, P.labels, reps)
+    if fast is None:
+        fast = _refine.stable(rel, P.labels, P.n_blocks)
+    if fast is not None:
+        return fast
+    bad = _relation.differs(rel, P.labels, P.n_blocks, reps)
     return not bool(bad.any())
 
 
@@ -183,9 +193,13 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
     if S.state_labels is None:
         values = S.output[first]
         constant = bool(np.array_equal(values[P.labels], S.output))
-        if constant and np.unique(values).size == values.size:
+        # Distinct output ids: as many occupied bins as blocks (no sort).
+        if constant and np.count_nonzero(np.bincount(values)) == values.size:
             return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
-    return tuple(S.label(int(m)) for m in first.tolist())
+    if S.state_labels is None:
+        return tuple(first.tolist())
+    names = S.state_labels
+    return tuple([names[m] for m in first.tolist()])
 
 
 def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | None:
@@ -259,7 +273,15 @@ def abstract_computation(
     S = as_system(system)
     P = S._partition(partition, "partition")
     rel = S._relation()
-    witness = _relation.violation(rel, P.labels, P.n_blocks, P.representatives())
+    # The kernel's exact check answers the common case (a complete
+    # partition) in one pass; numpy finds the witness otherwise.
+    witness = None
+    reps = P.representatives()
+    rows, complete = _relation.checked_quotient_rows(rel, P.labels, reps)
+    if complete is None:
+        complete = _refine.stable(rel, P.labels, P.n_blocks)
+    if not complete:
+        witness = _relation.violation(rel, P.labels, P.n_blocks, reps)
     if witness is not None:
         m1, m2 = witness
         how = _relation.describe(rel, P.labels, m1, m2, name=lambda m: repr(S.label(m)))
@@ -273,7 +295,7 @@ def abstract_computation(
         labels = S._state_labels_argument(labels)
     output, values = _abstract_outputs(S.output, S.output_values, P)
     shared = (output, values, S.input_values, P.labels[S.input_states], labels)
-    return S._assemble(shared, S._quotient_own(P)), P
+    return S._assemble(shared, S._quotient_own(P, rows)), P
 
 
 def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple[Ids, Values]:
@@ -287,7 +309,9 @@ def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple
     determined = np.ones(P.n_blocks, dtype=bool)
     determined[P.labels[output != out_rep[P.labels]]] = False
     keys = np.where(determined, out_rep, -1)
-    ids, _ = canonical_labels(keys, "output")
+    # Keys are small ints (output ids, -1): numbered by first occurrence in
+    # O(k), where sorting them (``np.unique``) costs O(k log k).
+    ids, _ = first_occurrence(keys + 1, len(output_values) + 1)
     firsts = keys[first_occurrences(ids)].tolist()
     # The stored values are Python objects already: index, no conversion.
     if isinstance(output_values, range) and firsts == list(range(len(firsts))):

@@ -233,7 +233,7 @@ class Computation(System):
         new_step = self._closed(index, position, self._step[index], index)
         return new_step, self._halted[index].copy()
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
         reps = P.representatives()
         step = np.ascontiguousarray(P.labels[self._step[reps]], dtype=np.int64)
         # An abstract state halts when all its states do (then it is absorbing).

@@ -378,8 +378,12 @@ class System:
         """The kind's own fields on the closed subset ``index`` (see :meth:`restrict`)."""
         raise NotImplementedError(f"{type(self).__name__} cannot be restricted")
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
-        """The kind's own fields on the blocks of the complete partition ``P``."""
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
+        """The kind's own fields on the blocks of the complete partition ``P``.
+
+        ``rows``, when given, are ``quotient_rows`` of the kind's relation
+        and ``P`` (computed already by the completeness check).
+        """
         raise NotImplementedError(f"{type(self).__name__} has no quotient")
 
     @classmethod

@@ -757,3 +757,130 @@ def test_ctrl_c_in_a_kernel_is_a_keyboard_interrupt():
         if lines[0].endswith("inside"):
             break
     assert outcomes[-1] == "KeyboardInterrupt inside", outcomes
+
+
+# --- the quotient's rows and the one-pass completeness check ----------------
+
+
+@st.composite
+def labelled_relations(draw):
+    """(n, indptr, targets, int weights, symbols) with rows sorted by (symbol, target)."""
+    n = draw(st.integers(1, 9))
+    n_symbols = draw(st.integers(1, 3))
+    rows = [
+        sorted(draw(st.lists(st.tuples(st.integers(0, n_symbols - 1), st.integers(0, n - 1)),
+                             max_size=4)))
+        for _ in range(n)
+    ]
+    weights = [draw(st.integers(1, 6)) for r in rows for _ in r]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    return (n, _ints(indptr), _ints([t for r in rows for _, t in r]), _ints(weights),
+            _ints([a for r in rows for a, _ in r]), n_symbols)
+
+
+def _relation(how, case, with_symbols):
+    """The engine's Relation of a drawn case (floats: multiples of 1/8, tol 1/64)."""
+    from abstractions._engine.relation import Relation
+
+    n, indptr, targets, weights, symbols, n_symbols = case
+    names = tuple(range(n_symbols)) if with_symbols else None
+    sym = symbols if with_symbols else None
+    if how == "exists":
+        return Relation(indptr, targets, "exists", symbols=sym, symbol_names=names)
+    if how == "sum":
+        return Relation(indptr, targets, "sum", symbols=sym, symbol_names=names,
+                        weights=weights, den=64)
+    return Relation(indptr, targets, "round", symbols=sym, symbol_names=names,
+                    weights=weights / 8.0, tol=1 / 64)
+
+
+def _naive_edges(how, case):
+    n, indptr, targets, weights, symbols, _ = case
+    src = [s for s in range(n) for _ in range(indptr[s], indptr[s + 1])]
+    if how == "exists":
+        return sorted({(s, int(a), int(t), 1) for s, a, t in zip(src, symbols, targets)})
+    if how == "sum":
+        return [(s, int(a), int(t), int(w)) for s, a, t, w in zip(src, symbols, targets, weights)]
+    return [(s, int(a), int(t), float(w) / 8.0)
+            for s, a, t, w in zip(src, symbols, targets, weights)]
+
+
+def _naive_how(how):
+    return ("round", 1 / 64) if how == "round" else how
+
+
+@pytest.mark.parametrize("how", ["exists", "sum", "round"])
+@pytest.mark.parametrize("with_symbols", [False, True])
+@given(case=labelled_relations(), data=st.data())
+def test_quotient_rows_kernel_equals_numpy(how, with_symbols, case, data):
+    """_quotient_rows gives the numpy twin's rows exactly: same entries, order and sums."""
+    from abstractions._engine.relation import kernel_quotient_rows, quotient_rows_numpy
+    from abstractions.partition import first_occurrences
+
+    rel = _relation(how, case, with_symbols)
+    labels = _ints(naive.canonical(
+        data.draw(st.lists(st.integers(0, 3), min_size=rel.n, max_size=rel.n))
+    ))
+    reps = first_occurrences(labels)
+    got = kernel_quotient_rows(rel, labels, reps)
+    want = quotient_rows_numpy(rel, labels, reps)
+    for g, w in zip(got, want):
+        assert g.tolist() == w.tolist()
+    # Row b is the naive signature of block b's first state.
+    edges = _naive_edges(how, case) if with_symbols else [
+        (s, 0, t, v) for s, _, t, v in _naive_edges(how, case)
+    ]
+    for b, r in enumerate(reps.tolist()):
+        mine = {(int(a), int(c)) for s, a, c in zip(*got[:3]) if s == b}
+        sig = naive.system_signature(edges, labels.tolist(), _naive_how(how), r)
+        assert mine == (set(sig) if how == "exists" else {key for key, _ in sig})
+
+
+def test_quotient_rows_kernel_long_rows():
+    """Rows longer than the insertion sort's limit are merged stably.
+
+    Float sums of long runs agree to rounding only: numpy adds a run of 8 or
+    more pairwise, the kernel in order.
+    """
+    from abstractions._engine.relation import Relation, kernel_quotient_rows, quotient_rows_numpy
+
+    rng = np.random.default_rng(1)
+    n, d = 50, 200
+    targets = np.sort(rng.integers(0, n, size=(n, d)), axis=1).reshape(-1)
+    weights = rng.random(n * d)
+    indptr = np.arange(0, n * d + 1, d, dtype=np.int64)
+    labels = _ints(naive.canonical(rng.integers(0, 7, size=n).tolist()))
+    from abstractions.partition import first_occurrences
+
+    reps = first_occurrences(labels)
+    for rel in (Relation(indptr, targets, "round", weights=weights, tol=1e-9),
+                Relation(indptr, targets, "exists")):
+        got = kernel_quotient_rows(rel, labels, reps)
+        want = quotient_rows_numpy(rel, labels, reps)
+        for g, w in zip(got[:3], want[:3]):
+            assert g.tolist() == w.tolist()
+        assert got[3].dtype == want[3].dtype
+        np.testing.assert_allclose(got[3], want[3], rtol=1e-13)
+
+
+@pytest.mark.parametrize("how", ["exists", "sum", "round"])
+@given(case=labelled_relations(), data=st.data())
+def test_rows_agree_is_completeness(how, case, data):
+    """kernel_rows_agree says exactly whether the partition is complete (naive double loop).
+
+    Drawn partitions (mostly not complete) and the least complete one
+    above them (complete) both.
+    """
+    from abstractions._engine.relation import kernel_quotient_rows, kernel_rows_agree
+    from abstractions.partition import first_occurrences
+
+    rel = _relation(how, case, with_symbols=False)
+    n = rel.n
+    edges = [(s, 0, t, v) for s, _, t, v in _naive_edges(how, case)]
+    beta = naive.canonical(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    for labels in (beta, naive.system_minimal(edges, n, beta, _naive_how(how))):
+        labels = _ints(labels)
+        rows = kernel_quotient_rows(rel, labels, first_occurrences(labels))
+        assert kernel_rows_agree(rel, labels, rows) == naive.system_is_complete(
+            edges, n, labels.tolist(), _naive_how(how)
+        )

@@ -306,7 +306,7 @@ def _edges(S) -> list[tuple]:
 
 
 def _how(S) -> str:
-    return "sum" if S.kind == "probabilistic" else "exists"
+    return "sum" if S.kind in ("probabilistic", "ctmc") else "exists"
 
 
 def _check_minimize(S, beta: list[int]) -> None:

@@ -7,7 +7,8 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
    while the work stays small, so a first call compiles no kernel (a
    partial answer hands over to the kernels: the least complete
    partition above it is the least one above ``beta``, since it lies
-   between the two);
+   between the two); once the kernels are compiled in the process, small
+   systems go straight to them (:func:`_kernels_warm`);
 2. a function (one successor per state) takes the linear functional-graph
    kernel;
 3. anything else takes signature rounds while they double the blocks, then
@@ -60,6 +61,21 @@ def _small_rounds(
     return labels, k, False
 
 
+def _kernels_warm(rel: Relation) -> bool:
+    """Whether the kernels that would solve ``rel`` are compiled in this process.
+
+    Then they beat numpy rounds at every size: a round of numpy costs tens
+    of microseconds of overhead however small the system, and a system
+    whose blocks split one at a time (a chain, as in most real models)
+    needs as many rounds as it has blocks.
+    """
+    from abstractions._kernels import warm
+
+    if rel.is_function:
+        return warm("_functional_graph", "_cycle_classes", "_tree_classes")
+    return warm("_signature_round", "_predecessors", "_coarsest_stable", "_is_stable")
+
+
 def solve(
     rel: Relation, labels: Ids, k: int, method: str, bar: ProgressBar | None = None
 ) -> tuple[Ids, int]:
@@ -81,7 +97,7 @@ def solve(
                 return labels, k
         return refine_choices(rel, labels, k)
     if method == "auto":
-        if rel.n + rel.m <= _SMALL:
+        if rel.n + rel.m <= _SMALL and not _kernels_warm(rel):
             labels, k, done = _small_rounds(rel, labels, k, bar)
             if done:
                 return labels, k

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from abstractions._engine.primitives import first_occurrence, pair_ids
-from abstractions._engine.relation import Relation, differs, reference
+from abstractions._engine.relation import Relation, checked_quotient_rows, differs, reference
 from abstractions._validation import Ids, readonly
 from abstractions.partition import first_occurrences
 from abstractions.progress import ProgressBar, counted
@@ -34,6 +34,7 @@ __all__ = [
     "tuple_round",
     "split_by_action",
     "splitters",
+    "stable",
 ]
 
 #: A Mersenne prime: weights beyond the int64 bound, and symbols beyond one
@@ -233,14 +234,61 @@ def refine(
         # Hashed rounds: a collision may even have merged blocks of the
         # start, so join it back, then check exactly (on the relation
         # itself where the kernel's own sums are modular).
-        result, count = pair_ids(np.asarray(result, dtype=np.int64), count, start, k_start)
-        complete = None if modulus else bool(
-            _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
-        )
+        result, count = first_occurrence(np.asarray(result, dtype=np.int64), count)
+        reps = first_occurrences(result)
+        if not np.array_equal(start[reps][result], start):
+            result, count = pair_ids(result, count, start, k_start)
+            reps = first_occurrences(result)
+        if modulus:
+            complete = None
+        elif nodes == n and rel.n_symbols == 1:
+            # The blocks' rows, then every state against them: two O(m)
+            # passes, cheaper than the general check's stored signatures.
+            complete = checked_quotient_rows(rel, result, reps)[1]
+        else:
+            complete = None
+        if complete is None and not modulus:
+            complete = bool(
+                _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
+            )
     elif count < nodes and modulus and used_splitters:
         complete = None  # exact rounds, then splitters on modular sums
     final, count = first_occurrence(np.ascontiguousarray(result[:n], dtype=np.int64), count)
     return final, count, complete
+
+
+def stable(rel: Relation, labels: Ids, k: int) -> bool | None:
+    """Whether canonical ``labels`` (``k`` blocks) are complete, by the exact kernel check.
+
+    One streaming pass of :func:`~abstractions._kernels.signatures._is_stable`,
+    where sorting every state's rows (:func:`~abstractions._engine.relation.differs`)
+    costs several. None when the kernel cannot tell exactly (sums modulo a
+    prime, actions of a nondeterministic system), for a function (whose
+    numpy check is one gather), and for small relations while the kernel
+    is not compiled: the caller then checks in numpy.
+
+    Examples
+    --------
+    >>> from abstractions._engine.relation import function_relation
+    >>> stable(function_relation(np.array([1, 0])), np.array([0, 0]), 1) is None
+    True
+    """
+    from abstractions._engine.primitives import _small
+    from abstractions._kernels import _is_stable, warm
+
+    if rel.is_function or (_small(rel.n + rel.m) and not warm("_is_stable")):
+        return None
+    if rel.how == "choices":
+        # Two levels (a state's set of choice distributions): the kernel sees one.
+        return None
+    if rel.how == "exists" and not rel.deterministic and rel.n_symbols > 1:
+        return None
+    mode, wi, wf, modulus = kernel_input(rel)
+    if modulus:
+        return None
+    return bool(
+        _is_stable(rel.indptr, rel.targets, wi, wf, mode, modulus, 1.0 / rel.tol, labels, k)
+    )
 
 
 def least_complete(

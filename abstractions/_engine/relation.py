@@ -59,6 +59,10 @@ __all__ = [
     "completion",
     "reference",
     "quotient_rows",
+    "quotient_rows_numpy",
+    "checked_quotient_rows",
+    "kernel_quotient_rows",
+    "kernel_rows_agree",
     "rows_of",
     "reachable",
     "round_weights",
@@ -349,12 +353,130 @@ def quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids,
 
     For a complete partition these are the quotient's transitions
     ``(block, symbol, target block, aggregate)``, sorted; float sums are
-    raw (not rounded).
+    raw (not rounded). One O(m + k) pass of a kernel
+    (:func:`~abstractions._kernels.csr._quotient_rows`) on large relations
+    or once it is compiled, else :func:`quotient_rows_numpy`, its twin.
 
     Examples
     --------
     >>> rel = function_relation(np.array([1, 2, 3, 0]))
     >>> quotient_rows(rel, np.array([0, 1, 0, 1]), np.array([0, 1]))[2]
+    array([1, 0])
+    """
+    from abstractions._kernels import warm
+
+    exact_big = rel.weights is not None and rel.weights.dtype == object
+    # The kernel reads one level of rows; an MDP's choices are two.
+    if exact_big or rel.how == "choices" or (_small(rel.n + rel.m) and not warm("_quotient_rows")):
+        return quotient_rows_numpy(rel, labels, reps)
+    return kernel_quotient_rows(rel, labels, reps)
+
+
+def _kernel_mode(rel: Relation) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(mode, int weights, float weights)`` of the row kernels (0 exists, 1 sum, 2 round)."""
+    mode = {"function": 0, "exists": 0, "sum": 1, "round": 2}[rel.how]
+    no_int = np.zeros(0, dtype=np.int64)
+    no_float = np.zeros(0, dtype=np.float64)
+    assert mode == 0 or rel.weights is not None
+    return (
+        mode,
+        rel.weights if mode == 1 and rel.weights is not None else no_int,
+        rel.weights if mode == 2 and rel.weights is not None else no_float,
+    )
+
+
+def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray]:
+    """:func:`quotient_rows` by the kernel (weights within int64).
+
+    Examples
+    --------
+    >>> rel = function_relation(np.array([1, 2, 3, 0]))
+    >>> kernel_quotient_rows(rel, np.array([0, 1, 0, 1]), np.array([0, 1]))[2]
+    array([1, 0])
+    """
+    from abstractions._kernels import _quotient_rows
+
+    mode, wi, wf = _kernel_mode(rel)
+    symbols = np.zeros(0, dtype=np.int64) if rel.symbols is None else rel.symbols
+    src, sym, dst, vi, vf = _quotient_rows(
+        rel.indptr, rel.targets, symbols, wi, wf, mode, 1.0 / rel.tol, labels, reps,
+        rel.n_symbols if rel.symbols is not None else 1,
+    )
+    agg = vi if mode == 1 else vf if mode == 2 else np.ones(src.shape[0], dtype=np.int64)
+    return src, sym, dst, agg
+
+
+def kernel_rows_agree(rel: Relation, labels: Ids, rows: tuple[Ids, Ids, Ids, np.ndarray]) -> bool:
+    """Whether every state's transitions through ``labels`` equal its block's row (one symbol).
+
+    ``rows`` are :func:`quotient_rows` of ``labels``; so this says whether
+    ``labels`` is complete, in one pass (the kernel
+    :func:`~abstractions._kernels.csr._rows_agree`).
+
+    Examples
+    --------
+    >>> rel = Relation(np.array([0, 1, 2, 2]), np.array([1, 2]), "exists")
+    >>> labels = np.array([0, 0, 1])
+    >>> kernel_rows_agree(rel, labels, kernel_quotient_rows(rel, labels, np.array([0, 2])))
+    False
+    """
+    from abstractions._kernels import _rows_agree
+
+    src, _, dst, agg = rows
+    k = int(labels.max(initial=-1)) + 1
+    qptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=k), out=qptr[1:])
+    mode, wi, wf = _kernel_mode(rel)
+    no_int = np.zeros(0, dtype=np.int64)
+    no_float = np.zeros(0, dtype=np.float64)
+    bad = _rows_agree(
+        rel.indptr, rel.targets, wi, wf, mode, 1.0 / rel.tol, labels, qptr, dst,
+        agg if mode == 1 else no_int, agg if mode == 2 else no_float,
+    )
+    return int(bad) < 0
+
+
+def checked_quotient_rows(
+    rel: Relation, labels: Ids, reps: Ids
+) -> tuple[tuple[Ids, Ids, Ids, np.ndarray] | None, bool | None]:
+    """:func:`quotient_rows` and whether every state agrees with them (the partition is complete).
+
+    Two O(m) kernel passes (the rows, then
+    :func:`~abstractions._kernels.csr._rows_agree`), where :func:`differs`
+    sorts every state's rows. ``(None, None)`` where the kernels do not
+    apply (a function, several symbols, integers beyond 64 bits, a small
+    relation while the kernels are not compiled): the caller checks with
+    :func:`violation` and builds the rows itself.
+
+    Examples
+    --------
+    >>> rel = Relation(np.array([0, 1, 2]), np.array([1, 0]), "exists")
+    >>> checked_quotient_rows(rel, np.array([0, 0]), np.array([0]))[1] in (True, None)
+    True
+    """
+    from abstractions._kernels import warm
+
+    if (
+        rel.is_function
+        or rel.how == "choices"
+        or rel.n_symbols > 1
+        or (rel.weights is not None and rel.weights.dtype == object)
+        or (_small(rel.n + rel.m) and not warm("_quotient_rows", "_rows_agree"))
+    ):
+        return None, None
+    rows = kernel_quotient_rows(rel, labels, reps)
+    return rows, kernel_rows_agree(rel, labels, rows)
+
+
+def quotient_rows_numpy(
+    rel: Relation, labels: Ids, reps: Ids
+) -> tuple[Ids, Ids, Ids, np.ndarray]:
+    """:func:`quotient_rows` in numpy: the representatives' signature (a sort of their rows).
+
+    Examples
+    --------
+    >>> rel = function_relation(np.array([1, 2, 3, 0]))
+    >>> quotient_rows_numpy(rel, np.array([0, 1, 0, 1]), np.array([0, 1]))[2]
     array([1, 0])
     """
     sub = rows_of(rel, reps)

@@ -82,9 +82,11 @@ __all__ = [
     "_pair_labels",
     "_plurality",
     "_predecessors",
+    "_quotient_rows",
     "_reach",
     "_reach_csr",
     "_row_ids",
+    "_rows_agree",
     "_saturate",
     "_signature_round",
     "_silent_scc",
@@ -92,6 +94,7 @@ __all__ = [
     "hash_table",
     "index_dtype",
     "index_witness",
+    "warm",
 ]
 
 
@@ -155,6 +158,26 @@ def hash_table(n: int) -> np.ndarray:
     """
     bits = max(1, (2 * n - 1).bit_length())
     return np.empty(1 << bits, dtype=index_dtype(n))
+
+
+def warm(*names: str) -> bool:
+    """Whether every kernel named is compiled in this process already (no numba is loaded).
+
+    Small inputs are answered in numpy so that a first call compiles
+    nothing; once the kernels are in memory they are faster at every size.
+
+    Examples
+    --------
+    >>> warm()  # nothing asked for
+    True
+    >>> warm("_reach_csr") in (True, False)
+    True
+    """
+    for name in names:
+        dispatcher = KERNELS[name]._dispatcher
+        if dispatcher is None or not getattr(dispatcher, "signatures", None):
+            return False
+    return True
 
 
 # ----------------------------------------------------------------------
@@ -234,6 +257,11 @@ class Kernel:
         self._module = module
         self._prepare = prepare
         self._dispatcher: Any = None
+        # Set after the first call returns: the kernel is compiled (or was
+        # loaded) for the index width in use, so later calls skip the
+        # compile listener (tens of microseconds a call, which small
+        # systems felt). A later first int64 compile goes unannounced.
+        self._quiet = False
 
     def _load(self) -> Any:
         global _compiler
@@ -253,10 +281,12 @@ class Kernel:
         args = self._prepare(*args)
         assert _compiler is not None
         try:
-            if _compiler._announced:
+            if _compiler._announced or self._quiet:
                 return dispatcher(*args)
             with _compiler.announce_compilation(dispatcher):
-                return dispatcher(*args)
+                result = dispatcher(*args)
+            self._quiet = True
+            return result
         except SystemError as error:
             if not interrupted(error):
                 raise
@@ -348,6 +378,26 @@ def _is_stable_args(
     return (
         _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
         float(inv_tol), _ids(labels), int(k),
+    )
+
+
+def _quotient_rows_args(
+    indptr: Any, targets: Any, symbols: Any, wi: Any, wf: Any, mode: int, inv_tol: float,
+    labels: Any, reps: Any, nsym: int,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(symbols), _ids(wi), _reals(wf), int(mode),
+        float(inv_tol), _ids(labels), _ids(reps), int(nsym),
+    )
+
+
+def _rows_agree_args(
+    indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, inv_tol: float, labels: Any,
+    qptr: Any, qdst: Any, qvi: Any, qvf: Any,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), float(inv_tol),
+        _ids(labels), _ids(qptr), _ids(qdst), _ids(qvi), _reals(qvf),
     )
 
 
@@ -460,6 +510,8 @@ _coarsest_stable = Kernel("splitters", "_coarsest_stable", _coarsest_stable_args
 _signature_round = Kernel("signatures", "_signature_round", _signature_round_args)
 _is_stable = Kernel("signatures", "_is_stable", _is_stable_args)
 _reach_csr = Kernel("csr", "_reach_csr", _reach_csr_args)
+_quotient_rows = Kernel("csr", "_quotient_rows", _quotient_rows_args)
+_rows_agree = Kernel("csr", "_rows_agree", _rows_agree_args)
 _row_ids = Kernel("rows", "_row_ids", _row_ids_args)
 _plurality = Kernel("approximate", "_plurality", _plurality_args)
 _first_return = Kernel("steps", "_first_return", _first_return_args)
@@ -481,9 +533,9 @@ KERNELS: dict[str, Kernel] = {
     for gate in (
         _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
         _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
-        _signature_round, _is_stable, _reach_csr, _row_ids, _plurality, _first_return,
-        _next_change, _silent_scc, _branching_round, _saturate, _first_mismatch,
-        _lumping_defect, _function_profile, _function_greedy, _conflicts, _dense_ids,
-        _linear_key,
+        _signature_round, _is_stable, _reach_csr, _quotient_rows, _rows_agree, _row_ids,
+        _plurality, _first_return, _next_change, _silent_scc, _branching_round, _saturate,
+        _first_mismatch, _lumping_defect, _function_profile, _function_greedy, _conflicts,
+        _dense_ids, _linear_key,
     )
 }

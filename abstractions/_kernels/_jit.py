@@ -58,6 +58,8 @@ COMPILE_SECONDS: dict[str, float] = {
     # Estimated: CPU seconds timed cold on a loaded machine (all kernels in
     # one process, in warmup order), scaled by the kernels above (x 0.56).
     "_reach_csr": 0.2,
+    "_quotient_rows": 0.5,
+    "_rows_agree": 0.3,
     "_row_ids": 0.3,
     "_plurality": 1.4,
     "_first_return": 1.1,

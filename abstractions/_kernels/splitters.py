@@ -267,12 +267,11 @@ def _coarsest_stable(
         free = np.empty(0, dtype=w.dtype)
         nfree = 0
 
-    acci = np.empty(n, dtype=np.int64)
-    acci[:] = 0
-    accf = np.empty(n, dtype=np.float64)
-    accf[:] = 0.0
-    oldr = np.empty(n, dtype=w.dtype)
-    newr = np.empty(n, dtype=w.dtype)
+    # Scratch of the other modes stays empty (set before use, never read stale).
+    acci = np.empty(n if mode == 1 else 0, dtype=np.int64)
+    accf = np.empty(n if mode == 2 else 0, dtype=np.float64)
+    oldr = np.empty(n if mode == 0 else 0, dtype=w.dtype)
+    newr = np.empty(n if mode == 0 else 0, dtype=w.dtype)
     touched = np.empty(n, dtype=w.dtype)
     keys = np.empty(n, dtype=np.int64)
     keys[:] = 0
@@ -383,10 +382,20 @@ def _coarsest_stable(
             hi = bend[b]
             if r == hi - lo and r == 1:
                 continue
-            if r > sort_keys.shape[0]:
-                sort_keys = np.empty(np.int64(r), dtype=np.int64)
-                sort_elems = np.empty(np.int64(r), dtype=w.dtype)
-            _sort_region(elems, pos, keys, lo, r, sort_keys, sort_elems)
+            # Real models mostly give the touched states of a block one
+            # key (say, probability 1 into the splitter): then the region
+            # is already sorted.
+            first_key = keys[elems[lo]]
+            mixed = False
+            for p in range(lo + 1, lo + r):
+                if keys[elems[p]] != first_key:
+                    mixed = True
+                    break
+            if mixed:
+                if r > sort_keys.shape[0]:
+                    sort_keys = np.empty(np.int64(r), dtype=np.int64)
+                    sort_elems = np.empty(np.int64(r), dtype=w.dtype)
+                _sort_region(elems, pos, keys, lo, r, sort_keys, sort_elems)
             kept = lo + r
             last = lo + r - 1
             start = last

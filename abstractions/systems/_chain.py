@@ -260,10 +260,12 @@ class WeightedChain(TransitionSystem):
         weights = None if self._weights is None else self._weights[kept]
         return indptr, targets, None, None, num, self._den, weights, self._tol
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
         # The weight from a block into a block is its first state's (all
         # states of a block of a complete partition agree on it).
-        src, _, dst, agg = quotient_rows(self._relation(), P.labels, P.representatives())
+        if rows is None:
+            rows = quotient_rows(self._relation(), P.labels, P.representatives())
+        src, _, dst, agg = rows
         indptr = row_pointers(src, P.n_blocks)
         dst = np.ascontiguousarray(dst)
         if self._num is not None:

@@ -265,7 +265,7 @@ class LabelledSystem(TransitionSystem):
         indptr, targets, edge_labels, _ = self._restrict_csr(index, position)
         return indptr, targets, edge_labels, self._symbols
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
         table = self.steps[:, P.representatives()]
         # A missing transition stays missing (P.labels[-1] is masked out).
         blocks = np.where(table >= 0, P.labels[table], self.MISSING)

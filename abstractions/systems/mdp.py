@@ -379,7 +379,8 @@ class MarkovDecisionProcess(TransitionSystem):
             self._respect,
         )
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
+        # ``rows`` (one level of rows) never comes for the two-level relation.
         rel = self._relation()
         ids, _ = choice_ids(rel, P.labels)
         cho, blk, value, raw = choice_rows(rel, P.labels)

@@ -158,8 +158,10 @@ class NondeterministicSystem(TransitionSystem):
         indptr, targets, edge_labels, _ = self._restrict_csr(index, position)
         return indptr, targets, edge_labels, self._symbols
 
-    def _quotient_own(self, P: Partition) -> tuple[Any, ...]:
-        src, sym, dst, _ = quotient_rows(self._relation(), P.labels, P.representatives())
+    def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
+        if rows is None:
+            rows = quotient_rows(self._relation(), P.labels, P.representatives())
+        src, sym, dst, _ = rows
         return (
             row_pointers(src, P.n_blocks),
             np.ascontiguousarray(dst),
