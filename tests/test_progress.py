@@ -108,7 +108,9 @@ def test_minimisation_bar_counts(monkeypatch, method):
     assert bar.enabled is False  # closed
     assert bar._note == f"{P.n_blocks} blocks"
     assert "minimising: " in stream.getvalue()
-    if method in ("rounds", "reference", "auto"):  # auto: the small numpy rounds
+    # "auto" takes the small numpy rounds while the kernels are cold, the
+    # kernels once they are compiled: its count depends on the tests before.
+    if method in ("rounds", "reference"):
         r = bar.count
         assert minimal_complete_abstraction(C, beta, rounds=r) == P
         assert minimal_complete_abstraction(C, beta, rounds=r - 1) != P
