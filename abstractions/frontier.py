@@ -850,7 +850,7 @@ def _reassign(Q: _Quotient, group: Ids, k: int) -> tuple[Ids, float]:
     return best, best_defect
 
 
-def _spectral_groups(Q: _Quotient, k: int) -> Ids | None:
+def _spectral_groups(Q: _Quotient, k: int) -> list[Ids | None]:
     """A Perron-cluster start: ``k`` dominant right eigenvectors, vertices by the inner simplex.
 
     The quotient chain (``w``-weighted mean rows of ``alpha``'s blocks)
@@ -858,12 +858,15 @@ def _spectral_groups(Q: _Quotient, k: int) -> Ids | None:
     sets. As in PCCA+ (Deuflhard and Weber 2005), the rows of the
     eigenvector table lie near a simplex: its vertices are found one by
     one (the row farthest from the span of those found), each block goes
-    to the vertex of its largest membership. ``None`` when the
-    eigensolver is not available or fails, or a group would be empty.
+    to the vertex of its largest membership. Returned for ``k`` and for
+    ``2k`` groups (capped at ``_IMPROVE_BLOCKS``), from one eigensolve;
+    ``None`` when the eigensolver is not available or fails, or a group
+    would be empty.
     """
+    wide = min(2 * k, _IMPROVE_BLOCKS, Q.K - 3)
     K = Q.K
     lab = Q.block
-    mass = np.bincount(lab, weights=Q.w, minlength=K)
+    mass: Floats = np.bincount(lab, weights=Q.w, minlength=K).astype(np.float64)
     fit = np.where(mass[lab] > 0, Q.w, 1.0)
     fmass = np.bincount(lab, weights=fit, minlength=K)
     r = Q.rows
@@ -879,10 +882,16 @@ def _spectral_groups(Q: _Quotient, k: int) -> Ids | None:
 
             A = csr_matrix((vals, (lab[r.unit], r.block)), shape=(K, K))
             # A fixed start vector: ARPACK's default is random.
-            lam, vec = eigs(A, k=min(k + 1, K - 2), which="LM", v0=np.ones(K),
-                            ncv=min(K - 1, max(2 * k + 3, 40)))
+            lam, vec = eigs(A, k=max(k, wide) + 1, which="LM", v0=np.ones(K),
+                            ncv=min(K - 1, max(2 * max(k, wide) + 3, 40)))
     except (ImportError, np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError):
-        return None
+        return [None, None]
+    return [_simplex_groups(lam, vec, mass, k),
+            _simplex_groups(lam, vec, mass, wide) if wide > k else None]
+
+
+def _simplex_groups(lam: Any, vec: Any, mass: Floats, k: int) -> Ids | None:
+    """Groups of :func:`_spectral_groups` from ``k`` of the eigenpairs ``lam``, ``vec``."""
     order = np.lexsort((-lam.imag, -lam.real, -np.round(np.abs(lam), 10)))
     basis: list[Floats] = []
     for i in order.tolist():
@@ -962,6 +971,23 @@ def _replay(G: _Greedy, merges: list[tuple[int, int]], end: Ids) -> _Points:
     return blocks, errors, information, accuracy, done
 
 
+def _merge_down(Q: _Quotient, group: Ids, k: int) -> Ids:
+    """Join groups of ``group`` two at a time, the join of least exact defect first, to ``k``."""
+    while True:
+        have = int(group.max()) + 1
+        if have <= k:
+            return group
+        best: tuple[float, Ids] | None = None
+        for a in range(have):
+            for b in range(a + 1, have):
+                trial = Partition(np.where(group == b, a, group)).labels
+                value = _chain_defect(Q, trial, have - 1)[0]
+                if best is None or value < best[0] - 1e-15:
+                    best = (value, trial)
+        assert best is not None
+        group = best[1]
+
+
 def _border(Q: _Quotient, group: Ids) -> int:
     """How many blocks of ``alpha`` have a transition into or from another group."""
     src, dst = Q.block[Q.rows.unit], Q.rows.block
@@ -978,9 +1004,13 @@ def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Id
     (metastable chains), through :func:`polish`'s exact single moves.
     """
     starts = [greedy]
-    spectral = _spectral_groups(Q, k)
+    spectral, wide = _spectral_groups(Q, k)
     if spectral is not None:
         starts.append(spectral)
+    if wide is not None:
+        # Twice as many Perron clusters, joined two by two: which clusters
+        # go together is then chosen by the defect, not by the eigenvectors.
+        starts.append(_merge_down(Q, _reassign(Q, wide, int(wide.max()) + 1)[0], k))
     reps = first_occurrences(P.labels)
     best, best_defect = greedy, math.inf
     for start in starts:
