@@ -1098,10 +1098,12 @@ def coarsen(
 
     A Markov chain (metric ``"tv"``) asked for ``max_blocks = k`` blocks
     (``2 <= k <= 64``, no ``max_error``, ``tradeoff = 0``) gets a better
-    last point than the greedy's: two starts, the greedy's partition and a
+    last point than the greedy's: three starts, the greedy's partition, a
     Perron-cluster one (the ``k`` dominant right eigenvectors of the
     quotient chain, their rows assigned to the vertices of the inner
-    simplex as in PCCA+, Deuflhard and Weber 2005), each improved by Lloyd
+    simplex as in PCCA+, Deuflhard and Weber 2005) and ``2k`` Perron
+    clusters joined two by two (the join of least defect first), each
+    improved by Lloyd
     rounds (every block of ``alpha`` to the group whose mean row fits its
     rows best, kept while the exact defect drops) and, when at most 256
     blocks of ``alpha`` lie on a border, by :func:`polish`. The one of
