@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from abstractions import (
@@ -201,3 +201,62 @@ def test_coarsen_of_a_function_is_the_same_with_and_without_the_kernel(monkeypat
     a, b = results
     assert a.blocks.tolist() == b.blocks.tolist() and a.merges.tolist() == b.merges.tolist()
     assert np.array_equal(a.errors, b.errors) and np.array_equal(a.information, b.information)
+
+
+def planted_chain(blocks, size, leak, seed):
+    """A metastable chain: dense random rows inside each planted block, ``leak`` out of it."""
+    rng = np.random.default_rng(seed)
+    n = blocks * size
+    planted = np.repeat(np.arange(blocks), size)
+    rows = rng.random((n, n)) * (planted[:, None] == planted[None, :])
+    rows /= rows.sum(axis=1, keepdims=True)
+    noise = rng.random((n, n)) * (rng.random((n, n)) < 0.05)
+    noise[np.arange(n), rng.integers(0, n, n)] += 0.01
+    noise /= noise.sum(axis=1, keepdims=True)
+    from abstractions import TransitionSystem
+
+    return TransitionSystem.probabilistic((1 - leak) * rows + leak * noise), Partition(planted)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_coarsen_of_a_chain_reaches_the_planted_defect(seed):
+    """On a planted metastable chain with noise, coarsen to k blocks beats the plant.
+
+    The end of the frontier (the partition at max_blocks) has a
+    lumpability defect at most the planted partition's own defect.
+    """
+    T, planted = planted_chain(3, 8, 0.05, seed)
+    mu = weights.stationary(T)
+    bound = consistency_error(T, planted, weights=mu).total
+    f = coarsen(T, Partition.top(T.n), weights=mu, max_blocks=3)
+    end = f.partition(blocks=3)
+    assert end.n_blocks == 3
+    assert math.isclose(f.errors[-1], consistency_error(T, end, weights=mu).total,
+                        abs_tol=1e-9)
+    assert f.errors[-1] <= bound + 1e-9
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 2**32 - 1), st.integers(5, 10), st.integers(2, 4))
+def test_the_end_of_a_chain_frontier_is_exact_and_no_worse_than_the_greedy(seed, n, k):
+    """With max_blocks, every point is still exact, and the end is no worse than the plain greedy.
+
+    The plain greedy is the frontier without max_blocks (no improvement of
+    its end) read at the same size.
+    """
+    from abstractions import TransitionSystem
+
+    rng = np.random.default_rng(seed)
+    rows = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
+    rows[np.arange(n), rng.integers(0, n, n)] += 0.1
+    T = TransitionSystem.probabilistic(rows / rows.sum(axis=1, keepdims=True))
+    mu = weights.from_array(T, rng.integers(1, 4, n))
+    f = coarsen(T, Partition.top(n), weights=mu, max_blocks=k)
+    assert f.blocks.tolist() == list(range(n, k - 1, -1))
+    for i in range(len(f)):
+        P = f.partition(i)
+        assert P.n_blocks == f.blocks[i]
+        assert math.isclose(f.errors[i], consistency_error(T, P, weights=mu).total,
+                            abs_tol=1e-9)
+    plain = coarsen(T, Partition.top(n), weights=mu)
+    assert f.errors[-1] <= plain.errors[plain.blocks.tolist().index(k)] + 1e-9
