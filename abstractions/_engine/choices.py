@@ -172,7 +172,12 @@ def choice_signature(rel: Relation, labels: Ids) -> tuple[Ids, Ids, Ids, np.ndar
     )
     a = rel.n_symbols
     key = (state * a + action) * max(k, 1) + ids
-    key = np.unique(key)
+    # sort and drop repeats: np.unique's hash path is several times slower here
+    key = np.sort(key)
+    if key.shape[0]:
+        keep = np.ones(key.shape[0], dtype=bool)
+        keep[1:] = key[1:] != key[:-1]
+        key = key[keep]
     ids = key % max(k, 1)
     key //= max(k, 1)
     return key // a, key % a, ids, np.ones(key.shape[0], dtype=np.int64)
