@@ -245,8 +245,12 @@ def _choice_refine(
     ckey = np.empty(nc, dtype=np.uint64)
     row_blk = np.empty(m, dtype=np.int64)
     row_val = np.empty(m, dtype=np.int64)
-    tkey = np.empty(m, dtype=np.uint64)
-    tidx = np.empty(m, dtype=np.int64)
+    # one choice's transitions at a time, from position 0 (kept in cache)
+    longest = 1
+    for c in range(nc):
+        longest = max(longest, cptr[c + 1] - cptr[c])
+    tkey = np.empty(longest, dtype=np.uint64)
+    tidx = np.empty(longest, dtype=np.int64)
     ikey = np.empty(n, dtype=np.uint64)
     iord = np.empty(n, dtype=np.int64)
     part_of = np.empty(n, dtype=np.int64)
@@ -279,6 +283,8 @@ def _choice_refine(
             bitems[bi] = ni
             d = bnd[b]
             size = bend[b] - bstart[b]
+            if size == 1:
+                continue  # a single state: stable for good
             if d < size:
                 item_state[ni] = elems[bstart[b]]
                 item_w[ni] = size - d
@@ -298,9 +304,11 @@ def _choice_refine(
                 lo = cptr[c]
                 hi = cptr[c + 1]
                 for j in range(lo, hi):
-                    tkey[j] = np.uint64(labels[targets[j]])
-                    tidx[j] = j
-                if hi - lo <= _SMALL:
+                    tkey[j - lo] = np.uint64(labels[targets[j]])
+                    tidx[j - lo] = j
+                hi -= lo
+                lo = 0  # (the positions are now local)
+                if hi <= _SMALL:
                     _insert_pairs(tkey, tidx, lo, hi)
                 else:
                     _heap_pairs(tkey, tidx, lo, hi)
@@ -308,7 +316,7 @@ def _choice_refine(
                 ch_ro[nch] = nr
                 x = lo
                 while x < hi:
-                    bl = labels[targets[tidx[x]]]
+                    bl = np.int64(tkey[x])
                     y = x + 1
                     while y < hi and tkey[y] == tkey[x]:
                         y += 1
@@ -367,10 +375,16 @@ def _choice_refine(
             if e - a < 2:
                 continue
             has_rep = d < bend[b] - bstart[b]
+            uniform = True
             for x in range(a, e):
                 ikey[x] = item_hash[x]
                 iord[x] = x
-            if e - a <= _SMALL:
+                uniform = uniform and ikey[x] == ikey[a]
+            # Most blocks do not split: then the items stay in their order,
+            # which reads their signatures from the scratch arrays in order.
+            if uniform:
+                pass
+            elif e - a <= _SMALL:
                 _insert_pairs(ikey, iord, a, e)
             else:
                 _heap_pairs(ikey, iord, a, e)
@@ -383,7 +397,34 @@ def _choice_refine(
                 match = -1
                 for p in range(run, n_parts):
                     j = ex[p]
-                    # equal sets: each within the other (one inlined copy, two calls)
+                    # Equal sets. Fast path: the same choices position by position
+                    # (both lists are sorted by hash); else each within the other.
+                    same = True
+                    c0 = item_choff[i]
+                    c1 = item_choff[j]
+                    if item_choff[i + 1] - c0 == item_choff[j + 1] - c1:
+                        for x2 in range(item_choff[i + 1] - c0):
+                            u = cord[c0 + x2]
+                            w = cord[c1 + x2]
+                            if ch_hash[u] != ch_hash[w] or ch_act[u] != ch_act[w]:
+                                same = False
+                            elif ch_rl[u] != ch_rl[w]:
+                                same = False
+                            else:
+                                for t2 in range(ch_rl[u]):
+                                    if (
+                                        row_blk[ch_ro[u] + t2] != row_blk[ch_ro[w] + t2]
+                                        or row_val[ch_ro[u] + t2] != row_val[ch_ro[w] + t2]
+                                    ):
+                                        same = False
+                                        break
+                            if not same:
+                                break
+                    else:
+                        same = False
+                    if same:
+                        match = p
+                        break
                     same = True
                     for way in range(2):
                         if not _same_set(
@@ -449,7 +490,8 @@ def _choice_refine(
                     labels[s] = nid
                     for y in range(pptr[s], pptr[s + 1]):
                         t = pred[y]
-                        if not dirty[t]:
+                        if not dirty[t] and bend[labels[t]] - bstart[labels[t]] > 1:
+                            # (a single state's block never splits: left out)
                             dirty[t] = True
                             nxt[nq2] = t
                             nq2 += 1
