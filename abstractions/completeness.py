@@ -185,7 +185,11 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
         constant = bool(np.array_equal(values[P.labels], S.output))
         if constant and np.unique(values).size == values.size:
             return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
-    return tuple(S.label(int(m)) for m in first.tolist())
+    # S.label(m), without a method call per block (a quotient names thousands)
+    names = S.state_labels
+    if names is None:
+        return tuple(first.tolist())
+    return tuple(names[m] for m in first.tolist())
 
 
 def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | None:

@@ -13,10 +13,10 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
 3. anything else takes signature rounds while they double the blocks, then
    Paige--Tarjan splitters (:mod:`abstractions._engine.refine`);
 4. but a Markov decision process (aggregation ``"choices"``, two levels)
-   takes incremental two-level signature rounds
-   (:mod:`abstractions._engine.choice_refine`) for ``"auto"`` (after the
-   numpy rounds on small systems) and ``"splitters"``, and whole rounds
-   for ``"rounds"``: the splitter kernel knows one level only.
+   takes incremental two-level signature rounds, all in one numba worklist
+   kernel (:mod:`abstractions._engine.choice_refine`), for ``"auto"``
+   (after the numpy rounds on small systems) and ``"splitters"``, and
+   whole rounds for ``"rounds"``: the splitter kernel knows one level only.
 """
 
 from __future__ import annotations
