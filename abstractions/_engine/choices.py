@@ -100,7 +100,9 @@ def sequence_ids(group: Ids, n_groups: int, ids: Ids, k: int) -> tuple[Ids, int]
     >>> sequence_ids(np.array([0, 0, 1, 2, 2]), 4, np.array([5, 6, 5, 5, 6]), 7)
     (array([0, 1, 0, 2]), 3)
     """
-    starts = np.searchsorted(group, np.arange(n_groups + 1, dtype=np.int64))
+    # (counts rather than np.searchsorted: linear, and much faster on many groups)
+    starts = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=n_groups), out=starts[1:])
     length = np.diff(starts)
     longest = int(length.max(initial=0))
     seq, count = first_occurrence(length.copy(), longest + 1)
