@@ -139,3 +139,21 @@ def test_sums_beyond_int64_keep_the_numpy_rounds() -> None:
     got = refine_choices(rel, np.array([0, 1]), 2)
     assert got[1] == 2 and got[0].tolist() == [0, 1]
     assert _choice_refine.__name__ == "_choice_refine"
+
+
+def test_small_mdps_take_the_kernel_once_compiled() -> None:
+    """Once the kernel is compiled, "auto" hands small MDPs to it: same partition as rounds."""
+    from abstractions import minimal_complete_abstraction, output_abstraction
+    from abstractions._engine.choice import _choice_kernel_ready
+    from abstractions._warmup import _calls
+
+    for name, gate, args in _calls():
+        if name == "_choice_refine":
+            gate(*args)
+    has_jit = hasattr(_choice_refine.dispatcher, "signatures")
+    assert _choice_kernel_ready() == has_jit
+    for seed in range(2):
+        M = random_mdp(seed, 50, seed == 0, MODES[seed])
+        beta = output_abstraction(M)
+        auto = minimal_complete_abstraction(M, beta)
+        assert auto == minimal_complete_abstraction(M, beta, method="rounds")

@@ -41,6 +41,19 @@ _SMALL = 4096
 _SMALL_WORK = 1_000_000
 
 
+def _choice_kernel_ready() -> bool:
+    """Whether the MDP kernel is compiled in this process: then small MDPs take it too.
+
+    An MDP can need hundreds of rounds, and a numpy round costs about
+    0.1 ms whatever its size: the numpy rounds only spare a first call the
+    compilation (or the cache load) of the kernel.
+    """
+    from abstractions._kernels import KERNELS
+
+    dispatcher = KERNELS["_choice_refine"]._dispatcher
+    return dispatcher is not None and bool(getattr(dispatcher, "signatures", None))
+
+
 def _small_rounds(
     rel: Relation, labels: Ids, k: int, bar: ProgressBar | None = None
 ) -> tuple[Ids, int, bool]:
@@ -72,7 +85,7 @@ def solve(
         if k == rel.n or rel.is_function:
             return labels, k
     if rel.choices is not None and method != "rounds":
-        if method == "auto" and rel.n + rel.m <= _SMALL:
+        if method == "auto" and rel.n + rel.m <= _SMALL and not _choice_kernel_ready():
             labels, k, done = _small_rounds(rel, labels, k, bar)
             if done:
                 return labels, k
