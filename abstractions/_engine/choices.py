@@ -221,4 +221,3 @@ def describe_choices(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = r
                 f"that state {name(b)} has not"
             )
     return "have different sets of choices"  # pragma: no cover - called on a violation
-
