@@ -216,3 +216,7 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_dense_ids", step, hash_table(8))
     yield call("_linear_key", np.zeros(8, dtype=np.int64), np.stack([beta, step]),
                np.array([0, 1], dtype=np.int64), np.array([8, 1], dtype=np.int64))
+    # A Markov decision process: the step as one choice per state (action 0),
+    # exact weights (float ones take the same types).
+    yield call("_choice_refine", ptr, ptr, step, ints, reals, 0, 1.0,
+               np.zeros(8, dtype=np.int64), beta, 2)

@@ -45,7 +45,7 @@ _COVERAGE = textwrap.dedent(
     from abstractions import _config
 
     MODULES = [importlib.import_module(f"abstractions._kernels.{name}")
-               for name in ("approximate", "csr", "graph", "labels", "refine", "rows",
+               for name in ("approximate", "choices", "csr", "graph", "labels", "refine", "rows",
                             "signatures", "splitters", "steps", "variables")]
 
     def signatures():
@@ -115,6 +115,14 @@ _COVERAGE = textwrap.dedent(
             T.probabilistic((ints(np.arange(n + 1)), chain, np.ones(n)),
                             output=ints(np.arange(n) == n - 1)),
         ]
+        # Markov decision processes (exact and float weights, with actions): a
+        # ring of choices, refined by the MDP kernel.
+        cptr = ints(np.arange(0, 2 * n + 1, 2))
+        ring = ints(np.stack([np.roll(np.arange(n), -1), np.roll(np.arange(n), -2)]).T.reshape(-1))
+        for probs in (np.full(2 * n, 0.5), np.array([Fraction(1, 2)] * (2 * n), dtype=object)):
+            systems.append(ab.MarkovDecisionProcess(
+                (ints(np.arange(n + 1)), cptr, ring, probs, ints(np.arange(n) % 2)),
+                actions="respect", output=ints(np.arange(n) % 5 == 0)))
         for S in systems:
             beta = run(ab.output_abstraction, S)
             minimal = run(ab.minimal_complete_abstraction, S, beta, method="auto")
@@ -205,7 +213,7 @@ def test_warmup_covers_every_call_path():
                  "approximate._first_mismatch", "approximate._lumping_defect",
                  "approximate._function_profile", "approximate._function_greedy",
                  "variables._conflicts",
-                 "variables._dense_ids", "variables._linear_key",
+                 "variables._dense_ids", "variables._linear_key", "choices._choice_refine",
                  "steps._first_return", "steps._branching_round", "steps._saturate"):
         assert f"abstractions._kernels.{name}" in report["kernels"]
     assert report["new"] == {}, f"compiled after warmup(): {report['new']}"

@@ -14,10 +14,10 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
 3. anything else takes signature rounds while they double the blocks, then
    Paige--Tarjan splitters (:mod:`abstractions._engine.refine`);
 4. but a Markov decision process (aggregation ``"choices"``, two levels)
-   takes incremental two-level signature rounds
-   (:mod:`abstractions._engine.choice_refine`) for ``"auto"`` (after the
-   numpy rounds on small systems) and ``"splitters"``, and whole rounds
-   for ``"rounds"``: the splitter kernel knows one level only.
+   takes incremental two-level signature rounds, all in one numba worklist
+   kernel (:mod:`abstractions._engine.choice_refine`), for ``"auto"``
+   (after the numpy rounds on small systems) and ``"splitters"``, and
+   whole rounds for ``"rounds"``: the splitter kernel knows one level only.
 """
 
 from __future__ import annotations
@@ -43,6 +43,19 @@ FUNCTION_METHODS: tuple[str, ...] = ("linear", "doubling")
 _SMALL = 4096
 #: ... while the rounds have touched at most this many elements in all.
 _SMALL_WORK = 1_000_000
+
+
+def _choice_kernel_ready() -> bool:
+    """Whether the MDP kernel is compiled in this process: then small MDPs take it too.
+
+    An MDP can need hundreds of rounds, and a numpy round costs about
+    0.1 ms whatever its size: the numpy rounds only spare a first call the
+    compilation (or the cache load) of the kernel.
+    """
+    from abstractions._kernels import KERNELS
+
+    dispatcher = KERNELS["_choice_refine"]._dispatcher
+    return dispatcher is not None and bool(getattr(dispatcher, "signatures", None))
 
 
 def _small_rounds(
@@ -91,7 +104,7 @@ def solve(
         if k == rel.n or rel.is_function:
             return labels, k
     if rel.choices is not None and method != "rounds":
-        if method == "auto" and rel.n + rel.m <= _SMALL:
+        if method == "auto" and rel.n + rel.m <= _SMALL and not _choice_kernel_ready():
             labels, k, done = _small_rounds(rel, labels, k, bar)
             if done:
                 return labels, k

@@ -20,18 +20,25 @@ keeps its signature, so the invariant holds again. No dirty state left
 means every block is stable: the partition is complete, and since only
 states of different signatures were ever separated it is the least
 complete one above the start.
+
+:func:`refine_choices` runs these rounds as one numba worklist
+(:mod:`abstractions._kernels.choices`: an MDP often needs thousands of
+rounds, and a numpy round costs milliseconds of overhead whatever its
+size); :func:`refine_choices_numpy`, the rounds in numpy, is its reference
+and serves the weights the kernel cannot hold (numerators beyond int64, or
+sums that could overflow it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from abstractions._engine.choices import choice_signature, sequence_ids
+from abstractions._engine.choices import _choice_starts, choice_signature, sequence_ids
 from abstractions._engine.primitives import first_occurrence, pair_ids
 from abstractions._engine.relation import Relation, rows_of
 from abstractions._validation import Ids
 
-__all__ = ["refine_choices"]
+__all__ = ["refine_choices", "refine_choices_numpy"]
 
 
 def _predecessors(rel: Relation) -> tuple[Ids, Ids]:
@@ -57,16 +64,77 @@ def _state_signatures(rel: Relation, states: Ids, labels: Ids) -> tuple[Ids, int
     return sequence_ids(s_g, states.shape[0], row, max(k_row, 1))
 
 
+def _kernel_arrays(rel: Relation) -> tuple[Ids, Ids, Ids] | None:
+    """``(sptr, cptr, action)`` for the kernel, or None if its int64 sums could overflow."""
+    assert rel.choices is not None and rel.weights is not None
+    w = rel.weights
+    if w.dtype.kind not in "iuf" or rel.m == 0:
+        return None if rel.m else _arrays(rel, np.zeros(0, dtype=np.int64))
+    starts = _choice_starts(rel)
+    cptr = np.append(starts, rel.m).astype(np.int64)
+    longest = int(np.diff(cptr).max(initial=1))
+    if w.dtype.kind == "f":
+        top = float(np.abs(w).max()) * longest / rel.tol
+        if not np.isfinite(top) or top >= 2.0**62:
+            return None
+    elif max(int(w.max()), -int(w.min())) * longest >= 2**63:
+        # (Python ints: the bound itself cannot overflow)
+        return None
+    return _arrays(rel, starts)
+
+
+def _arrays(rel: Relation, starts: Ids) -> tuple[Ids, Ids, Ids]:
+    state = rel.sources()[starts]
+    sptr = np.zeros(rel.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(state, minlength=rel.n), out=sptr[1:])
+    cptr = np.append(starts, rel.m).astype(np.int64)
+    if rel.symbols is None:
+        action = np.zeros(starts.shape[0], dtype=np.int64)
+    else:
+        action = rel.symbols[starts]
+    return sptr, cptr, action
+
+
 def refine_choices(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int]:
     """The least complete partition above ``labels`` (``k`` blocks), canonical.
+
+    One call of the numba kernel :func:`~abstractions._kernels._choice_refine`
+    (int64 numerators, or floats rounded to ``tol``); the numpy rounds of
+    :func:`refine_choices_numpy` where its int64 sums could overflow.
 
     Examples
     --------
     >>> rel = Relation(np.array([0, 1, 2, 3]), np.array([1, 2, 2]), "choices",
     ...                weights=np.array([1, 1, 1]), choices=np.array([0, 1, 2]))
-    >>> refine_choices(rel, np.array([0, 0, 0]), 1)
-    (array([0, 0, 0]), 1)
     >>> refine_choices(rel, np.array([0, 0, 1]), 2)
+    (array([0, 1, 2]), 3)
+    """
+    arrays = _kernel_arrays(rel)
+    if arrays is None:
+        return refine_choices_numpy(rel, labels, k)
+    from abstractions._kernels import _choice_refine
+
+    sptr, cptr, action = arrays
+    assert rel.weights is not None
+    floats = rel.weights.dtype.kind == "f"
+    wi = np.zeros(0, dtype=np.int64) if floats else rel.weights
+    wf = rel.weights if floats else np.zeros(0, dtype=np.float64)
+    out, k = _choice_refine(
+        sptr, cptr, rel.targets, wi, wf, int(floats), 1.0 / rel.tol, action, labels, k
+    )
+    return first_occurrence(out, k)
+
+
+def refine_choices_numpy(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int]:
+    """:func:`refine_choices` by rounds in numpy (the kernel's reference).
+
+    Examples
+    --------
+    >>> rel = Relation(np.array([0, 1, 2, 3]), np.array([1, 2, 2]), "choices",
+    ...                weights=np.array([1, 1, 1]), choices=np.array([0, 1, 2]))
+    >>> refine_choices_numpy(rel, np.array([0, 0, 0]), 1)
+    (array([0, 0, 0]), 1)
+    >>> refine_choices_numpy(rel, np.array([0, 0, 1]), 2)
     (array([0, 1, 2]), 3)
     """
     labels = labels.copy()

@@ -100,7 +100,9 @@ def sequence_ids(group: Ids, n_groups: int, ids: Ids, k: int) -> tuple[Ids, int]
     >>> sequence_ids(np.array([0, 0, 1, 2, 2]), 4, np.array([5, 6, 5, 5, 6]), 7)
     (array([0, 1, 0, 2]), 3)
     """
-    starts = np.searchsorted(group, np.arange(n_groups + 1, dtype=np.int64))
+    # (counts rather than np.searchsorted: linear, and much faster on many groups)
+    starts = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=n_groups), out=starts[1:])
     length = np.diff(starts)
     longest = int(length.max(initial=0))
     seq, count = first_occurrence(length.copy(), longest + 1)
@@ -172,7 +174,12 @@ def choice_signature(rel: Relation, labels: Ids) -> tuple[Ids, Ids, Ids, np.ndar
     )
     a = rel.n_symbols
     key = (state * a + action) * max(k, 1) + ids
-    key = np.unique(key)
+    # sort and drop repeats: np.unique's hash path is several times slower here
+    key = np.sort(key)
+    if key.shape[0]:
+        keep = np.ones(key.shape[0], dtype=bool)
+        keep[1:] = key[1:] != key[:-1]
+        key = key[keep]
     ids = key % max(k, 1)
     key //= max(k, 1)
     return key // a, key % a, ids, np.ones(key.shape[0], dtype=np.int64)
@@ -214,4 +221,3 @@ def describe_choices(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = r
                 f"that state {name(b)} has not"
             )
     return "have different sets of choices"  # pragma: no cover - called on a violation
-

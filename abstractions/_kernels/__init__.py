@@ -63,6 +63,7 @@ __all__ = [
     "KERNELS",
     "Kernel",
     "_branching_round",
+    "_choice_refine",
     "_coarsest_stable",
     "_conflicts",
     "_cycle_classes",
@@ -497,6 +498,16 @@ def _linear_key_args(base: Any, codes: Any, rows: Any, weights: Any) -> tuple[An
     return _ids(base), codes, _ids(rows), _ids(weights)
 
 
+def _choice_refine_args(
+    sptr: Any, cptr: Any, targets: Any, wi: Any, wf: Any, mode: int, inv_tol: float,
+    action: Any, labels: Any, k: int,
+) -> tuple[Any, ...]:
+    return (
+        _ids(sptr), _ids(cptr), _ids(targets), _ids(wi), _reals(wf), int(mode),
+        float(inv_tol), _ids(action), _ids(labels), int(k),
+    )
+
+
 _first_occurrence = Kernel("labels", "_first_occurrence", _first_occurrence_args)
 _meet_roots = Kernel("labels", "_meet_roots", _meet_roots_args)
 _reach = Kernel("graph", "_reach", _reach_args)
@@ -526,6 +537,7 @@ _function_greedy = Kernel("approximate", "_function_greedy", _function_greedy_ar
 _conflicts = Kernel("variables", "_conflicts", _conflicts_args)
 _dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
 _linear_key = Kernel("variables", "_linear_key", _linear_key_args)
+_choice_refine = Kernel("choices", "_choice_refine", _choice_refine_args)
 
 #: Every gate, by kernel name.
 KERNELS: dict[str, Kernel] = {
@@ -536,6 +548,6 @@ KERNELS: dict[str, Kernel] = {
         _signature_round, _is_stable, _reach_csr, _quotient_rows, _rows_agree, _row_ids,
         _plurality, _first_return, _next_change, _silent_scc, _branching_round, _saturate,
         _first_mismatch, _lumping_defect, _function_profile, _function_greedy, _conflicts,
-        _dense_ids, _linear_key,
+        _dense_ids, _linear_key, _choice_refine,
     )
 }

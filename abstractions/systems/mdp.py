@@ -392,7 +392,8 @@ class MarkovDecisionProcess(TransitionSystem):
         first.sort()
         picked, owner = picked[first], owner[first]
         choice_ptr = row_pointers(owner, P.n_blocks)
-        starts = np.searchsorted(cho, np.arange(self.n_choices + 1, dtype=np.int64))
+        starts = np.zeros(self.n_choices + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cho, minlength=self.n_choices), out=starts[1:])
         row_ptr, rows = _ranges(starts, picked)
         actions = None if self._choice_actions is None else self._choice_actions[picked]
         if self._num is not None:
