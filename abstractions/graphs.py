@@ -39,7 +39,7 @@ from abstractions.computation import Computation
 from abstractions.exceptions import InvalidTypeError, InvalidValueError, SizeMismatchError
 from abstractions.partition import Partition
 from abstractions.system import System, as_system
-from abstractions.systems import TransitionSystem
+from abstractions.systems import ContinuousTimeMarkovChain, MarkovChain, TransitionSystem
 
 __all__ = ["KINDS", "from_networkx", "to_networkx", "to_scipy", "quotient_graph"]
 
@@ -221,7 +221,7 @@ def from_networkx(
         targets.append(index[v])
         data.append(attributes)
     if kind in ("probabilistic", "ctmc"):
-        return _markov(kind, nodes, sources, targets, data, weight, shared)
+        return _markov(kind, nodes, sources, targets, data, weight, shared, G.graph)
     if kind == "labelled":
         return _labelled(G, nodes, sources, targets, data, label, shared)
     return _nondeterministic(G, nodes, sources, targets, data, label, shared)
@@ -324,6 +324,7 @@ def _markov(
     data: list[dict[str, Any]],
     weight: str | None,
     shared: dict[str, Any],
+    graph: dict[str, Any],
 ) -> Any:
     values = [
         _edge_value(d, weight, nodes[s], nodes[t], "Markov chain")  # or CTMC
@@ -333,10 +334,14 @@ def _markov(
     exact = all(
         isinstance(p, (int, Fraction)) and not isinstance(p, bool) for p in probabilities
     )
+    if not probabilities:
+        # No weights to tell the mode (a CTMC without transitions): the graph's record.
+        exact = bool(graph.get("exact", True))
     array = np.empty(len(probabilities), dtype=object if exact else np.float64)
     array[:] = probabilities
     build = TransitionSystem.probabilistic if kind == "probabilistic" else TransitionSystem.ctmc
-    return build((indptr, np.asarray(dst, dtype=np.int64), array), **shared)
+    options = {} if exact or "tol" not in graph else {"tol": graph["tol"]}
+    return build((indptr, np.asarray(dst, dtype=np.int64), array), **shared, **options)
 
 
 def _nondeterministic(
@@ -523,6 +528,11 @@ def to_networkx(system: System, partition: Partition | None = None) -> Any:
         _scalar(v): nodes[s] for v, s in zip(S.input_values, S.input_states.tolist())
     }
     G.graph["output_values"] = tuple(values)
+    if isinstance(S, (MarkovChain, ContinuousTimeMarkovChain)):
+        # The mode and tolerance, which the weights alone do not always tell.
+        G.graph["exact"] = S.exact
+        if not S.exact:
+            G.graph["tol"] = S.tol
     if labelled:
         G.graph["symbols"] = tuple(S.symbols)
     return G
