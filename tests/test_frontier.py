@@ -20,6 +20,7 @@ from abstractions import (
     polish,
     weights,
 )
+from abstractions.approximate import DEFAULT_METRICS
 from abstractions.strategies import computations, partitions, transition_systems
 
 RANDOM_WALKS = ("labelled", "nondeterministic", "probabilistic")
@@ -181,6 +182,40 @@ def test_function_greedy_costs_are_exact_merge_after_merge(data):
                 merged = Partition(np.where(G.root == y, x, G.root)[alpha.labels])
                 expected = consistency_error(S, merged, weights=mu).total - error
                 assert math.isclose(G.cost(x, y), expected, abs_tol=1e-9)
+        x, y = data.draw(st.sampled_from([(a, b) for i, a in enumerate(groups)
+                                          for b in groups[i + 1:]]))
+        G.merge(x, y)
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.data())
+def test_greedy_costs_on_the_quotient_are_exact_merge_after_merge(data):
+    """A merge's errors, taken in one evaluation, are the group-by-group ones, bit for bit.
+
+    (That the costs are exact is checked on the frontier's points above.)
+    """
+    from abstractions.frontier import _Greedy, _quotient
+
+    S = data.draw(transition_systems(kinds=RANDOM_WALKS, max_states=6))
+    alpha = data.draw(partitions(S.n))
+    raw = data.draw(st.lists(st.integers(0, 3), min_size=S.n, max_size=S.n))
+    if not any(raw):
+        raw[0] = 1
+    mu = weights.from_array(S, raw)
+    G = _Greedy(_quotient(S, alpha, mu, output_abstraction(S)), DEFAULT_METRICS[S.kind])
+    while True:
+        P = Partition(G.root[alpha.labels])
+        error = consistency_error(S, P, weights=mu).total
+        assert math.isclose(G.summary()[0], error, abs_tol=1e-9)
+        groups = sorted(set(G.root.tolist()))
+        if len(groups) < 2:
+            return
+        for i, x in enumerate(groups):
+            for y in groups[i + 1:]:
+                changed = (G.pred[x] & G.pred[y]) - {x, y}
+                merged, after = G._errors_after(x, y, changed)
+                assert merged == G._merged_error(x, y)
+                assert after == [G._group_error(z, (x, y)) for z in changed]
         x, y = data.draw(st.sampled_from([(a, b) for i, a in enumerate(groups)
                                           for b in groups[i + 1:]]))
         G.merge(x, y)
