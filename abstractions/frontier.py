@@ -116,19 +116,7 @@ class Frontier:
         index = as_count(i, "i")
         if index >= len(self):
             raise InvalidValueError(f"i = {index} is past the last point {len(self) - 1}")
-        K = self.alpha.n_blocks
-        parent = np.arange(K, dtype=np.int64)
-
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = int(parent[x])
-            return x
-
-        for a, b in self.merges[:index].tolist():
-            ra, rb = find(a), find(b)
-            parent[max(ra, rb)] = min(ra, rb)
-        roots = np.array([find(x) for x in range(K)], dtype=np.int64)
+        roots = _merge_roots(self.alpha.n_blocks, self.merges[:index].tolist())
         return Partition(roots[self.alpha.labels])
 
     def points(self) -> Iterator[tuple[int, float, float]]:
@@ -805,8 +793,8 @@ _POLISH_BORDER = 256
 _DENSE_EIG = 2000
 
 
-def _merged_groups(K: int, merges: list[tuple[int, int]]) -> Ids:
-    """The group of each block of ``alpha`` after ``merges``, labelled 0, 1, ... by first block."""
+def _merge_roots(K: int, merges: Any) -> Ids:
+    """Each of ``K`` blocks' root after the merges ``(a, b)``: the least block in its group."""
     parent = np.arange(K, dtype=np.int64)
 
     def find(x: int) -> int:
@@ -818,8 +806,12 @@ def _merged_groups(K: int, merges: list[tuple[int, int]]) -> Ids:
     for a, b in merges:
         ra, rb = find(a), find(b)
         parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([find(x) for x in range(K)], dtype=np.int64)
-    return Partition(roots).labels
+    return np.array([find(x) for x in range(K)], dtype=np.int64)
+
+
+def _merged_groups(K: int, merges: list[tuple[int, int]]) -> Ids:
+    """The group of each block of ``alpha`` after ``merges``, labelled 0, 1, ... by first block."""
+    return Partition(_merge_roots(K, merges)).labels
 
 
 def _chain_defect(Q: _Quotient, group: Ids, k: int) -> tuple[float, Floats, Floats]:
@@ -964,18 +956,8 @@ def _replay(G: _Greedy, merges: list[tuple[int, int]], end: Ids) -> _Points:
     """
     K = end.shape[0]
     inside = [(a, b) for a, b in merges if end[a] == end[b]]
-    parent = np.arange(K, dtype=np.int64)
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = int(parent[x])
-        return x
-
-    for a, b in inside:
-        ra, rb = find(a), find(b)
-        parent[max(ra, rb)] = min(ra, rb)
-    roots = sorted({find(x) for x in range(K)}, key=lambda r: (int(end[r]), r))
+    root = _merge_roots(K, inside)
+    roots = sorted(set(root.tolist()), key=lambda r: (int(end[r]), r))
     chained: list[tuple[int, int]] = []
     lowest = -1
     for r in roots:
