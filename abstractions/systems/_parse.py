@@ -21,6 +21,7 @@ __all__ = [
     "row_pointers",
     "state_id",
     "check_csr",
+    "check_pointers",
     "flat",
     "label_ids",
     "matrix_entries",
@@ -47,21 +48,27 @@ def state_id(state: Any, n: int) -> int:
     return s
 
 
-def check_csr(indptr: Any, indices: Any, name: str) -> tuple[int, Ids, Ids]:
-    """Checked CSR arrays: (n, sources, targets) of a square relation."""
-    ptr = as_index_array(indptr, f"{name} indptr")
+def check_pointers(values: Any, name: str) -> Ids:
+    """Row pointers: at least one entry, starting at 0, never decreasing."""
+    ptr = as_index_array(values, name)
     if ptr.shape[0] == 0:
-        raise InvalidValueError(f"{name} indptr must have n + 1 >= 1 entries")
-    n = ptr.shape[0] - 1
+        raise InvalidValueError(f"{name} must have n + 1 >= 1 entries")
     if ptr[0] != 0:
-        raise InvalidValueError(f"{name} indptr must start at 0, got {int(ptr[0])}")
+        raise InvalidValueError(f"{name} must start at 0, got {int(ptr[0])}")
     drops = np.flatnonzero(np.diff(ptr) < 0)
     if drops.size:
         i = int(drops[0])
         raise InvalidValueError(
-            f"{name} indptr must not decrease: indptr[{i}] = {int(ptr[i])} > "
-            f"indptr[{i + 1}] = {int(ptr[i + 1])}"
+            f"{name} must not decrease: {name}[{i}] = {int(ptr[i])} > "
+            f"{name}[{i + 1}] = {int(ptr[i + 1])}"
         )
+    return ptr
+
+
+def check_csr(indptr: Any, indices: Any, name: str) -> tuple[int, Ids, Ids]:
+    """Checked CSR arrays: (n, sources, targets) of a square relation."""
+    ptr = check_pointers(indptr, f"{name} indptr")
+    n = ptr.shape[0] - 1
     dst = as_index_array(indices, f"{name} indices", n=n)
     if dst.shape[0] != ptr[-1]:
         raise InvalidValueError(

@@ -38,7 +38,7 @@ from abstractions._engine.relation import Relation
 from abstractions._validation import Ids, as_index_array, python_value
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 from abstractions.partition import Partition
-from abstractions.systems._parse import flat, label_ids, row_pointers, state_id
+from abstractions.systems._parse import check_pointers, flat, label_ids, row_pointers, state_id
 from abstractions.systems.base import TransitionSystem
 
 __all__ = ["MarkovDecisionProcess", "ACTION_MODES"]
@@ -480,11 +480,11 @@ def _own(
 
 def _check_arrays(choice_indptr: Any, row_indptr: Any, targets: Any) -> tuple[int, Ids, Ids, Ids]:
     """(n, choice pointers, choice of each transition, targets) from checked CSR arrays."""
-    ptr = _pointers(choice_indptr, "choice_indptr")
+    ptr = check_pointers(choice_indptr, "choice_indptr")
     n = ptr.shape[0] - 1
     if n == 0:
         raise InvalidValueError("choices must have at least one state")
-    rows = _pointers(row_indptr, "row_indptr")
+    rows = check_pointers(row_indptr, "row_indptr")
     if rows.shape[0] != ptr[-1] + 1:
         raise InvalidValueError(
             f"row_indptr has {rows.shape[0]} entries, expected {int(ptr[-1]) + 1} "
@@ -497,20 +497,6 @@ def _check_arrays(choice_indptr: Any, row_indptr: Any, targets: Any) -> tuple[in
         )
     cho = np.repeat(np.arange(rows.shape[0] - 1, dtype=np.int64), np.diff(rows))
     return n, ptr, cho, dst.copy()
-
-
-def _pointers(values: Any, name: str) -> Ids:
-    ptr = as_index_array(values, name)
-    if ptr.shape[0] == 0 or ptr[0] != 0:
-        raise InvalidValueError(f"{name} must start at 0")
-    drops = np.flatnonzero(np.diff(ptr) < 0)
-    if drops.size:
-        i = int(drops[0])
-        raise InvalidValueError(
-            f"{name} must not decrease: {name}[{i}] = {int(ptr[i])} > "
-            f"{name}[{i + 1}] = {int(ptr[i + 1])}"
-        )
-    return ptr
 
 
 def _from_arrays(
