@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from abstractions._engine.choices import _choice_starts, choice_signature, sequence_ids
-from abstractions._engine.primitives import first_occurrence, pair_ids
+from abstractions._engine.choices import _choice_starts, choice_signature
+from abstractions._engine.primitives import first_occurrence, pair_ids, sequence_ids
 from abstractions._engine.relation import Relation, rows_of
 from abstractions._validation import Ids
 

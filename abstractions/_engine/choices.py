@@ -13,7 +13,8 @@ aggregation ``"choices"``:
    weights added (exact integer numerators, or floats rounded to multiples
    of ``tol`` with zeros dropped, as for a Markov chain);
 2. each choice's sorted rows ``(block, value)`` get a canonical id,
-   position by position (:func:`sequence_ids`: exact, no hashing);
+   position by position
+   (:func:`~abstractions._engine.primitives.sequence_ids`: exact, no hashing);
 3. a state's signature is the sorted set of its ``(action, id)`` pairs.
 
 Step 3 returns the rows :func:`~abstractions._engine.relation.signature`
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions._engine.primitives import first_occurrence, pair_ids
+from abstractions._engine.primitives import pair_ids, sequence_ids
 from abstractions._validation import Ids
 from abstractions.partition import canonical_labels
 
@@ -42,7 +43,7 @@ from abstractions.partition import canonical_labels
 #: ``choices`` set; relation.py calls them, so this module does not import it.
 Relation = Any
 
-__all__ = ["choice_rows", "sequence_ids", "choice_ids", "choice_signature", "describe_choices"]
+__all__ = ["choice_rows", "choice_ids", "choice_signature", "describe_choices"]
 
 
 def _round(values: np.ndarray, tol: float) -> Ids:
@@ -86,34 +87,6 @@ def choice_rows(rel: Relation, labels: Ids) -> tuple[Ids, Ids, np.ndarray, np.nd
         kept = value != 0
         return cho[kept], blk[kept], value[kept], raw[kept]
     return cho, blk, raw, raw
-
-
-def sequence_ids(group: Ids, n_groups: int, ids: Ids, k: int) -> tuple[Ids, int]:
-    """Canonical ids of the groups' sequences of ``ids`` (each below ``k``).
-
-    ``group`` is nondecreasing: the rows of group ``g`` are consecutive.
-    Position ``j`` refines the groups longer than ``j`` by their ``j``-th
-    id, so all positions together cost O(rows).
-
-    Examples
-    --------
-    >>> sequence_ids(np.array([0, 0, 1, 2, 2]), 4, np.array([5, 6, 5, 5, 6]), 7)
-    (array([0, 1, 0, 2]), 3)
-    """
-    # (counts rather than np.searchsorted: linear, and much faster on many groups)
-    starts = np.zeros(n_groups + 1, dtype=np.int64)
-    np.cumsum(np.bincount(group, minlength=n_groups), out=starts[1:])
-    length = np.diff(starts)
-    longest = int(length.max(initial=0))
-    seq, count = first_occurrence(length.copy(), longest + 1)
-    order = np.argsort(-length, kind="stable")
-    longer = np.searchsorted(-length[order], -np.arange(longest), side="left")
-    for j in range(longest):
-        active = order[: longer[j]]
-        new, added = pair_ids(seq[active], count, ids[starts[active] + j], k)
-        seq[active] = count + new
-        count += added
-    return first_occurrence(seq, count)
 
 
 def choice_ids(rel: Relation, labels: Ids) -> tuple[Ids, int]:

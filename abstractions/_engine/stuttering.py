@@ -26,7 +26,7 @@ import numpy as np
 
 from abstractions._engine import functional
 from abstractions._engine.choice import solve
-from abstractions._engine.primitives import first_occurrence, pair_ids
+from abstractions._engine.primitives import first_occurrence, pair_ids, sequence_ids
 from abstractions._engine.relation import Relation
 from abstractions._validation import Ids, Mask
 from abstractions.partition import canonical_labels
@@ -201,31 +201,6 @@ def branching_classes(
     return first_occurrence(np.ascontiguousarray(current[comp]), current_k)
 
 
-def _number_by_rows(
-    labels: Ids, k: int, owner: Ids, keys: Ids, n_keys: int, n: int
-) -> tuple[Ids, int]:
-    """Canonical ids of ``(labels[s], the sequence of keys of s's rows)``.
-
-    Rows are sorted by owner (and by key within an owner). Position by
-    position, as :func:`~abstractions._engine.relation.completion` does:
-    round ``j`` refines only the states with more than ``j`` rows, so the
-    rounds cost O(number of rows) in all.
-    """
-    start = np.searchsorted(owner, np.arange(n + 1, dtype=np.int64))
-    length = np.diff(start)
-    longest = int(length.max()) if n else 0
-    new, count = pair_ids(labels, k, length, longest + 1)
-    new = new.copy()
-    order = np.argsort(-length, kind="stable")
-    ahead = np.searchsorted(-length[order], -np.arange(longest), side="left")
-    for j in range(longest):
-        active = order[: ahead[j]]
-        ids, more = pair_ids(new[active], count, keys[start[active] + j], n_keys)
-        new[active] = count + ids
-        count += more
-    return first_occurrence(new, count)
-
-
 def _conditional_keys(rel: Relation, src: Ids, num: np.ndarray, rest: np.ndarray) -> Ids:
     """Ids of the conditional probabilities ``num / rest`` (exact, or rounded to ``tol``)."""
     if rel.how == "round":
@@ -315,7 +290,7 @@ def weak_classes(rel: Relation, labels: Ids, k: int) -> tuple[Ids, int]:
             r_src, r_blk, r_num, rest = r_src[kept], r_blk[kept], r_num[kept], rest[kept]
         values = _conditional_keys(rel, r_src, r_num, rest)
         row_keys, n_row_keys = pair_ids(r_blk, current_k, values, int(values.max(initial=0)) + 1)
-        group, _ = _number_by_rows(current, current_k, r_src, row_keys, n_row_keys, n)
+        group, _ = sequence_ids(r_src, n, row_keys, n_row_keys, seed=(current, current_k))
         # Silent states: the non-silent groups they reach through silent states.
         reach = _silent_reach(rel, silent, group, _silent_scc)
         key = [
