@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions._engine.primitives import _small, first_occurrence, pair_ids, reach
+from abstractions._engine.primitives import _small, pair_ids, reach, sequence_ids
 from abstractions._validation import Ids, Mask
 from abstractions.partition import canonical_labels
 
@@ -545,26 +545,9 @@ def completion(rel: Relation, labels: Ids, n_blocks: int) -> tuple[Ids, int]:
     if rel.is_function:
         return pair_ids(labels, n_blocks, labels[rel.step()], n_blocks)
     s_g, a_g, b_g, v_g = signature(rel, labels)
-    n = rel.n
-    gstart = np.searchsorted(s_g, np.arange(n + 1, dtype=np.int64))
-    glen = np.diff(gstart)
     tid, kt = _triple_ids(a_g, b_g, v_g)
-    longest = int(glen.max()) if n else 0
-    new, k = pair_ids(labels, n_blocks, glen, longest + 1)
-    # Position by position: round j refines only the states with more than
-    # j rows, so the rounds cost O(number of rows) in all (``new`` is a
-    # fresh array here, so it is updated in place, never copied per round).
-    order = np.argsort(-glen, kind="stable")
-    # ahead[j]: how many states have more than j rows (a prefix of order).
-    ahead = np.searchsorted(-glen[order], -np.arange(longest), side="left")
-    if not new.flags.writeable:
-        new = new.copy()
-    for j in range(longest):
-        active = order[: ahead[j]]
-        ids, count = pair_ids(new[active], k, tid[gstart[active] + j], kt)
-        new[active] = k + ids
-        k += count
-    return first_occurrence(new, k)
+    # A state's label, then its rows position by position: O(number of rows).
+    return sequence_ids(s_g, rel.n, tid, kt, seed=(labels, n_blocks))
 
 
 def reference(rel: Relation, labels: Ids, n_blocks: int) -> tuple[Ids, int]:
