@@ -17,164 +17,76 @@ Examples
 3
 """
 
-from abstractions import weights
-from abstractions._warmup import warmup
-from abstractions.approximate import (
-    ConsistencyError,
-    TraceError,
-    consistency_error,
-    trace_error,
-)
-from abstractions.completeness import (
-    abstract_computation,
-    block_names,
-    completion,
-    find_violation,
-    is_complete,
-)
-from abstractions.computation import Computation
-from abstractions.exceptions import (
-    AbstractionsError,
-    FileFormatError,
-    InvalidTypeError,
-    InvalidValueError,
-    NonHaltingError,
-    NotCompleteError,
-    SizeMismatchError,
-    TooLargeError,
-    UnknownInputError,
-    UnknownVariableError,
-)
-from abstractions.explain import BlockTable, bisimilar, describe, equivalence_class
-from abstractions.files import load, save
-from abstractions.frontier import Frontier, coarsen, optimal_coarsening, polish
-from abstractions.interchange import (
-    InterchangeEstimate,
-    interchange_accuracy,
-    sampled_interchange_accuracy,
-)
-from abstractions.keep import finish_abstraction, halting_abstraction, output_abstraction
-from abstractions.minimal import (
-    METHODS,
-    SYSTEM_METHODS,
-    Minimized,
-    complete_abstractions,
-    minimal_complete_abstraction,
-    minimize,
-)
-from abstractions.partition import Partition
-from abstractions.refinement import (
-    RefinementProfile,
-    refinement_linkage,
-    refinement_profile,
-    split_rounds,
-)
-from abstractions.report import AbstractionReport, Candidate, abstraction_report
-from abstractions.simplicity import (
-    BDD_MAX_STATES,
-    DESCRIPTION_METHODS,
-    description_length,
-    is_conserved,
-)
-from abstractions.steps import NO_RETURN, first_entry, first_return
-from abstractions.stuttering import stuttering_abstraction
-from abstractions.support import (
-    SUPPORT_BUDGET,
-    VariableAbstraction,
-    cone_of_influence,
-    minimal_variable_abstraction,
-    support,
-)
-from abstractions.system import UNDETERMINED, System
-from abstractions.systems import (
-    ContinuousTimeMarkovChain,
-    LabelledSystem,
-    MarkovChain,
-    MarkovDecisionProcess,
-    NondeterministicSystem,
-    TransitionSystem,
-)
-from abstractions.variables import Variables, variable_abstraction
-from abstractions.weights import Weights
+# The package loads lazily: ``import abstractions`` reads the table of public
+# names from ``__init__.pyi`` (which type checkers read as the package's
+# types) and imports the module behind a name on its first use, so a script
+# or the command line pays only for the modules it touches.
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import sys
+import types
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "System",
-    "Computation",
-    "Partition",
-    "TransitionSystem",
-    "LabelledSystem",
-    "NondeterministicSystem",
-    "MarkovChain",
-    "ContinuousTimeMarkovChain",
-    "MarkovDecisionProcess",
-    "SYSTEM_METHODS",
-    "is_complete",
-    "find_violation",
-    "completion",
-    "minimal_complete_abstraction",
-    "minimize",
-    "Minimized",
-    "abstract_computation",
-    "block_names",
-    "describe",
-    "BlockTable",
-    "bisimilar",
-    "equivalence_class",
-    "complete_abstractions",
-    "weights",
-    "Weights",
-    "consistency_error",
-    "ConsistencyError",
-    "trace_error",
-    "TraceError",
-    "refinement_profile",
-    "RefinementProfile",
-    "split_rounds",
-    "refinement_linkage",
-    "coarsen",
-    "Frontier",
-    "optimal_coarsening",
-    "polish",
-    "interchange_accuracy",
-    "sampled_interchange_accuracy",
-    "InterchangeEstimate",
-    "output_abstraction",
-    "halting_abstraction",
-    "finish_abstraction",
-    "first_return",
-    "first_entry",
-    "NO_RETURN",
-    "stuttering_abstraction",
-    "Variables",
-    "variable_abstraction",
-    "support",
-    "SUPPORT_BUDGET",
-    "cone_of_influence",
-    "minimal_variable_abstraction",
-    "VariableAbstraction",
-    "description_length",
-    "DESCRIPTION_METHODS",
-    "BDD_MAX_STATES",
-    "is_conserved",
-    "abstraction_report",
-    "AbstractionReport",
-    "Candidate",
-    "METHODS",
-    "warmup",
-    "UNDETERMINED",
-    "AbstractionsError",
-    "InvalidTypeError",
-    "InvalidValueError",
-    "NonHaltingError",
-    "NotCompleteError",
-    "SizeMismatchError",
-    "TooLargeError",
-    "UnknownInputError",
-    "UnknownVariableError",
-    "FileFormatError",
-    "save",
-    "load",
-    "__version__",
-]
+
+def _public_names() -> tuple[dict[str, str], set[str], list[str]]:
+    """From the stub: each public name's module, the public submodules, and ``__all__``."""
+    path = os.path.join(os.path.dirname(__file__), "__init__.pyi")
+    with open(path, encoding="utf-8") as stub:
+        tree = ast.parse(stub.read(), path)
+    where: dict[str, str] = {}
+    submodules: set[str] = set()
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                name = alias.asname or alias.name
+                where[name] = node.module
+                if node.module == __name__:  # ``from abstractions import weights``
+                    where[name] = f"{__name__}.{alias.name}"
+                    submodules.add(name)
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            names = list(ast.literal_eval(node.value))
+    return where, submodules, names
+
+
+_WHERE, _SUBMODULES, __all__ = _public_names()
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    value = loaded if name in _SUBMODULES else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+class _Package(types.ModuleType):
+    """The package's module type: a submodule never hides a public name.
+
+    Importing a submodule binds it to the package's attribute of the same
+    name. The public ``abstractions.support`` is the function of the module
+    ``abstractions.support``, as it was when the package imported
+    everything up front, so that binding is skipped and the name loads on
+    its first use.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _WHERE and name not in _SUBMODULES:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -203,3 +203,58 @@ def test_ci_installs_every_extra_the_tests_ask_for():
         installed.update(group.split(","))
     assert "pip install --quiet torch==2.13.0" in script
     assert set(EXTRAS) - {"torch"} <= installed, sorted(set(EXTRAS) - {"torch"} - installed)
+
+
+def _run(code: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=ROOT.parent)
+    return done.stdout.strip()
+
+
+def test_import_loads_modules_on_first_use():
+    """``import abstractions`` loads none of its modules, nor numpy; a name's first use loads its module."""
+    out = _run(
+        "import sys, abstractions\n"
+        "print(sorted(m for m in sys.modules if m.startswith('abstractions.')), 'numpy' in sys.modules)\n"
+        "abstractions.Partition\n"
+        "print('abstractions.partition' in sys.modules, 'abstractions.frontier' in sys.modules)"
+    )
+    assert out.splitlines() == ["[] False", "True False"]
+
+
+def test_stub_names_where_every_public_name_lives():
+    """``__init__.pyi`` imports each name of ``__all__`` from the module that defines it."""
+    tree = ast.parse((ROOT / "__init__.pyi").read_text())
+    imported = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                imported[alias.name] = node.module
+    assert set(imported) | {"__version__"} == set(abstractions.__all__)
+    assert set(abstractions.__all__) <= set(dir(abstractions))
+    for name, module in imported.items():
+        value = getattr(abstractions, name)
+        if module == "abstractions":
+            assert value is importlib.import_module(f"abstractions.{name}"), name
+        else:
+            assert value is getattr(importlib.import_module(module), name), name
+
+
+def test_a_submodule_never_hides_a_public_name():
+    """``abstractions.support`` stays the function after its module ``abstractions.support`` loads."""
+    out = _run(
+        "import abstractions.support, abstractions.report, abstractions\n"
+        "print(callable(abstractions.support), abstractions.weights.__name__)\n"
+        "from abstractions import support; print(support.__module__)"
+    )
+    assert out.splitlines() == ["True abstractions.weights", "abstractions.support"]
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    """A name the package does not have raises AttributeError, so ``hasattr`` works."""
+    assert not hasattr(abstractions, "no_such_name")
+    with pytest.raises(AttributeError, match="no_such_name"):
+        abstractions.no_such_name  # noqa: B018
