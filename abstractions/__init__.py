@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import os
 import sys
 import types
@@ -62,6 +63,10 @@ _WHERE, _SUBMODULES, __all__ = _public_names()
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
+        # A submodule by attribute (``abstractions.files``), as when the
+        # package imported its modules up front.
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+            return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     loaded = importlib.import_module(module)
     value = loaded if name in _SUBMODULES else getattr(loaded, name)

@@ -253,6 +253,11 @@ def test_a_submodule_never_hides_a_public_name():
     assert out.splitlines() == ["True abstractions.weights", "abstractions.support"]
 
 
+def test_a_submodule_loads_by_attribute():
+    """``abstractions.files`` is the module, loaded on first access as any public name."""
+    assert _run("import abstractions; print(abstractions.files.__name__)") == "abstractions.files"
+
+
 def test_an_unknown_name_is_an_attribute_error():
     """A name the package does not have raises AttributeError, so ``hasattr`` works."""
     assert not hasattr(abstractions, "no_such_name")
