@@ -400,15 +400,15 @@ def _function_profile(
     a block's touched states are swapped to the front of its range, so a
     split moves only them. The changed states are listed part by part, so
     each block's touched states arrive already grouped by next block (a
-    linked list of groups per block): no sort. The part with the most
-    states keeps the id (the remainder on a tie) and the others take fresh
-    ids (never more than ``n`` blocks): a state changes id only into a
-    part of at most half its block, so the touched states number
-    ``O(n log n)`` over all rounds. Weighted, each block's mass is kept: a
-    remainder that keeps its id has the block's mass less its touched
-    states' (the one subtraction: its last bits may differ from a sum of
-    its states'); every other part's mass is summed from its states. A
-    block's loss is the sum of its parts but the heaviest.
+    list of groups per block, linked from the last): no sort. The part
+    with the most states keeps the id (the remainder on a tie) and the
+    others take fresh ids (never more than ``n`` blocks): a state changes
+    id only into a part of at most half its block, so the touched states
+    number ``O(n log n)`` over all rounds. Weighted, each block's mass is
+    kept: a remainder that keeps its id has the block's mass less its
+    touched states' (the one subtraction: its last bits may differ from a
+    sum of its states'); every other part's mass is summed from its
+    states. A block's loss is the sum of its parts but the heaviest.
 
     The touched states are gathered first (their predecessor lists, then
     their blocks) in loops whose iterations do not depend on each other,
@@ -429,15 +429,15 @@ def _function_profile(
         t = step[i]
         pidx[fill[t]] = i
         fill[t] += 1
-    # Blocks, as rows: start, end, touched states (at the front of the
-    # range), first and last group. New blocks take fresh ids (never more
-    # than n of them).
+    # Blocks, as rows of 16 bytes (int32: a row never straddles two cache
+    # lines): start, end, touched states (at the front of the range), last
+    # group. New blocks take fresh ids (never more than n of them).
     k = 0
     for i in range(n):
         if labels[i] + 1 > k:
             k = labels[i] + 1
     ids = n + k
-    blk = np.zeros((ids, 5), dtype=ix.dtype)
+    blk = np.zeros((ids, 4), dtype=ix.dtype)
     for i in range(n):
         blk[labels[i], 1] += 1
     n_blocks = 0
@@ -469,8 +469,8 @@ def _function_profile(
             part_id[n_parts] = b
             part_end[n_parts] = blk[b, 1]
             n_parts += 1
-    # Groups, as rows: next block, touched states, next group of the
-    # block (-1: none); their masses apart.
+    # Groups, as rows: next block, touched states, the block's previous
+    # group (-1: none); their masses apart.
     grp = np.empty((n, 3), dtype=ix.dtype)
     gmass = np.zeros(n if weighted else 0, dtype=np.float64)
     mass = np.zeros(ids if weighted else 0, dtype=np.float64)
@@ -482,6 +482,7 @@ def _function_profile(
     fresh = k
     blocks = [n_blocks]
     losses = []
+    ahead = 0
     r = 0
     while True:
         # The touched states (each state steps to one state, so fewer than n).
@@ -503,6 +504,11 @@ def _function_profile(
         n_touched = 0
         n_groups = 0
         for x in range(m):
+            if x + 8 < m:
+                # Read the state's and the block's rows eight swaps ahead, so
+                # that their cache misses start early (numba has no prefetch;
+                # the xor of non-negative ids only keeps the reads alive).
+                ahead ^= st[ts[x + 8], 1] ^ blk[tb[x + 8], 2]
             b = tb[x]
             lo = blk[b, 0]
             if blk[b, 1] - lo < 2:
@@ -515,19 +521,15 @@ def _function_profile(
                 n_touched += 1
                 g = -1
             else:
-                g = blk[b, 4]
+                g = blk[b, 3]
             if g < 0 or grp[g, 0] != nid:
                 grp[n_groups, 0] = nid
                 grp[n_groups, 1] = 0
-                grp[n_groups, 2] = -1
+                grp[n_groups, 2] = g
                 if weighted:
                     gmass[n_groups] = 0.0
-                if g < 0:
-                    blk[b, 3] = n_groups
-                else:
-                    grp[g, 2] = n_groups
                 g = n_groups
-                blk[b, 4] = g
+                blk[b, 3] = g
                 n_groups += 1
             grp[g, 1] += 1
             if weighted:
@@ -574,11 +576,11 @@ def _function_profile(
                 if weighted:
                     mass[old] = tm
                 continue
-            at = lo
+            # The groups, last first: from the end of the touched states back.
+            at = mid
             g = blk[old, 3]
             while g >= 0:
-                a = at
-                at += grp[g, 1]
+                a = at - grp[g, 1]
                 if g == keep:
                     bid = old
                 else:
@@ -596,6 +598,7 @@ def _function_profile(
                 blk[bid, 1] = at
                 if weighted:
                     mass[bid] = gmass[g]
+                at = a
                 g = grp[g, 2]
             rm = 0.0
             if rest > 0:
@@ -647,6 +650,8 @@ def _function_profile(
         n_blocks += grown
         blocks.append(n_blocks)
         r += 1
+    if ahead < 0:
+        raise RuntimeError("negative id read ahead")  # never: ids are at least 0
     return np.array(blocks, dtype=np.int64), np.array(losses, dtype=np.float64)
 
 
