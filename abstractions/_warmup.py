@@ -204,7 +204,7 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_first_mismatch", beta, beta[step], np.array([1, 0], dtype=np.int64), reals)
     yield call("_lumping_defect", ptr, step, beta, 2, reals, reals,
                np.zeros(0, dtype=np.int64), 1e9)
-    yield call("_function_profile", step, beta, reals, -1)
+    yield call("_function_profile", step, beta, reals, -1, index_witness(16))
     # coarsen of a function: units (block, target) with their weights, the
     # (block, beta class) pairs with theirs, two groups' starting rows and sums.
     yield call("_function_greedy", np.stack([beta, beta[step]]), reals,

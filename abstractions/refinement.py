@@ -109,15 +109,19 @@ def _function_profile(step: Ids, labels: Ids, w: Floats | None, limit: int | Non
                       ) -> tuple[Ids, Floats]:
     """Blocks and mismatch errors of every round for a function, in one kernel.
 
-    Only the blocks that can change in a round are read
+    Each round reads only the predecessors of the states that changed
+    block in the last one
     (:func:`abstractions._kernels.approximate._function_profile`): a block
-    of round ``j >= 1`` whose next states all kept their block neither
+    of round ``j >= 1`` none of whose next states changed block neither
     splits nor has any error.
     """
     from abstractions._kernels import _function_profile as kernel
+    from abstractions._kernels import index_witness
 
     weights = np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=np.float64)
-    blocks, loss = kernel(step, labels, weights, -1 if limit is None else limit)
+    # The kernel numbers blocks up to n + (number of blocks of beta).
+    ix = index_witness(step.shape[0] + int(labels.max(initial=-1)) + 1)
+    blocks, loss = kernel(step, labels, weights, -1 if limit is None else limit, ix)
     if w is None:
         loss = loss / step.shape[0]
     return blocks, loss

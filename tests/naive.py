@@ -788,14 +788,15 @@ def function_profile(step, labels, w, max_rounds):
     while True:
         k = len(set(labels))
         blocks.append(k)
+        # mass[a][b]: the weight of the states of block a stepping into block b.
+        mass: dict = {}
+        for i in range(n):
+            row = mass.setdefault(labels[i], {})
+            b = labels[step[i]]
+            row[b] = row.get(b, 0.0) + (w[i] if len(w) else 1.0)
         loss = 0.0
-        for a in sorted(set(labels)):
-            mass: dict = {}
-            for i in range(n):
-                if labels[i] == a:
-                    b = labels[step[i]]
-                    mass[b] = mass.get(b, 0.0) + (w[i] if len(w) else 1.0)
-            loss += sum(mass.values()) - max(mass.values())
+        for a in sorted(mass):
+            loss += sum(mass[a].values()) - max(mass[a].values())
         losses.append(loss)
         ids: dict = {}
         new = [ids.setdefault((labels[i], labels[step[i]]), len(ids)) for i in range(n)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -96,23 +97,92 @@ def test_lumping_defect_equals_naive(case):
 
 
 
-@given(st.data())
-def test_function_profile_equals_naive(data):
-    """Blocks and losses of every round (only dirty blocks read) equal the rounds from scratch."""
+@st.composite
+def profile_cases(draw, *, max_states=14):
+    """A function, a start partition, integer weights (or none), a round limit.
+
+    Besides uniform draws, steps into a few states and starts of one block:
+    big blocks split by a few touched states over many rounds, so that the
+    untouched remainder is now the largest part, now not.
+    """
+    n = draw(st.integers(1, max_states))
+    pool = draw(st.one_of(st.just(n), st.integers(1, n)))
+    step = draw(st.lists(st.integers(0, pool - 1), min_size=n, max_size=n))
+    if draw(st.booleans()):
+        step = [(i + 1) % n if s % 3 else s for i, s in enumerate(step)]
+    k = draw(st.integers(1, n))
+    labels = draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    w = draw(st.one_of(st.just([]), st.lists(st.integers(0, 3).map(float),
+                                            min_size=n, max_size=n)))
+    max_rounds = draw(st.sampled_from([-1, -1, 0, 1, 2, 4]))
+    return step, labels, w, max_rounds
+
+
+def _profile(step, labels, w, max_rounds, dtype=np.int32):
     from abstractions._kernels import _function_profile
 
-    n = data.draw(st.integers(1, 14))
-    step = data.draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n))
-    k = data.draw(st.integers(1, n))
-    labels = data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
-    w = data.draw(st.one_of(st.just([]), st.lists(st.integers(0, 3).map(float),
-                                                    min_size=n, max_size=n)))
-    max_rounds = data.draw(st.integers(-1, 4))
-    blocks, loss = _function_profile(_ints(step), _ints(labels), np.array(w, dtype=np.float64),
-                                     max_rounds)
-    expected_blocks, expected_loss = naive.function_profile(step, labels, w, max_rounds)
+    ix = np.empty(0, dtype=dtype)
+    return _function_profile(_ints(step), _ints(labels), np.array(w, dtype=np.float64),
+                             max_rounds, ix)
+
+
+@given(profile_cases())
+def test_function_profile_equals_naive(case):
+    """Blocks and losses of every round (only touched states read) equal the rounds from scratch.
+
+    Integer weights: every sum is exact in any order, so the losses agree
+    exactly although the kernel keeps a block's mass by subtraction.
+    """
+    blocks, loss = _profile(*case)
+    expected_blocks, expected_loss = naive.function_profile(*case)
     assert blocks.tolist() == expected_blocks
     assert loss.tolist() == expected_loss
+
+
+@given(profile_cases(max_states=80))
+def test_function_profile_equals_naive_on_longer_runs(case):
+    """More states, more rounds: blocks and integer-weight losses still equal the definition's."""
+    blocks, loss = _profile(*case)
+    expected_blocks, expected_loss = naive.function_profile(*case)
+    assert blocks.tolist() == expected_blocks
+    assert loss.tolist() == expected_loss
+
+
+@given(profile_cases(max_states=40), st.lists(st.floats(0.0, 1.0), min_size=40, max_size=40))
+def test_function_profile_real_weights_match_naive(case, reals):
+    """Real weights: the same blocks, and losses within 1e-12 of the total mass.
+
+    The kernel keeps a block's mass and takes its touched states' mass off
+    it, so its last bits may differ from the naive sums (a few roundings
+    of a number at most the total mass): the tolerance is relative to the
+    total mass, far above those roundings and far below any weight.
+    """
+    step, labels, _, max_rounds = case
+    w = reals[: len(step)]
+    blocks, loss = _profile(step, labels, w, max_rounds)
+    expected_blocks, expected_loss = naive.function_profile(step, labels, w, max_rounds)
+    assert blocks.tolist() == expected_blocks
+    total = sum(w)
+    for got, expected in zip(loss.tolist(), expected_loss, strict=True):
+        assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12 * total)
+        assert got >= 0.0
+
+
+@pytest.mark.slow
+@given(profile_cases())
+def test_function_profile_int64_kernel_equals_naive(case):
+    """With an int64 index witness (n + blocks past 2**31 - 1) the kernel gives the same rounds."""
+    assert [x.tolist() for x in _profile(*case, dtype=np.int64)] == [
+        list(x) for x in naive.function_profile(*case)
+    ]
+
+
+def test_function_profile_refuses_a_too_narrow_witness():
+    """An int32 witness for blocks numbered past 2**31 - 1 is an error, not a wrap-around."""
+    from abstractions._kernels import _function_profile
+
+    with pytest.raises(ValueError, match="int32"):
+        _function_profile(_ints([0]), _ints([2**31]), np.zeros(0), -1, np.empty(0, np.int32))
 
 
 @st.composite

@@ -464,8 +464,16 @@ def _lumping_defect_args(
     )
 
 
-def _function_profile_args(step: Any, labels: Any, w: Any, max_rounds: int) -> tuple[Any, ...]:
-    return _ids(step), _ids(labels), _reals(w), int(max_rounds)
+def _function_profile_args(
+    step: Any, labels: Any, w: Any, max_rounds: int, ix: np.ndarray
+) -> tuple[Any, ...]:
+    step, labels, ix = _ids(step), _ids(labels), _witness(ix)
+    # The kernel numbers blocks up to n + max(labels): an int32 witness
+    # must hold that, or its ids would wrap around.
+    bound = step.shape[0] + (int(labels.max()) + 1 if labels.shape[0] else 0)
+    if ix.dtype == np.int32 and index_dtype(bound) != ix.dtype:
+        raise ValueError(f"index witness int32 cannot number {bound} blocks; pass an int64 one")
+    return step, labels, _reals(w), int(max_rounds), ix
 
 
 def _function_greedy_args(

@@ -371,7 +371,7 @@ def _lumping_defect(
 
 @jit
 def _function_profile(
-    step: np.ndarray, labels: np.ndarray, w: np.ndarray, max_rounds: int
+    step: np.ndarray, labels: np.ndarray, w: np.ndarray, max_rounds: int, ix: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Blocks and plurality loss of every round of the completion operator for a function.
 
@@ -381,166 +381,277 @@ def _function_profile(
     state. Returns ``blocks[j]`` and ``loss[j] = sum_B (mu(B) - max_C mu(B
     & step^-1 C))`` over the blocks ``B`` of round ``j``, up to the first
     round that splits nothing (its loss is 0) or to round ``max_rounds``
-    (negative: no limit).
+    (negative: no limit). Index arrays take the dtype of the witness
+    ``ix``, which must hold ``n + max(labels) + 1``.
 
-    Only *dirty* blocks are read: in round 0 all of them, later those with
-    a state whose next state changed block in the last round. Every block
-    of a round ``j >= 1`` sends all its states into one block of round
-    ``j - 1``, so a block none of whose next states changed block neither
-    splits nor loses anything (the argument of Hopcroft's and Paige and
-    Tarjan's algorithms). The states are kept grouped by block, and a block
-    that splits keeps its id for its largest part, so only the other parts
-    change id (fresh ids: there are never more than ``n`` blocks); their
-    predecessors (a CSR of the inverse of ``step``) mark the next round's
-    dirty blocks. Scratch rows of ``n`` cells are reset where touched.
+    Each round reads only the predecessors of the states that changed
+    block in the last round (the *touched* states; in round 0, every
+    state), as Hopcroft's and Valmari's refinements do. A block ``B`` of
+    round ``j >= 1`` sends all its states into one block of round
+    ``j - 1``; that block's split kept its id for one part and gave the
+    others fresh ids, so the untouched states of ``B`` all step into the
+    part that kept the id and every touched one into a fresh id. The parts
+    of ``B`` are then its untouched remainder and one part per fresh id
+    among its touched states, and a block with no touched state neither
+    splits nor loses anything.
+
+    The states are kept grouped by block (Valmari's refinable partition:
+    ``elems`` in block order, each state's position beside its block), and
+    a block's touched states are swapped to the front of its range, so a
+    split moves only them. The changed states are listed part by part, so
+    each block's touched states arrive already grouped by next block (a
+    list of groups per block, linked from the last): no sort. The part
+    with the most states keeps the id (the remainder on a tie) and the
+    others take fresh ids (never more than ``n`` blocks): a state changes
+    id only into a part of at most half its block, so the touched states
+    number ``O(n log n)`` over all rounds. Weighted, each block's mass is
+    kept: a remainder that keeps its id has the block's mass less its
+    touched states' (the one subtraction: its last bits may differ from a
+    sum of its states'); every other part's mass is summed from its
+    states. A block's loss is the sum of its parts but the heaviest.
+
+    The touched states are gathered first (their predecessor lists, then
+    their blocks) in loops whose iterations do not depend on each other,
+    so that the processor overlaps the cache misses; only the swaps run
+    one after another.
     """
     n = step.shape[0]
     weighted = w.shape[0] == n
-    # Predecessors of each state.
-    pptr = np.zeros(n + 1, dtype=np.int64)
+    # Predecessors of each state (a CSR of the inverse of step).
+    pptr = np.zeros(n + 1, dtype=ix.dtype)
     for i in range(n):
         pptr[step[i] + 1] += 1
     for i in range(n):
         pptr[i + 1] += pptr[i]
-    pfill = pptr[:n].copy()
-    pidx = np.empty(n, dtype=np.int64)
+    pidx = np.empty(n, dtype=ix.dtype)
+    fill = pptr[:n].copy()
     for i in range(n):
         t = step[i]
-        pidx[pfill[t]] = i
-        pfill[t] += 1
-    # States grouped by block; new blocks take fresh ids (never more than n).
+        pidx[fill[t]] = i
+        fill[t] += 1
+    # Blocks, as rows of 16 bytes (int32: a row never straddles two cache
+    # lines): start, end, touched states (at the front of the range), last
+    # group. New blocks take fresh ids (never more than n of them).
     k = 0
     for i in range(n):
         if labels[i] + 1 > k:
             k = labels[i] + 1
-    first = np.full(k, -1, dtype=np.int64)
-    size = np.zeros(k + 1, dtype=np.int64)
+    ids = n + k
+    blk = np.zeros((ids, 4), dtype=ix.dtype)
     for i in range(n):
-        b = labels[i]
-        if first[b] < 0:
-            first[b] = i
-        size[b + 1] += 1
-    for b in range(k):
-        size[b + 1] += size[b]
-    lab = np.empty(n, dtype=np.int64)
-    elems = np.empty(n, dtype=np.int64)
-    bstart = np.zeros(n + k, dtype=np.int64)
-    bend = np.zeros(n + k, dtype=np.int64)
-    fill = size[:k].copy()
-    for i in range(n):
-        b = labels[i]
-        lab[i] = b
-        elems[fill[b]] = i
-        fill[b] += 1
-    dirty = np.empty(n, dtype=np.int64)
-    n_dirty = 0
+        blk[labels[i], 1] += 1
     n_blocks = 0
+    at = 0
     for b in range(k):
-        if first[b] >= 0:
-            bstart[b] = size[b]
-            bend[b] = size[b + 1]
-            dirty[n_dirty] = b
-            n_dirty += 1
+        if blk[b, 1] > 0:
             n_blocks += 1
+        blk[b, 0] = at
+        at += blk[b, 1]
+        blk[b, 1] = blk[b, 0]
+    # States, as rows: block, position in elems.
+    st = np.empty((n, 2), dtype=ix.dtype)
+    elems = np.empty(n, dtype=ix.dtype)
+    for i in range(n):
+        b = labels[i]
+        st[i, 0] = b
+        st[i, 1] = blk[b, 1]
+        elems[blk[b, 1]] = i
+        blk[b, 1] += 1
+    # The states that changed block, part by part (part j ends at
+    # part_end[j] and took the id part_id[j]); round 0 reads every state,
+    # its parts are the blocks of beta.
+    changed = elems.copy()
+    part_id = np.empty(n, dtype=ix.dtype)
+    part_end = np.empty(n, dtype=ix.dtype)
+    n_parts = 0
+    for b in range(k):
+        if blk[b, 1] > blk[b, 0]:
+            part_id[n_parts] = b
+            part_end[n_parts] = blk[b, 1]
+            n_parts += 1
+    # Groups, as rows: next block, touched states, the block's previous
+    # group (-1: none); their masses apart.
+    grp = np.empty((n, 3), dtype=ix.dtype)
+    gmass = np.zeros(n if weighted else 0, dtype=np.float64)
+    mass = np.zeros(ids if weighted else 0, dtype=np.float64)
+    touched = np.empty(n, dtype=ix.dtype)      # this round's touched blocks
+    # This round's touched states: the state, its next block, its block.
+    ts = np.empty(n, dtype=ix.dtype)
+    tn = np.empty(n, dtype=ix.dtype)
+    tb = np.empty(n, dtype=ix.dtype)
     fresh = k
-    mark = np.full(n + k, -1, dtype=np.int64)
-    nx = np.empty(n, dtype=np.int64)
-    tmp = np.empty(n, dtype=np.int64)
-    cnt = np.zeros(n + k, dtype=np.int64)
-    off = np.zeros(n + k, dtype=np.int64)
-    mass = np.zeros(n + k if weighted else 0, dtype=np.float64)
-    distinct = np.empty(n, dtype=np.int64)
-    changed = np.empty(n, dtype=np.int64)
     blocks = [n_blocks]
     losses = []
+    ahead = 0
     r = 0
     while True:
-        # Next blocks of the dirty blocks' states, under this round's ids.
-        for d in range(n_dirty):
-            for p in range(bstart[dirty[d]], bend[dirty[d]]):
-                nx[p] = lab[step[elems[p]]]
+        # The touched states (each state steps to one state, so fewer than n).
+        m = 0
+        q = 0
+        for j in range(n_parts):
+            nid = part_id[j]
+            while q < part_end[j]:
+                c = changed[q]
+                q += 1
+                for e in range(pptr[c], pptr[c + 1]):
+                    ts[m] = pidx[e]
+                    tn[m] = nid
+                    m += 1
+        for x in range(m):
+            tb[x] = st[ts[x], 0]
+        # Swap each to the front of its block, opening a group when its
+        # next block differs from the block's last group's.
+        n_touched = 0
+        n_groups = 0
+        for x in range(m):
+            if x + 8 < m:
+                # Read the state's and the block's rows eight swaps ahead, so
+                # that their cache misses start early (numba has no prefetch;
+                # the xor of non-negative ids only keeps the reads alive).
+                ahead ^= st[ts[x + 8], 1] ^ blk[tb[x + 8], 2]
+            b = tb[x]
+            lo = blk[b, 0]
+            if blk[b, 1] - lo < 2:
+                continue  # a block of one state never splits
+            s = ts[x]
+            nid = tn[x]
+            t = blk[b, 2]
+            if t == 0:
+                touched[n_touched] = b
+                n_touched += 1
+                g = -1
+            else:
+                g = blk[b, 3]
+            if g < 0 or grp[g, 0] != nid:
+                grp[n_groups, 0] = nid
+                grp[n_groups, 1] = 0
+                grp[n_groups, 2] = g
+                if weighted:
+                    gmass[n_groups] = 0.0
+                g = n_groups
+                blk[b, 3] = g
+                n_groups += 1
+            grp[g, 1] += 1
+            if weighted:
+                gmass[g] += w[s]
+            a = lo + t
+            blk[b, 2] = t + 1
+            p = st[s, 1]
+            u = elems[a]
+            elems[a] = s
+            st[s, 1] = a
+            elems[p] = u
+            st[u, 1] = p
+        # Split the touched blocks into their groups and their remainder.
         loss = 0.0
         n_changed = 0
+        n_parts = 0
         grown = 0
-        for d in range(n_dirty):
-            old = dirty[d]
-            lo = bstart[old]
-            hi = bend[old]
+        for d in range(n_touched):
+            old = touched[d]
+            lo = blk[old, 0]
+            hi = blk[old, 1]
+            mid = lo + blk[old, 2]
+            blk[old, 2] = 0
+            rest = hi - mid
+            # The part with the most states keeps the id (-1: the remainder).
+            keep = -1
+            most = rest
             n_distinct = 0
-            for p in range(lo, hi):
-                c = nx[p]
-                if cnt[c] == 0:
-                    distinct[n_distinct] = c
-                    n_distinct += 1
-                cnt[c] += 1
-                if weighted:
-                    mass[c] += w[elems[p]]
-            total = 0.0
+            tm = 0.0
             heavy = 0.0
-            for j in range(n_distinct):
-                c = distinct[j]
-                x = mass[c] if weighted else float(cnt[c])
-                total += x
-                if x > heavy:
-                    heavy = x
-            loss += total - heavy
-            if n_distinct > 1:
-                # A stable counting sort of the block's states by next block.
-                at = lo
-                for j in range(n_distinct):
-                    c = distinct[j]
-                    off[c] = at
-                    at += cnt[c]
-                for p in range(lo, hi):
-                    c = nx[p]
-                    tmp[off[c]] = elems[p]
-                    off[c] += 1
-                # The largest part keeps the id: only the others change.
-                keep = distinct[0]
-                for j in range(1, n_distinct):
-                    if cnt[distinct[j]] > cnt[keep]:
-                        keep = distinct[j]
-                at = lo
-                for j in range(n_distinct):
-                    c = distinct[j]
-                    a = at
-                    at += cnt[c]
-                    for p in range(a, at):
-                        elems[p] = tmp[p]
-                    if c == keep:
-                        bid = old
-                    else:
-                        bid = fresh
-                        fresh += 1
-                    bstart[bid] = a
-                    bend[bid] = at
-                    if bid != old:
-                        for p in range(a, at):
-                            lab[elems[p]] = bid
-                            changed[n_changed] = elems[p]
-                            n_changed += 1
-                grown += n_distinct - 1
-            for j in range(n_distinct):
-                c = distinct[j]
-                cnt[c] = 0
+            g = blk[old, 3]
+            while g >= 0:
+                n_distinct += 1
+                if grp[g, 1] > most:
+                    most = grp[g, 1]
+                    keep = g
                 if weighted:
-                    mass[c] = 0.0
+                    tm += gmass[g]
+                    if gmass[g] > heavy:
+                        heavy = gmass[g]
+                g = grp[g, 2]
+            if n_distinct == 1 and rest == 0:
+                # One part: no split, no loss (the mass is summed afresh).
+                if weighted:
+                    mass[old] = tm
+                continue
+            # The groups, last first: from the end of the touched states back.
+            at = mid
+            g = blk[old, 3]
+            while g >= 0:
+                a = at - grp[g, 1]
+                if g == keep:
+                    bid = old
+                else:
+                    bid = fresh
+                    fresh += 1
+                    for p in range(a, at):
+                        s = elems[p]
+                        st[s, 0] = bid
+                        changed[n_changed] = s
+                        n_changed += 1
+                    part_id[n_parts] = bid
+                    part_end[n_parts] = n_changed
+                    n_parts += 1
+                blk[bid, 0] = a
+                blk[bid, 1] = at
+                if weighted:
+                    mass[bid] = gmass[g]
+                at = a
+                g = grp[g, 2]
+            rm = 0.0
+            if rest > 0:
+                if keep == -1:
+                    blk[old, 0] = mid
+                    blk[old, 1] = hi
+                    if weighted:
+                        rm = mass[old] - tm
+                        if rm < 0.0:
+                            rm = 0.0  # rounding: the true mass is at least 0
+                        mass[old] = rm
+                else:
+                    bid = fresh
+                    fresh += 1
+                    blk[bid, 0] = mid
+                    blk[bid, 1] = hi
+                    for p in range(mid, hi):
+                        s = elems[p]
+                        st[s, 0] = bid
+                        changed[n_changed] = s
+                        n_changed += 1
+                        if weighted:
+                            rm += w[s]
+                    part_id[n_parts] = bid
+                    part_end[n_parts] = n_changed
+                    n_parts += 1
+                    if weighted:
+                        mass[bid] = rm
+            # The loss: every part but the heaviest (pending: not yet left out).
+            if weighted:
+                if rm > heavy:
+                    heavy = rm
+                pending = rm != heavy
+                part = rm if pending else 0.0
+                g = blk[old, 3]
+                while g >= 0:
+                    if pending and gmass[g] == heavy:
+                        pending = False
+                    else:
+                        part += gmass[g]
+                    g = grp[g, 2]
+                loss += part
+            else:
+                loss += float(hi - lo - most)
+            grown += n_distinct - (0 if rest > 0 else 1)
         losses.append(loss)
         if grown == 0 or (max_rounds >= 0 and r >= max_rounds):
             break
         n_blocks += grown
         blocks.append(n_blocks)
         r += 1
-        # The next round's dirty blocks: those of the changed states' predecessors.
-        n_dirty = 0
-        for q in range(n_changed):
-            c = changed[q]
-            for e in range(pptr[c], pptr[c + 1]):
-                b = lab[pidx[e]]
-                if mark[b] != r and bend[b] - bstart[b] > 1:
-                    mark[b] = r
-                    dirty[n_dirty] = b
-                    n_dirty += 1
+    if ahead < 0:
+        raise RuntimeError("negative id read ahead")  # never: ids are at least 0
     return np.array(blocks, dtype=np.int64), np.array(losses, dtype=np.float64)
 
 
