@@ -148,18 +148,6 @@ def _first_mismatch(labels: np.ndarray, nxt: np.ndarray, best: np.ndarray, w: np
 
 
 @jit
-def _sort_row(blk: np.ndarray, raw: np.ndarray, q: np.ndarray, lo: int, hi: int) -> None:
-    """Insertion sort of one short row ``lo:hi`` by block (rows have a few entries)."""
-    for i in range(lo + 1, hi):
-        b, r, x = blk[i], raw[i], q[i]
-        j = i - 1
-        while j >= lo and blk[j] > b:
-            blk[j + 1], raw[j + 1], q[j + 1] = blk[j], raw[j], q[j]
-            j -= 1
-        blk[j + 1], raw[j + 1], q[j + 1] = b, r, x
-
-
-@jit
 def _block_rows(
     indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, prob: np.ndarray,
     num: np.ndarray, scale: float,
@@ -177,13 +165,16 @@ def _block_rows(
     tb = np.empty(m, dtype=np.int64)
     for j in range(m):
         tb[j] = labels[targets[j]]
-    row_ptr = np.zeros(n + 1, dtype=np.int64)
+    row_ptr = np.empty(n + 1, dtype=np.int64)
+    row_ptr[0] = 0
     row_blk = np.empty(m, dtype=np.int64)
     row_raw = np.empty(m, dtype=np.float64)
     row_q = np.empty(m, dtype=np.int64)
-    slot = np.full(k, -1, dtype=np.int64)
-    fsum = np.zeros(m if not exact else 0, dtype=np.float64)
-    isum = np.zeros(m if exact else 0, dtype=np.int64)
+    slot = np.empty(k, dtype=np.int64)
+    slot[:] = -1
+    # (each entry is set to 0 where its row first meets its block)
+    fsum = np.empty(m if not exact else 0, dtype=np.float64)
+    isum = np.empty(m if exact else 0, dtype=np.int64)
     p = 0
     for s in range(n):
         lo = p
@@ -220,7 +211,14 @@ def _block_rows(
             row_q[keep] = row_q[i]
             keep += 1
         p = keep
-        _sort_row(row_blk, row_raw, row_q, lo, p)
+        # Sorted by block, by insertion (rows have a few entries).
+        for i in range(lo + 1, p):
+            b, r, x = row_blk[i], row_raw[i], row_q[i]
+            j = i - 1
+            while j >= lo and row_blk[j] > b:
+                row_blk[j + 1], row_raw[j + 1], row_q[j + 1] = row_blk[j], row_raw[j], row_q[j]
+                j -= 1
+            row_blk[j + 1], row_raw[j + 1], row_q[j + 1] = b, r, x
         row_ptr[s + 1] = p
     return row_ptr, row_blk[:p], row_raw[:p], row_q[:p]
 
@@ -257,8 +255,10 @@ def _lumping_defect(
     row_ptr, row_blk, row_raw, row_q = _block_rows(indptr, targets, labels, k, prob, num, scale)
     m = row_blk.shape[0]
     # Where each block's states and row entries go.
-    s_start = np.zeros(k + 1, dtype=np.int64)
-    e_start = np.zeros(k + 1, dtype=np.int64)
+    s_start = np.empty(k + 1, dtype=np.int64)
+    e_start = np.empty(k + 1, dtype=np.int64)
+    s_start[:] = 0
+    e_start[:] = 0
     for s in range(n):
         b = labels[s]
         s_start[b + 1] += 1
@@ -289,15 +289,18 @@ def _lumping_defect(
             eblk[e + t] = row_blk[lo + t]
             eraw[e + t] = row_raw[lo + t]
             eq[e + t] = row_q[lo + t]
-    bscore = np.zeros(n, dtype=np.float64)
+    bscore = np.empty(n, dtype=np.float64)
+    bscore[:] = 0.0
     out_b = np.empty(m, dtype=np.int64)
     out_c = np.empty(m, dtype=np.int64)
     out_p = np.empty(m, dtype=np.float64)
     n_out = 0
-    mean = np.zeros(k, dtype=np.float64)
-    seen = np.zeros(k, dtype=np.bool_)
-    ref_q = np.zeros(k, dtype=np.int64)
-    ref_mark = np.full(k, -1, dtype=np.int64)     # ref_mark[c] == b: c is in b's first row
+    mean = np.empty(k, dtype=np.float64)  # (set where a block's row first meets c)
+    seen = np.empty(k, dtype=np.bool_)
+    seen[:] = False
+    ref_q = np.empty(k, dtype=np.int64)  # (read only where ref_mark says it is set)
+    ref_mark = np.empty(k, dtype=np.int64)     # ref_mark[c] == b: c is in b's first row
+    ref_mark[:] = -1
     touched = np.empty(k, dtype=np.int64)
     for b in range(k):
         lo = s_start[b]
@@ -338,7 +341,7 @@ def _lumping_defect(
                     n_touched += 1
                 mean[c] += f * eraw[t]
             e += length
-        touched[:n_touched].sort()
+        _sort_ints(touched, n_touched)
         tail = 0.0
         for t in range(n_touched):
             c = touched[t]
