@@ -42,12 +42,17 @@ def _plurality(
     """
     n = src.shape[0]
     weighted = w.shape[0] == n
-    best = np.full(k, -1, dtype=np.int64)
-    total = np.zeros(k, dtype=np.float64)
-    top = np.zeros(k, dtype=np.float64)
+    best = np.empty(k, dtype=np.int64)
+    best[:] = -1
+    total = np.empty(k, dtype=np.float64)
+    total[:] = 0.0
+    top = np.empty(k, dtype=np.float64)
+    top[:] = 0.0
     if k * k <= _FLAT_CELLS:
-        count = np.zeros(k * k, dtype=np.int64)
-        mass = np.zeros(k * k if weighted else 0, dtype=np.float64)
+        count = np.empty(k * k, dtype=np.int64)
+        count[:] = 0
+        mass = np.empty(k * k if weighted else 0, dtype=np.float64)
+        mass[:] = 0.0
         for i in range(n):
             cell = src[i] * k + dst[i]
             count[cell] += 1
@@ -76,7 +81,8 @@ def _plurality(
                     best[a] = by_count
         return best, total, top
     # Counting sort of the targets (and weights) by source block.
-    start = np.zeros(k + 1, dtype=np.int64)
+    start = np.empty(k + 1, dtype=np.int64)
+    start[:] = 0
     for i in range(n):
         start[src[i] + 1] += 1
     for a in range(k):
@@ -91,8 +97,10 @@ def _plurality(
         order[p] = dst[i]
         if weighted:
             wsorted[p] = w[i]
-    count_row = np.zeros(k, dtype=np.int64)
-    mass_row = np.zeros(k if weighted else 0, dtype=np.float64)
+    count_row = np.empty(k, dtype=np.int64)
+    count_row[:] = 0
+    mass_row = np.empty(k if weighted else 0, dtype=np.float64)
+    mass_row[:] = 0.0
     for a in range(k):
         lo = start[a]
         hi = start[a + 1]
@@ -400,7 +408,8 @@ def _function_profile(
     n = step.shape[0]
     weighted = w.shape[0] == n
     # Predecessors of each state.
-    pptr = np.zeros(n + 1, dtype=np.int64)
+    pptr = np.empty(n + 1, dtype=np.int64)
+    pptr[:] = 0
     for i in range(n):
         pptr[step[i] + 1] += 1
     for i in range(n):
@@ -416,8 +425,10 @@ def _function_profile(
     for i in range(n):
         if labels[i] + 1 > k:
             k = labels[i] + 1
-    first = np.full(k, -1, dtype=np.int64)
-    size = np.zeros(k + 1, dtype=np.int64)
+    first = np.empty(k, dtype=np.int64)
+    first[:] = -1
+    size = np.empty(k + 1, dtype=np.int64)
+    size[:] = 0
     for i in range(n):
         b = labels[i]
         if first[b] < 0:
@@ -427,8 +438,10 @@ def _function_profile(
         size[b + 1] += size[b]
     lab = np.empty(n, dtype=np.int64)
     elems = np.empty(n, dtype=np.int64)
-    bstart = np.zeros(n + k, dtype=np.int64)
-    bend = np.zeros(n + k, dtype=np.int64)
+    bstart = np.empty(n + k, dtype=np.int64)
+    bstart[:] = 0
+    bend = np.empty(n + k, dtype=np.int64)
+    bend[:] = 0
     fill = size[:k].copy()
     for i in range(n):
         b = labels[i]
@@ -446,12 +459,16 @@ def _function_profile(
             n_dirty += 1
             n_blocks += 1
     fresh = k
-    mark = np.full(n + k, -1, dtype=np.int64)
+    mark = np.empty(n + k, dtype=np.int64)
+    mark[:] = -1
     nx = np.empty(n, dtype=np.int64)
     tmp = np.empty(n, dtype=np.int64)
-    cnt = np.zeros(n + k, dtype=np.int64)
-    off = np.zeros(n + k, dtype=np.int64)
-    mass = np.zeros(n + k if weighted else 0, dtype=np.float64)
+    cnt = np.empty(n + k, dtype=np.int64)
+    cnt[:] = 0
+    off = np.empty(n + k, dtype=np.int64)
+    off[:] = 0
+    mass = np.empty(n + k if weighted else 0, dtype=np.float64)
+    mass[:] = 0.0
     distinct = np.empty(n, dtype=np.int64)
     changed = np.empty(n, dtype=np.int64)
     blocks = [n_blocks]
