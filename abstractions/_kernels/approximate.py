@@ -836,7 +836,7 @@ def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray
         if z == x or z == y:
             continue
         h = hist[z]
-        v = h.pop(y) + h.get(x, 0.0)
+        v = h.pop(y, 0.0) + h.get(x, 0.0)  # (y is there: z is a predecessor of y)
         h[x] = v
         if v > top[z]:
             e = mass[z] - v
@@ -848,8 +848,7 @@ def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray
     for c in hy.keys():
         if c != x and c != y:
             p = pred[c]
-            if y in p:
-                del p[y]
+            p.pop(y, 0.0)  # (one pop for every removal: "del" would compile its own)
             p[x] = 1.0
     loop = x in hx or y in hx or x in hy or y in hy
     big, small = (hx, hy) if len(hx) >= len(hy) else (hy, hx)
@@ -866,10 +865,8 @@ def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray
         big_pred, small_pred = small_pred, big_pred
     for z in small_pred.keys():
         big_pred[z] = 1.0
-    if x in big_pred:
-        del big_pred[x]
-    if y in big_pred:
-        del big_pred[y]
+    big_pred.pop(x, 0.0)
+    big_pred.pop(y, 0.0)
     if loop:
         big_pred[x] = 1.0
     pred[x] = big_pred
