@@ -36,7 +36,13 @@ measured:
   compile, so the splitter kernel and the steps kernels sort by heapsorts
   of their own;
 * array sizes are int64 and no jitted helper is called with a literal
-  constant (each would compile a variant of its own).
+  constant (each would compile a variant of its own);
+* typed dicts of one type per kernel (each key/value type compiles numba's
+  dict machinery again; a set is a dict whose values go unused) and no
+  ``heapq`` (numba's on a list of tuples cost seconds): the function greedy
+  keeps its heap as an array of rows;
+* few jitted helpers: each costs a compilation of its own (a few tenths of
+  a second), so a helper called from one place is written out there.
 
 Examples
 --------

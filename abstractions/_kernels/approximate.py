@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from typing import Any
 
 import numpy as np
@@ -10,6 +9,7 @@ from numba import types
 from numba.typed import Dict
 
 from abstractions._kernels._jit import jit
+from abstractions._kernels.steps import _sort_ints
 
 __all__ = [
     "_first_mismatch", "_function_greedy", "_function_profile", "_lumping_defect", "_plurality",
@@ -42,12 +42,17 @@ def _plurality(
     """
     n = src.shape[0]
     weighted = w.shape[0] == n
-    best = np.full(k, -1, dtype=np.int64)
-    total = np.zeros(k, dtype=np.float64)
-    top = np.zeros(k, dtype=np.float64)
+    best = np.empty(k, dtype=np.int64)
+    best[:] = -1
+    total = np.empty(k, dtype=np.float64)
+    total[:] = 0.0
+    top = np.empty(k, dtype=np.float64)
+    top[:] = 0.0
     if k * k <= _FLAT_CELLS:
-        count = np.zeros(k * k, dtype=np.int64)
-        mass = np.zeros(k * k if weighted else 0, dtype=np.float64)
+        count = np.empty(k * k, dtype=np.int64)
+        count[:] = 0
+        mass = np.empty(k * k if weighted else 0, dtype=np.float64)
+        mass[:] = 0.0
         for i in range(n):
             cell = src[i] * k + dst[i]
             count[cell] += 1
@@ -76,7 +81,8 @@ def _plurality(
                     best[a] = by_count
         return best, total, top
     # Counting sort of the targets (and weights) by source block.
-    start = np.zeros(k + 1, dtype=np.int64)
+    start = np.empty(k + 1, dtype=np.int64)
+    start[:] = 0
     for i in range(n):
         start[src[i] + 1] += 1
     for a in range(k):
@@ -91,8 +97,10 @@ def _plurality(
         order[p] = dst[i]
         if weighted:
             wsorted[p] = w[i]
-    count_row = np.zeros(k, dtype=np.int64)
-    mass_row = np.zeros(k if weighted else 0, dtype=np.float64)
+    count_row = np.empty(k, dtype=np.int64)
+    count_row[:] = 0
+    mass_row = np.empty(k if weighted else 0, dtype=np.float64)
+    mass_row[:] = 0.0
     for a in range(k):
         lo = start[a]
         hi = start[a + 1]
@@ -148,18 +156,6 @@ def _first_mismatch(labels: np.ndarray, nxt: np.ndarray, best: np.ndarray, w: np
 
 
 @jit
-def _sort_row(blk: np.ndarray, raw: np.ndarray, q: np.ndarray, lo: int, hi: int) -> None:
-    """Insertion sort of one short row ``lo:hi`` by block (rows have a few entries)."""
-    for i in range(lo + 1, hi):
-        b, r, x = blk[i], raw[i], q[i]
-        j = i - 1
-        while j >= lo and blk[j] > b:
-            blk[j + 1], raw[j + 1], q[j + 1] = blk[j], raw[j], q[j]
-            j -= 1
-        blk[j + 1], raw[j + 1], q[j + 1] = b, r, x
-
-
-@jit
 def _block_rows(
     indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, prob: np.ndarray,
     num: np.ndarray, scale: float,
@@ -177,13 +173,16 @@ def _block_rows(
     tb = np.empty(m, dtype=np.int64)
     for j in range(m):
         tb[j] = labels[targets[j]]
-    row_ptr = np.zeros(n + 1, dtype=np.int64)
+    row_ptr = np.empty(n + 1, dtype=np.int64)
+    row_ptr[0] = 0
     row_blk = np.empty(m, dtype=np.int64)
     row_raw = np.empty(m, dtype=np.float64)
     row_q = np.empty(m, dtype=np.int64)
-    slot = np.full(k, -1, dtype=np.int64)
-    fsum = np.zeros(m if not exact else 0, dtype=np.float64)
-    isum = np.zeros(m if exact else 0, dtype=np.int64)
+    slot = np.empty(k, dtype=np.int64)
+    slot[:] = -1
+    # (each entry is set to 0 where its row first meets its block)
+    fsum = np.empty(m if not exact else 0, dtype=np.float64)
+    isum = np.empty(m if exact else 0, dtype=np.int64)
     p = 0
     for s in range(n):
         lo = p
@@ -220,7 +219,14 @@ def _block_rows(
             row_q[keep] = row_q[i]
             keep += 1
         p = keep
-        _sort_row(row_blk, row_raw, row_q, lo, p)
+        # Sorted by block, by insertion (rows have a few entries).
+        for i in range(lo + 1, p):
+            b, r, x = row_blk[i], row_raw[i], row_q[i]
+            j = i - 1
+            while j >= lo and row_blk[j] > b:
+                row_blk[j + 1], row_raw[j + 1], row_q[j + 1] = row_blk[j], row_raw[j], row_q[j]
+                j -= 1
+            row_blk[j + 1], row_raw[j + 1], row_q[j + 1] = b, r, x
         row_ptr[s + 1] = p
     return row_ptr, row_blk[:p], row_raw[:p], row_q[:p]
 
@@ -257,8 +263,10 @@ def _lumping_defect(
     row_ptr, row_blk, row_raw, row_q = _block_rows(indptr, targets, labels, k, prob, num, scale)
     m = row_blk.shape[0]
     # Where each block's states and row entries go.
-    s_start = np.zeros(k + 1, dtype=np.int64)
-    e_start = np.zeros(k + 1, dtype=np.int64)
+    s_start = np.empty(k + 1, dtype=np.int64)
+    e_start = np.empty(k + 1, dtype=np.int64)
+    s_start[:] = 0
+    e_start[:] = 0
     for s in range(n):
         b = labels[s]
         s_start[b + 1] += 1
@@ -289,15 +297,18 @@ def _lumping_defect(
             eblk[e + t] = row_blk[lo + t]
             eraw[e + t] = row_raw[lo + t]
             eq[e + t] = row_q[lo + t]
-    bscore = np.zeros(n, dtype=np.float64)
+    bscore = np.empty(n, dtype=np.float64)
+    bscore[:] = 0.0
     out_b = np.empty(m, dtype=np.int64)
     out_c = np.empty(m, dtype=np.int64)
     out_p = np.empty(m, dtype=np.float64)
     n_out = 0
-    mean = np.zeros(k, dtype=np.float64)
-    seen = np.zeros(k, dtype=np.bool_)
-    ref_q = np.zeros(k, dtype=np.int64)
-    ref_mark = np.full(k, -1, dtype=np.int64)     # ref_mark[c] == b: c is in b's first row
+    mean = np.empty(k, dtype=np.float64)  # (set where a block's row first meets c)
+    seen = np.empty(k, dtype=np.bool_)
+    seen[:] = False
+    ref_q = np.empty(k, dtype=np.int64)  # (read only where ref_mark says it is set)
+    ref_mark = np.empty(k, dtype=np.int64)     # ref_mark[c] == b: c is in b's first row
+    ref_mark[:] = -1
     touched = np.empty(k, dtype=np.int64)
     for b in range(k):
         lo = s_start[b]
@@ -338,7 +349,7 @@ def _lumping_defect(
                     n_touched += 1
                 mean[c] += f * eraw[t]
             e += length
-        touched[:n_touched].sort()
+        _sort_ints(touched, n_touched)
         tail = 0.0
         for t in range(n_touched):
             c = touched[t]
@@ -664,9 +675,20 @@ def _function_profile(
 # merges and the figures are the Python version's exactly. A group's
 # histogram, beta weights and predecessors are typed dicts (insertion-ordered,
 # as Python's); the predecessor "sets" are dicts whose values are unused.
+#
+# Written to compile cheaply (it was the slowest kernel to compile, 20 s):
+# one dict type for all three (the predecessors' values are unused floats: a
+# second dict type compiled all the dict machinery again), int keys sorted by
+# ``steps._sort_ints`` (not ``np.sort``), the candidates gathered in an array
+# (not a list), and the heap an array of rows with the sifts of Python's
+# ``heapq`` (numba's ``heapq`` on tuples cost seconds). Any correct heap pops
+# the same rows: they are ordered by all seven fields, so rows that tie are
+# alike.
 
 #: The rows of ``groups``: mass, top, err, A, L, bmax, parts.
 _MASS, _TOP, _ERR, _A, _L, _BMAX, _PARTS = 0, 1, 2, 3, 4, 5, 6
+#: The fields of a heap row: key, loss, cost, a, b, version of a, version of b.
+_FIELDS = 7
 
 
 @jit
@@ -686,11 +708,6 @@ def _float_dicts(k: int) -> Any:
 
 
 @jit
-def _int_dicts(k: int) -> Any:
-    return [Dict.empty(key_type=types.int64, value_type=types.int64) for _ in range(k)]
-
-
-@jit
 def _keys_of(d: Any) -> np.ndarray:
     keys = np.empty(len(d), dtype=np.int64)
     i = 0
@@ -705,45 +722,56 @@ def _nearest(keys: np.ndarray, g: int, width: int) -> np.ndarray:
     """A few of ``keys``: all if few, else those nearest ``g`` (``frontier._nearest``)."""
     if keys.shape[0] <= 2 * width:
         return keys
-    keys = np.sort(keys)
-    i = np.searchsorted(keys, g)
-    return keys[max(i - width, 0): i + width + 1]
+    _sort_ints(keys, keys.shape[0])  # callers pass a fresh copy
+    lo, hi = 0, keys.shape[0]  # the first key >= g, as np.searchsorted
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if keys[mid] < g:
+            lo = mid + 1
+        else:
+            hi = mid
+    return keys[max(lo - width, 0): lo + width + 1]
 
 
 @jit
-def _collect(keys: np.ndarray, mark: np.ndarray, stamp: int, out: Any) -> None:
+def _collect(keys: np.ndarray, mark: np.ndarray, stamp: int, out: np.ndarray, n: int) -> int:
+    """Append the unmarked ``keys`` to ``out[:n]`` and mark them; the new length."""
     for c in keys:
         if mark[c] != stamp:
             mark[c] = stamp
-            out.append(c)
+            out[n] = c
+            n += 1
+    return n
 
 
 @jit
-def _collect_nearest(d: Any, g: int, width: int, mark: np.ndarray, stamp: int, out: Any) -> None:
+def _collect_nearest(d: Any, g: int, width: int, mark: np.ndarray, stamp: int, out: np.ndarray,
+                     n: int) -> int:
     """``_collect(_nearest(keys of d, g, width))``, with no copy of a small dict's keys."""
     if len(d) <= 2 * width:
         for c in d.keys():
             if mark[c] != stamp:
                 mark[c] = stamp
-                out.append(c)
-    else:
-        _collect(_nearest(_keys_of(d), g, width), mark, stamp, out)
+                out[n] = c
+                n += 1
+        return n
+    return _collect(_nearest(_keys_of(d), g, width), mark, stamp, out, n)
 
 
 @jit
-def _candidates(hist: Any, pred: Any, g: int, mark: np.ndarray, stamp: int) -> Any:
-    """``frontier._FunctionGreedy.candidates``, each group once."""
-    found = [g]
+def _candidates(hist: Any, pred: Any, g: int, mark: np.ndarray, stamp: int,
+                found: np.ndarray) -> np.ndarray:
+    """``frontier._FunctionGreedy.candidates``, each group once, in ``found`` (K entries)."""
     mark[g] = stamp
     succ = _nearest(_keys_of(hist[g]), g, 8)
     before = _nearest(_keys_of(pred[g]), g, 8)
-    _collect(succ, mark, stamp, found)
-    _collect(before, mark, stamp, found)
+    n = _collect(succ, mark, stamp, found, 0)
+    n = _collect(before, mark, stamp, found, n)
     for z in before:
-        _collect_nearest(hist[z], g, 4, mark, stamp, found)
+        n = _collect_nearest(hist[z], g, 4, mark, stamp, found, n)
     for t in succ:
-        _collect_nearest(pred[t], g, 4, mark, stamp, found)
-    return found[1:]
+        n = _collect_nearest(pred[t], g, 4, mark, stamp, found, n)
+    return found[:n]
 
 
 @jit
@@ -775,25 +803,8 @@ def _common(px: Any, py: Any) -> np.ndarray:
         if z in large:
             found[n] = z
             n += 1
-    found = found[:n]
-    if n > 1:
-        found.sort()
-    return found
-
-
-@jit
-def _cost(hist: Any, pred: Any, groups: np.ndarray, x: int, y: int) -> float:
-    """``frontier._FunctionGreedy.cost``."""
-    mass, top, err = groups[_MASS], groups[_TOP], groups[_ERR]
-    delta = (mass[x] + mass[y] - _merged_top(hist, top, x, y)) - err[x] - err[y]
-    for z in _common(pred[x], pred[y]):
-        if z == x or z == y:
-            continue
-        h = hist[z]
-        v = h[x] + h[y]
-        if v > top[z]:
-            delta -= v - top[z]
-    return float(delta)
+    _sort_ints(found, n)
+    return found[:n]
 
 
 @jit
@@ -813,29 +824,103 @@ def _shared(beta: Any, x: int, y: int) -> tuple[float, float]:
 
 
 @jit
-def _info_loss(beta: Any, groups: np.ndarray, x: int, y: int, flat: bool, total: float) -> float:
-    """``frontier._FunctionGreedy.info_loss``."""
-    if flat:
-        return 0.0
-    mass, A, L, parts = groups[_MASS], groups[_A], groups[_L], groups[_PARTS]
-    extra, _ = _shared(beta, x, y)
-    m = mass[x] + mass[y]
-    merged = 0.0 if m <= 0 else A[x] + A[y] + extra + L[x] + L[y] - _xlogx(m)
-    return float((parts[x] + parts[y] - merged) / max(total, 1e-300))
+def _rise(heap: np.ndarray, pos: int) -> None:
+    """``heapq._siftdown`` to the root: row ``pos`` moves up while it precedes its parent.
+
+    Rows compare as tuples: by the first field in which they differ.
+    """
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        less = False
+        for f in range(_FIELDS):
+            if heap[pos, f] != heap[parent, f]:
+                less = heap[pos, f] < heap[parent, f]
+                break
+        if not less:
+            return
+        for f in range(_FIELDS):
+            u = heap[pos, f]
+            heap[pos, f] = heap[parent, f]
+            heap[parent, f] = u
+        pos = parent
 
 
 @jit
-def _push(heap: Any, hist: Any, pred: Any, beta: Any, groups: np.ndarray, version: np.ndarray,
-          sums: np.ndarray, x: int, y: int) -> None:
-    """``push`` of ``frontier._greedy_loop``: the key, loss, cost, pair and versions."""
+def _heap_pop(heap: np.ndarray, size: int) -> None:
+    """``heapq.heappop`` of ``heap[:size]``: the least row goes to row ``size - 1``.
+
+    As ``heapq._siftup``: the last row takes the root's place, sinks to a
+    leaf along the lesser children (the right one unless the left one
+    precedes it), then rises to its place.
+    """
+    end = size - 1
+    pos = end
+    child = 0
+    while True:
+        for f in range(_FIELDS):
+            u = heap[pos, f]
+            heap[pos, f] = heap[child, f]
+            heap[child, f] = u
+        pos = child
+        child = 2 * pos + 1
+        if child >= end:
+            break
+        right = child + 1
+        if right < end:
+            left_first = False
+            for f in range(_FIELDS):
+                if heap[child, f] != heap[right, f]:
+                    left_first = heap[child, f] < heap[right, f]
+                    break
+            if not left_first:
+                child = right
+    _rise(heap, pos)
+
+
+@jit
+def _push(heap: np.ndarray, size: int, hist: Any, pred: Any, beta: Any, groups: np.ndarray,
+          version: np.ndarray, sums: np.ndarray, x: int, y: int) -> np.ndarray:
+    """``push`` of ``frontier._greedy_loop``: the key, loss, cost, pair and versions.
+
+    The row goes to ``heap[size]``; the heap is returned (a larger copy when full).
+    """
     a, b = min(x, y), max(x, y)
-    cost = _cost(hist, pred, groups, a, b)
-    loss = _info_loss(beta, groups, a, b, sums[4] != 0.0, sums[3])
+    mass, top, err = groups[_MASS], groups[_TOP], groups[_ERR]
+    # The cost: ``frontier._FunctionGreedy.cost``.
+    cost = (mass[a] + mass[b] - _merged_top(hist, top, a, b)) - err[a] - err[b]
+    for z in _common(pred[a], pred[b]):
+        if z == a or z == b:
+            continue
+        h = hist[z]
+        v = h[a] + h[b]
+        if v > top[z]:
+            cost -= v - top[z]
+    # The loss: ``frontier._FunctionGreedy.info_loss`` (none when beta is flat).
+    loss = 0.0
+    if sums[4] == 0.0:
+        A, L, parts = groups[_A], groups[_L], groups[_PARTS]
+        extra, _ = _shared(beta, a, b)
+        m = mass[a] + mass[b]
+        merged = 0.0 if m <= 0 else A[a] + A[b] + extra + L[a] + L[b] - _xlogx(m)
+        loss = (parts[a] + parts[b] - merged) / max(sums[3], 1e-300)
     key = cost + sums[5] * loss
     if sums[6] != 0.0:
-        key /= max(groups[_MASS][a] + groups[_MASS][b], 1e-300)
-    heapq.heappush(heap, (_key12(key), loss, cost, float(a), float(b), float(version[a]),
-                          float(version[b])))
+        key /= max(mass[a] + mass[b], 1e-300)
+    if size == heap.shape[0]:
+        grown = np.empty((2 * size, _FIELDS), dtype=np.float64)
+        for i in range(size):
+            for f in range(_FIELDS):
+                grown[i, f] = heap[i, f]
+        heap = grown
+    heap[size, 0] = _key12(key)
+    heap[size, 1] = loss
+    heap[size, 2] = cost
+    heap[size, 3] = a
+    heap[size, 4] = b
+    heap[size, 5] = version[a]
+    heap[size, 6] = version[b]
+    _rise(heap, size)
+    return heap
 
 
 @jit
@@ -847,11 +932,13 @@ def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray
     changed = _common(pred[x], pred[y])
     new_top = _merged_top(hist, top, x, y)
     delta = -(err[x] + err[y])
-    for z in np.sort(_keys_of(pred[y])):
+    gone = _keys_of(pred[y])
+    _sort_ints(gone, gone.shape[0])
+    for z in gone:
         if z == x or z == y:
             continue
         h = hist[z]
-        v = h.pop(y) + h.get(x, 0.0)
+        v = h.pop(y, 0.0) + h.get(x, 0.0)  # (y is there: z is a predecessor of y)
         h[x] = v
         if v > top[z]:
             e = mass[z] - v
@@ -863,9 +950,8 @@ def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray
     for c in hy.keys():
         if c != x and c != y:
             p = pred[c]
-            if y in p:
-                del p[y]
-            p[x] = 1
+            p.pop(y, 0.0)  # (one pop for every removal: "del" would compile its own)
+            p[x] = 1.0
     loop = x in hx or y in hx or x in hy or y in hy
     big, small = (hx, hy) if len(hx) >= len(hy) else (hy, hx)
     for c, v in small.items():
@@ -880,15 +966,13 @@ def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray
     if len(small_pred) > len(big_pred):
         big_pred, small_pred = small_pred, big_pred
     for z in small_pred.keys():
-        big_pred[z] = 1
-    if x in big_pred:
-        del big_pred[x]
-    if y in big_pred:
-        del big_pred[y]
+        big_pred[z] = 1.0
+    big_pred.pop(x, 0.0)
+    big_pred.pop(y, 0.0)
     if loop:
-        big_pred[x] = 1
+        big_pred[x] = 1.0
     pred[x] = big_pred
-    pred[y] = Dict.empty(key_type=types.int64, value_type=types.int64)
+    pred[y] = Dict.empty(key_type=types.int64, value_type=types.float64)
     extra, most = _shared(beta, x, y)
     mass[x] += mass[y]
     mass[y] = 0.0
@@ -947,56 +1031,73 @@ def _function_greedy(
     K = groups.shape[1]
     hist = _float_dicts(K)
     beta = _float_dicts(K)
-    pred = _int_dicts(K)
-    count = np.zeros(K, dtype=np.int64)
+    pred = _float_dicts(K)
+    count = np.empty(K, dtype=np.int64)
+    count[:] = 0
     for i in range(units.shape[1]):
         b, c = units[0, i], units[1, i]
         h = hist[b]
         h[c] = h.get(c, 0.0) + unit_w[i]
         count[b] += 1
-        pred[c][b] = 1
+        pred[c][b] = 1.0
     for j in range(pairs.shape[1]):
         beta[pairs[0, j]][pairs[1, j]] = pair_w[j]
-    alive = np.ones(K, dtype=np.bool_)
-    version = np.zeros(K, dtype=np.int64)
-    mark = np.zeros(K, dtype=np.int64)
+    alive = np.empty(K, dtype=np.bool_)
+    alive[:] = True
+    version = np.empty(K, dtype=np.int64)
+    version[:] = 0
+    mark = np.empty(K, dtype=np.int64)
+    mark[:] = 0
     stamp = 0
-    heap = [(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)]
-    heap.pop()
+    found = np.empty(K, dtype=np.int64)
+    heap = np.empty((max(K, 16), _FIELDS), dtype=np.float64)
+    size = 0
     if K <= all_pairs:
         for g in range(K):
             for h2 in range(g + 1, K):
-                _push(heap, hist, pred, beta, groups, version, sums, g, h2)
+                heap = _push(heap, size, hist, pred, beta, groups, version, sums, g, h2)
+                size += 1
     else:
         for g in range(K):
             stamp += 1
-            for h2 in _candidates(hist, pred, g, mark, stamp):
+            for h2 in _candidates(hist, pred, g, mark, stamp, found):
                 if h2 > g:
-                    _push(heap, hist, pred, beta, groups, version, sums, g, h2)
+                    heap = _push(heap, size, hist, pred, beta, groups, version, sums, g, h2)
+                    size += 1
     merges = np.empty((max(K - 1, 0), 2), dtype=np.int64)
     points = np.empty((K, 3), dtype=np.float64)
-    n_points = 0
-    points[0] = _summary(sums)
+    _summary(sums, points, 0)
     n_points = 1
     n_alive = K
     bound = sums[7]
+    siblings = np.empty(8, dtype=np.int64)
     while n_alive > target:
-        if len(heap) == 0:
-            roots = np.flatnonzero(alive)
-            if roots.shape[0] <= all_pairs:
-                for i in range(roots.shape[0]):
-                    for j in range(i + 1, roots.shape[0]):
-                        _push(heap, hist, pred, beta, groups, version, sums, roots[i], roots[j])
+        if size == 0:
+            n_roots = 0
+            for g in range(K):
+                if alive[g]:
+                    found[n_roots] = g
+                    n_roots += 1
+            if n_roots <= all_pairs:
+                for i in range(n_roots):
+                    for j in range(i + 1, n_roots):
+                        heap = _push(heap, size, hist, pred, beta, groups, version, sums,
+                                     found[i], found[j])
+                        size += 1
             else:
-                for i in range(roots.shape[0] - 1):
-                    _push(heap, hist, pred, beta, groups, version, sums, roots[i], roots[i + 1])
-        item = heapq.heappop(heap)
-        cost = item[2]
-        a, b = int(item[3]), int(item[4])
+                for i in range(n_roots - 1):
+                    heap = _push(heap, size, hist, pred, beta, groups, version, sums,
+                                 found[i], found[i + 1])
+                    size += 1
+        _heap_pop(heap, size)
+        size -= 1
+        cost = heap[size, 2]
+        a, b = int(heap[size, 3]), int(heap[size, 4])
         if not alive[a] or not alive[b]:
             continue
-        if int(item[5]) != version[a] or int(item[6]) != version[b]:
-            _push(heap, hist, pred, beta, groups, version, sums, a, b)
+        if int(heap[size, 5]) != version[a] or int(heap[size, 6]) != version[b]:
+            heap = _push(heap, size, hist, pred, beta, groups, version, sums, a, b)
+            size += 1
             continue
         if sums[0] + cost > bound + 1e-12:
             break
@@ -1009,25 +1110,34 @@ def _function_greedy(
         n_alive -= 1
         merges[n_points - 1, 0] = a
         merges[n_points - 1, 1] = b
-        points[n_points] = _summary(sums)
+        _summary(sums, points, n_points)
         n_points += 1
         stamp += 1
-        for h2 in _candidates(hist, pred, keep, mark, stamp):
-            _push(heap, hist, pred, beta, groups, version, sums, keep, h2)
-        siblings = np.sort(_keys_of(hist[keep]))
-        siblings = siblings[siblings != keep][:8]
-        for i in range(siblings.shape[0]):
-            for j in range(i + 1, siblings.shape[0]):
-                _push(heap, hist, pred, beta, groups, version, sums, siblings[i], siblings[j])
+        for h2 in _candidates(hist, pred, keep, mark, stamp, found):
+            heap = _push(heap, size, hist, pred, beta, groups, version, sums, keep, h2)
+            size += 1
+        # The eight least successors of ``keep`` other than itself.
+        succ = _keys_of(hist[keep])
+        _sort_ints(succ, succ.shape[0])
+        n_sib = 0
+        for c in succ:
+            if c != keep and n_sib < 8:
+                siblings[n_sib] = c
+                n_sib += 1
+        for i in range(n_sib):
+            for j in range(i + 1, n_sib):
+                heap = _push(heap, size, hist, pred, beta, groups, version, sums, siblings[i],
+                             siblings[j])
+                size += 1
     return merges[: n_points - 1].copy(), points[:n_points].copy()
 
 
 @jit
-def _summary(sums: np.ndarray) -> np.ndarray:
-    """(total error, information about beta in bits, beta-accuracy)."""
-    out = np.zeros(3, dtype=np.float64)
-    out[0] = sums[0]
+def _summary(sums: np.ndarray, points: np.ndarray, row: int) -> None:
+    """Row ``row`` of ``points``: total error, information about beta in bits, beta-accuracy."""
+    points[row, 0] = sums[0]
+    points[row, 1] = 0.0
+    points[row, 2] = 0.0
     if sums[3] > 0:
-        out[1] = max(sums[1] / sums[3], 0.0)
-        out[2] = sums[2] / sums[3]
-    return out
+        points[row, 1] = max(sums[1] / sums[3], 0.0)
+        points[row, 2] = sums[2] / sums[3]
