@@ -252,6 +252,10 @@ def _setup(system: Any, alpha: Any, weights: Any, metric: Any, beta: Any
 
 # ---------------------------------------------------------------------- greedy
 
+#: From this many units a Markov chain's merge costs go to the kernel (below,
+#: unless it is compiled already, numpy's fixed costs are cheaper than a compile).
+_TV_KERNEL_UNITS = 200
+
 
 class _Greedy:
     """Groups of ``alpha``'s blocks, their errors, and exact merge costs on the quotient."""
@@ -278,6 +282,17 @@ class _Greedy:
         self.version = [0] * K
         table = Q.beta_mass
         self.beta: list[Floats] = [table[b].copy() for b in range(K)]
+        # A Markov chain's merge costs in the kernel (the same floats as
+        # _evaluate's): rows of one symbol with integer quanta only.
+        self.kernel: tuple[Ids, Ids, Floats, Floats] | None = None
+        if metric == "tv" and Q.rows.n_symbols == 1 and Q.rows.q.dtype.kind == "i":
+            from abstractions._kernels import warm
+
+            if Q.w.shape[0] >= _TV_KERNEL_UNITS or warm("_tv_group_errors"):
+                self.kernel = (readonly(np.asarray(Q.ptr, dtype=np.int64)),
+                               readonly(np.stack([Q.rows.block, Q.rows.q]).astype(np.int64)),
+                               readonly(np.asarray(Q.rows.raw, dtype=np.float64)),
+                               readonly(np.asarray(Q.w, dtype=np.float64)))
         self.total = float(Q.w.sum())
         self.pbeta = table.sum(axis=0)
 
@@ -314,6 +329,12 @@ class _Greedy:
             return 0.0, [0.0] * len(order)
         group = np.where(self.root == y, x, self.root)
         units = np.array(flat, dtype=np.int64)
+        if self.kernel is not None:
+            from abstractions._kernels import _tv_group_errors
+
+            bounds = np.cumsum([0] + [len(part) for part in parts], dtype=np.int64)
+            errors = _tv_group_errors(*self.kernel, units, group, bounds).tolist()
+            return errors[0], errors[1:]
         ev = _evaluate(self.Q, units, group, self.metric, self.Q.K)
         merged = float(ev[x]) if parts[0] else 0.0
         block = self.Q.block
