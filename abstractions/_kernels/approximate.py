@@ -948,11 +948,11 @@ def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
         r6 += a[lo + i + 6]
         r7 += a[lo + i + 7]
         i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    out: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += a[lo + i]
+        out += a[lo + i]
         i += 1
-    return res
+    return out
 
 
 @jit
@@ -993,7 +993,8 @@ def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
             task_lo[top + 1], task_n[top + 1], task_join[top + 1] = start + half, size - half, False
             task_lo[top + 2], task_n[top + 2], task_join[top + 2] = start, half, False
             top += 3
-    return values[0]
+    total: float = values[0]
+    return total
 
 
 @jit
