@@ -212,6 +212,11 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_function_greedy", np.stack([beta, beta[step]]), reals,
                np.array([[0, 1], [0, 1]], dtype=np.int64), np.array([4.0, 4.0]),
                np.zeros((7, 2)), np.array([0.0, 0.0, 0.0, 8.0, 0.0, 0.0, 0.0, np.inf]), 1, 64)
+    # coarsen of a Markov chain: the states as units of one row each (block
+    # step, quanta 1), two parts (the states of beta's blocks 0 and 1).
+    order = np.argsort(beta, kind="stable")
+    yield call("_tv_group_errors", ptr, np.stack([step, ints]), reals, reals, order, beta,
+               np.array([0, int((beta == 0).sum()), 8], dtype=np.int64))
     # Variables: states as two variables (beta, step), grouped by a key in a
     # hash table of the index dtype.
     yield call("_conflicts", beta, step, hash_table(8), 4)

@@ -252,6 +252,10 @@ def _setup(system: Any, alpha: Any, weights: Any, metric: Any, beta: Any
 
 # ---------------------------------------------------------------------- greedy
 
+#: From this many units a Markov chain's merge costs go to the kernel (below,
+#: unless it is compiled already, numpy's fixed costs are cheaper than a compile).
+_TV_KERNEL_UNITS = 200
+
 
 class _Greedy:
     """Groups of ``alpha``'s blocks, their errors, and exact merge costs on the quotient."""
@@ -278,8 +282,21 @@ class _Greedy:
         self.version = [0] * K
         table = Q.beta_mass
         self.beta: list[Floats] = [table[b].copy() for b in range(K)]
+        # A Markov chain's merge costs in the kernel (the same floats as
+        # _evaluate's): rows of one symbol with integer quanta only.
+        self.kernel: tuple[Ids, Ids, Floats, Floats] | None = None
+        if metric == "tv" and Q.rows.n_symbols == 1 and Q.rows.q.dtype.kind == "i":
+            from abstractions._kernels import warm
+
+            if Q.w.shape[0] >= _TV_KERNEL_UNITS or warm("_tv_group_errors"):
+                self.kernel = (readonly(np.asarray(Q.ptr, dtype=np.int64)),
+                               readonly(np.stack([Q.rows.block, Q.rows.q]).astype(np.int64)),
+                               readonly(np.asarray(Q.rows.raw, dtype=np.float64)),
+                               readonly(np.asarray(Q.w, dtype=np.float64)))
         self.total = float(Q.w.sum())
         self.pbeta = table.sum(axis=0)
+        self.weights: dict[int, float] = {}
+        self.parts: dict[int, float] = {}
 
     def _group_error(self, g: int, override: tuple[int, int] | None) -> float:
         units = np.array(self.units[g], dtype=np.int64)
@@ -314,6 +331,12 @@ class _Greedy:
             return 0.0, [0.0] * len(order)
         group = np.where(self.root == y, x, self.root)
         units = np.array(flat, dtype=np.int64)
+        if self.kernel is not None:
+            from abstractions._kernels import _tv_group_errors
+
+            bounds = np.cumsum([0] + [len(part) for part in parts], dtype=np.int64)
+            errors = _tv_group_errors(*self.kernel, units, group, bounds).tolist()
+            return errors[0], errors[1:]
         ev = _evaluate(self.Q, units, group, self.metric, self.Q.K)
         merged = float(ev[x]) if parts[0] else 0.0
         block = self.Q.block
@@ -332,7 +355,12 @@ class _Greedy:
 
     def weight(self, g: int) -> float:
         """The weight of group ``g``."""
-        return float(self.Q.w[self.units[g]].sum()) if self.units[g] else 0.0
+        # Kept per group until a merge changes it (the same sum, taken once).
+        cached = self.weights.get(g)
+        if cached is None:
+            cached = float(self.Q.w[self.units[g]].sum()) if self.units[g] else 0.0
+            self.weights[g] = cached
+        return cached
 
     def size(self, g: int) -> int:
         """The number of units of group ``g``."""
@@ -348,17 +376,27 @@ class _Greedy:
         info, acc = _information(T)
         return float(self.error.sum()), info, acc
 
+    def _part(self, T: Floats) -> float:
+        """``sum_c T_c log2(T_c total / (m p_c))`` of a group's beta masses ``T`` (weight ``m``)."""
+        m = T.sum()
+        positive = T > 0
+        if m <= 0:
+            return 0.0
+        return float((T[positive] * np.log2(T[positive] * self.total
+                                            / (m * self.pbeta[positive]))).sum())
+
+    def _group_part(self, g: int) -> float:
+        """:meth:`_part` of group ``g``, kept until a merge changes the group."""
+        cached = self.parts.get(g)
+        if cached is None:
+            cached = self._part(self.beta[g])
+            self.parts[g] = cached
+        return cached
+
     def info_loss(self, x: int, y: int) -> float:
         """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
-        def part(T: Floats) -> float:
-            m = T.sum()
-            positive = T > 0
-            if m <= 0:
-                return 0.0
-            return float((T[positive] * np.log2(T[positive] * self.total
-                                                / (m * self.pbeta[positive]))).sum())
-        return (part(self.beta[x]) + part(self.beta[y]) - part(self.beta[x] + self.beta[y])) \
-            / max(self.total, 1e-300)
+        return (self._group_part(x) + self._group_part(y)
+                - self._part(self.beta[x] + self.beta[y])) / max(self.total, 1e-300)
 
     def merge(self, x: int, y: int) -> None:
         """Merge group ``y`` into ``x`` (the caller passes the larger as ``x``)."""
@@ -375,6 +413,9 @@ class _Greedy:
         self.error[x] = new_error
         self.error[y] = 0.0
         self.beta[x] = self.beta[x] + self.beta[y]
+        for cache in (self.weights, self.parts):
+            cache.pop(x, None)
+            cache.pop(y, None)
         for side in (self.pred, self.succ):
             other = self.succ if side is self.pred else self.pred
             for z in side[y]:
@@ -1000,6 +1041,92 @@ def _merge_down(Q: _Quotient, group: Ids, k: int) -> Ids:
         group = best[1]
 
 
+def _lumped_chain(Q: _Quotient) -> tuple[Floats, Floats]:
+    """The quotient chain as a dense (K x K) matrix, and the weight of each block of ``alpha``.
+
+    Row ``b`` is the ``w``-weighted mean of the rows of ``b``'s units (the
+    plain mean for a block of no weight). A block of one unit keeps its
+    row exactly (its share is ``w / w = 1``), so on ``alpha = top`` this
+    is the chain's own matrix, to the last bit.
+    """
+    K = Q.K
+    lab = Q.block
+    mass: Floats = np.bincount(lab, weights=Q.w, minlength=K).astype(np.float64)
+    fit = np.where(mass[lab] > 0, Q.w, 1.0)
+    fmass = np.bincount(lab, weights=fit, minlength=K)
+    share = fit / fmass[lab]
+    r = Q.rows
+    L = np.zeros((K, K))
+    np.add.at(L, (lab[r.unit], r.block), share[r.unit] * r.raw)
+    return L, mass
+
+
+def _most_probable_path(L: Floats, population: Floats, k: int) -> Ids:
+    """Most-probable-path lumping of the chain ``L`` down to ``k`` macrostates.
+
+    Start with every state its own macrostate. Repeatedly take the
+    macrostate of least self-transition probability in the lumped chain
+    (the least metastable one) and merge it into the other macrostate it
+    most probably moves to. The lumped row of a merge is the
+    ``population``-weighted mean of the two rows, its column the sum of
+    the two columns, so the lumped chain stays the chain of the
+    macrostates under those populations.
+
+    Ties are broken as mpp-lumping breaks them: every macrostate carries an
+    age (the states ``0 .. K-1``, then each merge gets the next number);
+    the least self-transition goes to the oldest, the likeliest target to
+    the youngest. ``L`` is consumed (merged in place).
+
+    Returns the macrostate of each state (first-occurrence labels).
+    """
+    K = L.shape[0]
+    pop = np.array(population, dtype=np.float64)
+    age = np.arange(K, dtype=np.int64)
+    active = np.ones(K, dtype=bool)
+    # The merged macrostate takes the slot of the target: owner of each slot's states.
+    slot = np.arange(K, dtype=np.int64)
+    stay = np.diag(L).copy()
+    for step in range(K - k):
+        diag = np.where(active, stay, np.inf)
+        low = np.flatnonzero(diag == diag.min())
+        a = int(low[np.argmin(age[low])])
+        row = np.where(active, L[a], -np.inf)
+        row[a] = -np.inf
+        likely = np.flatnonzero(row == row.max())
+        t = int(likely[np.argmax(age[likely])])
+        total = pop[a] + pop[t]
+        if total > 0:
+            merged = (L[a] * pop[a] + L[t] * pop[t]) / total
+        else:
+            merged = (L[a] + L[t]) / 2.0
+        L[t] = merged
+        L[:, t] += L[:, a]
+        L[a] = 0.0
+        L[:, a] = 0.0
+        pop[t] = total
+        active[a] = False
+        age[t] = K + step
+        stay[t] = L[t, t]
+        slot[slot == a] = t
+    return Partition(slot).labels
+
+
+#: Above this many blocks of ``alpha`` the most-probable-path start is skipped (dense K x K).
+_MPP_BLOCKS = 4000
+
+
+def _mpp_groups(Q: _Quotient, k: int) -> Ids | None:
+    """The most-probable-path start on the quotient: :func:`_most_probable_path`, ``w`` weights.
+
+    ``None`` above ``_MPP_BLOCKS`` blocks of ``alpha`` (its dense matrix
+    would take ``8 K^2`` bytes).
+    """
+    if Q.K > _MPP_BLOCKS or Q.K <= k:
+        return None
+    L, mass = _lumped_chain(Q)
+    return _most_probable_path(L, mass, k)
+
+
 def _border(Q: _Quotient, group: Ids) -> int:
     """How many blocks of ``alpha`` have a transition into or from another group."""
     src, dst = Q.block[Q.rows.unit], Q.rows.block
@@ -1009,11 +1136,15 @@ def _border(Q: _Quotient, group: Ids) -> int:
 
 def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Ids, k: int
                   ) -> tuple[Ids, float]:
-    """The best of the greedy's partition and the spectral start, improved.
+    """The best of the greedy's partition and the other starts, each improved.
 
-    Each start goes through :func:`_reassign`, then, when at most
-    ``_POLISH_BORDER`` blocks of ``alpha`` lie on a border between groups
-    (metastable chains), through :func:`polish`'s exact single moves.
+    The starts: the greedy's partition, the spectral start and ``2k``
+    Perron clusters merged down (:func:`_spectral_groups`), and the
+    most-probable-path lumping (:func:`_mpp_groups`). Each goes through
+    :func:`_reassign`, then, when at most ``_POLISH_BORDER`` blocks of
+    ``alpha`` lie on a border between groups (metastable chains), through
+    :func:`polish`'s exact single moves. Every start's own (raw) defect
+    competes too, so the end is never worse than any start.
     """
     starts = [greedy]
     spectral, wide = _spectral_groups(Q, k)
@@ -1023,9 +1154,15 @@ def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Id
         # Twice as many Perron clusters, joined two by two: which clusters
         # go together is then chosen by the defect, not by the eigenvectors.
         starts.append(_merge_down(Q, _reassign(Q, wide, int(wide.max()) + 1)[0], k))
+    mpp = _mpp_groups(Q, k)
+    if mpp is not None:
+        starts.append(mpp)
     reps = first_occurrences(P.labels)
     best, best_defect = greedy, math.inf
     for start in starts:
+        raw = _chain_defect(Q, start, k)[0]
+        if raw < best_defect - 1e-12:
+            best, best_defect = start, raw
         group, defect = _reassign(Q, start, k)
         if _border(Q, group) <= _POLISH_BORDER:
             moved = polish(S, Partition(group[P.labels]), alpha=P, weights=mu)
@@ -1110,16 +1247,20 @@ def coarsen(
 
     A Markov chain (metric ``"tv"``) asked for ``max_blocks = k`` blocks
     (``2 <= k <= 64``, no ``max_error``, ``tradeoff = 0``) gets a better
-    last point than the greedy's: three starts, the greedy's partition, a
+    last point than the greedy's: four starts, the greedy's partition, a
     Perron-cluster one (the ``k`` dominant right eigenvectors of the
     quotient chain, their rows assigned to the vertices of the inner
-    simplex as in PCCA+, Deuflhard and Weber 2005) and ``2k`` Perron
-    clusters joined two by two (the join of least defect first), each
-    improved by Lloyd
+    simplex as in PCCA+, Deuflhard and Weber 2005), ``2k`` Perron
+    clusters joined two by two (the join of least defect first), and the
+    most-probable-path lumping (Jain and Stock 2012: the macrostate of
+    least self-transition probability joins the one it most probably
+    moves to, rows averaged by weight, columns added; up to 4000 blocks
+    of ``alpha``), each improved by Lloyd
     rounds (every block of ``alpha`` to the group whose mean row fits its
     rows best, kept while the exact defect drops) and, when at most 256
     blocks of ``alpha`` lie on a border, by :func:`polish`. The one of
-    least defect, when it beats the greedy's, becomes the last point, and
+    least defect (a start as it is counts too), when it beats the
+    greedy's, becomes the last point, and
     the frontier leads there by the greedy's merges inside its blocks,
     then by joining what is left of each block. Every point stays exact
     and the merges nested; the points before the last are then not the
@@ -1133,7 +1274,8 @@ def coarsen(
     ``beta`` is kept merge by merge. There a block with more than 17
     neighbours offers the 17 with the nearest ids as new candidates after
     a merge (pairs already waiting keep their place). Other kinds evaluate
-    each cost on the quotient rows of the two blocks.
+    each cost on the quotient rows of the two blocks (a Markov chain of at
+    least 200 units in a compiled kernel, to the same floats).
 
     Examples
     --------

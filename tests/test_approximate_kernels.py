@@ -230,3 +230,68 @@ def test_function_greedy_kernel_makes_the_python_greedys_merges(case):
     got = _function_loop(Q, target, bound, price, per_weight)
     expected = _greedy_loop(_FunctionGreedy(Q), Q.K, target, bound, price, per_weight)
     assert got == expected
+
+
+@st.composite
+def grouped_chains(draw):
+    """A Markov chain, a coarse alpha, groups of alpha's blocks, and some whole groups as parts.
+
+    Probabilities are drawn from a few values (so rows agree exactly and
+    groups score 0), or dense (so rows into one group exceed the 8 and 128
+    entries where numpy's pairwise summation changes its order).
+    """
+    from abstractions import Partition, TransitionSystem, weights
+
+    n = draw(st.integers(2, 12))
+    dense = draw(st.booleans()) and draw(st.booleans())
+    if dense:
+        n = draw(st.sampled_from([150, 300]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    if dense:
+        P = rng.random((n, n))
+    else:
+        P = rng.integers(0, 3, (n, n)).astype(np.float64) * (rng.random((n, n)) < 0.6)
+        P[np.arange(n), rng.integers(0, n, n)] += 1.0
+    T = TransitionSystem.probabilistic(P / P.sum(axis=1, keepdims=True))
+    mu = weights.from_array(T, rng.integers(0, 3, n) + (np.arange(n) == 0))
+    alpha = Partition.top(n) if draw(st.booleans()) else Partition(rng.integers(0, n, n))
+    group = rng.integers(0, min(draw(st.integers(1, 4)), alpha.n_blocks), alpha.n_blocks)
+    return T, alpha, mu, group, rng
+
+
+@given(grouped_chains())
+def test_tv_group_errors_equals_evaluate(case):
+    """The kernel's group errors are frontier._evaluate's (numpy) to the last bit.
+
+    And both are the TV lumpability defect of each group from its definition
+    (each unit's row into the groups against the group's weighted mean row).
+    """
+    from abstractions._kernels import _tv_group_errors
+    from abstractions.frontier import _evaluate, _quotient
+    from abstractions.keep import output_abstraction
+
+    T, alpha, mu, group, rng = case
+    Q = _quotient(T, alpha, mu, output_abstraction(T))
+    ug = group[Q.block]
+    present = np.unique(ug)
+    chosen = rng.permutation(present)[: rng.integers(1, present.shape[0] + 1)]
+    parts = [np.flatnonzero(ug == g) for g in chosen]
+    parts = [p[rng.permutation(p.shape[0])] for p in parts]
+    units = np.concatenate(parts).astype(np.int64)
+    bounds = np.cumsum([0] + [p.shape[0] for p in parts])
+    got = _tv_group_errors(Q.ptr, np.stack([Q.rows.block, Q.rows.q]), Q.rows.raw, Q.w, units,
+                           group, bounds)
+    want = _evaluate(Q, units, group, "tv", Q.K)[chosen]
+    assert np.array_equal(got, want)
+    k = int(group.max()) + 1
+    for p, value in zip(parts, got.tolist()):
+        R = np.zeros((p.shape[0], k))
+        for i, u in enumerate(p.tolist()):
+            for j in range(Q.ptr[u], Q.ptr[u + 1]):
+                R[i, group[Q.rows.block[j]]] += Q.rows.raw[j]
+        w = Q.w[p]
+        fit = w if w.sum() > 0 else np.ones_like(w)
+        mean = fit @ R / fit.sum()
+        assert math.isclose(value, float(w @ (0.5 * np.abs(R - mean).sum(axis=1))),
+                            abs_tol=1e-12)

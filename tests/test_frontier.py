@@ -295,3 +295,91 @@ def test_the_end_of_a_chain_frontier_is_exact_and_no_worse_than_the_greedy(seed,
                             abs_tol=1e-9)
     plain = coarsen(T, Partition.top(n), weights=mu)
     assert f.errors[-1] <= plain.errors[plain.blocks.tolist().index(k)] + 1e-9
+
+
+def most_probable_path_naive(P, population, k):
+    """The most-probable-path lumping from its definition, macrostates as sets of states.
+
+    Each round rebuilds the lumped chain from the states: a macrostate's
+    row is the population-weighted mean of its states' rows summed into
+    the macrostates. The least self-transition (ties: the oldest
+    macrostate) joins the macrostate it most probably moves to (ties: the
+    youngest). Exact fractions, so no rounding can break a tie.
+    """
+    from fractions import Fraction
+
+    n = len(P)
+    P = [[Fraction(x) for x in row] for row in P]
+    pop = [Fraction(x) for x in population]
+
+    def lumped(macro, a, b):
+        mass = sum(pop[s] for s in macro[a])
+        return sum(pop[s] * sum(P[s][t] for t in macro[b]) for s in macro[a]) / mass
+
+    macro = [[s] for s in range(n)]           # in order of age
+    while len(macro) > k:
+        stay = [lumped(macro, a, a) for a in range(len(macro))]
+        a = min(range(len(macro)), key=lambda i: (stay[i], i))
+        others = [b for b in range(len(macro)) if b != a]
+        t = max(others, key=lambda b: (lumped(macro, a, b), b))
+        joined = macro[a] + macro[t]
+        macro = [m for i, m in enumerate(macro) if i not in (a, t)] + [joined]
+    labels = np.zeros(n, dtype=np.int64)
+    for i, m in enumerate(macro):
+        labels[m] = i
+    return Partition(labels)
+
+
+@settings(max_examples=25)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 7), st.integers(1, 3))
+def test_most_probable_path_start_follows_its_definition(seed, n, k):
+    """The most-probable-path start merges as the rule says (against exact fractions).
+
+    Probabilities and populations are dyadic (multiples of 1/8 and small
+    integers), so the float merges are exact and agree with the fractions,
+    ties included.
+    """
+    from abstractions.frontier import _most_probable_path
+
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(8, rng.dirichlet(np.ones(n)), size=n)
+    P = counts / 8.0
+    population = rng.integers(1, 5, n).astype(np.float64)
+    got = Partition(_most_probable_path(P.copy(), population, min(k, n)))
+    assert got == most_probable_path_naive(P, population, min(k, n))
+
+
+def test_most_probable_path_start_by_hand():
+    """A hand-worked case: the two leaky states join, then the least sticky pair.
+
+    Self-transitions 0.9, 0.1, 0.2, 0.8: state 1 (0.1) moves mostly to 0
+    and joins it; the pair {0, 1} (populations 1 and 3) has
+    (0.9 + 0.05 + 3 * (0.7 + 0.1)) / 4 = 0.8375 of staying, so state 2
+    (0.2) goes next, to 3.
+    """
+    from abstractions.frontier import _most_probable_path
+
+    P = np.array([[0.9, 0.05, 0.05, 0.0],
+                  [0.7, 0.1, 0.1, 0.1],
+                  [0.0, 0.1, 0.2, 0.7],
+                  [0.0, 0.0, 0.2, 0.8]])
+    got = _most_probable_path(P.copy(), np.array([1.0, 3.0, 1.0, 1.0]), 2)
+    assert got.tolist() == [0, 0, 1, 1]
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 2**32 - 1), st.integers(6, 12), st.integers(2, 4))
+def test_the_end_of_a_chain_frontier_is_no_worse_than_the_most_probable_path(seed, n, k):
+    """coarsen's end at k blocks is at most the raw defect of the most-probable-path start."""
+    from abstractions import TransitionSystem
+    from abstractions.frontier import _most_probable_path
+
+    rng = np.random.default_rng(seed)
+    rows = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
+    rows[np.arange(n), rng.integers(0, n, n)] += 0.1
+    rows /= rows.sum(axis=1, keepdims=True)
+    T = TransitionSystem.probabilistic(rows)
+    mu = weights.from_array(T, rng.integers(1, 4, n))
+    f = coarsen(T, Partition.top(n), weights=mu, max_blocks=k)
+    start = Partition(_most_probable_path(rows.copy(), mu.values.copy(), k))
+    assert f.errors[-1] <= consistency_error(T, start, weights=mu).total + 1e-9

@@ -13,6 +13,7 @@ from abstractions._kernels.steps import _sort_ints
 
 __all__ = [
     "_first_mismatch", "_function_greedy", "_function_profile", "_lumping_defect", "_plurality",
+    "_tv_group_errors",
 ]
 
 #: Up to this many (block, block) cells the pairs are counted in one flat
@@ -1141,3 +1142,254 @@ def _summary(sums: np.ndarray, points: np.ndarray, row: int) -> None:
     if sums[3] > 0:
         points[row, 1] = max(sums[1] / sums[3], 0.0)
         points[row, 2] = sums[2] / sums[3]
+
+
+# ---------------------------------------------------------------------- coarsen of a Markov chain
+
+
+@jit
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """``a[lo:lo + n]``, ``n <= 128``, summed as numpy sums a contiguous run that short."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    end = n - n % 8
+    while i < end:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    out: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        out += a[lo + i]
+        i += 1
+    return out
+
+
+@jit
+def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """``a[lo:lo + n]`` summed as numpy sums a contiguous run (its pairwise summation).
+
+    Eight running sums over blocks of up to 128, halves above (the first
+    half a multiple of 8): the reduction ``np.add.reduce`` (and each
+    segment of ``np.add.reduceat``) performs, so that the kernel's floats
+    are numpy's to the last bit. The halves are walked with a stack of
+    our own, not by recursion (numba's disk cache mishandles recursive
+    functions).
+    """
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    # Tasks (lo, n, combine?) in post order; the values of finished halves.
+    task_lo = np.empty(192, dtype=np.int64)
+    task_n = np.empty(192, dtype=np.int64)
+    task_join = np.empty(192, dtype=np.bool_)
+    values = np.empty(192, dtype=np.float64)
+    top = 0
+    nv = 0
+    task_lo[0], task_n[0], task_join[0] = lo, n, False
+    top = 1
+    while top > 0:
+        top -= 1
+        start, size, join = task_lo[top], task_n[top], task_join[top]
+        if join:
+            nv -= 1
+            values[nv - 1] = values[nv - 1] + values[nv]
+        elif size <= 128:
+            values[nv] = _block_sum(a, start, size)
+            nv += 1
+        else:
+            half = size // 2
+            half -= half % 8
+            task_lo[top], task_n[top], task_join[top] = start, size, True
+            task_lo[top + 1], task_n[top + 1], task_join[top + 1] = start + half, size - half, False
+            task_lo[top + 2], task_n[top + 2], task_join[top + 2] = start, half, False
+            top += 3
+    total: float = values[0]
+    return total
+
+
+@jit
+def _heapsort_ints(a: np.ndarray, n: int) -> None:
+    """Sort ``a[:n]`` (distinct ints) ascending in place."""
+    for start in range(n // 2 - 1, -1, -1):
+        _sift_ints(a, start, n)
+    for end in range(n - 1, 0, -1):
+        a[0], a[end] = a[end], a[0]
+        _sift_ints(a, 0, end)
+
+
+@jit
+def _sift_ints(a: np.ndarray, root: int, n: int) -> None:
+    while True:
+        child = 2 * root + 1
+        if child >= n:
+            return
+        if child + 1 < n and a[child + 1] > a[child]:
+            child += 1
+        if a[root] >= a[child]:
+            return
+        a[root], a[child] = a[child], a[root]
+        root = child
+
+
+@jit
+def _tv_group_errors(
+    ptr: np.ndarray, rows: np.ndarray, raw: np.ndarray, w: np.ndarray, units: np.ndarray,
+    group: np.ndarray, parts: np.ndarray,
+) -> np.ndarray:
+    """The lumpability defect (TV) of whole groups of units, each on its own.
+
+    Unit ``u`` (a block of ``C(alpha)``, weight ``w[u]``) has the rows
+    ``ptr[u]:ptr[u + 1]``: into block ``rows[0, j]`` of ``alpha`` with
+    probability ``raw[j]``, exact quanta ``rows[1, j]`` (one symbol).
+    ``group`` maps the blocks of ``alpha`` to groups (ids >= 0). Part ``p`` is the
+    units ``units[parts[p]:parts[p + 1]]``, all of one group and all of
+    it. Returns each part's error: the ``w``-weighted TV distance of its
+    units' rows (summed into groups) from the group's mean row, 0 when
+    every weighted unit has the exact row of the first one.
+
+    The floats are those of ``frontier._evaluate`` (numpy) to the last
+    bit: rows into one group add as ``np.add.reduceat`` adds (the first,
+    then the pairwise sum of the rest, in block order), every other sum
+    runs in numpy's order (units in the given order, groups ascending).
+    """
+    K = 1
+    for b in range(group.shape[0]):
+        if group[b] >= K:
+            K = group[b] + 1
+    n_parts = parts.shape[0] - 1
+    out = np.empty(n_parts, dtype=np.float64)
+    longest = 0
+    total = 0
+    for i in range(units.shape[0]):
+        u = units[i]
+        length = ptr[u + 1] - ptr[u]
+        total += length
+        if length > longest:
+            longest = length
+    # One unit's rows bucketed by group (linked lists that keep block order).
+    head = np.empty(K, dtype=np.int64)
+    head[:] = -1
+    last = np.empty(K, dtype=np.int64)
+    link = np.empty(longest, dtype=np.int64)
+    seg = np.empty(longest, dtype=np.float64)
+    distinct = np.empty(K, dtype=np.int64)
+    # The regrouped rows of a part: target group, probability, quanta; by unit.
+    rg_c = np.empty(total, dtype=np.int64)
+    rg_p = np.empty(total, dtype=np.float64)
+    rg_q = np.empty(total, dtype=np.int64)
+    rg_ptr = np.empty(units.shape[0] + 1, dtype=np.int64)
+    # The part's mean row, by target group.
+    sums = np.empty(K, dtype=np.float64)
+    sums[:] = 0.0
+    hit = np.empty(K, dtype=np.bool_)
+    hit[:] = False
+    targets = np.empty(K, dtype=np.int64)
+    for p in range(n_parts):
+        lo, hi = parts[p], parts[p + 1]
+        pos = 0
+        for i in range(lo, hi):
+            u = units[i]
+            rg_ptr[i] = pos
+            start = ptr[u]
+            d = 0
+            for j in range(ptr[u + 1] - start):
+                c = group[rows[0, start + j]]
+                link[j] = -1
+                if head[c] < 0:
+                    head[c] = j
+                    distinct[d] = c
+                    d += 1
+                else:
+                    link[last[c]] = j
+                last[c] = j
+            _heapsort_ints(distinct, d)
+            for e in range(d):
+                c = distinct[e]
+                j = head[c]
+                n = 0
+                q = 0
+                while j >= 0:
+                    seg[n] = raw[start + j]
+                    q += rows[1, start + j]
+                    n += 1
+                    j = link[j]
+                head[c] = -1
+                rg_c[pos] = c
+                rg_p[pos] = seg[0] + _pairwise_sum(seg, 1, n - 1) if n > 1 else seg[0]
+                rg_q[pos] = q
+                pos += 1
+        rg_ptr[hi] = pos
+        mass = 0.0
+        for i in range(lo, hi):
+            mass += w[units[i]]
+        block_fit = 0.0
+        for i in range(lo, hi):
+            block_fit += w[units[i]] if mass > 0 else 1.0
+        n_targets = 0
+        for i in range(lo, hi):
+            fit = w[units[i]] if mass > 0 else 1.0
+            for j in range(rg_ptr[i], rg_ptr[i + 1]):
+                c = rg_c[j]
+                if not hit[c]:
+                    hit[c] = True
+                    targets[n_targets] = c
+                    n_targets += 1
+                sums[c] += fit * rg_p[j]
+        for e in range(n_targets):
+            sums[targets[e]] = sums[targets[e]] / block_fit
+        _heapsort_ints(targets, n_targets)
+        tail = 0.0
+        for e in range(n_targets):
+            tail += sums[targets[e]]
+        # The first unit of positive weight is the reference row.
+        ref = -1
+        for i in range(lo, hi):
+            if w[units[i]] > 0:
+                ref = i
+                break
+        differ = False
+        if ref >= 0:
+            for i in range(lo, hi):
+                if i == ref or not w[units[i]] > 0:
+                    continue
+                a, b = rg_ptr[i], rg_ptr[ref]
+                length = rg_ptr[i + 1] - a
+                if length != rg_ptr[ref + 1] - b:
+                    differ = True
+                    break
+                for j in range(length):
+                    if rg_c[a + j] != rg_c[b + j] or rg_q[a + j] != rg_q[b + j]:
+                        differ = True
+                        break
+                if differ:
+                    break
+        error = 0.0
+        for i in range(lo, hi):
+            score = 0.0
+            if differ:
+                dev = 0.0
+                covered = 0.0
+                for j in range(rg_ptr[i], rg_ptr[i + 1]):
+                    r = sums[rg_c[j]]
+                    dev += abs(rg_p[j] - r)
+                    covered += r
+                score = 0.5 * (dev + tail - covered)
+                if score < 0.0:
+                    score = 0.0
+            error += w[units[i]] * score
+        out[p] = error
+        for e in range(n_targets):
+            sums[targets[e]] = 0.0
+            hit[targets[e]] = False
+    return out
