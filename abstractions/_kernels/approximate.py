@@ -1219,30 +1219,6 @@ def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @jit
-def _heapsort_ints(a: np.ndarray, n: int) -> None:
-    """Sort ``a[:n]`` (distinct ints) ascending in place."""
-    for start in range(n // 2 - 1, -1, -1):
-        _sift_ints(a, start, n)
-    for end in range(n - 1, 0, -1):
-        a[0], a[end] = a[end], a[0]
-        _sift_ints(a, 0, end)
-
-
-@jit
-def _sift_ints(a: np.ndarray, root: int, n: int) -> None:
-    while True:
-        child = 2 * root + 1
-        if child >= n:
-            return
-        if child + 1 < n and a[child + 1] > a[child]:
-            child += 1
-        if a[root] >= a[child]:
-            return
-        a[root], a[child] = a[child], a[root]
-        root = child
-
-
-@jit
 def _tv_group_errors(
     ptr: np.ndarray, rows: np.ndarray, raw: np.ndarray, w: np.ndarray, units: np.ndarray,
     group: np.ndarray, parts: np.ndarray,
@@ -1313,7 +1289,7 @@ def _tv_group_errors(
                 else:
                     link[last[c]] = j
                 last[c] = j
-            _heapsort_ints(distinct, d)
+            _sort_ints(distinct, d)
             for e in range(d):
                 c = distinct[e]
                 j = head[c]
@@ -1348,7 +1324,7 @@ def _tv_group_errors(
                 sums[c] += fit * rg_p[j]
         for e in range(n_targets):
             sums[targets[e]] = sums[targets[e]] / block_fit
-        _heapsort_ints(targets, n_targets)
+        _sort_ints(targets, n_targets)
         tail = 0.0
         for e in range(n_targets):
             tail += sums[targets[e]]
