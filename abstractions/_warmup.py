@@ -53,7 +53,7 @@ def warmup() -> None:
     compile their own on first use.
 
     When the kernels are not in the disk cache yet, the cache can be written
-    and the machine has an idle core, a helper process compiles about half
+    and the machine has two cores or more, a helper process compiles about half
     of them into the cache meanwhile; this process then loads those. That
     halves the wait on an idle two-core machine. Without a disk cache
     (``ABSTRACTIONS_NUMBA_CACHE=0``) everything compiles here.
@@ -94,10 +94,11 @@ def _start_helper() -> subprocess.Popen[bytes] | None:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - no affinity on this platform
         cores = os.cpu_count() or 1
-    # A second process helps only if a core is idle (on a busy machine it
-    # would just compete, and compile the shared numba helpers twice).
-    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    if cores < 2 or busy > cores - 1 or not sys.executable:
+    # A second process pays on any machine with two cores or more: on a
+    # busy one the two processes still get more of the machine than one.
+    # (The load average is no guide: this process's own work, or a job
+    # that just ended, keeps it above 1 for a minute.)
+    if cores < 2 or not sys.executable:
         return None
     try:
         dispatchers = [KERNELS[name].dispatcher for name in sorted(_HELPER)]
