@@ -36,6 +36,7 @@ from abstractions.systems._parse import (
 from abstractions.systems.base import TransitionSystem
 
 __all__ = [
+    "ExactOrFloat",
     "WeightedChain",
     "EXACT_LIMIT",
     "ROW_TOL",
@@ -77,7 +78,48 @@ def chain_schema(float_field: str) -> Mapping[str, str]:
     })
 
 
-class WeightedChain(TransitionSystem):
+class ExactOrFloat:
+    """The weights of a kind stored exactly or as floats, and the views of them.
+
+    Exact weights are integer numerators ``_num`` over one denominator
+    ``_den``; float weights are ``_weights``, compared up to ``_tol``.
+    Shared by :class:`WeightedChain` and
+    :class:`~abstractions.MarkovDecisionProcess`, which store them alike.
+    """
+
+    __slots__ = ()
+
+    _num: np.ndarray | None
+    _den: int
+    _weights: np.ndarray | None
+    _tol: float
+    _cache: dict[str, Any]
+
+    @property
+    def exact(self) -> bool:
+        """Whether the weights are exact rationals."""
+        return self._num is not None
+
+    @property
+    def tol(self) -> float:
+        """The float tolerance (used only for float weights)."""
+        return self._tol
+
+    def _values(self) -> np.ndarray | tuple[Fraction, ...]:
+        """The weight of each transition: Fractions if exact, else float64."""
+        if self._num is None:
+            assert self._weights is not None
+            return self._weights
+        fractions = self._cache.get("fractions")
+        if fractions is None:
+            # Built once: loops that index the weights[j] stay linear.
+            fractions = self._cache["fractions"] = tuple(
+                Fraction(int(p), self._den) for p in self._num.tolist()
+            )
+        return fractions
+
+
+class WeightedChain(ExactOrFloat, TransitionSystem):
     """The storage and views of a kind with one non-negative weight per transition.
 
     Not a kind itself (it has no ``kind`` name); see
@@ -191,29 +233,6 @@ class WeightedChain(TransitionSystem):
         return self
 
     # ------------------------------------------------------------------ views
-
-    @property
-    def exact(self) -> bool:
-        """Whether the weights are exact rationals."""
-        return self._num is not None
-
-    @property
-    def tol(self) -> float:
-        """The float tolerance (used only for float weights)."""
-        return self._tol
-
-    def _values(self) -> np.ndarray | tuple[Fraction, ...]:
-        """The weight of each transition: Fractions if exact, else float64."""
-        if self._num is None:
-            assert self._weights is not None
-            return self._weights
-        fractions = self._cache.get("fractions")
-        if fractions is None:
-            # Built once: loops that index the weights[j] stay linear.
-            fractions = self._cache["fractions"] = tuple(
-                Fraction(int(p), self._den) for p in self._num.tolist()
-            )
-        return fractions
 
     def _weight(self, j: int) -> Any:
         return python_value(self._values()[j])

@@ -47,7 +47,7 @@ __all__ = ["MarkovDecisionProcess", "ACTION_MODES"]
 ACTION_MODES: tuple[str, ...] = ("respect", "ignore")
 
 
-class MarkovDecisionProcess(TransitionSystem):
+class MarkovDecisionProcess(prob.ExactOrFloat, TransitionSystem):
     """A Markov decision process: per state, a set of (action, distribution) choices.
 
     Parameters
@@ -250,16 +250,6 @@ class MarkovDecisionProcess(TransitionSystem):
     # ------------------------------------------------------------------ views
 
     @property
-    def exact(self) -> bool:
-        """Whether probabilities are exact rationals."""
-        return self._num is not None
-
-    @property
-    def tol(self) -> float:
-        """The float tolerance (used only for float probabilities)."""
-        return self._tol
-
-    @property
     def actions_mode(self) -> str:
         """``"respect"`` or ``"ignore"``: whether bisimulation observes the actions."""
         return "respect" if self._respect else "ignore"
@@ -287,16 +277,7 @@ class MarkovDecisionProcess(TransitionSystem):
     @property
     def probabilities(self) -> np.ndarray | tuple[Fraction, ...]:
         """Probability of each transition: Fractions if exact, else float64."""
-        if self._weights is not None:
-            return self._weights
-        cached = self._cache.get("fractions")
-        if cached is None:
-            assert self._num is not None
-            den = self._den
-            cached = self._cache["fractions"] = tuple(
-                Fraction(int(p), den) for p in self._num.tolist()
-            )
-        return cached
+        return self._values()
 
     def _weight(self, j: int) -> Any:
         return python_value(self.probabilities[j])
