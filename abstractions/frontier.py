@@ -298,31 +298,14 @@ class _Greedy:
         self.weights: dict[int, float] = {}
         self.parts: dict[int, float] = {}
 
-    def _group_error(self, g: int, override: tuple[int, int] | None) -> float:
-        units = np.array(self.units[g], dtype=np.int64)
-        if not units.size:
-            return 0.0
-        group = self.root
-        if override is not None:
-            group = np.where(group == override[1], override[0], group)
-        return float(_evaluate(self.Q, units, group, self.metric, self.Q.K)[group[
-            self.Q.block[units[0]]]])
-
-    def _merged_error(self, x: int, y: int) -> float:
-        units = np.array(self.units[x] + self.units[y], dtype=np.int64)
-        if not units.size:
-            return 0.0
-        group = np.where(self.root == y, x, self.root)
-        return float(_evaluate(self.Q, units, group, self.metric, self.Q.K)[x])
-
     def _errors_after(self, x: int, y: int, changed: set[int]) -> tuple[float, list[float]]:
         """The errors, once ``y`` joins ``x``, of the union and of each group in ``changed``.
 
         One evaluation for all of them (the error of a group reads only its
         own units, each group's units stay contiguous and in order, so every
         sum is taken in the same order as group by group): the same floats as
-        :meth:`_merged_error` and :meth:`_group_error`, without one numpy
-        pass per group (on a dense chain, nearly every group moves into both).
+        one :func:`_evaluate` per group, without its numpy pass per group (on
+        a dense chain, nearly every group moves into both).
         """
         order = list(changed)
         parts = [self.units[x] + self.units[y]] + [self.units[z] for z in order]
