@@ -198,7 +198,7 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     symbols = np.array([1, 1, 1, 1, 0, 0, 1, 1], dtype=np.int64)
     cyclic = np.zeros(8, dtype=np.bool_)
     yield call("_silent_scc", ptr, step, symbols == 0)
-    yield call("_branching_round", ptr, step, symbols, 0, cyclic, beta, 2, True)
+    yield call("_branching_round", ptr, step, symbols, 0, cyclic, beta, 2, True, 64)
     yield call("_saturate", ptr, step, symbols, 0, cyclic, beta, True, 64)
     # Approximate notions: the first state stepping off the plurality step of
     # beta, the lumpability defect of the step as a Markov chain (float

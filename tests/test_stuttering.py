@@ -150,8 +150,9 @@ def test_branching_round_matches_naive(data, sensitive):
     targets = _ints([t for _, _, t in edges])
     symbols = _ints([names.index(a) for _, a, _ in edges])
     cyclic = [bool(c) for c in np.random.default_rng(n).random(n) < 0.3]
-    new, count = _branching_round(
-        indptr, targets, symbols, 0, np.array(cyclic), _ints(beta), max(beta) + 1, sensitive
+    new, count, work = _branching_round(
+        indptr, targets, symbols, 0, np.array(cyclic), _ints(beta), max(beta) + 1, sensitive,
+        10**9,
     )
     expected = naive.branching_round(n, edges, beta, "tau", cyclic, sensitive)
     assert naive.canonical(new.tolist()) == expected

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from abstractions._engine import functional
+from abstractions._engine.branching import constellation_classes
 from abstractions._engine.choice import solve
 from abstractions._engine.primitives import first_occurrence, pair_ids, sequence_ids
 from abstractions._engine.relation import Relation
@@ -38,6 +39,13 @@ __all__ = ["branching_classes", "function_classes", "silent_components", "weak_c
 #: back to rounds (it would otherwise be quadratic in memory).
 _SATURATION_FACTOR = 8
 _SATURATION_SLACK = 1024
+
+#: The signature rounds of the first phase together may gather this many
+#: times ``n + m`` signature entries, plus the slack (so the phase is
+#: O((n + m) log(n + m)) with its sorting, beyond O(n + m) a round).
+_ROUND_WORK = 64
+_ROUND_SLACK = 1024
+_UNLIMITED = np.iinfo(np.int64).max
 
 
 def function_classes(
@@ -94,7 +102,13 @@ def silent_components(rel: Relation, labels: Ids, silent: int) -> tuple[Ids, Mas
 
 
 def branching_classes(
-    rel: Relation, labels: Ids, k: int, silent: int, sensitive: bool, rounds: bool = True
+    rel: Relation,
+    labels: Ids,
+    k: int,
+    silent: int,
+    sensitive: bool,
+    rounds: bool = True,
+    finish: str = "constellations",
 ) -> tuple[Ids, int]:
     """The coarsest branching bisimulation above canonical ``labels`` (``k`` blocks).
 
@@ -161,18 +175,29 @@ def branching_classes(
     current = np.empty(count, dtype=np.int64)
     current[comp] = labels
     current_k = k
-    # Rounds cost O(m + S log S) with signatures over blocks (small), so they
-    # run while they are few; a system that needs more (a long chain of
-    # distinguishing steps needs one per step) goes to the second phase.
+    # Rounds cost O(n + m) plus the signature entries they gather (and sort),
+    # so they run while they are few and cheap: a system that needs more (a
+    # long chain of distinguishing steps needs one per step), or whose
+    # signatures grow large (long inert paths past many visible moves), goes
+    # to the second phase.
     budget = 2 * int(np.ceil(np.log2(count + 1))) + 8 if rounds else 0
+    work_left = _ROUND_WORK * (count + dst.shape[0]) + _ROUND_SLACK
     for _ in range(budget):
-        new, new_k = _branching_round(
-            indptr, dst, sym, tau, cyclic, current, current_k, sensitive
+        new, new_k, work = _branching_round(
+            indptr, dst, sym, tau, cyclic, current, current_k, sensitive, work_left
         )
         new_k = int(new_k)
+        if new_k < 0:
+            break  # out of work: the round is void
+        work_left -= int(work)
         if new_k == current_k:
             return first_occurrence(np.ascontiguousarray(current[comp]), current_k)
         current, current_k = new, new_k
+    if finish == "constellations":
+        current, current_k = constellation_classes(
+            indptr, dst, sym, tau, cyclic, current, current_k, sensitive
+        )
+        return first_occurrence(np.ascontiguousarray(current[comp]), current_k)
     n_symbols = int(sym.max()) + 1 if sym.size else 1
     limit = _SATURATION_FACTOR * (count + dst.shape[0]) + _SATURATION_SLACK
     while True:
@@ -183,8 +208,8 @@ def branching_classes(
             # Too many saturated moves (long inert paths with many visible
             # moves on the way): signature rounds to the fixed point instead.
             while True:
-                new, new_k = _branching_round(
-                    indptr, dst, sym, tau, cyclic, current, current_k, sensitive
+                new, new_k, _ = _branching_round(
+                    indptr, dst, sym, tau, cyclic, current, current_k, sensitive, _UNLIMITED
                 )
                 if int(new_k) == current_k:
                     return first_occurrence(np.ascontiguousarray(current[comp]), current_k)

@@ -440,11 +440,11 @@ def _silent_scc_args(indptr: Any, targets: Any, inert: Any) -> tuple[Any, ...]:
 
 def _branching_round_args(
     indptr: Any, targets: Any, symbols: Any, silent: int, cyclic: Any, labels: Any, k: int,
-    sensitive: bool,
+    sensitive: bool, limit: int,
 ) -> tuple[Any, ...]:
     return (
         _ids(indptr), _ids(targets), _ids(symbols), int(silent), _flags(cyclic), _ids(labels),
-        int(k), bool(sensitive),
+        int(k), bool(sensitive), int(limit),
     )
 
 

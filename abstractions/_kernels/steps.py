@@ -384,8 +384,9 @@ def _branching_round(
     labels: np.ndarray,
     k: int,
     sensitive: bool,
-) -> tuple[np.ndarray, int]:
-    """One round of branching signatures; the new labels and their number.
+    limit: int,
+) -> tuple[np.ndarray, int, int]:
+    """One round of branching signatures: the new labels, their number, the work.
 
     Nodes are numbered so that every silent transition inside a block goes
     to a lower node (:func:`_silent_scc`), so one pass in increasing order
@@ -396,8 +397,14 @@ def _branching_round(
     its block (``sensitive`` only). Nodes get equal new labels exactly when
     their label and signature agree: the signatures are hash-consed with an
     exact comparison, so a hash collision never merges two nodes.
+
+    The work is the number of signature entries gathered (before
+    duplicates go), which bounds the round's cost beyond O(n + m) up to the
+    sorting; when it would pass ``limit`` the round stops and the number of
+    labels is -1.
     """
     n = indptr.shape[0] - 1
+    work = 0
     # Each node's signature is a sorted run of ``store``: start and length.
     start = np.empty(n, dtype=np.int64)
     start[:] = 0
@@ -446,6 +453,9 @@ def _branching_round(
             buf[nb] = -1
             nb += 1
         diverges[v] = div
+        work += nb
+        if work > limit:
+            return new, -1, work
         if shared >= 0 and not several:
             # One inert successor (or several with one shared signature):
             # when it already has every direct move, v's signature is its.
@@ -478,6 +488,9 @@ def _branching_round(
                 t = targets[j]
                 if symbols[j] == silent and labels[t] == lv:
                     need = nb + length[t]
+                    work += length[t]
+                    if work > limit:
+                        return new, -1, work
                     if need > buf.shape[0]:
                         buf = _grown(buf, nb, max(2 * buf.shape[0], need))
                     st = start[t] - nb
@@ -502,7 +515,7 @@ def _branching_round(
         new[v] = _intern(v, lv, start, length, digest, labels, store, table, new, count)
         if new[v] == count:
             count += 1
-    return new, count
+    return new, count, work
 
 
 @jit
