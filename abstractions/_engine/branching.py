@@ -110,7 +110,7 @@ def constellation_classes(
     >>> symbols = np.array([0, 1, 0, 2]); cyclic = np.zeros(4, dtype=bool)
     >>> labels, count = constellation_classes(indptr, targets, symbols, 0, cyclic,
     ...                                       np.zeros(4, dtype=np.int64), 1, True)
-    >>> labels[0] == labels[1], count
+    >>> bool(labels[0] == labels[1]), count
     (True, 3)
     """
     refiner = _Refiner(indptr, targets, symbols, silent, cyclic, labels, k, sensitive)
