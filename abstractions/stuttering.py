@@ -139,27 +139,28 @@ def stuttering_abstraction(
     steps through states of its class to some ``t''`` with
     ``t'' -a-> t'`` and ``s' R t'``. Divergence-preserving: also, if ``s``
     has an infinite silent path inside its class, so has ``t``. The coarsest
-    one is computed by signature refinement (Blom--Orzan): silent cycles
-    inside the blocks of ``beta`` are contracted first (Tarjan, O(n + m)),
-    then each round computes every state's branching signature -- its
+    one is computed in O(m log n). Silent cycles inside the blocks of
+    ``beta`` are contracted first (Tarjan, O(n + m)). Then signature rounds
+    (Blom--Orzan): each computes every state's branching signature -- its
     non-inert (action, block) moves, joined over its inert successors -- in
-    one pass over the acyclic inert transitions, and splits by it. A round
-    costs O(m + S log S) for signatures of total size S (about m when few
-    transitions are inert; a signature is shared with the inert successor
-    that already holds it, so chains of inert steps do not copy it). Up to
-    ``2 log2 n + 8`` rounds run; they finish random systems and protocols
-    with many inert steps. A system that needs more goes to a second phase:
-    saturate (every state gets the visible moves of the states it reaches
-    by inert steps) and refine to the coarsest strong bisimulation of that
-    with the Paige--Tarjan engine, until nothing splits -- so a long chain of
-    visible steps costs one O(m log n) refinement. When the saturated
-    relation would exceed ``8 (n + m)`` transitions, rounds run to the
-    fixed point instead. The worst case is therefore ``n`` rounds,
-    O(n (m + S log S)): a chain whose states each have a visible step and a
-    silent step to the next state peels off one state per round. This is not
-    the O(m log n) algorithm of Groote, Jansen, Keiren and Wijs (2017),
-    whose bookkeeping of bottom states and constellations avoids exactly
-    that.
+    one pass over the acyclic inert transitions, and splits by it (a
+    signature is shared with the inert successor that already holds it, so
+    chains of inert steps do not copy it). Up to ``2 log2 n + 8`` rounds
+    run, gathering at most ``64 (n + m)`` signature entries in all; they
+    finish random systems and protocols with many inert steps quickly. A
+    system that needs more -- a chain whose states each have a visible step
+    and a silent step to the next state peels off one state per round --
+    goes on from the partition the rounds reached with the algorithm of
+    Groote, Jansen, Keiren and Wijs (2017; Jansen et al., 2020): blocks are
+    kept stable under a coarser partition into constellations; a block of
+    at most half its constellation's states becomes a constellation of its
+    own, and the blocks with moves into it split, each split costing its
+    smaller part (two searches in lockstep); states that lose their last
+    inert step (new bottom states) are checked to have every move of their
+    block. A state is in the smaller half O(log n) times and becomes a
+    bottom state once, hence O(m log n). Divergence-preserving: the
+    contracted silent cycles get a self-loop with a visible action of its
+    own.
 
     *Markov chains.* An equivalence ``R`` above ``beta`` is a weak
     bisimulation when for ``s R t``: if both can leave their class in one

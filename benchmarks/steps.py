@@ -21,7 +21,13 @@ the kernels):
   silent, the rest on "a", "b", "c"), beta 2 random blocks. Target: within
   3x at 10^6 transitions. ``--lts pipeline`` takes instead a pipeline of
   ``n`` one-place stages (``3**n`` states; many silent steps stay inert, and
-  the quotient is a FIFO buffer), beta one block.
+  the quotient is a FIFO buffer), beta one block. ``--lts chain`` takes
+  the worst case of signature rounds: ``n`` states, state ``i`` with an
+  "a"-step and a silent step to ``i + 1``, beta one block (every state is
+  its own class; rounds peel off one state each); it times the engine's
+  second phase, the O(m log n) constellation algorithm, against the
+  saturating phase it replaced (``finish="saturate"``, skipped above
+  ``--old-max`` states) and strong bisimulation.
 
 Run (from the repository root)::
 
@@ -29,6 +35,7 @@ Run (from the repository root)::
     python -m benchmarks.steps --job stuttering --n 1e7 --beta rare
     python -m benchmarks.steps --job branching --n 2e5
     python -m benchmarks.steps --job branching --lts pipeline --n 12
+    python -m benchmarks.steps --job branching --lts chain --n 1e5 --repeats 1
 
 Prints one line per job with both times and their ratio.
 """
@@ -53,6 +60,7 @@ from abstractions import (
 
 __all__ = [
     "branching_job",
+    "chain_lts",
     "first_return_job",
     "main",
     "pipeline_lts",
@@ -155,6 +163,42 @@ def pipeline_lts(stages: int) -> TransitionSystem:
     )
 
 
+def chain_lts(n: int) -> TransitionSystem:
+    """``n`` states; state ``i < n - 1`` has an "a"-step and a silent step to ``i + 1``."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[1:] = 2 * np.minimum(np.arange(1, n + 1), n - 1)
+    targets = np.repeat(np.arange(1, n, dtype=np.int64), 2)
+    names = np.array(["a", "tau"], dtype=object)
+    return TransitionSystem.nondeterministic(
+        (indptr, targets), labels=np.tile(names, n - 1) if n > 1 else names[:0]
+    )
+
+
+def chain_job(n: int, repeats: int, old_max: int = 30_000) -> dict[str, Any]:
+    """The chain: the engine's two second phases (alone), and strong bisimulation."""
+    from abstractions._engine.stuttering import branching_classes
+
+    T = chain_lts(n)
+    rel, tau = T._relation(), T.symbols.index("tau")
+    labels = np.zeros(n, dtype=np.int64)
+    calls: dict[str, Callable[[], Any]] = {
+        "strong": lambda: minimal_complete_abstraction(T, Partition.bottom(n)),
+        "constellations": lambda: branching_classes(rel, labels, 1, tau, True, rounds=False),
+        "branching": lambda: stuttering_abstraction(T, Partition.bottom(n), silent="tau"),
+    }
+    if n <= old_max:
+        calls["saturate"] = lambda: branching_classes(
+            rel, labels, 1, tau, True, rounds=False, finish="saturate"
+        )
+    times = _best(calls, repeats)
+    blocks = stuttering_abstraction(T, Partition.bottom(n), silent="tau").n_blocks
+    row = {"job": "branching", "lts": "chain", "n": n, "transitions": T.n_transitions, **times,
+           "ratio": times["branching"] / times["strong"], "blocks": blocks}
+    if "saturate" in times:
+        row["speedup"] = times["saturate"] / times["constellations"]
+    return row
+
+
 def branching_job(n: int, repeats: int, seed: int = 0, lts: str = "random") -> dict[str, Any]:
     """Branching bisimulation against strong bisimulation on one LTS.
 
@@ -197,8 +241,11 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                         help="first_return: shares of scheduled states")
     parser.add_argument("--beta", choices=["random", "rare"], nargs="+",
                         default=["random", "rare"], help="stuttering: the kind of beta")
-    parser.add_argument("--lts", choices=["random", "pipeline"], default="random",
-                        help="branching: a random LTS of n states, or a pipeline of n stages")
+    parser.add_argument("--lts", choices=["random", "pipeline", "chain"], default="random",
+                        help="branching: a random LTS of n states, a pipeline of n stages, "
+                        "or the chain of n states")
+    parser.add_argument("--old-max", type=float, default=3e4,
+                        help="chain: the largest n to time the saturating engine at")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     n = int(args.n)
@@ -208,7 +255,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     if args.job in ("stuttering", "all"):
         rows += [stuttering_job(n, b, args.repeats) for b in args.beta]
     if args.job in ("branching", "all"):
-        rows.append(branching_job(n, args.repeats, lts=args.lts))
+        if args.lts == "chain":
+            rows.append(chain_job(n, args.repeats, int(args.old_max)))
+        else:
+            rows.append(branching_job(n, args.repeats, lts=args.lts))
     for row in rows:
         print("  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in row.items()), flush=True)

@@ -11,10 +11,12 @@
   transitions inside a block of ``beta`` that form cycles are contracted
   first (their states are always branching bisimilar), which leaves the
   silent transitions inside blocks acyclic for good: refinement only ever
-  removes inert transitions. Then rounds of branching signatures
+  removes inert transitions. Then a few rounds of branching signatures
   (Blom--Orzan), each one pass over the nodes in that acyclic order
-  (:func:`~abstractions._kernels.steps._branching_round`), and strong
-  refinement of the saturated system to the fixed point.
+  (:func:`~abstractions._kernels.steps._branching_round`), and, if they do
+  not reach the fixed point, the O(m log n) constellation algorithm
+  (:func:`~abstractions._engine.branching.constellation_classes`) from
+  where they stopped.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from abstractions._engine.choice import solve
 from abstractions._engine.primitives import first_occurrence, pair_ids, sequence_ids
 from abstractions._engine.relation import Relation
 from abstractions._validation import Ids, Mask
+from abstractions.exceptions import InvalidValueError
 from abstractions.partition import canonical_labels
 
 __all__ = ["branching_classes", "function_classes", "silent_components", "weak_classes"]
@@ -122,11 +125,24 @@ def branching_classes(
     contracted:
 
     1. Branching signature rounds (Blom--Orzan), at most
-       ``2 log2 n + 8`` of them: on random systems and on protocols with
-       many inert steps they reach the answer. A signature is a set of
-       (action, block) pairs, so it stays small however many states a
-       node reaches by inert steps.
-    2. Then, while the partition ``P`` still changes: saturate (every node
+       ``2 log2 n + 8`` of them, and together at most ``64 (n + m)``
+       signature entries gathered (a work bound: a round that would pass
+       it stops and counts for nothing). On random systems and on
+       protocols with many inert steps they reach the answer. A signature
+       is a set of (action, block) pairs, so it stays small however many
+       states a node reaches by inert steps.
+    2. If they do not, the partition they reached (it refines ``labels``
+       and is coarser than branching bisimilarity) is refined by the
+       algorithm of Groote, Jansen, Keiren and Wijs
+       (:func:`~abstractions._engine.branching.constellation_classes`):
+       O(m log n).
+
+    So the whole costs O(m log n): phase 1 is O(n + m) a round for
+    O(log n) rounds, plus O(W log W) to sort its W = O(n + m) entries.
+
+    ``finish="saturate"`` replaces phase 2 by the engine it superseded
+    (kept for the tests and the benchmarks, which compare the two): while
+    the partition ``P`` still changes, saturate (every node
        gets the non-inert moves of the nodes it reaches by inert steps of
        ``P``), and refine ``P`` -- split by divergence -- to the coarsest
        *strong* bisimulation of the saturated system by the strong engine
@@ -137,11 +153,10 @@ def branching_classes(
        So a long chain of visible steps costs one strong refinement, not one
        round per state; only inert steps that stop being inert need another
        pass. Saturated moves go to states, not blocks, so S can be far
-       larger than the signatures (up to n times m): this phase is the
-       fallback for systems that need many rounds.
-
-    When the saturated relation would exceed ``8 (n + m)`` transitions,
-    signature rounds run to the fixed point instead (at most ``n`` rounds).
+       larger than the signatures (up to n times m). When the saturated
+       relation would exceed ``8 (n + m)`` transitions, signature rounds
+       run to the fixed point instead (at most ``n`` rounds): O(n m) in the
+       worst case.
 
     ``rounds=False`` skips the first phase (for the tests).
 
@@ -157,6 +172,11 @@ def branching_classes(
     array([0, 0, 1, 2])
     """
     from abstractions._kernels import _branching_round, _saturate
+
+    if finish not in ("constellations", "saturate"):
+        raise InvalidValueError(
+            f"finish must be 'constellations' or 'saturate', got {finish!r}"
+        )
 
     comp, cyclic, count = silent_components(rel, labels, silent)
     # The contracted system: one node per component, its transitions those
