@@ -158,7 +158,9 @@ def stuttering_abstraction(
     smaller part (two searches in lockstep); states that lose their last
     inert step (new bottom states) are checked to have every move of their
     block. A state is in the smaller half O(log n) times and becomes a
-    bottom state once, hence O(m log n). Divergence-preserving: the
+    bottom state once, hence O(m log n) -- but for one simplification: the
+    new bottom states that lack a move of their block are rescanned at
+    each split of it (GJKW's bookkeeping of transitions avoids that). Divergence-preserving: the
     contracted silent cycles get a self-loop with a visible action of its
     own.
 
