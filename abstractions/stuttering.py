@@ -156,11 +156,14 @@ def stuttering_abstraction(
     at most half its constellation's states becomes a constellation of its
     own, and the blocks with moves into it split, each split costing its
     smaller part (two searches in lockstep); states that lose their last
-    inert step (new bottom states) are checked to have every move of their
-    block. A state is in the smaller half O(log n) times and becomes a
-    bottom state once, hence O(m log n) -- but for one simplification: the
-    new bottom states that lack a move of their block are rescanned at
-    each split of it (GJKW's bookkeeping of transitions avoids that). Divergence-preserving: the
+    inert step (new bottom states) split off at once, with every state that
+    reaches a cut silent step inertly, into a block of their own (as in the
+    four-way split of Groote and Jansen, 2025), and one pass over that block's (action,
+    constellation) slices, with a count per slice of the bottom states
+    among its sources, splits it until every bottom state has every move
+    of its block. A state is in the smaller half O(log n) times and becomes
+    a bottom state once, hence O(m log n) expected time (expected because
+    blocks and slices live in hash tables). Divergence-preserving: the
     contracted silent cycles get a self-loop with a visible action of its
     own.
 

@@ -27,7 +27,9 @@ the kernels):
   its own class; rounds peel off one state each); it times the engine's
   second phase, the O(m log n) constellation algorithm, against the
   saturating phase it replaced (``finish="saturate"``, skipped above
-  ``--old-max`` states) and strong bisimulation.
+  ``--old-max`` states) and strong bisimulation. ``--lts fan`` times the
+  same on the family where one split makes ``n - 2`` new bottom states that
+  each lack a different move (:func:`fan_lts`).
 
 Run (from the repository root)::
 
@@ -36,6 +38,7 @@ Run (from the repository root)::
     python -m benchmarks.steps --job branching --n 2e5
     python -m benchmarks.steps --job branching --lts pipeline --n 12
     python -m benchmarks.steps --job branching --lts chain --n 1e5 --repeats 1
+    python -m benchmarks.steps --job branching --lts fan --n 1e5 --repeats 1
 
 Prints one line per job with both times and their ratio.
 """
@@ -174,25 +177,50 @@ def chain_lts(n: int) -> TransitionSystem:
     )
 
 
-def chain_job(n: int, repeats: int, old_max: int = 30_000) -> dict[str, Any]:
-    """The chain: the engine's two second phases (alone), and strong bisimulation."""
+def fan_lts(n: int) -> TransitionSystem:
+    """``n`` states: a sink 0; state 1 with a "b"-step to it; states ``i >= 2`` with a
+    silent step to 1, a "c"-step to the sink and an action ``"a<i>"`` of their own to it.
+
+    With the sink in a block of its own, the split by "c" cuts every silent
+    step at once: ``n - 2`` new bottom states that each lack the others'
+    own moves, the case a rescan of the new bottom states at each split
+    made quadratic.
+    """
+    k = max(n - 2, 0)
+    indptr = np.concatenate([[0, 0, 1], 1 + 3 * np.arange(1, k + 1)]).astype(np.int64)
+    targets = np.zeros(1 + 3 * k, dtype=np.int64)
+    targets[1::3] = 1
+    names = np.empty(1 + 3 * k, dtype=object)
+    names[0] = "b"
+    names[1::3] = "tau"
+    names[2::3] = "c"
+    names[3::3] = [f"a{i}" for i in range(k)]
+    return TransitionSystem.nondeterministic((indptr, targets), labels=names)
+
+
+def chain_job(n: int, repeats: int, old_max: int = 30_000, lts: str = "chain") -> dict[str, Any]:
+    """The chain (or the fan): the engine's two second phases (alone), and strong bisimulation."""
     from abstractions._engine.stuttering import branching_classes
 
-    T = chain_lts(n)
+    T = chain_lts(n) if lts == "chain" else fan_lts(n)
     rel, tau = T._relation(), T.symbols.index("tau")
     labels = np.zeros(n, dtype=np.int64)
+    if lts == "fan":
+        labels[1:] = 1  # the sink apart
+    beta = Partition.from_labels(labels)
+    k = int(labels.max()) + 1
     calls: dict[str, Callable[[], Any]] = {
-        "strong": lambda: minimal_complete_abstraction(T, Partition.bottom(n)),
-        "constellations": lambda: branching_classes(rel, labels, 1, tau, True, rounds=False),
-        "branching": lambda: stuttering_abstraction(T, Partition.bottom(n), silent="tau"),
+        "strong": lambda: minimal_complete_abstraction(T, beta),
+        "constellations": lambda: branching_classes(rel, labels, k, tau, True, rounds=False),
+        "branching": lambda: stuttering_abstraction(T, beta, silent="tau"),
     }
     if n <= old_max:
         calls["saturate"] = lambda: branching_classes(
-            rel, labels, 1, tau, True, rounds=False, finish="saturate"
+            rel, labels, k, tau, True, rounds=False, finish="saturate"
         )
     times = _best(calls, repeats)
-    blocks = stuttering_abstraction(T, Partition.bottom(n), silent="tau").n_blocks
-    row = {"job": "branching", "lts": "chain", "n": n, "transitions": T.n_transitions, **times,
+    blocks = stuttering_abstraction(T, beta, silent="tau").n_blocks
+    row = {"job": "branching", "lts": lts, "n": n, "transitions": T.n_transitions, **times,
            "ratio": times["branching"] / times["strong"], "blocks": blocks}
     if "saturate" in times:
         row["speedup"] = times["saturate"] / times["constellations"]
@@ -241,11 +269,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                         help="first_return: shares of scheduled states")
     parser.add_argument("--beta", choices=["random", "rare"], nargs="+",
                         default=["random", "rare"], help="stuttering: the kind of beta")
-    parser.add_argument("--lts", choices=["random", "pipeline", "chain"], default="random",
+    parser.add_argument("--lts", choices=["random", "pipeline", "chain", "fan"],
+                        default="random",
                         help="branching: a random LTS of n states, a pipeline of n stages, "
-                        "or the chain of n states")
+                        "the chain of n states, or the fan of n states")
     parser.add_argument("--old-max", type=float, default=3e4,
-                        help="chain: the largest n to time the saturating engine at")
+                        help="chain, fan: the largest n to time the saturating engine at")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     n = int(args.n)
@@ -255,8 +284,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     if args.job in ("stuttering", "all"):
         rows += [stuttering_job(n, b, args.repeats) for b in args.beta]
     if args.job in ("branching", "all"):
-        if args.lts == "chain":
-            rows.append(chain_job(n, args.repeats, int(args.old_max)))
+        if args.lts in ("chain", "fan"):
+            rows.append(chain_job(n, args.repeats, int(args.old_max), args.lts))
         else:
             rows.append(branching_job(n, args.repeats, lts=args.lts))
     for row in rows:

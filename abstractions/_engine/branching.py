@@ -649,7 +649,8 @@ class _Refiner:
         block = self.block
         for s in part:
             block[s] = y
-        bottom_x, bottom_y, pos = self.bottom[x], [], self.bottom_pos
+        bottom_x, pos = self.bottom[x], self.bottom_pos
+        bottom_y: list[int] = []
         for s in part:
             if self.inert[s] == 0:
                 last = bottom_x.pop()

@@ -135,9 +135,9 @@ def branching_classes(
        and is coarser than branching bisimilarity) is refined by the
        algorithm of Groote, Jansen, Keiren and Wijs
        (:func:`~abstractions._engine.branching.constellation_classes`):
-       O(m log n).
+       O(m log n) expected time (its blocks and slices are hash tables).
 
-    So the whole costs O(m log n): phase 1 is O(n + m) a round for
+    So the whole costs O(m log n) (expected): phase 1 is O(n + m) a round for
     O(log n) rounds, plus O(W log W) to sort its W = O(n + m) entries.
 
     ``finish="saturate"`` replaces phase 2 by the engine it superseded
