@@ -663,11 +663,13 @@ class _Refiner:
         self.block_slices.append(set())
         # The part's moves now count for its new block.
         inert, bcount = self.inert, self.bcount
+        const_of, tau_succ, tau_pred = self.const_of, self.tau_succ, self.tau_pred
         for s in part:
             done: set[tuple[int, int]] = set()
-            for a, t in self.out[s]:
-                self.work += 1
-                key = (a, self.const_of[block[t]])
+            moves = self.out[s]
+            self.work += len(moves) + len(tau_succ[s]) + len(tau_pred[s])
+            for a, t in moves:
+                key = (a, const_of[block[t]])
                 if key in done:
                     continue
                 done.add(key)
@@ -695,15 +697,13 @@ class _Refiner:
         made: set[int] = set()
         frontier: set[int] = set()
         for s in part:
-            for t in self.tau_succ[s]:
-                self.work += 1
+            for t in tau_succ[s]:
                 if block[t] == x:
                     frontier.add(s)
                     inert[s] -= 1
                     if inert[s] == 0:
                         made.add(s)
-            for p in self.tau_pred[s]:
-                self.work += 1
+            for p in tau_pred[s]:
                 if block[p] == x:
                     frontier.add(p)
                     inert[p] -= 1
@@ -723,8 +723,8 @@ class _Refiner:
         self.bottom[x].append(s)
         block, const_of, bcount = self.block, self.const_of, self.bcount
         done: set[tuple[int, int]] = set()
+        self.work += len(self.out[s])
         for a, t in self.out[s]:
-            self.work += 1
             key = (a, const_of[block[t]])
             if key not in done:
                 done.add(key)
