@@ -1122,32 +1122,36 @@ def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: 
         rt = rows[t]
         pa, pt = pop[a], pop[t]
         total = pa + pt
-        merged: dict[int, float] = {}
+        # The bigger row goes through a comprehension (C speed), the smaller one
+        # through a loop; a missing entry counts as 0.0, as in the dense row.
         if total > 0:
-            for c, x in ra.items():
-                merged[c] = (x * pa + rt.get(c, 0.0) * pt) / total
-            for c, y in rt.items():
-                if c not in ra:
-                    merged[c] = (0.0 * pa + y * pt) / total
+            if len(rt) >= len(ra):
+                merged = {c: (0.0 * pa + y * pt) / total for c, y in rt.items()}
+                for c, x in ra.items():
+                    merged[c] = (x * pa + rt.get(c, 0.0) * pt) / total
+            else:
+                merged = {c: (x * pa + 0.0 * pt) / total for c, x in ra.items()}
+                for c, y in rt.items():
+                    merged[c] = (ra.get(c, 0.0) * pa + y * pt) / total
         else:
+            merged = {c: (0.0 + y) / 2.0 for c, y in rt.items()}
             for c, x in ra.items():
                 merged[c] = (x + rt.get(c, 0.0)) / 2.0
-            for c, y in rt.items():
-                if c not in ra:
-                    merged[c] = (0.0 + y) / 2.0
         # The column of a joins the column of t, in every row (t's own included).
         if t in merged or a in merged:
             merged[t] = merged.get(t, 0.0) + merged.pop(a, 0.0)
         for c in ra:
             into[c].discard(a)
+            if c != a:
+                into[c].add(t)
         for s in into[a]:
             if s != t:
                 rs = rows[s]
                 rs[t] = rs.get(t, 0.0) + rs.pop(a)
                 into[t].add(s)
         into[a] = set()
-        for c in merged:
-            into[c].add(t)
+        if t in merged:
+            into[t].add(t)
         rows[t] = merged
         rows[a] = {}
         pop[t] = total
@@ -1303,8 +1307,8 @@ def coarsen(
     clusters joined two by two (the join of least defect first), and the
     most-probable-path lumping (Jain and Stock 2012: the macrostate of
     least self-transition probability joins the one it most probably
-    moves to, rows averaged by weight, columns added; up to 4000 blocks
-    of ``alpha``), each improved by Lloyd
+    moves to, rows averaged by weight, columns added; on sparse rows, so
+    at any number of blocks of ``alpha``), each improved by Lloyd
     rounds (every block of ``alpha`` to the group whose mean row fits its
     rows best, kept while the exact defect drops) and, when at most 256
     blocks of ``alpha`` lie on a border, by :func:`polish`. The one of
