@@ -1055,7 +1055,8 @@ def _lumped_rows(Q: _Quotient) -> tuple[Ids, Ids, Floats, Floats]:
     return ptr, (cells % K).astype(np.int64), val, mass
 
 
-def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: int) -> Ids:
+def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: int,
+                        work: int | None = None) -> Ids | None:
     """Most-probable-path lumping of the sparse chain ``(ptr, col, val)`` down to ``k`` macrostates.
 
     Start with every state its own macrostate. Repeatedly take the
@@ -1081,7 +1082,13 @@ def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: 
     no population), the column ``L[s, t] + L[s, a]`` -- so the partition is
     the dense one's, ties included. Probabilities must be at least 0.
 
-    Returns the macrostate of each state (first-occurrence labels).
+    Rows fill in as macrostates grow: on a chain whose states reach
+    everywhere (random targets) a merge can touch O(K) entries. ``work``
+    bounds the entries touched in all (the two rows and the column of
+    each merge); past it the lumping gives up and returns ``None``.
+
+    Returns the macrostate of each state (first-occurrence labels), or
+    ``None`` when ``work`` ran out.
     """
     K = ptr.shape[0] - 1
     pop: list[float] = np.asarray(population, dtype=np.float64).tolist()
@@ -1120,6 +1127,10 @@ def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: 
                 heapq.heappop(youngest)
             t = youngest[0][1]
         rt = rows[t]
+        if work is not None:
+            work -= len(ra) + len(rt) + len(into[a])
+            if work < 0:
+                return None
         pa, pt = pop[a], pop[t]
         total = pa + pt
         # The bigger row goes through a comprehension (C speed), the smaller one
@@ -1169,15 +1180,24 @@ def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: 
     return Partition(slot).labels
 
 
+#: The most-probable-path start gives up past this many row and column entries
+#: touched (a few microseconds each in Python). Sparse chains stay far below:
+#: at 10^4 states the metastable walk touches ~10^5, the noisy lumpable chain
+#: ~2 * 10^6, 33 random targets a state ~4 * 10^6; rows that fill in can need
+#: O(K^2).
+_MPP_WORK = 10**7
+
+
 def _mpp_groups(Q: _Quotient, k: int) -> Ids | None:
     """The most-probable-path start on the quotient: :func:`_most_probable_path`, ``w`` weights.
 
-    ``None`` when ``alpha`` has at most ``k`` blocks (nothing to merge).
+    ``None`` when ``alpha`` has at most ``k`` blocks (nothing to merge), or
+    when the merges would touch more than ``_MPP_WORK`` entries.
     """
     if Q.K <= k:
         return None
     ptr, col, val, mass = _lumped_rows(Q)
-    return _most_probable_path(ptr, col, val, mass, k)
+    return _most_probable_path(ptr, col, val, mass, k, work=_MPP_WORK)
 
 
 def _border(Q: _Quotient, group: Ids) -> int:

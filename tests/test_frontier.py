@@ -456,6 +456,27 @@ def test_sparse_most_probable_path_is_the_dense_one(case):
 
 
 @settings(max_examples=25)
+@given(tie_chains(), st.integers(0, 200))
+def test_most_probable_path_gives_up_only_past_its_work(case, work):
+    """With a work bound it returns the unbounded partition or None, None only when bounded tighter.
+
+    The bound counts the row and column entries the merges touch; a bound
+    the run fits in changes nothing, a smaller one gives up.
+    """
+    from abstractions.frontier import _most_probable_path
+
+    P, population, k = case
+    free = _most_probable_path(*sparse(P), population, k)
+    got = _most_probable_path(*sparse(P), population, k, work=work)
+    if got is not None:
+        assert np.array_equal(got, free)
+        assert _most_probable_path(*sparse(P), population, k, work=work + 1) is not None
+    elif work > 0:
+        assert _most_probable_path(*sparse(P), population, k, work=work - 1) is None
+    assert _most_probable_path(*sparse(P), population, k, work=10**6) is not None
+
+
+@settings(max_examples=25)
 @given(st.integers(0, 2**32 - 1), st.integers(2, 60), st.integers(1, 10), st.booleans())
 def test_sparse_most_probable_path_on_sparse_chains(seed, n, k, walk):
     """On larger sparse chains (random walks on a ring, few random targets) too."""
