@@ -1084,13 +1084,18 @@ def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: 
 
     Rows fill in as macrostates grow: on a chain whose states reach
     everywhere (random targets) a merge can touch O(K) entries. ``work``
-    bounds the entries touched in all (the two rows and the column of
-    each merge); past it the lumping gives up and returns ``None``.
+    bounds the entries touched in all (every entry once to build the rows,
+    then the two rows and the column of each merge); past it the lumping
+    gives up and returns ``None``.
 
     Returns the macrostate of each state (first-occurrence labels), or
     ``None`` when ``work`` ran out.
     """
     K = ptr.shape[0] - 1
+    if work is not None:
+        work -= int(col.shape[0])      # building the rows and columns touches every entry
+        if work < 0:
+            return None
     pop: list[float] = np.asarray(population, dtype=np.float64).tolist()
     cols_all: list[int] = col.tolist()
     vals_all: list[float] = val.tolist()
@@ -1181,11 +1186,11 @@ def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: 
 
 
 #: The most-probable-path start gives up past this many row and column entries
-#: touched (a few microseconds each in Python). Sparse chains stay far below:
-#: at 10^4 states the metastable walk touches ~10^5, the noisy lumpable chain
-#: ~2 * 10^6, 33 random targets a state ~4 * 10^6; rows that fill in can need
-#: O(K^2).
-_MPP_WORK = 10**7
+#: touched (a few microseconds each in Python). Sparse chains stay below: at
+#: 10^4 states the metastable walk touches ~10^5, the noisy lumpable chain
+#: ~2 * 10^6, and the walk at 10^5 ~1.5 * 10^6; rows that fill in (33 random
+#: targets a state: ~4 * 10^6 at 10^4 states) can need O(K^2).
+_MPP_WORK = 5 * 10**6
 
 
 def _mpp_groups(Q: _Quotient, k: int) -> Ids | None:
