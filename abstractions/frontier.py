@@ -1024,13 +1024,20 @@ def _merge_down(Q: _Quotient, group: Ids, k: int) -> Ids:
         group = best[1]
 
 
-def _lumped_chain(Q: _Quotient) -> tuple[Floats, Floats]:
-    """The quotient chain as a dense (K x K) matrix, and the weight of each block of ``alpha``.
+def _lumped_rows(Q: _Quotient) -> tuple[Ids, Ids, Floats, Floats]:
+    """The quotient chain as sparse rows (CSR), and the weight of each block of ``alpha``.
 
     Row ``b`` is the ``w``-weighted mean of the rows of ``b``'s units (the
     plain mean for a block of no weight). A block of one unit keeps its
     row exactly (its share is ``w / w = 1``), so on ``alpha = top`` this
-    is the chain's own matrix, to the last bit.
+    is the chain's own matrix, to the last bit. Each cell is summed in the
+    order of ``Q.rows`` (``np.add.at`` is sequential), as a dense
+    ``np.add.at`` into a K x K matrix would sum it: the same floats, in
+    memory of the transitions' size, not ``8 K^2`` bytes.
+
+    Returns ``(ptr, col, val, mass)``: row ``b``'s columns are
+    ``col[ptr[b]:ptr[b + 1]]`` (increasing), its probabilities the same
+    slice of ``val``.
     """
     K = Q.K
     lab = Q.block
@@ -1039,13 +1046,18 @@ def _lumped_chain(Q: _Quotient) -> tuple[Floats, Floats]:
     fmass = np.bincount(lab, weights=fit, minlength=K)
     share = fit / fmass[lab]
     r = Q.rows
-    L = np.zeros((K, K))
-    np.add.at(L, (lab[r.unit], r.block), share[r.unit] * r.raw)
-    return L, mass
+    src = lab[r.unit]
+    # K <= n, so the cell key K * src + dst stays far below 2^63 for any array numpy holds.
+    cells, where = np.unique(src * np.int64(K) + r.block, return_inverse=True)
+    val = np.zeros(cells.shape[0])
+    np.add.at(val, where.reshape(-1), share[r.unit] * r.raw)
+    ptr = np.searchsorted(cells // K, np.arange(K + 1, dtype=np.int64)).astype(np.int64)
+    return ptr, (cells % K).astype(np.int64), val, mass
 
 
-def _most_probable_path(L: Floats, population: Floats, k: int) -> Ids:
-    """Most-probable-path lumping of the chain ``L`` down to ``k`` macrostates.
+def _most_probable_path(ptr: Ids, col: Ids, val: Floats, population: Floats, k: int,
+                        work: int | None = None) -> Ids | None:
+    """Most-probable-path lumping of the sparse chain ``(ptr, col, val)`` down to ``k`` macrostates.
 
     Start with every state its own macrostate. Repeatedly take the
     macrostate of least self-transition probability in the lumped chain
@@ -1058,56 +1070,139 @@ def _most_probable_path(L: Floats, population: Floats, k: int) -> Ids:
     Ties are broken as mpp-lumping breaks them: every macrostate carries an
     age (the states ``0 .. K-1``, then each merge gets the next number);
     the least self-transition goes to the oldest, the likeliest target to
-    the youngest. ``L`` is consumed (merged in place).
+    the youngest. A macrostate with no positive probability to another
+    goes to the youngest other macrostate (all others tie at 0).
 
-    Returns the macrostate of each state (first-occurrence labels).
+    The rows and columns are dicts and the least self-transition comes from
+    a heap that is cleaned lazily (only the merged macrostate's diagonal
+    changes, and it gets a new age), so a merge costs the size of the two
+    rows plus the in-degree of the one that goes, not K. Every float is
+    computed as the dense matrix computes it -- the merged row entrywise
+    ``(L[a] * pop[a] + L[t] * pop[t]) / total`` (``(L[a] + L[t]) / 2`` at
+    no population), the column ``L[s, t] + L[s, a]`` -- so the partition is
+    the dense one's, ties included. Probabilities must be at least 0.
+
+    Rows fill in as macrostates grow: on a chain whose states reach
+    everywhere (random targets) a merge can touch O(K) entries. ``work``
+    bounds the entries touched in all (every entry once to build the rows,
+    then the two rows and the column of each merge); past it the lumping
+    gives up and returns ``None``.
+
+    Returns the macrostate of each state (first-occurrence labels), or
+    ``None`` when ``work`` ran out.
     """
-    K = L.shape[0]
-    pop = np.array(population, dtype=np.float64)
-    age = np.arange(K, dtype=np.int64)
-    active = np.ones(K, dtype=bool)
-    # The merged macrostate takes the slot of the target: owner of each slot's states.
-    slot = np.arange(K, dtype=np.int64)
-    stay = np.diag(L).copy()
+    K = ptr.shape[0] - 1
+    if work is not None:
+        work -= int(col.shape[0])      # building the rows and columns touches every entry
+        if work < 0:
+            return None
+    pop: list[float] = np.asarray(population, dtype=np.float64).tolist()
+    cols_all: list[int] = col.tolist()
+    vals_all: list[float] = val.tolist()
+    bounds: list[int] = ptr.tolist()
+    rows: list[dict[int, float]] = [
+        dict(zip(cols_all[bounds[s]:bounds[s + 1]], vals_all[bounds[s]:bounds[s + 1]]))
+        for s in range(K)
+    ]
+    into: list[set[int]] = [set() for _ in range(K)]   # the rows with an entry in each column
+    for s, row in enumerate(rows):
+        for c in row:
+            into[c].add(s)
+    age = list(range(K))
+    active = [True] * K
+    parent = list(range(K))
+    # Entries go stale when their macrostate merges (it is inactive or has a new age).
+    least = [(row.get(s, 0.0), s, s) for s, row in enumerate(rows)]
+    heapq.heapify(least)
+    youngest = [(-s, s) for s in range(K)]
+    heapq.heapify(youngest)
     for step in range(K - k):
-        diag = np.where(active, stay, np.inf)
-        low = np.flatnonzero(diag == diag.min())
-        a = int(low[np.argmin(age[low])])
-        row = np.where(active, L[a], -np.inf)
-        row[a] = -np.inf
-        likely = np.flatnonzero(row == row.max())
-        t = int(likely[np.argmax(age[likely])])
-        total = pop[a] + pop[t]
-        if total > 0:
-            merged = (L[a] * pop[a] + L[t] * pop[t]) / total
-        else:
-            merged = (L[a] + L[t]) / 2.0
-        L[t] = merged
-        L[:, t] += L[:, a]
-        L[a] = 0.0
-        L[:, a] = 0.0
-        pop[t] = total
+        while not active[least[0][2]] or age[least[0][2]] != least[0][1]:
+            heapq.heappop(least)
+        a = heapq.heappop(least)[2]
         active[a] = False
+        ra = rows[a]
+        t, best, best_age = -1, 0.0, -1
+        for c, v in ra.items():
+            if c != a and (v > best or (v == best and v > 0.0 and age[c] > best_age)):
+                t, best, best_age = c, v, age[c]
+        if t < 0:
+            # Nothing positive: every other active macrostate ties at 0.
+            while not active[youngest[0][1]] or -youngest[0][0] != age[youngest[0][1]]:
+                heapq.heappop(youngest)
+            t = youngest[0][1]
+        rt = rows[t]
+        if work is not None:
+            work -= len(ra) + len(rt) + len(into[a])
+            if work < 0:
+                return None
+        pa, pt = pop[a], pop[t]
+        total = pa + pt
+        # The bigger row goes through a comprehension (C speed), the smaller one
+        # through a loop; a missing entry counts as 0.0, as in the dense row.
+        if total > 0:
+            if len(rt) >= len(ra):
+                merged = {c: (0.0 * pa + y * pt) / total for c, y in rt.items()}
+                for c, x in ra.items():
+                    merged[c] = (x * pa + rt.get(c, 0.0) * pt) / total
+            else:
+                merged = {c: (x * pa + 0.0 * pt) / total for c, x in ra.items()}
+                for c, y in rt.items():
+                    merged[c] = (ra.get(c, 0.0) * pa + y * pt) / total
+        else:
+            merged = {c: (0.0 + y) / 2.0 for c, y in rt.items()}
+            for c, x in ra.items():
+                merged[c] = (x + rt.get(c, 0.0)) / 2.0
+        # The column of a joins the column of t, in every row (t's own included).
+        if t in merged or a in merged:
+            merged[t] = merged.get(t, 0.0) + merged.pop(a, 0.0)
+        for c in ra:
+            into[c].discard(a)
+            if c != a:
+                into[c].add(t)
+        for s in into[a]:
+            if s != t:
+                rs = rows[s]
+                rs[t] = rs.get(t, 0.0) + rs.pop(a)
+                into[t].add(s)
+        into[a] = set()
+        if t in merged:
+            into[t].add(t)
+        rows[t] = merged
+        rows[a] = {}
+        pop[t] = total
         age[t] = K + step
-        stay[t] = L[t, t]
-        slot[slot == a] = t
+        parent[a] = t
+        heapq.heappush(least, (merged.get(t, 0.0), K + step, t))
+        heapq.heappush(youngest, (-(K + step), t))
+    slot = np.array(parent, dtype=np.int64)
+    # Each macrostate that went points at one that was active then: follow to the end.
+    while True:
+        nxt = slot[slot]
+        if np.array_equal(nxt, slot):
+            break
+        slot = nxt
     return Partition(slot).labels
 
 
-#: Above this many blocks of ``alpha`` the most-probable-path start is skipped (dense K x K).
-_MPP_BLOCKS = 4000
+#: The most-probable-path start gives up past this many row and column entries
+#: touched (a few microseconds each in Python). Sparse chains stay below: at
+#: 10^4 states the metastable walk touches ~10^5, the noisy lumpable chain
+#: ~2 * 10^6, and the walk at 10^5 ~1.5 * 10^6; rows that fill in (33 random
+#: targets a state: ~4 * 10^6 at 10^4 states) can need O(K^2).
+_MPP_WORK = 5 * 10**6
 
 
 def _mpp_groups(Q: _Quotient, k: int) -> Ids | None:
     """The most-probable-path start on the quotient: :func:`_most_probable_path`, ``w`` weights.
 
-    ``None`` above ``_MPP_BLOCKS`` blocks of ``alpha`` (its dense matrix
-    would take ``8 K^2`` bytes).
+    ``None`` when ``alpha`` has at most ``k`` blocks (nothing to merge), or
+    when the merges would touch more than ``_MPP_WORK`` entries.
     """
-    if Q.K > _MPP_BLOCKS or Q.K <= k:
+    if Q.K <= k:
         return None
-    L, mass = _lumped_chain(Q)
-    return _most_probable_path(L, mass, k)
+    ptr, col, val, mass = _lumped_rows(Q)
+    return _most_probable_path(ptr, col, val, mass, k, work=_MPP_WORK)
 
 
 def _border(Q: _Quotient, group: Ids) -> int:
@@ -1237,8 +1332,8 @@ def coarsen(
     clusters joined two by two (the join of least defect first), and the
     most-probable-path lumping (Jain and Stock 2012: the macrostate of
     least self-transition probability joins the one it most probably
-    moves to, rows averaged by weight, columns added; up to 4000 blocks
-    of ``alpha``), each improved by Lloyd
+    moves to, rows averaged by weight, columns added; on sparse rows, so
+    at any number of blocks of ``alpha``), each improved by Lloyd
     rounds (every block of ``alpha`` to the group whose mean row fits its
     rows best, kept while the exact defect drops) and, when at most 256
     blocks of ``alpha`` lie on a border, by :func:`polish`. The one of

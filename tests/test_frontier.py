@@ -342,6 +342,198 @@ def most_probable_path_naive(P, population, k):
     return Partition(labels)
 
 
+def sparse(P):
+    """A dense matrix as the CSR arrays ``_most_probable_path`` takes (its nonzero entries)."""
+    P = np.asarray(P, dtype=np.float64)
+    r, c = np.nonzero(P)
+    ptr = np.searchsorted(r, np.arange(P.shape[0] + 1)).astype(np.int64)
+    return ptr, c.astype(np.int64), P[r, c]
+
+
+def most_probable_path_dense(L, population, k):
+    """The most-probable-path lumping on a dense matrix, one merge at a time, in place.
+
+    The start's first (dense) version, kept as the oracle of the sparse one:
+    each round scans all K macrostates for the least self-transition (ties:
+    the oldest) and its row for the likeliest target (ties: the youngest,
+    among all active macrostates when the row has nothing positive); the
+    merged row is ``(L[a] * pop[a] + L[t] * pop[t]) / total``, the column
+    ``L[:, t] += L[:, a]``. Same floats, so the sparse one must agree exactly.
+    """
+    L = np.array(L, dtype=np.float64)
+    K = L.shape[0]
+    pop = np.array(population, dtype=np.float64)
+    age = np.arange(K, dtype=np.int64)
+    active = np.ones(K, dtype=bool)
+    slot = np.arange(K, dtype=np.int64)
+    stay = np.diag(L).copy()
+    for step in range(K - k):
+        diag = np.where(active, stay, np.inf)
+        low = np.flatnonzero(diag == diag.min())
+        a = int(low[np.argmin(age[low])])
+        row = np.where(active, L[a], -np.inf)
+        row[a] = -np.inf
+        likely = np.flatnonzero(row == row.max())
+        t = int(likely[np.argmax(age[likely])])
+        total = pop[a] + pop[t]
+        if total > 0:
+            merged = (L[a] * pop[a] + L[t] * pop[t]) / total
+        else:
+            merged = (L[a] + L[t]) / 2.0
+        L[t] = merged
+        L[:, t] += L[:, a]
+        L[a] = 0.0
+        L[:, a] = 0.0
+        pop[t] = total
+        active[a] = False
+        age[t] = K + step
+        stay[t] = L[t, t]
+        slot[slot == a] = t
+    return Partition(slot)
+
+
+def lumped_chain_dense(Q):
+    """The quotient chain as a dense K x K matrix (``np.add.at``), and each block's weight."""
+    K, lab = Q.K, Q.block
+    mass = np.bincount(lab, weights=Q.w, minlength=K).astype(np.float64)
+    fit = np.where(mass[lab] > 0, Q.w, 1.0)
+    fmass = np.bincount(lab, weights=fit, minlength=K)
+    share = fit / fmass[lab]
+    r = Q.rows
+    L = np.zeros((K, K))
+    np.add.at(L, (lab[r.unit], r.block), share[r.unit] * r.raw)
+    return L, mass
+
+
+@st.composite
+def tie_chains(draw, max_states=9):
+    """Row-stochastic (or sub-stochastic) matrices rich in ties, and populations with zeros.
+
+    Rows are drawn from a few shapes: a random row of repeated values, an
+    absorbing state (all on the diagonal), a state with nothing to others
+    but part of its mass, an all-zero row, and a plain random float row.
+    Populations are small integers, zeros included, or random floats.
+    """
+    n = draw(st.integers(2, max_states))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    P = np.zeros((n, n))
+    for s in range(n):
+        kind = draw(st.sampled_from(["repeated", "absorbing", "self", "zero", "float"]))
+        if kind == "repeated":
+            support = rng.random(n) < 0.5
+            support[rng.integers(n)] = True
+            P[s] = np.where(support, rng.choice([1.0, 2.0], n), 0.0)
+            P[s] /= P[s].sum()
+        elif kind == "absorbing":
+            P[s, s] = 1.0
+        elif kind == "self":
+            P[s, s] = rng.choice([0.5, 0.25, 0.1])
+        elif kind == "float":
+            P[s] = rng.random(n) * (rng.random(n) < 0.6)
+            P[s, rng.integers(n)] += 0.1
+            P[s] /= P[s].sum()
+    pops = draw(st.sampled_from(["ints", "zeros", "floats"]))
+    if pops == "ints":
+        population = rng.integers(0, 4, n).astype(np.float64)
+    elif pops == "zeros":
+        population = np.zeros(n)
+    else:
+        population = rng.random(n)
+    k = draw(st.integers(1, n))
+    return P, population, k
+
+
+@settings(max_examples=300)
+@given(tie_chains())
+def test_sparse_most_probable_path_is_the_dense_one(case):
+    """The sparse start merges exactly as the dense matrix does (ties, zero populations)."""
+    from abstractions.frontier import _most_probable_path
+
+    P, population, k = case
+    got = Partition(_most_probable_path(*sparse(P), population, k))
+    assert got == most_probable_path_dense(P, population, k)
+
+
+@settings(max_examples=25)
+@given(tie_chains(), st.integers(0, 200))
+def test_most_probable_path_gives_up_only_past_its_work(case, work):
+    """With a work bound it returns the unbounded partition or None, None only when bounded tighter.
+
+    The bound counts the row and column entries the merges touch; a bound
+    the run fits in changes nothing, a smaller one gives up.
+    """
+    from abstractions.frontier import _most_probable_path
+
+    P, population, k = case
+    free = _most_probable_path(*sparse(P), population, k)
+    got = _most_probable_path(*sparse(P), population, k, work=work)
+    if got is not None:
+        assert np.array_equal(got, free)
+        assert _most_probable_path(*sparse(P), population, k, work=work + 1) is not None
+    elif work > 0:
+        assert _most_probable_path(*sparse(P), population, k, work=work - 1) is None
+    assert _most_probable_path(*sparse(P), population, k, work=10**6) is not None
+
+
+@settings(max_examples=25)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 60), st.integers(1, 10), st.booleans())
+def test_sparse_most_probable_path_on_sparse_chains(seed, n, k, walk):
+    """On larger sparse chains (random walks on a ring, few random targets) too."""
+    from abstractions.frontier import _most_probable_path
+
+    rng = np.random.default_rng(seed)
+    P = np.zeros((n, n))
+    for s in range(n):
+        if walk:
+            for t in ((s - 1) % n, (s + 1) % n):
+                P[s, t] += 0.5 * min(1.0, float(np.exp(-rng.standard_normal())))
+            P[s, s] += 1.0 - P[s].sum()
+        else:
+            P[s, rng.integers(0, n, 3)] += rng.integers(1, 4, 3)
+            P[s] /= P[s].sum()
+    population = rng.random(n) * (rng.random(n) < 0.8)
+    k = min(k, n)
+    got = Partition(_most_probable_path(*sparse(P), population, k))
+    assert got == most_probable_path_dense(P, population, k)
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_the_most_probable_path_start_on_a_quotient_is_the_dense_one(data):
+    """``_mpp_groups`` on the weighted quotient of a coarse ``alpha`` equals the dense lumping.
+
+    The sparse rows hold exactly the dense quotient matrix's nonzero cells
+    (summed in the same order), weights with zeros included.
+    """
+    from abstractions import TransitionSystem
+    from abstractions.frontier import _lumped_rows, _mpp_groups, _quotient
+
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    n = data.draw(st.integers(2, 12))
+    rng = np.random.default_rng(seed)
+    rows = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
+    rows[np.arange(n), rng.integers(0, n, n)] += 0.25
+    rows /= rows.sum(axis=1, keepdims=True)
+    T = TransitionSystem.probabilistic(rows)
+    alpha = Partition(rng.integers(0, data.draw(st.integers(1, n)), n))
+    w = rng.integers(0, 3, n).astype(np.float64)
+    w[rng.integers(n)] = 1.0
+    mu = weights.from_array(T, w)
+    Q = _quotient(T, alpha, mu, output_abstraction(T))
+    L, mass = lumped_chain_dense(Q)
+    ptr, col, val, mass2 = _lumped_rows(Q)
+    dense = np.zeros_like(L)
+    dense[np.repeat(np.arange(Q.K), np.diff(ptr)), col] = val
+    assert np.array_equal(dense, L) and np.array_equal(mass, mass2)
+    k = data.draw(st.integers(1, Q.K))
+    got = _mpp_groups(Q, k)
+    if Q.K <= k:
+        assert got is None
+    else:
+        assert Partition(got) == most_probable_path_dense(L, mass, k)
+
+
 @settings(max_examples=25)
 @given(st.integers(0, 2**32 - 1), st.integers(3, 7), st.integers(1, 3))
 def test_most_probable_path_start_follows_its_definition(seed, n, k):
@@ -357,8 +549,9 @@ def test_most_probable_path_start_follows_its_definition(seed, n, k):
     counts = rng.multinomial(8, rng.dirichlet(np.ones(n)), size=n)
     P = counts / 8.0
     population = rng.integers(1, 5, n).astype(np.float64)
-    got = Partition(_most_probable_path(P.copy(), population, min(k, n)))
+    got = Partition(_most_probable_path(*sparse(P), population, min(k, n)))
     assert got == most_probable_path_naive(P, population, min(k, n))
+    assert most_probable_path_dense(P, population, min(k, n)) == got
 
 
 def test_most_probable_path_start_by_hand():
@@ -375,8 +568,22 @@ def test_most_probable_path_start_by_hand():
                   [0.7, 0.1, 0.1, 0.1],
                   [0.0, 0.1, 0.2, 0.7],
                   [0.0, 0.0, 0.2, 0.8]])
-    got = _most_probable_path(P.copy(), np.array([1.0, 3.0, 1.0, 1.0]), 2)
+    got = _most_probable_path(*sparse(P), np.array([1.0, 3.0, 1.0, 1.0]), 2)
     assert got.tolist() == [0, 0, 1, 1]
+
+
+def test_most_probable_path_with_nothing_to_others_goes_to_the_youngest():
+    """A macrostate with no probability to another joins the youngest (mpp-lumping's argmax).
+
+    States 0 and 1 only stay (0.5 and 0.6), 2 and 3 are absorbing: 0 goes
+    first and, with nothing positive to others, joins the youngest, 3;
+    then 1 (0.6) joins the youngest, the merged {0, 3}.
+    """
+    from abstractions.frontier import _most_probable_path
+
+    P = np.diag([0.5, 0.6, 1.0, 1.0])
+    got = _most_probable_path(*sparse(P), np.ones(4), 2)
+    assert got.tolist() == [0, 0, 1, 0]
 
 
 @settings(max_examples=10)
@@ -393,5 +600,5 @@ def test_the_end_of_a_chain_frontier_is_no_worse_than_the_most_probable_path(see
     T = TransitionSystem.probabilistic(rows)
     mu = weights.from_array(T, rng.integers(1, 4, n))
     f = coarsen(T, Partition.top(n), weights=mu, max_blocks=k)
-    start = Partition(_most_probable_path(rows.copy(), mu.values.copy(), k))
+    start = Partition(_most_probable_path(*sparse(rows), mu.values.copy(), k))
     assert f.errors[-1] <= consistency_error(T, start, weights=mu).total + 1e-9
