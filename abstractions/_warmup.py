@@ -214,10 +214,14 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
                np.array([[0, 1], [0, 1]], dtype=np.int64), np.array([4.0, 4.0]),
                np.zeros((7, 2)), np.array([0.0, 0.0, 0.0, 8.0, 0.0, 0.0, 0.0, np.inf]), 1, 64)
     # coarsen of a Markov chain: the states as units of one row each (block
-    # step, quanta 1), two parts (the states of beta's blocks 0 and 1).
-    order = np.argsort(beta, kind="stable")
-    yield call("_tv_group_errors", ptr, np.stack([step, ints]), reals, reals, order, beta,
-               np.array([0, int((beta == 0).sum()), 8], dtype=np.int64))
+    # step, quanta 1), each its own block and group; groups 0 and 1 merge.
+    units = np.arange(8, dtype=np.int64)
+    none = np.full(8, -1, dtype=np.int64)
+    by_target = np.argsort(step, kind="stable")
+    inward = np.concatenate([np.searchsorted(step[by_target], np.arange(9)), by_target])
+    yield call("_tv_merge_errors", ptr, np.stack([step, ints, units]), reals, reals,
+               np.stack([units, none]), inward, np.stack([units, units, none, units, ints]),
+               np.stack([reals, np.zeros(8)]), 0, 1)
     # Variables: states as two variables (beta, step), grouped by a key in a
     # hash table of the index dtype.
     yield call("_conflicts", beta, step, hash_table(8), 4)

@@ -257,6 +257,96 @@ def _setup(system: Any, alpha: Any, weights: Any, metric: Any, beta: Any
 _TV_KERNEL_UNITS = 200
 
 
+class _BetaBook:
+    """What a greedy knows about ``beta``: each group's mass per beta class, and its share of I.
+
+    Sparse (a dict per group), so a merge reads the smaller of the two
+    groups' classes, whatever the number of beta classes (``beta`` is the
+    top partition when a chain has no output). Per group: ``A = sum v log2
+    v`` and ``L = sum v log2(total / p_c)`` over its masses ``v``, so its
+    share of ``I(groups; beta)`` is ``A + L - m log2 m`` for its weight
+    ``m``, read from ``mass`` (the greedy's list, updated before
+    :meth:`merge`). The largest mass per group gives the beta-accuracy.
+    """
+
+    def __init__(self, Q: _Quotient, mass: list[float]) -> None:
+        K = Q.K
+        self.mass = mass
+        self.total = float(Q.w.sum())
+        pbeta = np.bincount(Q.beta_class, weights=Q.beta_weight, minlength=Q.n_beta)
+        self.flat = int(np.count_nonzero(pbeta > 0)) <= 1
+        self.beta: list[dict[int, float]] = [{} for _ in range(K)]
+        self.A = [0.0] * K
+        self.L = [0.0] * K
+        self.bmax = [0.0] * K
+        scale = np.log2(np.where(pbeta > 0, self.total / np.where(pbeta > 0, pbeta, 1.0), 1.0))
+        for b, c, v in zip(Q.beta_block.tolist(), Q.beta_class.tolist(), Q.beta_weight.tolist()):
+            self.beta[b][c] = v
+            self.A[b] += _xlogx(v)
+            self.L[b] += v * float(scale[c])
+            if v > self.bmax[b]:
+                self.bmax[b] = v
+        self.parts = [self.part(g) for g in range(K)]
+        self.info_sum = math.fsum(self.parts)
+        self.acc_sum = math.fsum(self.bmax)
+
+    def part(self, g: int) -> float:
+        """``sum_c T_c log2(T_c total / (m p_c))`` of group ``g`` of weight ``m``."""
+        m = self.mass[g]
+        if m <= 0 or self.flat:
+            return 0.0
+        return self.A[g] + self.L[g] - _xlogx(m)
+
+    def shared(self, x: int, y: int) -> tuple[float, float]:
+        """For the beta classes both groups meet: the change of ``A`` and the largest sum."""
+        bx, by = self.beta[x], self.beta[y]
+        small, large = (bx, by) if len(bx) <= len(by) else (by, bx)
+        extra = 0.0
+        most = 0.0
+        for c, v in small.items():
+            u = large.get(c)
+            if u is not None:
+                extra += _xlogx(u + v) - _xlogx(u) - _xlogx(v)
+                if u + v > most:
+                    most = u + v
+        return extra, most
+
+    def loss(self, x: int, y: int) -> float:
+        """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
+        if self.flat:
+            return 0.0
+        extra, _ = self.shared(x, y)
+        m = self.mass[x] + self.mass[y]
+        merged = 0.0 if m <= 0 else (self.A[x] + self.A[y] + extra + self.L[x] + self.L[y]
+                                     - _xlogx(m))
+        return (self.parts[x] + self.parts[y] - merged) / max(self.total, 1e-300)
+
+    def information(self) -> tuple[float, float]:
+        """(information about beta in bits, beta-accuracy)."""
+        if self.total <= 0:
+            return 0.0, 0.0
+        return max(self.info_sum / self.total, 0.0), self.acc_sum / self.total
+
+    def merge(self, x: int, y: int) -> None:
+        """Group ``y`` joins ``x`` (``mass[x]`` already holds the union's weight)."""
+        extra, most = self.shared(x, y)
+        bx, by = self.beta[x], self.beta[y]
+        if len(by) > len(bx):
+            bx, by = by, bx
+        for c, v in by.items():
+            bx[c] = bx.get(c, 0.0) + v
+        self.beta[x], self.beta[y] = bx, {}
+        self.A[x] += self.A[y] + extra
+        self.L[x] += self.L[y]
+        self.A[y] = self.L[y] = 0.0
+        self.info_sum -= self.parts[x] + self.parts[y]
+        self.acc_sum -= self.bmax[x] + self.bmax[y]
+        self.bmax[x], self.bmax[y] = max(self.bmax[x], self.bmax[y], most), 0.0
+        self.parts[x], self.parts[y] = self.part(x), 0.0
+        self.info_sum += self.parts[x]
+        self.acc_sum += self.bmax[x]
+
+
 class _Greedy:
     """Groups of ``alpha``'s blocks, their errors, and exact merge costs on the quotient."""
 
@@ -280,57 +370,93 @@ class _Greedy:
         self.error = _evaluate(Q, np.arange(Q.w.shape[0], dtype=np.int64), self.root,
                                metric, K)
         self.version = [0] * K
-        table = Q.beta_mass
-        self.beta: list[Floats] = [table[b].copy() for b in range(K)]
+        self.mass: list[float] = np.bincount(Q.block, weights=Q.w, minlength=K).tolist()
+        self.book = _BetaBook(Q, self.mass)
         # A Markov chain's merge costs in the kernel (the same floats as
         # _evaluate's): rows of one symbol with integer quanta only.
-        self.kernel: tuple[Ids, Ids, Floats, Floats] | None = None
+        self.kernel: tuple[np.ndarray, ...] | None = None
         if metric == "tv" and Q.rows.n_symbols == 1 and Q.rows.q.dtype.kind == "i":
             from abstractions._kernels import warm
 
-            if Q.w.shape[0] >= _TV_KERNEL_UNITS or warm("_tv_group_errors"):
-                self.kernel = (readonly(np.asarray(Q.ptr, dtype=np.int64)),
-                               readonly(np.stack([Q.rows.block, Q.rows.q]).astype(np.int64)),
-                               readonly(np.asarray(Q.rows.raw, dtype=np.float64)),
-                               readonly(np.asarray(Q.w, dtype=np.float64)))
-        self.total = float(Q.w.sum())
-        self.pbeta = table.sum(axis=0)
-        self.weights: dict[int, float] = {}
-        self.parts: dict[int, float] = {}
+            if Q.w.shape[0] >= _TV_KERNEL_UNITS or warm("_tv_merge_errors"):
+                self._start_kernel()
 
-    def _errors_after(self, x: int, y: int, changed: set[int]) -> tuple[float, list[float]]:
-        """The errors, once ``y`` joins ``x``, of the union and of each group in ``changed``.
+    def _start_kernel(self) -> None:
+        """Lists for :func:`_tv_merge_errors`: each group's blocks and units, the rows into blocks.
 
-        One evaluation for all of them (the error of a group reads only its
-        own units, each group's units stay contiguous and in order, so every
-        sum is taken in the same order as group by group): the same floats as
-        one :func:`_evaluate` per group, without its numpy pass per group (on
-        a dense chain, nearly every group moves into both).
+        The units of a group are listed in the order of ``self.units`` (a
+        block's units ascending, a merged group ``x``'s then ``y``'s), so
+        the kernel sums in the order of the numpy path. The arrays are
+        updated in place by :meth:`merge`; the kernel reads them through
+        read-only views made once.
         """
-        order = list(changed)
-        parts = [self.units[x] + self.units[y]] + [self.units[z] for z in order]
+        Q, K = self.Q, self.Q.K
+        U = Q.w.shape[0]
+        by_target = np.argsort(Q.rows.block, kind="stable")
+        offsets = np.searchsorted(Q.rows.block[by_target], np.arange(K + 1))
+        inward = np.concatenate([offsets, by_target]).astype(np.int64)
+        order = np.argsort(Q.block, kind="stable")
+        same = Q.block[order[1:]] == Q.block[order[:-1]]
+        unext = np.full(U, -1, dtype=np.int64)
+        unext[order[:-1][same]] = order[1:][same]
+        chain = np.full((5, K), -1, dtype=np.int64)
+        chain[0] = self.root
+        chain[1] = np.arange(K)
+        chain[3, Q.block[order[::-1]]] = order[::-1]      # the first unit of each block
+        chain[4] = np.bincount(Q.block, minlength=K)
+        self.chain = chain
+        self.root = chain[0]                              # one array: merges write both
+        self.unit_lists = np.stack([Q.block, unext]).astype(np.int64)
+        self.sums = np.stack([np.bincount(Q.block, weights=Q.w, minlength=K), self.error])
+        self.error = self.sums[1]
+        self.btail = list(range(K))
+        self.utail = [units[-1] if units else -1 for units in self.units]
+        self.kernel = tuple(readonly(a.view()) for a in (
+            np.asarray(Q.ptr, dtype=np.int64),
+            np.stack([Q.rows.block, Q.rows.q, Q.rows.unit]).astype(np.int64),
+            np.asarray(Q.rows.raw, dtype=np.float64), np.asarray(Q.w, dtype=np.float64),
+            self.unit_lists, inward, self.chain, self.sums))
+        self.call: Any = None
+
+    def _errors_after(self, x: int, y: int) -> tuple[float, list[int], list[float]]:
+        """The errors once ``y`` joins ``x``: of the union, and of each group moving into both.
+
+        Only the groups moving into both change (folding the columns ``x``
+        and ``y`` changes no other row). Returns the union's error, those
+        groups (ascending) and their errors: in the kernel (from the rows
+        into ``x`` and ``y`` only), or in one numpy evaluation (the error
+        of a group reads only its own units, each group's units stay
+        contiguous and in order, so every sum is taken in the same order
+        as group by group).
+        """
+        if self.kernel is not None:
+            if self.call is None:
+                from abstractions._kernels import _tv_merge_errors
+
+                # The gate once (it validates, and says when numba compiles),
+                # then its dispatcher: the arguments keep their types.
+                ids, values = _tv_merge_errors(*self.kernel, x, y)
+                self.call = _tv_merge_errors.dispatcher
+            else:
+                ids, values = self.call(*self.kernel, x, y)
+            errors = values.tolist()
+            return errors[0], ids.tolist(), errors[1:]
+        changed = sorted((self.pred[x] & self.pred[y]) - {x, y})
+        parts = [self.units[x] + self.units[y]] + [self.units[z] for z in changed]
         flat = [u for part in parts for u in part]
         if not flat:
-            return 0.0, [0.0] * len(order)
+            return 0.0, changed, [0.0] * len(changed)
         group = np.where(self.root == y, x, self.root)
-        units = np.array(flat, dtype=np.int64)
-        if self.kernel is not None:
-            from abstractions._kernels import _tv_group_errors
-
-            bounds = np.cumsum([0] + [len(part) for part in parts], dtype=np.int64)
-            errors = _tv_group_errors(*self.kernel, units, group, bounds).tolist()
-            return errors[0], errors[1:]
-        ev = _evaluate(self.Q, units, group, self.metric, self.Q.K)
+        ev = _evaluate(self.Q, np.array(flat, dtype=np.int64), group, self.metric, self.Q.K)
         merged = float(ev[x]) if parts[0] else 0.0
         block = self.Q.block
-        out = [float(ev[group[block[self.units[z][0]]]]) if self.units[z] else 0.0
-               for z in order]
-        return merged, out
+        after = [float(ev[group[block[self.units[z][0]]]]) if self.units[z] else 0.0
+                 for z in changed]
+        return merged, changed, after
 
     def cost(self, x: int, y: int) -> float:
         """The change of the total error if groups ``x`` and ``y`` merge."""
-        changed = (self.pred[x] & self.pred[y]) - {x, y}
-        merged, after = self._errors_after(x, y, changed)
+        merged, changed, after = self._errors_after(x, y)
         delta = merged - self.error[x] - self.error[y]
         for z, e in zip(changed, after):
             delta += e - self.error[z]
@@ -338,12 +464,7 @@ class _Greedy:
 
     def weight(self, g: int) -> float:
         """The weight of group ``g``."""
-        # Kept per group until a merge changes it (the same sum, taken once).
-        cached = self.weights.get(g)
-        if cached is None:
-            cached = float(self.Q.w[self.units[g]].sum()) if self.units[g] else 0.0
-            self.weights[g] = cached
-        return cached
+        return self.mass[g]
 
     def size(self, g: int) -> int:
         """The number of units of group ``g``."""
@@ -355,38 +476,33 @@ class _Greedy:
 
     def summary(self) -> tuple[float, float, float]:
         """(total error, information about beta in bits, beta-accuracy)."""
-        T = np.array([self.beta[r] for r in sorted({int(r) for r in self.root.tolist()})])
-        info, acc = _information(T)
-        return float(self.error.sum()), info, acc
-
-    def _part(self, T: Floats) -> float:
-        """``sum_c T_c log2(T_c total / (m p_c))`` of a group's beta masses ``T`` (weight ``m``)."""
-        m = T.sum()
-        positive = T > 0
-        if m <= 0:
-            return 0.0
-        return float((T[positive] * np.log2(T[positive] * self.total
-                                            / (m * self.pbeta[positive]))).sum())
-
-    def _group_part(self, g: int) -> float:
-        """:meth:`_part` of group ``g``, kept until a merge changes the group."""
-        cached = self.parts.get(g)
-        if cached is None:
-            cached = self._part(self.beta[g])
-            self.parts[g] = cached
-        return cached
+        return (float(self.error.sum()), *self.book.information())
 
     def info_loss(self, x: int, y: int) -> float:
         """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
-        return (self._group_part(x) + self._group_part(y)
-                - self._part(self.beta[x] + self.beta[y])) / max(self.total, 1e-300)
+        return self.book.loss(x, y)
 
     def merge(self, x: int, y: int) -> None:
         """Merge group ``y`` into ``x`` (the caller passes the larger as ``x``)."""
-        changed = (self.pred[x] & self.pred[y]) - {x, y}
-        new_error, after = self._errors_after(x, y, changed)
+        new_error, changed, after = self._errors_after(x, y)
         for z, e in zip(changed, after):
             self.error[z] = e
+        if self.kernel is not None:
+            # Append y's blocks and units to x's lists (units[x] + units[y]).
+            chain = self.chain
+            chain[2, self.btail[x]] = chain[1, y]
+            self.btail[x] = self.btail[y]
+            if self.utail[y] >= 0:
+                if self.utail[x] >= 0:
+                    self.unit_lists[1, self.utail[x]] = chain[3, y]
+                else:
+                    chain[3, x] = chain[3, y]
+                self.utail[x] = self.utail[y]
+            chain[1, y] = chain[3, y] = -1
+            chain[4, x] += chain[4, y]
+            chain[4, y] = 0
+            self.sums[0, x] += self.sums[0, y]
+            self.sums[0, y] = 0.0
         for b in self.members[y]:
             self.root[b] = x
         self.members[x] += self.members[y]
@@ -395,10 +511,9 @@ class _Greedy:
         self.units[y] = []
         self.error[x] = new_error
         self.error[y] = 0.0
-        self.beta[x] = self.beta[x] + self.beta[y]
-        for cache in (self.weights, self.parts):
-            cache.pop(x, None)
-            cache.pop(y, None)
+        self.mass[x] += self.mass[y]
+        self.mass[y] = 0.0
+        self.book.merge(x, y)
         for side in (self.pred, self.succ):
             other = self.succ if side is self.pred else self.pred
             for z in side[y]:
@@ -410,18 +525,24 @@ class _Greedy:
             if y in side[x]:
                 side[x].discard(y)
                 side[x].add(x)
-        # Costs that changed: pairs with x, pairs among the successors of a
-        # row that changed (x's, and those of the groups moving into both).
+        # Costs that changed: pairs with x or with a group moving into both.
+        # (Pairs among the successors of a changed row changed too; they
+        # keep their stale cost until popped, which keeps the merges after
+        # one merge bounded -- the order of merges is a heuristic anyway.)
         self.version[y] += 1
-        for z in {x} | changed | self.succ[x] | set().union(*(self.succ[c] for c in changed)):
+        for z in [x, *changed]:
             self.version[z] += 1
 
     def candidates(self, g: int) -> set[int]:
         """Groups worth trying to merge with ``g``: neighbours, co-targets, siblings."""
-        found = set(self.succ[g]) | set(self.pred[g])
-        for z in self.pred[g]:
+        # As for one function: a group with many neighbours offers those
+        # with the nearest ids.
+        succ = _nearest(self.succ[g], g, 8)
+        pred = _nearest(self.pred[g], g, 8)
+        found = set(succ) | set(pred)
+        for z in pred:
             found |= _nearest(self.succ[z], g)
-        for t in self.succ[g]:
+        for t in succ:
             found |= _nearest(self.pred[t], g)
         found.discard(g)
         return found
@@ -462,45 +583,7 @@ class _FunctionGreedy:
         self.total_error = math.fsum(self.err)
         self.version = [0] * K
         self.total = float(Q.w.sum())
-        pbeta = np.bincount(Q.beta_class, weights=Q.beta_weight, minlength=Q.n_beta)
-        self.flat_beta = int(np.count_nonzero(pbeta > 0)) <= 1
-        # Per group: its weight in each beta class (sparse), and the terms of
-        # its share of I(groups; beta): A = sum v log v, L = sum v log(total / p_c).
-        self.beta: list[dict[int, float]] = [{} for _ in range(K)]
-        self.A = [0.0] * K
-        self.L = [0.0] * K
-        self.bmax = [0.0] * K
-        scale = np.log2(np.where(pbeta > 0, self.total / np.where(pbeta > 0, pbeta, 1.0), 1.0))
-        for b, c, v in zip(Q.beta_block.tolist(), Q.beta_class.tolist(), Q.beta_weight.tolist()):
-            self.beta[b][c] = v
-            self.A[b] += _xlogx(v)
-            self.L[b] += v * float(scale[c])
-            if v > self.bmax[b]:
-                self.bmax[b] = v
-        self.parts = [self._part(g) for g in range(K)]
-        self.info_sum = math.fsum(self.parts)
-        self.acc_sum = math.fsum(self.bmax)
-
-    def _part(self, g: int) -> float:
-        """``sum_c T_c log2(T_c total / (m p_c))`` of group ``g`` of weight ``m``."""
-        m = self.mass[g]
-        if m <= 0 or self.flat_beta:
-            return 0.0
-        return self.A[g] + self.L[g] - _xlogx(m)
-
-    def _shared(self, x: int, y: int) -> tuple[float, float]:
-        """For the beta classes both groups meet: the change of ``A`` and the largest sum."""
-        bx, by = self.beta[x], self.beta[y]
-        small, large = (bx, by) if len(bx) <= len(by) else (by, bx)
-        extra = 0.0
-        most = 0.0
-        for c, v in small.items():
-            u = large.get(c)
-            if u is not None:
-                extra += _xlogx(u + v) - _xlogx(u) - _xlogx(v)
-                if u + v > most:
-                    most = u + v
-        return extra, most
+        self.book = _BetaBook(Q, self.mass)
 
     def successors(self, g: int) -> Any:
         """The groups the units of ``g`` move into."""
@@ -543,20 +626,11 @@ class _FunctionGreedy:
 
     def info_loss(self, x: int, y: int) -> float:
         """The mutual information about beta lost by merging ``x`` and ``y`` (bits)."""
-        if self.flat_beta:
-            return 0.0
-        extra, _ = self._shared(x, y)
-        m = self.mass[x] + self.mass[y]
-        merged = 0.0 if m <= 0 else (self.A[x] + self.A[y] + extra + self.L[x] + self.L[y]
-                                     - _xlogx(m))
-        return (self.parts[x] + self.parts[y] - merged) / max(self.total, 1e-300)
+        return self.book.loss(x, y)
 
     def summary(self) -> tuple[float, float, float]:
         """(total error, information about beta in bits, beta-accuracy)."""
-        if self.total <= 0:
-            return self.total_error, 0.0, 0.0
-        return (self.total_error, max(self.info_sum / self.total, 0.0),
-                self.acc_sum / self.total)
+        return (self.total_error, *self.book.information())
 
     def merge(self, x: int, y: int) -> None:
         """Merge group ``y`` into ``x``."""
@@ -599,7 +673,6 @@ class _FunctionGreedy:
         if loop:
             big_pred.add(x)
         self.pred[x], self.pred[y] = big_pred, set()
-        extra, most = self._shared(x, y)
         self.mass[x] += self.mass[y]
         self.mass[y] = 0.0
         self.top[x], self.top[y] = top, 0.0
@@ -611,21 +684,7 @@ class _FunctionGreedy:
             self.root[b] = x
         self.members[x] += self.members[y]
         self.members[y] = []
-        bx, by = self.beta[x], self.beta[y]
-        if len(by) > len(bx):
-            bx, by = by, bx
-        for c, v in by.items():
-            bx[c] = bx.get(c, 0.0) + v
-        self.beta[x], self.beta[y] = bx, {}
-        self.A[x] += self.A[y] + extra
-        self.L[x] += self.L[y]
-        self.A[y] = self.L[y] = 0.0
-        self.info_sum -= self.parts[x] + self.parts[y]
-        self.acc_sum -= self.bmax[x] + self.bmax[y]
-        self.bmax[x], self.bmax[y] = max(self.bmax[x], self.bmax[y], most), 0.0
-        self.parts[x], self.parts[y] = self._part(x), 0.0
-        self.info_sum += self.parts[x]
-        self.acc_sum += self.bmax[x]
+        self.book.merge(x, y)
         self.version[y] += 1
         # Costs that changed: pairs with x or with a group moving into both,
         # and pairs among the successors whose entries in x's row changed.
@@ -807,12 +866,17 @@ def _function_loop(Q: _Quotient, target: int, bound: float, price: float,
 # ---------------------------------------------------------------------- Markov chains: the end
 
 
+#: Above this many blocks of ``alpha``, a Markov chain's last point comes from the
+#: other starts only (no greedy): see :func:`coarsen`'s Notes.
+_GREEDY_CHAIN_BLOCKS = 2000
 #: The improvement of the last point (Markov chains) runs up to this many blocks.
 _IMPROVE_BLOCKS = 64
 #: Rounds of reassignment the improvement tries from each start.
 _IMPROVE_ROUNDS = 30
 #: Polish the improved end when at most this many blocks of ``alpha`` lie on a border.
 _POLISH_BORDER = 256
+#: The most Perron clusters of the widest spectral start (3k, joined down to k).
+_WIDEST = 32
 #: Up to this many blocks the spectral start uses a dense eigensolver (numpy).
 _DENSE_EIG = 2000
 
@@ -907,9 +971,12 @@ def _spectral_groups(Q: _Quotient, k: int) -> list[Ids | None]:
     to the vertex of its largest membership. Returned for ``k`` and for
     ``2k`` groups (capped at ``_IMPROVE_BLOCKS``), from one eigensolve;
     ``None`` when the eigensolver is not available or fails, or a group
-    would be empty.
+    would be empty. Then, up to ``_WIDEST`` groups, for ``3k`` groups: on
+    a metastable chain asked for more groups than it has wells, which
+    wells to split is best chosen by joining many small clusters.
     """
     wide = min(2 * k, _IMPROVE_BLOCKS, Q.K - 3)
+    widest = min(3 * k, _WIDEST, Q.K - 3)
     K = Q.K
     lab = Q.block
     mass: Floats = np.bincount(lab, weights=Q.w, minlength=K).astype(np.float64)
@@ -928,12 +995,14 @@ def _spectral_groups(Q: _Quotient, k: int) -> list[Ids | None]:
 
             A = csr_matrix((vals, (lab[r.unit], r.block)), shape=(K, K))
             # A fixed start vector: ARPACK's default is random.
-            lam, vec = eigs(A, k=max(k, wide) + 1, which="LM", v0=np.ones(K),
-                            ncv=min(K - 1, max(2 * max(k, wide) + 3, 40)))
+            most = max(k, wide, widest)
+            lam, vec = eigs(A, k=most + 1, which="LM", v0=np.ones(K),
+                            ncv=min(K - 1, max(2 * most + 3, 40)))
     except (ImportError, np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError):
-        return [None, None]
+        return [None, None, None]
     return [_simplex_groups(lam, vec, mass, k),
-            _simplex_groups(lam, vec, mass, wide) if wide > k else None]
+            _simplex_groups(lam, vec, mass, wide) if wide > k else None,
+            _simplex_groups(lam, vec, mass, widest) if widest > max(k, wide) else None]
 
 
 def _simplex_groups(lam: Any, vec: Any, mass: Floats, k: int) -> Ids | None:
@@ -1212,11 +1281,11 @@ def _border(Q: _Quotient, group: Ids) -> int:
     return int(np.unique(np.concatenate([src[cross], dst[cross]])).shape[0])
 
 
-def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Ids, k: int
-                  ) -> tuple[Ids, float]:
+def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Ids | None,
+                  k: int) -> tuple[Ids | None, float]:
     """The best of the greedy's partition and the other starts, each improved.
 
-    The starts: the greedy's partition, the spectral start and ``2k``
+    The starts: the greedy's partition (``None``: not run), the spectral start and ``2k``
     Perron clusters merged down (:func:`_spectral_groups`), and the
     most-probable-path lumping (:func:`_mpp_groups`). Each goes through
     :func:`_reassign`, then, when at most ``_POLISH_BORDER`` blocks of
@@ -1224,14 +1293,15 @@ def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Id
     :func:`polish`'s exact single moves. Every start's own (raw) defect
     competes too, so the end is never worse than any start.
     """
-    starts = [greedy]
-    spectral, wide = _spectral_groups(Q, k)
+    starts = [] if greedy is None else [greedy]
+    spectral, *wides = _spectral_groups(Q, k)
     if spectral is not None:
         starts.append(spectral)
-    if wide is not None:
-        # Twice as many Perron clusters, joined two by two: which clusters
-        # go together is then chosen by the defect, not by the eigenvectors.
-        starts.append(_merge_down(Q, _reassign(Q, wide, int(wide.max()) + 1)[0], k))
+    for wide in wides:
+        if wide is not None:
+            # More Perron clusters, joined two by two: which clusters go
+            # together is then chosen by the defect, not by the eigenvectors.
+            starts.append(_merge_down(Q, _reassign(Q, wide, int(wide.max()) + 1)[0], k))
     mpp = _mpp_groups(Q, k)
     if mpp is not None:
         starts.append(mpp)
@@ -1251,6 +1321,8 @@ def _improved_end(S: System, P: Partition, mu: Weights, Q: _Quotient, greedy: Id
                     group, defect = trial, value
         if defect < best_defect - 1e-12:
             best, best_defect = group, defect
+    if best is None:
+        return None, best_defect
     return Partition(best).labels, best_defect
 
 
@@ -1325,11 +1397,12 @@ def coarsen(
 
     A Markov chain (metric ``"tv"``) asked for ``max_blocks = k`` blocks
     (``2 <= k <= 64``, no ``max_error``, ``tradeoff = 0``) gets a better
-    last point than the greedy's: four starts, the greedy's partition, a
+    last point than the greedy's: five starts, the greedy's partition, a
     Perron-cluster one (the ``k`` dominant right eigenvectors of the
     quotient chain, their rows assigned to the vertices of the inner
-    simplex as in PCCA+, Deuflhard and Weber 2005), ``2k`` Perron
-    clusters joined two by two (the join of least defect first), and the
+    simplex as in PCCA+, Deuflhard and Weber 2005), ``2k`` and (up to 32)
+    ``3k`` Perron clusters joined two by two (the join of least defect
+    first), and the
     most-probable-path lumping (Jain and Stock 2012: the macrostate of
     least self-transition probability joins the one it most probably
     moves to, rows averaged by weight, columns added; on sparse rows, so
@@ -1346,14 +1419,25 @@ def coarsen(
     numpy up to 2000 blocks, from scipy (if installed) above; the start
     vector is fixed, so the result is deterministic.
 
+    Above 2000 blocks of ``alpha`` such a chain's greedy is skipped: its
+    costs read the rows of both groups, and the groups grow large, so it
+    would take hours at 10^4 blocks. The last point then comes from the
+    other starts, and the frontier leads there by joining, in each of its
+    blocks, the blocks of ``alpha`` in id order (every point exact, the
+    merges nested, the points before the last not greedy).
+
     For one function (metric ``"mismatch"``) each block is summed up by its
     histogram of target blocks, and a cost reads only the smaller of the
-    two histograms and the blocks moving into both; the information about
-    ``beta`` is kept merge by merge. There a block with more than 17
-    neighbours offers the 17 with the nearest ids as new candidates after
-    a merge (pairs already waiting keep their place). Other kinds evaluate
-    each cost on the quotient rows of the two blocks (a Markov chain of at
-    least 200 units in a compiled kernel, to the same floats).
+    two histograms and the blocks moving into both. Other kinds evaluate
+    each cost on the quotient rows of the two blocks; on a Markov chain of
+    at least 200 units a compiled kernel does so, and updates each group
+    moving into both from its rows into the two blocks only (a group's
+    other terms do not change when two columns fold), to within rounding.
+    For every kind the information about ``beta`` is kept merge by merge,
+    a block with more than 17 neighbours offers the 17 with the nearest
+    ids as new candidates after a merge (pairs already waiting keep their
+    place), and a merge marks as stale only the pairs with the merged
+    block or with a block moving into both.
 
     Examples
     --------
@@ -1396,15 +1480,24 @@ def coarsen(
         blocks, errors, information, accuracy, merges = _greedy_loop(
             _FunctionGreedy(Q), Q.K, target, bound, price, per_weight)
     else:
-        blocks, errors, information, accuracy, merges = _greedy_loop(
-            _Greedy(Q, name), Q.K, target, bound, price, per_weight)
-        if (name == "tv" and Q.rows.n_symbols == 1 and max_blocks is not None
-                and max_error is None and price == 0 and 2 <= target <= _IMPROVE_BLOCKS
-                and blocks[-1] == target):
-            end, defect = _improved_end(S, P, mu, Q, _merged_groups(Q.K, merges), target)
-            if defect < errors[-1] - 1e-12:
-                blocks, errors, information, accuracy, merges = _replay(
-                    _Greedy(Q, name), merges, end)
+        improvable = (name == "tv" and Q.rows.n_symbols == 1 and max_blocks is not None
+                      and max_error is None and price == 0 and 2 <= target <= _IMPROVE_BLOCKS
+                      and target < Q.K)
+        end: Ids | None = None
+        if improvable and Q.K > _GREEDY_CHAIN_BLOCKS:
+            # Too many blocks for the greedy (its costs read whole groups'
+            # rows, and late groups are large): the other starts only.
+            end, _ = _improved_end(S, P, mu, Q, None, target)
+        if end is not None:
+            blocks, errors, information, accuracy, merges = _replay(_Greedy(Q, name), [], end)
+        else:
+            blocks, errors, information, accuracy, merges = _greedy_loop(
+                _Greedy(Q, name), Q.K, target, bound, price, per_weight)
+            if improvable and blocks[-1] == target:
+                end, defect = _improved_end(S, P, mu, Q, _merged_groups(Q.K, merges), target)
+                if end is not None and defect < errors[-1] - 1e-12:
+                    blocks, errors, information, accuracy, merges = _replay(
+                        _Greedy(Q, name), merges, end)
     return Frontier(
         readonly(np.array(blocks, dtype=np.int64)),
         readonly(np.maximum(np.array(errors), 0.0)),

@@ -98,7 +98,7 @@ __all__ = [
     "_signature_round",
     "_silent_scc",
     "_tree_classes",
-    "_tv_group_errors",
+    "_tv_merge_errors",
     "hash_table",
     "index_dtype",
     "index_witness",
@@ -498,13 +498,17 @@ def _function_greedy_args(
             np.array(sums, dtype=np.float64), int(target), int(all_pairs))
 
 
-def _tv_group_errors_args(
-    ptr: Any, rows: Any, raw: Any, w: Any, units: Any, group: Any, parts: Any,
+def _tv_merge_errors_args(
+    ptr: Any, rows: Any, raw: Any, w: Any, units: Any, inward: Any, chain: Any, sums: Any,
+    x: int, y: int,
 ) -> tuple[Any, ...]:
-    rows = _ids(rows)
-    if rows.ndim != 2 or rows.shape[0] != 2:
-        raise TypeError("rows must be a (2, m) array of blocks and quanta")
-    return _ids(ptr), rows, _reals(raw), _reals(w), _ids(units), _ids(group), _ids(parts)
+    rows, units, chain, sums = _ids(rows), _ids(units), _ids(chain), _reals(sums)
+    for name, value, height in (("rows", rows, 3), ("units", units, 2), ("chain", chain, 5),
+                                ("sums", sums, 2)):
+        if value.ndim != 2 or value.shape[0] != height:
+            raise TypeError(f"{name} must be a ({height}, k) array, got shape {value.shape}")
+    return (_ids(ptr), rows, _reals(raw), _reals(w), units, _ids(inward), chain, sums,
+            int(x), int(y))
 
 
 def _conflicts_args(key: Any, alpha: Any, slots: np.ndarray, limit: int) -> tuple[Any, ...]:
@@ -558,7 +562,7 @@ _first_mismatch = Kernel("approximate", "_first_mismatch", _first_mismatch_args)
 _lumping_defect = Kernel("approximate", "_lumping_defect", _lumping_defect_args)
 _function_profile = Kernel("approximate", "_function_profile", _function_profile_args)
 _function_greedy = Kernel("approximate", "_function_greedy", _function_greedy_args)
-_tv_group_errors = Kernel("approximate", "_tv_group_errors", _tv_group_errors_args)
+_tv_merge_errors = Kernel("approximate", "_tv_merge_errors", _tv_merge_errors_args)
 _conflicts = Kernel("variables", "_conflicts", _conflicts_args)
 _dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
 _linear_key = Kernel("variables", "_linear_key", _linear_key_args)
@@ -573,6 +577,6 @@ KERNELS: dict[str, Kernel] = {
         _signature_round, _is_stable, _reach_csr, _quotient_rows, _rows_agree, _row_ids,
         _plurality, _first_return, _next_change, _silent_scc, _branching_round, _saturate,
         _first_mismatch, _lumping_defect, _function_profile, _function_greedy,
-        _tv_group_errors, _conflicts, _dense_ids, _linear_key, _choice_refine,
+        _tv_merge_errors, _conflicts, _dense_ids, _linear_key, _choice_refine,
     )
 }
