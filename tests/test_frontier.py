@@ -631,7 +631,6 @@ def test_a_chain_of_many_blocks_ends_without_the_greedy(seed, n, k):
     starts (no worse than the most-probable-path one), every point is exact and the merges nest.
     """
     from abstractions import TransitionSystem, frontier
-    from abstractions.frontier import _most_probable_path
 
     rng = np.random.default_rng(seed)
     rows = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
@@ -653,5 +652,5 @@ def test_a_chain_of_many_blocks_ends_without_the_greedy(seed, n, k):
         assert math.isclose(f.errors[i], consistency_error(T, P, weights=mu).total,
                             abs_tol=1e-9)
         previous = P
-    start = Partition(_most_probable_path(rows.copy(), mu.values.copy(), k))
+    start = Partition(most_probable_path_dense(rows.copy(), mu.values.copy(), k))
     assert f.errors[-1] <= consistency_error(T, start, weights=mu).total + 1e-9
