@@ -875,7 +875,7 @@ _IMPROVE_BLOCKS = 64
 _IMPROVE_ROUNDS = 30
 #: Polish the improved end when at most this many blocks of ``alpha`` lie on a border.
 _POLISH_BORDER = 256
-#: The most Perron clusters of the widest spectral start (3k, joined down to k).
+#: The Perron clusters of the widest spectral start (joined down to k).
 _WIDEST = 32
 #: Up to this many blocks the spectral start uses a dense eigensolver (numpy).
 _DENSE_EIG = 2000
@@ -971,12 +971,14 @@ def _spectral_groups(Q: _Quotient, k: int) -> list[Ids | None]:
     to the vertex of its largest membership. Returned for ``k`` and for
     ``2k`` groups (capped at ``_IMPROVE_BLOCKS``), from one eigensolve;
     ``None`` when the eigensolver is not available or fails, or a group
-    would be empty. Then, up to ``_WIDEST`` groups, for ``3k`` groups: on
-    a metastable chain asked for more groups than it has wells, which
-    wells to split is best chosen by joining many small clusters.
+    would be empty. Then for ``3k`` and for ``_WIDEST`` groups (those
+    above ``2k``, up to ``_WIDEST``): on a metastable chain asked for more
+    groups than it has wells, which wells to split, and on a noisy
+    lumpable chain which of its blocks go together, is best chosen by
+    joining many small clusters.
     """
     wide = min(2 * k, _IMPROVE_BLOCKS, Q.K - 3)
-    widest = min(3 * k, _WIDEST, Q.K - 3)
+    wider = sorted({w for w in (min(3 * k, _WIDEST), _WIDEST) if max(k, wide) < w <= Q.K - 3})
     K = Q.K
     lab = Q.block
     mass: Floats = np.bincount(lab, weights=Q.w, minlength=K).astype(np.float64)
@@ -995,14 +997,14 @@ def _spectral_groups(Q: _Quotient, k: int) -> list[Ids | None]:
 
             A = csr_matrix((vals, (lab[r.unit], r.block)), shape=(K, K))
             # A fixed start vector: ARPACK's default is random.
-            most = max(k, wide, widest)
+            most = max(k, wide, *wider)
             lam, vec = eigs(A, k=most + 1, which="LM", v0=np.ones(K),
                             ncv=min(K - 1, max(2 * most + 3, 40)))
     except (ImportError, np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError):
-        return [None, None, None]
+        return [None, None]
     return [_simplex_groups(lam, vec, mass, k),
             _simplex_groups(lam, vec, mass, wide) if wide > k else None,
-            _simplex_groups(lam, vec, mass, widest) if widest > max(k, wide) else None]
+            *(_simplex_groups(lam, vec, mass, w) for w in wider)]
 
 
 def _simplex_groups(lam: Any, vec: Any, mass: Floats, k: int) -> Ids | None:
@@ -1397,12 +1399,12 @@ def coarsen(
 
     A Markov chain (metric ``"tv"``) asked for ``max_blocks = k`` blocks
     (``2 <= k <= 64``, no ``max_error``, ``tradeoff = 0``) gets a better
-    last point than the greedy's: five starts, the greedy's partition, a
+    last point than the greedy's: up to six starts, the greedy's partition, a
     Perron-cluster one (the ``k`` dominant right eigenvectors of the
     quotient chain, their rows assigned to the vertices of the inner
-    simplex as in PCCA+, Deuflhard and Weber 2005), ``2k`` and (up to 32)
-    ``3k`` Perron clusters joined two by two (the join of least defect
-    first), and the
+    simplex as in PCCA+, Deuflhard and Weber 2005), ``2k``, ``3k`` (up to
+    32) and 32 Perron clusters joined two by two (the join of least
+    defect first), and the
     most-probable-path lumping (Jain and Stock 2012: the macrostate of
     least self-transition probability joins the one it most probably
     moves to, rows averaged by weight, columns added; on sparse rows, so

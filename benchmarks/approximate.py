@@ -33,14 +33,19 @@ Jobs (``--jobs``, all by default):
     run in their own interpreter (``--peers-python``, default
     ``$ABSTRACTIONS_PEERS_PYTHON``): pygpcca pins Jinja2 < 3.1, which
     the docs toolchain cannot live with, so they are kept out of the
-    project's environment. Without it the job reports ours alone.
+    project's environment. Without it the job reports ours alone. With
+    ``--peer-cache DIR`` the peers' partitions are read from
+    ``DIR/peers_{walk,noisy}_{n}.npz`` when present (and written there
+    after a run): pyGPCCA's dense Schur decomposition takes 8-13 minutes
+    at 4000 states and did not finish in 40 at 10^4, so its partitions
+    are worth keeping.
 
 Timings are medians of ``--repeat`` runs (first call excluded: it
 compiles). Run from the repository root::
 
     python -m benchmarks.approximate
     python -m benchmarks.approximate --jobs quality --quality-states 1000 4000 \
-        --peers-python /path/to/venv/bin/python
+        --peers-python /path/to/venv/bin/python --peer-cache /tmp/peers
 """
 
 from __future__ import annotations
@@ -265,7 +270,8 @@ def peer_child(path_in: str, path_out: str) -> None:
     np.savez(path_out, **out)
 
 
-def job_quality(sizes: list[int], peers_python: str | None, ks: list[int]) -> list[dict[str, Any]]:
+def job_quality(sizes: list[int], peers_python: str | None, ks: list[int],
+                cache: str | None = None) -> list[dict[str, Any]]:
     from abstractions import (
         Partition,
         TransitionSystem,
@@ -277,8 +283,8 @@ def job_quality(sizes: list[int], peers_python: str | None, ks: list[int]) -> li
 
     rows = []
     for n in sizes:
-        for name, P in (("metastable walk", metastable_walk(n, 8, 5)),
-                        ("noisy lumpable", noisy_lumpable(n, 10, 0.05, 6))):
+        for name, short, P in (("metastable walk", "walk", metastable_walk(n, 8, 5)),
+                               ("noisy lumpable", "noisy", noisy_lumpable(n, 10, 0.05, 6))):
             T = TransitionSystem.probabilistic(P)
             mu = weights.stationary(T)
             # One call per size: coarsen improves the last point of the frontier.
@@ -290,7 +296,11 @@ def job_quality(sizes: list[int], peers_python: str | None, ks: list[int]) -> li
                 seconds[k] = time.perf_counter() - t
                 ends[k] = f.partition(blocks=k)
             peers: dict[str, Any] = {}
-            if peers_python:
+            saved = Path(cache) / f"peers_{short}_{n}.npz" if cache else None
+            if saved is not None and saved.exists():
+                with np.load(saved) as result:
+                    peers = {key: result[key] for key in result.files}
+            elif peers_python:
                 with tempfile.TemporaryDirectory() as tmp:
                     src, dst = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
                     np.savez(src, P=P, mu=mu.values, ks=np.array(ks))
@@ -298,6 +308,9 @@ def job_quality(sizes: list[int], peers_python: str | None, ks: list[int]) -> li
                                    check=True)
                     with np.load(dst) as result:
                         peers = {key: result[key] for key in result.files}
+                if saved is not None:
+                    saved.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez(saved, **peers)
             for key in ("gpcca_error", "mpp_error"):
                 if key in peers:
                     print(f"quality: {key}: {peers[key]}")
@@ -338,6 +351,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quality-states", type=int, nargs="+", default=[1000])
     parser.add_argument("--ks", type=int, nargs="+", default=[2, 4, 8, 10, 20])
     parser.add_argument("--peers-python", default=os.environ.get("ABSTRACTIONS_PEERS_PYTHON"))
+    parser.add_argument("--peer-cache", default=None,
+                        help="read (and keep) the peers' partitions in this directory")
     parser.add_argument("--out", default=None, help="write the rows as JSON here")
     parser.add_argument("--peer-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -354,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     if "lumping" in args.jobs:
         rows += job_lumping(int(args.chain_states), args.repeat)
     if "quality" in args.jobs:
-        rows += job_quality(args.quality_states, args.peers_python, args.ks)
+        rows += job_quality(args.quality_states, args.peers_python, args.ks, args.peer_cache)
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=1, default=str))
 
