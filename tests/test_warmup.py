@@ -162,6 +162,8 @@ _COVERAGE = textwrap.dedent(
         wide = ab.Partition(ints(np.arange(n) % 2500))  # above frontier._KERNEL_BLOCKS
         run(ab.coarsen, C, wide, max_blocks=2490)
         run(ab.coarsen, C, wide, weights=rng.random(n), max_blocks=2490, tradeoff=0.5)
+        # ... and of a Markov chain: the merge costs' kernel (from 200 units).
+        run(ab.coarsen, systems[6], ab.Partition(ints(np.arange(n) % 300)), max_blocks=295)
         # The function's profile kernel, weighted; the lumpability defect of a
         # Markov chain (float and exact probabilities, weighted).
         run(ab.refinement_profile, C, ints(np.arange(n) % 7), weights=rng.random(n),
