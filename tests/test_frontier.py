@@ -606,19 +606,25 @@ def test_most_probable_path_with_nothing_to_others_goes_to_the_youngest():
     assert got.tolist() == [0, 0, 1, 0]
 
 
-@settings(max_examples=10)
-@given(st.integers(0, 2**32 - 1), st.integers(6, 12), st.integers(2, 4))
-def test_the_end_of_a_chain_frontier_is_no_worse_than_the_most_probable_path(seed, n, k):
-    """coarsen's end at k blocks is at most the raw defect of the most-probable-path start."""
+def _random_chain(seed, n):
+    """A random chain on ``n`` states (half its moves, one likely), and random weights."""
     from abstractions import TransitionSystem
-    from abstractions.frontier import _most_probable_path
 
     rng = np.random.default_rng(seed)
     rows = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
     rows[np.arange(n), rng.integers(0, n, n)] += 0.1
     rows /= rows.sum(axis=1, keepdims=True)
     T = TransitionSystem.probabilistic(rows)
-    mu = weights.from_array(T, rng.integers(1, 4, n))
+    return rows, T, weights.from_array(T, rng.integers(1, 4, n))
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 2**32 - 1), st.integers(6, 12), st.integers(2, 4))
+def test_the_end_of_a_chain_frontier_is_no_worse_than_the_most_probable_path(seed, n, k):
+    """coarsen's end at k blocks is at most the raw defect of the most-probable-path start."""
+    from abstractions.frontier import _most_probable_path
+
+    rows, T, mu = _random_chain(seed, n)
     f = coarsen(T, Partition.top(n), weights=mu, max_blocks=k)
     start = Partition(_most_probable_path(*sparse(rows), mu.values.copy(), k))
     assert f.errors[-1] <= consistency_error(T, start, weights=mu).total + 1e-9
@@ -630,14 +636,9 @@ def test_a_chain_of_many_blocks_ends_without_the_greedy(seed, n, k):
     """Above _GREEDY_CHAIN_BLOCKS blocks the greedy is skipped: the end comes from the other
     starts (no worse than the most-probable-path one), every point is exact and the merges nest.
     """
-    from abstractions import TransitionSystem, frontier
+    from abstractions import frontier
 
-    rng = np.random.default_rng(seed)
-    rows = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
-    rows[np.arange(n), rng.integers(0, n, n)] += 0.1
-    rows /= rows.sum(axis=1, keepdims=True)
-    T = TransitionSystem.probabilistic(rows)
-    mu = weights.from_array(T, rng.integers(1, 4, n))
+    rows, T, mu = _random_chain(seed, n)
     saved = frontier._GREEDY_CHAIN_BLOCKS
     frontier._GREEDY_CHAIN_BLOCKS = 3
     try:
