@@ -174,9 +174,10 @@ class KMeansQuantizer:
 
     Examples
     --------
-    >>> q = KMeansQuantizer(2).fit(np.array([[0.0], [0.1], [5.0], [5.2]]))  # doctest: +SKIP
-    >>> q(np.array([[0.05], [4.9]])).tolist()  # doctest: +SKIP
-    [0, 1]
+    >>> q = KMeansQuantizer(2).fit(np.array([[0.0], [0.1], [5.0], [5.2]]))
+    >>> near, also_near, far = q(np.array([[0.05], [0.0], [4.9]])).tolist()
+    >>> near == also_near != far             # the ids are k-means' own
+    True
     """
 
     k: int

@@ -183,9 +183,9 @@ def record(model: Any, inputs: Any, *, modules: str | Sequence[str] = ("",)) -> 
 
     Examples
     --------
-    >>> import torch                                  # doctest: +SKIP
-    >>> rnn = torch.nn.GRU(2, 3, batch_first=True)   # doctest: +SKIP
-    >>> record(rnn, torch.zeros(4, 5, 2)).states[""].shape  # doctest: +SKIP
+    >>> import torch
+    >>> rnn = torch.nn.GRU(2, 3, batch_first=True)
+    >>> record(rnn, torch.zeros(4, 5, 2)).states[""].shape
     (4, 6, 3)
     """
     torch = _torch()

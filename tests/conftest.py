@@ -64,6 +64,7 @@ _DOCTEST_EXTRAS = {
     "abstractions._dask_parts": "distributed",
     "abstractions.distributed": "distributed",
     "abstractions.recorder": "torch",
+    "abstractions.quantizers.KMeansQuantizer": "learned",
 }
 
 
