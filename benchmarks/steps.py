@@ -203,7 +203,10 @@ def chain_job(n: int, repeats: int, old_max: int = 30_000, lts: str = "chain") -
     from abstractions._engine.stuttering import branching_classes
 
     T = chain_lts(n) if lts == "chain" else fan_lts(n)
-    rel, tau = T._relation(), T.symbols.index("tau")
+    symbols = T.symbols
+    if symbols is None:
+        raise ValueError("the chain and fan LTSs are labelled; they lost their labels")
+    rel, tau = T._relation(), symbols.index("tau")
     labels = np.zeros(n, dtype=np.int64)
     if lts == "fan":
         labels[1:] = 1  # the sink apart
