@@ -265,11 +265,11 @@ class _BetaBook:
     top partition when a chain has no output). Per group: ``A = sum v log2
     v`` and ``L = sum v log2(total / p_c)`` over its masses ``v``, so its
     share of ``I(groups; beta)`` is ``A + L - m log2 m`` for its weight
-    ``m``, read from ``mass`` (the greedy's list, updated before
+    ``m``, read from ``mass`` (the greedy's weights, updated before
     :meth:`merge`). The largest mass per group gives the beta-accuracy.
     """
 
-    def __init__(self, Q: _Quotient, mass: list[float]) -> None:
+    def __init__(self, Q: _Quotient, mass: list[float] | Floats) -> None:
         K = Q.K
         self.mass = mass
         self.total = float(Q.w.sum())
@@ -367,10 +367,13 @@ class _Greedy:
         for a, c in zip(src.tolist(), Q.rows.block.tolist()):
             self.pred[c].add(a)
             self.succ[a].add(c)
-        self.error = _evaluate(Q, np.arange(Q.w.shape[0], dtype=np.int64), self.root,
-                               metric, K)
+        # Each group's (weight, error), one array: the kernel reads both rows.
+        self.sums = np.stack([
+            np.bincount(Q.block, weights=Q.w, minlength=K),
+            _evaluate(Q, np.arange(Q.w.shape[0], dtype=np.int64), self.root, metric, K),
+        ])
+        self.mass, self.error = self.sums[0], self.sums[1]
         self.version = [0] * K
-        self.mass: list[float] = np.bincount(Q.block, weights=Q.w, minlength=K).tolist()
         self.book = _BetaBook(Q, self.mass)
         # A Markov chain's merge costs in the kernel (the same floats as
         # _evaluate's): rows of one symbol with integer quanta only.
@@ -407,8 +410,6 @@ class _Greedy:
         self.chain = chain
         self.root = chain[0]                              # one array: merges write both
         self.unit_lists = np.stack([Q.block, unext]).astype(np.int64)
-        self.sums = np.stack([np.bincount(Q.block, weights=Q.w, minlength=K), self.error])
-        self.error = self.sums[1]
         self.btail = list(range(K))
         self.utail = [units[-1] if units else -1 for units in self.units]
         self.kernel = tuple(readonly(a.view()) for a in (
@@ -464,7 +465,7 @@ class _Greedy:
 
     def weight(self, g: int) -> float:
         """The weight of group ``g``."""
-        return self.mass[g]
+        return float(self.mass[g])
 
     def size(self, g: int) -> int:
         """The number of units of group ``g``."""
@@ -501,8 +502,6 @@ class _Greedy:
             chain[1, y] = chain[3, y] = -1
             chain[4, x] += chain[4, y]
             chain[4, y] = 0
-            self.sums[0, x] += self.sums[0, y]
-            self.sums[0, y] = 0.0
         for b in self.members[y]:
             self.root[b] = x
         self.members[x] += self.members[y]
