@@ -825,24 +825,30 @@ def _shared(beta: Any, x: int, y: int) -> tuple[float, float]:
 
 
 @jit
-def _rise(heap: np.ndarray, pos: int) -> None:
-    """``heapq._siftdown`` to the root: row ``pos`` moves up while it precedes its parent.
+def _precedes(heap: np.ndarray, a: int, b: int) -> bool:
+    """Whether row ``a`` sorts before row ``b``: as tuples, by the first field that differs."""
+    for f in range(_FIELDS):
+        if heap[a, f] != heap[b, f]:
+            return bool(heap[a, f] < heap[b, f])
+    return False
 
-    Rows compare as tuples: by the first field in which they differ.
-    """
+
+@jit
+def _swap_rows(heap: np.ndarray, a: int, b: int) -> None:
+    for f in range(_FIELDS):
+        u = heap[a, f]
+        heap[a, f] = heap[b, f]
+        heap[b, f] = u
+
+
+@jit
+def _rise(heap: np.ndarray, pos: int) -> None:
+    """``heapq._siftdown`` to the root: row ``pos`` moves up while it precedes its parent."""
     while pos > 0:
         parent = (pos - 1) >> 1
-        less = False
-        for f in range(_FIELDS):
-            if heap[pos, f] != heap[parent, f]:
-                less = heap[pos, f] < heap[parent, f]
-                break
-        if not less:
+        if not _precedes(heap, pos, parent):
             return
-        for f in range(_FIELDS):
-            u = heap[pos, f]
-            heap[pos, f] = heap[parent, f]
-            heap[parent, f] = u
+        _swap_rows(heap, pos, parent)
         pos = parent
 
 
@@ -858,23 +864,14 @@ def _heap_pop(heap: np.ndarray, size: int) -> None:
     pos = end
     child = 0
     while True:
-        for f in range(_FIELDS):
-            u = heap[pos, f]
-            heap[pos, f] = heap[child, f]
-            heap[child, f] = u
+        _swap_rows(heap, pos, child)
         pos = child
         child = 2 * pos + 1
         if child >= end:
             break
         right = child + 1
-        if right < end:
-            left_first = False
-            for f in range(_FIELDS):
-                if heap[child, f] != heap[right, f]:
-                    left_first = heap[child, f] < heap[right, f]
-                    break
-            if not left_first:
-                child = right
+        if right < end and not _precedes(heap, child, right):
+            child = right
     _rise(heap, pos)
 
 
