@@ -34,11 +34,14 @@ __all__ = [
     "attach_canonical",
     "block_mismatch",
     "block_reps",
+    "check_function",
     "chunk_keys",
     "emit_round",
     "frame",
+    "ident",
     "join_round",
     "join_targets",
+    "local_ids",
     "merge_done",
     "mix",
     "nbytes",
@@ -100,8 +103,8 @@ def _in_range(values: np.ndarray, n: int, name: str, offset: int) -> None:
         )
 
 
-def start_function(step: Any, beta: Any, offset: int, n: int) -> pd.DataFrame:
-    """Rows ``(s, L, g)`` of one chunk of a function: state, beta label, successor."""
+def check_function(step: Any, beta: Any, offset: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk of a function, checked: ``(g, L)``, successors and beta labels as int64."""
     g = _ints(step, "step", offset)
     L = _ints(beta, "beta", offset)
     if g.shape != L.shape:
@@ -109,6 +112,12 @@ def start_function(step: Any, beta: Any, offset: int, n: int) -> pd.DataFrame:
             f"the chunk at state {offset} has {g.shape[0]} steps but {L.shape[0]} beta labels"
         )
     _in_range(g, n, "step", offset)
+    return g, L
+
+
+def start_function(step: Any, beta: Any, offset: int, n: int) -> pd.DataFrame:
+    """Rows ``(s, L, g)`` of one chunk of a function: state, beta label, successor."""
+    g, L = check_function(step, beta, offset, n)
     s = np.arange(offset, offset + g.shape[0], dtype=_I64)
     return frame(s=s, L=L, g=g)
 
@@ -150,12 +159,36 @@ def start_transitions(
     return frame(src=s, sym=a, dst=t, w=w)
 
 
-def _local_ids(*keys: np.ndarray) -> tuple[np.ndarray, int]:
-    """Ids ``0..count-1`` of the distinct key tuples, by first occurrence."""
+def local_ids(*keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """Ids ``0..count-1`` of the distinct key tuples, by first occurrence.
+
+    Keys with few distinct values are numbered one by one (small hash
+    tables, in cache), then their codes combined. Keys with many (a
+    sample of 4096 rows says which) are numbered by one 64-bit hash of
+    the tuple, one large hash-table pass instead of three, then checked
+    exactly: every row must equal the first row of its id. Only if two
+    tuples share a hash (about ``rows**2 / 2**65`` likely) are the keys
+    numbered one by one after all.
+    """
     from pandas import factorize
 
-    if keys[0].shape[0] == 0:
+    rows = keys[0].shape[0]
+    if rows == 0:
         return np.zeros(0, dtype=_I64), 0
+    sample = keys[0][:: max(1, rows // 4096)]
+    if len(keys) > 1 and 4 * np.unique(sample).shape[0] >= sample.shape[0]:
+        h = mix(keys[0].astype(_I64, copy=False).view(np.uint64))
+        for key in keys[1:]:
+            h = mix(h ^ key.astype(_I64, copy=False).view(np.uint64))
+        codes, uniques = factorize(h.view(_I64))
+        codes = codes.astype(_I64)
+        count = len(uniques)
+        first = np.empty(count, dtype=_I64)
+        # Reversed, so that the first occurrence is the write that stays.
+        first[codes[::-1]] = np.arange(codes.shape[0] - 1, -1, -1, dtype=_I64)
+        rep = first[codes]
+        if all(np.array_equal(key[rep], key) for key in keys):
+            return codes, count
     codes, uniques = factorize(keys[0])
     codes = codes.astype(_I64)
     for key in keys[1:]:
@@ -166,7 +199,7 @@ def _local_ids(*keys: np.ndarray) -> tuple[np.ndarray, int]:
     return codes, len(uniques)
 
 
-def _ident(rnd: int, part: int, local: np.ndarray) -> np.ndarray:
+def ident(rnd: int, part: int, local: np.ndarray) -> np.ndarray:
     return (np.int64(rnd) << ROUND_SHIFT) | (np.int64(part) << PART_SHIFT) | local
 
 
@@ -187,9 +220,9 @@ def renumber_setup(
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int, int, int]]:
     """Beta's blocks in one hash partition: ids, and singletons leave (they are final)."""
     s, L, g = _col(df, "s"), _col(df, "L"), _col(df, "g")
-    ids, count = _local_ids(L)
+    ids, count = local_ids(L)
     sizes = np.bincount(ids, minlength=count)
-    new = _ident(0, part, ids)
+    new = ident(0, part, ids)
     return _split(s, new, g, ids, count, sizes[ids] == 1)
 
 
@@ -264,9 +297,9 @@ def renumber_pairs(
     left: the label of a final block at ``g`` makes the pair final too.
     """
     s, L, Lg, gg = _col(df, "s"), _col(df, "L"), _col(df, "Lg"), _col(df, "gg")
-    ids, count = _local_ids(L, Lg)
+    ids, count = local_ids(L, Lg)
     sizes = np.bincount(ids, minlength=count)
-    new = _ident(rnd, part, ids)
+    new = ident(rnd, part, ids)
     return _split(s, new, gg, ids, count, (sizes[ids] == 1) | (gg < 0))
 
 
@@ -377,8 +410,8 @@ def renumber_labels(
     df: pd.DataFrame, part: int, rnd: int, keys: list[str]
 ) -> tuple[pd.DataFrame, int]:
     """New labels ``(s, L)``: ids of the ``keys`` (``L``, or ``(L, h)``) in this partition."""
-    ids, count = _local_ids(*(_col(df, k) for k in keys))
-    return frame(s=_col(df, "s"), L=_ident(rnd, part, ids)), count
+    ids, count = local_ids(*(_col(df, k) for k in keys))
+    return frame(s=_col(df, "s"), L=ident(rnd, part, ids)), count
 
 
 def block_mismatch(rows: pd.DataFrame, states: pd.DataFrame) -> tuple[int, int] | None:
@@ -506,4 +539,4 @@ def chunk_keys(chunks: dict[int, np.ndarray]) -> list[int]:
 def pair_counts(df: pd.DataFrame, a: str, b: str) -> tuple[int, int]:
     """Distinct values of column ``a`` and of pairs ``(a, b)`` in this partition."""
     x, y = _col(df, a), _col(df, b)
-    return _local_ids(x)[1], _local_ids(x, y)[1]
+    return local_ids(x)[1], local_ids(x, y)[1]

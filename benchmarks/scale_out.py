@@ -107,12 +107,18 @@ def _rss() -> int:
 
 
 def _cluster(workers: int, memory_limit: str | None, local_dir: str) -> tuple[Any, Any]:
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-        memory_limit=memory_limit or "auto", local_directory=local_dir,
-    )
+    from abstractions.distributed import WORKER_ENVIRON
+
+    # As the cluster that abstractions.distributed starts for a call: workers
+    # without MALLOC_TRIM_THRESHOLD_ (see WORKER_ENVIRON).
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRON}):
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+            memory_limit=memory_limit or "auto", local_directory=local_dir,
+        )
     return cluster, Client(cluster)
 
 
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="8GB", help="per worker, the other runs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=1 << 22)
-    parser.add_argument("--shuffle", default="p2p", choices=["p2p", "tasks"])
+    parser.add_argument("--shuffle", default="auto", choices=["auto", "direct", "p2p", "tasks"])
     parser.add_argument("--store-dir", default="/work/bigdata-dask")
     parser.add_argument("--json", default=None, help="also write the rows here")
     parser.add_argument("--keep", action="store_true", help="keep the stores")

@@ -61,6 +61,7 @@ settings.load_profile("ci" if _truthy(os.environ.get("CI")) else "default")
 #: Modules whose doctests need an optional extra: skipped, with the reason, where it is missing.
 _DOCTEST_EXTRAS = {
     "abstractions._chunked": "distributed",
+    "abstractions._dask_exchange": "distributed",
     "abstractions._dask_parts": "distributed",
     "abstractions.distributed": "distributed",
     "abstractions.recorder": "torch",

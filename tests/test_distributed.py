@@ -15,6 +15,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import require_extra
 
@@ -79,9 +81,11 @@ slow = pytest.mark.slow
 
 @slow
 @pytest.mark.parametrize(
-    "kind", ["random", *(pytest.param(k, marks=slow) for k in ("chain", "cycles", "trees"))]
+    ("kind", "shuffle"),
+    [(k, "direct") for k in ("random", "chain", "cycles", "trees")]
+    + [("random", "p2p"), ("chain", "p2p")],
 )
-def test_doubling_matches_the_core(client, kind):
+def test_doubling_matches_the_core(client, kind, shuffle):
     """Doubling on the cluster gives the in-memory core's canonical partition, in <= log2 n + 1 rounds."""
     rng = np.random.default_rng(7)
     n = 240
@@ -89,7 +93,8 @@ def test_doubling_matches_the_core(client, kind):
     beta = rng.integers(0, 3, n) if kind != "chain" else (np.arange(n) == n - 1).astype(int)
     C = Computation(step)
     expected = minimal_complete_abstraction(C, Partition.from_labels(beta))
-    result = dist.minimal_complete_abstraction(C, beta, client=client, chunk_size=50)
+    result = dist.minimal_complete_abstraction(C, beta, client=client, chunk_size=50,
+                                               shuffle=shuffle)
     _same(result, expected)
     assert result.method == "doubling"
     assert result.refinement_rounds <= int(np.ceil(np.log2(n))) + 1
@@ -100,16 +105,113 @@ def test_doubling_matches_the_core(client, kind):
 
 
 @slow
-def test_p2p_and_task_shuffles_agree(client):
-    """The peer-to-peer shuffle and the task-based (in-memory) shuffle give one answer."""
+def test_every_shuffle_agrees(client):
+    """The direct exchange, the peer-to-peer shuffle and the task-based one give one answer."""
     rng = np.random.default_rng(3)
     n = 200
     C = Computation(rng.integers(0, n, n))
     beta = rng.integers(0, 2, n)
-    a = dist.minimal_complete_abstraction(C, beta, client=client, chunk_size=64, shuffle="p2p")
-    b = dist.minimal_complete_abstraction(C, beta, client=client, chunk_size=64, shuffle="tasks")
-    assert a.partition() == b.partition() == minimal_complete_abstraction(
-        C, Partition.from_labels(beta))
+    got = [dist.minimal_complete_abstraction(C, beta, client=client, chunk_size=64, shuffle=s)
+           for s in ("direct", "p2p", "tasks")]
+    expected = minimal_complete_abstraction(C, Partition.from_labels(beta))
+    assert all(np.array_equal(r.partition().labels, expected.labels) for r in got)
+    # The direct exchange moves 24 bytes per active state and 32 per distinct
+    # pair of a chunk: at most 56 per active state, and less once blocks are large.
+    direct = [r for r in got[0].rounds if r.phase == "doubling"]
+    assert all(24 * r.active < r.shuffled_bytes <= 56 * r.active for r in direct)
+    assert direct[0].shuffled_bytes < 56 * direct[0].active  # round 1: few blocks, few pairs
+
+
+class _Done:
+    """A finished 'future': the value of a call made on the spot."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _SyncClient:
+    """The part of distributed.Client that the direct exchange uses, run in this process.
+
+    It lets the exchange's worker functions and orchestration be checked
+    against the core on many small inputs without a cluster.
+    """
+
+    def __init__(self):
+        self.calls = 0
+
+    @staticmethod
+    def _value(x):
+        return x.value if isinstance(x, _Done) else x
+
+    def submit(self, fn, *args, pure=True):
+        self.calls += 1
+        return _Done(fn(*(self._value(a) for a in args)))
+
+    def gather(self, futures):
+        return [self._value(f) for f in futures]
+
+    def compute(self, delayed):
+        import dask
+
+        return [_Done(v) for v in dask.compute(*delayed, scheduler="sync")]
+
+
+@pytest.mark.parametrize(("spread", "collide"), [(6, False), (400, False), (400, True)])
+def test_local_ids_number_tuples_by_first_occurrence(monkeypatch, spread, collide):
+    """Ids of key tuples are first-occurrence numbers: few or many values, or every hash colliding."""
+    from abstractions import _dask_parts as parts
+
+    if collide:  # every tuple gets one hash: the exact path must take over
+        monkeypatch.setattr(parts, "mix", lambda x: np.zeros_like(x))
+    rng = np.random.default_rng(1)
+    a = rng.integers(-spread, spread, 500) * (1 << 40)
+    b = rng.integers(0, 4, 500)
+    ids, count = parts.local_ids(a, b)
+    seen: dict[tuple[int, int], int] = {}
+    naive = [seen.setdefault((int(x), int(y)), len(seen)) for x, y in zip(a, b)]
+    assert ids.tolist() == naive and count == len(seen)
+    assert parts.local_ids(a[:0], b[:0])[1] == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_direct_exchange_matches_the_core_in_process(data):
+    """The direct exchange's rounds (run in-process) give the core's canonical partition."""
+    from abstractions._dask_exchange import DirectDoubling
+
+    n = data.draw(st.integers(1, 60), label="n")
+    family = data.draw(st.sampled_from(["random", "chain", "cycles", "identity"]), label="family")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    if family == "random":
+        step = rng.integers(0, n, n)
+    elif family == "chain":
+        step = np.minimum(np.arange(n) + 1, n - 1)
+    elif family == "cycles":
+        step = _cycles(n, int(rng.integers(1, 8)), rng)
+    else:
+        step = np.arange(n)
+    beta = rng.integers(0, data.draw(st.integers(1, 3), label="labels"), n) * 7 - 3
+    chunk = data.draw(st.integers(1, n), label="chunk")
+    bounds = dist._bounds(n, chunk)
+    records = []
+    engine = DirectDoubling(_SyncClient(), bounds, lambda *r: records.append(r))
+    inp = dist._function_input(step, beta, n, bounds)
+    chunks, n_blocks, rounds = engine.run(inp.start, n)
+    labels = np.concatenate([c.value for c in chunks])
+    expected = minimal_complete_abstraction(Computation(step), Partition.from_labels(beta))
+    assert np.array_equal(labels, expected.labels)
+    assert n_blocks == expected.n_blocks
+    assert rounds <= int(np.ceil(np.log2(max(n, 2)))) + 1
+    active = [r[3] for r in records if r[1] == "doubling"]
+    assert active == sorted(active, reverse=True)
+    check = engine.check(inp.start, [labels[a:b] for a, b in zip(bounds[:-1], bounds[1:])], n)
+    assert check == {"complete": True, "refines_beta": True, "canonical": True,
+                     "blocks": expected.n_blocks}
+    if expected.n_blocks > 1:
+        merged = np.where(labels == 1, 0, labels)  # two blocks merged: unstable or coarser than beta
+        bad = engine.check(inp.start, [merged[a:b] for a, b in zip(bounds[:-1], bounds[1:])], n)
+        assert not (bad["complete"] and bad["refines_beta"])
 
 
 @slow

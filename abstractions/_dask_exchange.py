@@ -1,0 +1,561 @@
+"""Doubling for one function on a Dask cluster, by direct exchange of numpy arrays.
+
+The ``shuffle="direct"`` engine of :mod:`abstractions.distributed`. The
+dataframe engine moves every row through dask's shuffles, hashes its keys
+and joins by sorting: on 2 workers that machinery took about 70 % of the
+time. Here the states stay where they are:
+
+* state chunk ``i`` (the input's chunks, ``lo <= s < hi``) keeps its own
+  label ``L``, pointer ``g = step**(2**r)`` and a flag for states whose
+  block is final, in a :class:`Chunk`: a lookup of state ``x`` is an
+  array index at the chunk that owns ``x``, not a hash join;
+* a round is two request/response exchanges. The label and pointer at
+  ``g`` are asked of the chunk owning ``g`` (one int64 out, two back),
+  then the pairs ``(L, L o g)`` are numbered by the partition that their
+  hash names (each chunk sends each of its distinct pairs once, with a
+  count; one id comes back): a hash-partitioned group-by with ids
+  ``(round, partition, local id)``, as in the dataframe engine;
+* every message is one contiguous int64 array per (sender, receiver), cut
+  from an array sorted by receiver (a radix sort on a 16-bit key), so a
+  round moves 24 bytes per active state and 32 per distinct pair of a
+  chunk, and nothing for the states that have left.
+
+Each function here runs on a worker and returns a new value (a future's
+value is never changed in place), so the scheduler can recompute any of
+them from their inputs. The orchestration is :class:`DirectDoubling`.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import abstractions._dask_parts as parts
+from abstractions.exceptions import InvalidValueError
+
+__all__ = [
+    "Chunk",
+    "DirectDoubling",
+    "answer",
+    "ask",
+    "canonical_chunk",
+    "check_chunk",
+    "check_owner",
+    "check_pairs",
+    "label_reps",
+    "number_pairs",
+    "owner_canon",
+    "owner_reps",
+    "pair",
+    "record_run",
+    "rank_answer",
+    "rank_reps",
+    "start_chunk",
+    "update",
+]
+
+_I64 = np.int64
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """States ``lo .. lo + len(L) - 1`` of one chunk, during doubling.
+
+    Attributes
+    ----------
+    lo : int
+        The first state of the chunk.
+    L : numpy.ndarray
+        Each state's label (block id) after the last round.
+    g : numpy.ndarray
+        Each state's pointer ``step**(2**r)``.
+    final : numpy.ndarray
+        Whether the state's block is final (it left the rounds).
+    """
+
+    lo: int
+    L: np.ndarray
+    g: np.ndarray
+    final: np.ndarray
+
+
+def _owner(x: np.ndarray, bounds: np.ndarray, size: int) -> np.ndarray:
+    """The chunk of each state ``x``: a division when the chunks are of one size."""
+    if size:
+        return x // size
+    return np.searchsorted(bounds, x, side="right") - 1
+
+
+def _by_receiver(dest: np.ndarray, nparts: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stable order by receiver, and where each receiver's run ends.
+
+    The receivers are cast to 16 bits where they fit, where numpy's stable
+    sort is a radix sort: linear, not ``n log n``.
+    """
+    key = dest.astype(np.uint16) if nparts <= (1 << 16) else dest
+    order = np.argsort(key, kind="stable")
+    ends = np.cumsum(np.bincount(dest, minlength=nparts))
+    return order, ends
+
+
+def _cut(values: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:
+    """``values`` (sorted by receiver, last axis) cut into one contiguous array per receiver."""
+    starts = np.r_[0, ends[:-1]]
+    return [np.ascontiguousarray(values[..., a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _pair_owner(L: np.ndarray, Lg: np.ndarray, nparts: int) -> np.ndarray:
+    """The partition that numbers the pair ``(L, Lg)``.
+
+    A multiplicative hash (wrapping around 2**64 by design) whose high 32
+    bits are taken modulo the partitions: it only spreads the pairs, so
+    it need not be strong, and it is four array passes against about
+    twenty for a splitmix finaliser.
+    """
+    with np.errstate(over="ignore"):
+        h = L.view(np.uint64) * _K1 + Lg.view(np.uint64) * _K2
+    return ((h >> np.uint64(32)) % np.uint64(nparts)).astype(_I64)
+
+
+def start_chunk(step: Any, beta: Any, offset: int, n: int) -> Chunk:
+    """A chunk before the rounds: beta's labels as given, the step as the pointer."""
+    g, L = parts.check_function(step, beta, offset, n)
+    return Chunk(offset, L, g, np.zeros(g.shape[0], dtype=bool))
+
+
+def ask(chunk: Chunk, nparts: int, bounds: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
+    """Requests for the label and pointer at ``g`` of the active states, one array per owner.
+
+    Returns ``(active, order, request_0, ..., request_{P-1})``: the active
+    states' positions, the order that sorted their requests by owner, and
+    the requested states per owner.
+    """
+    active = np.flatnonzero(~chunk.final)
+    targets = chunk.g[active]
+    order, ends = _by_receiver(_owner(targets, bounds, size), nparts)
+    return (active, order, *_cut(targets[order], ends))
+
+
+def answer(chunk: Chunk, *requests: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For each sender, ``[label, pointer]`` of every state it asked for (pointer -1: final)."""
+    hi = chunk.lo + chunk.L.shape[0]
+    out = []
+    for req in requests:
+        if req.shape[0] and (int(req.min()) < chunk.lo or int(req.max()) >= hi):
+            raise RuntimeError(
+                f"a request for a state outside {chunk.lo}..{hi - 1} reached this chunk: a "
+                "partition was lost or misrouted"
+            )
+        idx = req - chunk.lo
+        got = np.empty((2, idx.shape[0]), dtype=_I64)
+        got[0] = chunk.L[idx]
+        got[1] = np.where(chunk.final[idx], -1, chunk.g[idx])
+        out.append(got)
+    return tuple(out)
+
+
+def pair(
+    chunk: Chunk, asked: tuple[np.ndarray, ...] | None, nparts: int, *answers: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The pairs ``(L, L at g)`` of the active states, one array per numbering partition.
+
+    ``asked`` is :func:`ask`'s output (its answers follow, one per owner),
+    or None for the set-up round, whose pairs are ``(beta, 0)`` over every
+    state. A pair whose ``g`` is final is sent as ``(L, ~Lg)`` (negative):
+    the whole block then leaves, and the numbering partition counts it.
+
+    Each distinct pair is sent once, with the number of this chunk's states
+    that have it (a combiner): a round then sends a message per distinct
+    pair, not per state. That matters where blocks are large. On a chain
+    nearly every state has one pair, which would otherwise all go to one
+    partition.
+
+    Returns ``(active, gg, codes, order, pairs_0, ..., pairs_{P-1})``:
+    ``gg`` the new pointer ``g o g`` of the active states (-1 where ``g``
+    is final), ``codes`` each active state's distinct pair, ``order`` the
+    order that sorted the distinct pairs by receiver, and per receiver
+    ``[L, Lg, count]`` of its pairs.
+    """
+    if asked is None:
+        active = np.arange(chunk.L.shape[0], dtype=_I64)
+        Lg = np.zeros(active.shape[0], dtype=_I64)
+        gg = chunk.g
+    else:
+        active, order = asked[0], asked[1]
+        got = np.concatenate(answers, axis=1) if answers else np.zeros((2, 0), _I64)
+        if got.shape[1] != active.shape[0]:
+            raise RuntimeError(
+                f"{got.shape[1]} answers for {active.shape[0]} requests: a partition was lost"
+            )
+        Lg = np.empty(active.shape[0], dtype=_I64)
+        gg = np.empty(active.shape[0], dtype=_I64)
+        Lg[order] = got[0]
+        gg[order] = got[1]
+        Lg = np.where(gg < 0, ~Lg, Lg)
+    L = chunk.L[active]
+    codes, count = parts.local_ids(L, Lg)
+    first = np.empty(count, dtype=_I64)
+    # Reversed, so that the first occurrence is the write that stays.
+    first[codes[::-1]] = np.arange(codes.shape[0] - 1, -1, -1, dtype=_I64)
+    L, Lg = L[first], Lg[first]
+    order2, ends = _by_receiver(_pair_owner(L, Lg, nparts), nparts)
+    rows = np.empty((3, count), dtype=_I64)
+    rows[0] = L[order2]
+    rows[1] = Lg[order2]
+    rows[2] = np.bincount(codes, minlength=count)[order2]
+    return (active, gg, codes, order2, *_cut(rows, ends))
+
+
+def number_pairs(part: int, rnd: int, *pieces: np.ndarray) -> tuple[Any, ...]:
+    """Ids of the pairs this partition received, and its counts.
+
+    Every copy of a pair lands here, so local ids are the blocks; the id is
+    ``(rnd, part, local)``, stored as ``~id`` (negative) where the block
+    leaves the rounds: a singleton, or a block whose ``g`` is final.
+    Returns ``((blocks, leaving blocks, staying states, pairs received),
+    ids_0, ...)``, one id array per sender, aligned with its pairs.
+    """
+    rows = np.concatenate(pieces, axis=1) if pieces else np.zeros((3, 0), _I64)
+    ids, count = parts.local_ids(rows[0], rows[1])
+    sizes = np.zeros(count, dtype=_I64)
+    np.add.at(sizes, ids, rows[2])
+    leaves = sizes == 1
+    leaves[ids[rows[1] < 0]] = True
+    new = parts.ident(rnd, part, ids)
+    new = np.where(leaves[ids], ~new, new)
+    stats = (int(count), int(leaves.sum()), int(sizes[~leaves].sum()), int(rows.shape[1]))
+    ends = np.cumsum([p.shape[1] for p in pieces]).astype(_I64)
+    return (stats, *_cut(new, ends))
+
+
+def update(chunk: Chunk, paired: tuple[np.ndarray, ...], *ids: np.ndarray) -> Chunk:
+    """The chunk after a round: new labels and pointers, and the states that left."""
+    active, gg, codes, order2 = paired[0], paired[1], paired[2], paired[3]
+    got = np.concatenate(ids) if ids else np.zeros(0, _I64)
+    if got.shape[0] != order2.shape[0]:
+        raise RuntimeError(
+            f"{got.shape[0]} ids for {order2.shape[0]} pairs: a partition was lost"
+        )
+    per_pair = np.empty(order2.shape[0], dtype=_I64)
+    per_pair[order2] = got
+    new = per_pair[codes]
+    leave = new < 0
+    L = chunk.L.copy()
+    L[active] = np.where(leave, ~new, new)
+    g = chunk.g.copy()
+    g[active] = gg
+    final = chunk.final.copy()
+    final[active[leave]] = True
+    return Chunk(chunk.lo, L, g, final)
+
+
+# ---------------------------------------------------------------------- canonical labels
+
+
+def label_reps(chunk: Chunk, nparts: int) -> tuple[np.ndarray, ...]:
+    """The chunk's distinct labels with their first state, one array per label owner.
+
+    Returns ``(inverse, order, pairs_0, ...)``: each state's index among
+    the distinct labels, the order that sorted them by owner, and
+    ``[label, first state]`` per owner.
+    """
+    labels, first, inverse = np.unique(chunk.L, return_index=True, return_inverse=True)
+    order, ends = _by_receiver(_pair_owner(labels, np.zeros_like(labels), nparts), nparts)
+    both = np.empty((2, labels.shape[0]), dtype=_I64)
+    both[0] = labels[order]
+    both[1] = chunk.lo + first[order]
+    return (inverse.astype(_I64).reshape(-1), order, *_cut(both, ends))
+
+
+def owner_reps(
+    nparts: int, bounds: np.ndarray, size: int, *pieces: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Each label's least state (its block's first occurrence), sent to that state's chunk.
+
+    Returns ``(labels, order, reps_0, ...)``: the distinct labels (sorted),
+    the order that sorted them by the chunk of their rep, and the reps per
+    chunk.
+    """
+    both = np.concatenate(pieces, axis=1) if pieces else np.zeros((2, 0), _I64)
+    by = np.lexsort((both[1], both[0]))
+    lab, rep = both[0][by], both[1][by]
+    first = np.ones(lab.shape[0], dtype=bool)
+    first[1:] = lab[1:] != lab[:-1]
+    labels, reps = lab[first], rep[first]
+    order, ends = _by_receiver(_owner(reps, bounds, size), nparts)
+    return (labels, order, *_cut(reps[order], ends))
+
+
+def rank_reps(*pieces: np.ndarray) -> np.ndarray:
+    """The reps that fall in this chunk, sorted (each state is the rep of one block at most)."""
+    reps = np.concatenate(pieces) if pieces else np.zeros(0, _I64)
+    return np.sort(reps)
+
+
+def rank_answer(ranked: np.ndarray, offset: int, *pieces: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each asked rep's canonical id: the reps in earlier chunks, plus its rank in this one."""
+    return tuple(offset + np.searchsorted(ranked, p).astype(_I64) for p in pieces)
+
+
+def owner_canon(
+    owned: tuple[np.ndarray, ...], nparts: int, *pieces: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The canonical id of every label each chunk asked about (pieces: ranks, then requests).
+
+    ``pieces`` holds first the canonical ids from every chunk (aligned with
+    :func:`owner_reps`' reps), then each chunk's ``[label, first]`` request.
+    """
+    labels, order = owned[0], owned[1]
+    canon_sorted = np.concatenate(pieces[:nparts]) if nparts else np.zeros(0, _I64)
+    canon = np.empty(labels.shape[0], dtype=_I64)
+    canon[order] = canon_sorted
+    out = []
+    for req in pieces[nparts:]:
+        pos = np.searchsorted(labels, req[0])
+        if req.shape[1] and not (labels[np.minimum(pos, labels.shape[0] - 1)] == req[0]).all():
+            raise RuntimeError("a label has no canonical id: a partition was lost")
+        out.append(canon[pos])
+    return tuple(out)
+
+
+def canonical_chunk(reps: tuple[np.ndarray, ...], *canon: np.ndarray) -> np.ndarray:
+    """The chunk's canonical labels (blocks numbered by their first state)."""
+    inverse, order = reps[0], reps[1]
+    got = np.concatenate(canon) if canon else np.zeros(0, _I64)
+    ids = np.empty(got.shape[0], dtype=_I64)
+    ids[order] = got
+    out: np.ndarray = ids[inverse]
+    return out
+
+
+# ---------------------------------------------------------------------- checking an answer
+
+
+def check_chunk(step: Any, beta: Any, labels: Any, offset: int, n: int) -> tuple[Chunk, np.ndarray]:
+    """A chunk of an answer to check: the labels as ``L``, the step as ``g``; and beta."""
+    g, b = parts.check_function(step, beta, offset, n)
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or lab.shape[0] != g.shape[0] or lab.dtype.kind not in "iu":
+        raise InvalidValueError(
+            f"labels has a chunk of {lab.shape[0] if lab.ndim == 1 else lab.shape} "
+            f"({lab.dtype}) at state {offset}, where the system has {g.shape[0]} states"
+        )
+    return Chunk(offset, lab.astype(_I64), g, np.zeros(g.shape[0], dtype=bool)), b
+
+
+def check_pairs(
+    chunk: Chunk, beta: np.ndarray, asked: tuple[np.ndarray, ...], nparts: int, *answers: np.ndarray
+) -> tuple[Any, ...]:
+    """Each state's ``(A, A at step, beta)``, sent to the owner of ``A``; and the chunk's records.
+
+    The records (see :func:`record_run`) tell whether the labels are
+    numbered by first occurrence across chunks.
+    """
+    active, order = asked[0], asked[1]
+    got = np.concatenate(answers, axis=1) if answers else np.zeros((2, 0), _I64)
+    if got.shape[1] != active.shape[0]:
+        raise RuntimeError(
+            f"{got.shape[1]} answers for {active.shape[0]} requests: a partition was lost"
+        )
+    B = np.empty(active.shape[0], dtype=_I64)
+    B[order] = got[0]
+    A = chunk.L
+    by, ends = _by_receiver(_pair_owner(A, np.zeros_like(A), nparts), nparts)
+    rows = np.empty((3, A.shape[0]), dtype=_I64)
+    rows[0], rows[1], rows[2] = A[by], B[by], beta[by]
+    return (record_run(A), *_cut(rows, ends))
+
+
+def record_run(a: np.ndarray) -> tuple[int, int, int]:
+    """A chunk's record labels: ``(last record before the final run, run start, run end)``.
+
+    A record is a label above every label before it in the chunk; the
+    final run is the longest suffix of records that go up by one. Labels
+    are canonical when, chunk after chunk, each run continues from the
+    largest label seen so far.
+    """
+    if a.shape[0] == 0:
+        return -1, -1, -1
+    running = np.maximum.accumulate(a)
+    is_record = np.ones(a.shape[0], dtype=bool)
+    is_record[1:] = a[1:] > running[:-1]
+    records = a[is_record]
+    steps = np.flatnonzero(np.diff(records) != 1)
+    t = int(steps[-1]) + 1 if steps.size else 0
+    before = int(records[t - 1]) if t > 0 else -1
+    return before, int(records[t]), int(records[-1])
+
+
+def check_owner(*pieces: np.ndarray) -> tuple[bool, bool, int]:
+    """For the blocks this partition owns: one successor block each, one beta label each."""
+    rows = np.concatenate(pieces, axis=1) if pieces else np.zeros((3, 0), _I64)
+    blocks = parts.local_ids(rows[0])[1]
+    return (parts.local_ids(rows[0], rows[1])[1] == blocks,
+            parts.local_ids(rows[0], rows[2])[1] == blocks, int(blocks))
+
+
+def _length(x: np.ndarray) -> int:
+    return int(x.shape[0])
+
+
+# ---------------------------------------------------------------------- orchestration
+
+
+class DirectDoubling:
+    """Pointer doubling over the chunks of a function, on a ``distributed`` client.
+
+    ``record(rnd, phase, blocks, active, nbytes, t0)`` is called once per
+    round (the caller keeps the records and draws the progress).
+    """
+
+    def __init__(self, client: Any, bounds: np.ndarray, record: Callable[..., None]) -> None:
+        self.client = client
+        self.bounds = np.asarray(bounds, dtype=_I64)
+        self.P = max(1, self.bounds.shape[0] - 1)
+        sizes = np.diff(self.bounds)
+        # One chunk size (the last may be shorter): owners by division.
+        uniform = sizes.size == 0 or bool((sizes[:-1] == sizes[0]).all() and sizes[-1] <= sizes[0])
+        self.size = int(sizes[0]) if uniform and sizes.size else 0
+        self.record = record
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def _items(self, futures: Sequence[Any], first: int) -> list[list[Any]]:
+        """``out[i][j]``: item ``first + j`` of future ``i`` (one message per receiver)."""
+        get = operator.getitem
+        return [[self._submit(get, f, first + j) for j in range(self.P)] for f in futures]
+
+    def _numbering(
+        self, chunks: list[Any], paired: list[Any], rnd: int
+    ) -> tuple[list[Any], list[tuple[int, int, int]]]:
+        """Number the pairs of ``paired``, then update the chunks with their ids."""
+        msgs = self._items(paired, 4)
+        numbered = [self._submit(number_pairs, h, rnd, *(msgs[i][h] for i in range(self.P)))
+                    for h in range(self.P)]
+        stats = self.client.gather([self._submit(operator.getitem, f, 0) for f in numbered])
+        ids = self._items(numbered, 1)
+        chunks = [self._submit(update, chunks[i], paired[i], *(ids[h][i] for h in range(self.P)))
+                  for i in range(self.P)]
+        return chunks, stats
+
+    def run(
+        self, start: list[tuple[Callable[..., Any], tuple[Any, ...]]], n: int
+    ) -> tuple[list[Any], int, int]:
+        """Doubling to the fixed point, then canonical labels: ``(chunks, blocks, rounds)``."""
+        import dask
+
+        t0 = time.perf_counter()
+        P = self.P
+        # Input arrays travel inside the start tasks, so a lost chunk is recomputed.
+        chunks = list(self.client.compute(
+            [dask.delayed(start_chunk, pure=False)(*args) for _, args in start]))
+        paired = [self._submit(pair, c, None, P) for c in chunks]
+        chunks, stats = self._numbering(chunks, paired, 0)
+        blocks = sum(s[0] for s in stats)
+        active_blocks = blocks - sum(s[1] for s in stats)
+        active = sum(s[2] for s in stats)
+        # The distinct (beta, 0) pairs out (24 bytes each) and their ids back (8).
+        self.record(0, "setup", blocks, n, 32 * sum(s[3] for s in stats), t0)
+        limit = max(1, math.ceil(math.log2(max(n, 2)))) + 1
+        rnd = 0
+        while active:
+            rnd += 1
+            t0 = time.perf_counter()
+            if rnd > limit:  # pragma: no cover - the doubling bound
+                raise RuntimeError(f"doubling took more than {limit} rounds")
+            asked = [self._submit(ask, c, P, self.bounds, self.size) for c in chunks]
+            requests = self._items(asked, 2)
+            answers = [self._submit(answer, chunks[j], *(requests[i][j] for i in range(P)))
+                       for j in range(P)]
+            replies = self._items(answers, 0)
+            paired = [self._submit(pair, chunks[i], asked[i], P, *(replies[j][i] for j in range(P)))
+                      for i in range(P)]
+            chunks, stats = self._numbering(chunks, paired, rnd)
+            count = sum(s[0] for s in stats)
+            blocks = blocks - active_blocks + count
+            # Per active state a request out (8 bytes) and its label and
+            # pointer back (16); per distinct pair of a chunk the pair and its
+            # count out (24) and its id back (8).
+            self.record(rnd, "doubling", blocks, active,
+                        24 * active + 32 * sum(s[3] for s in stats), t0)
+            split = count != active_blocks
+            active_blocks = count - sum(s[1] for s in stats)
+            active = sum(s[2] for s in stats)
+            if not split:
+                break
+        labels, n_blocks = self.canonical(chunks, n)
+        return labels, n_blocks, rnd
+
+    def check(self, start: list[tuple[Callable[..., Any], tuple[Any, ...]]], labels: list[Any],
+              n: int) -> dict[str, Any]:
+        """Check ``labels`` (one future or delayed chunk per state chunk) against the definition."""
+        import dask
+
+        P = self.P
+        made = list(self.client.compute(
+            [dask.delayed(check_chunk, pure=False)(*args[:2], lab, *args[2:])
+             for (_, args), lab in zip(start, labels)]))
+        chunks = [self._submit(operator.getitem, f, 0) for f in made]
+        betas = [self._submit(operator.getitem, f, 1) for f in made]
+        asked = [self._submit(ask, c, P, self.bounds, self.size) for c in chunks]
+        requests = self._items(asked, 2)
+        answers = [self._submit(answer, chunks[j], *(requests[i][j] for i in range(P)))
+                   for j in range(P)]
+        replies = self._items(answers, 0)
+        rows = [self._submit(check_pairs, chunks[i], betas[i], asked[i], P,
+                             *(replies[j][i] for j in range(P))) for i in range(P)]
+        runs = self.client.gather([self._submit(operator.getitem, f, 0) for f in rows])
+        msgs = self._items(rows, 1)
+        counts = self.client.gather([self._submit(check_owner, *(msgs[i][h] for i in range(P)))
+                                     for h in range(P)])
+        canonical = True
+        seen = -1
+        for before, low, high in runs:
+            # The chunk's records end in a run low, low + 1, ..., high; those
+            # before the run must not pass seen, and the run must start at
+            # most one above seen.
+            if high > seen and (before > seen or low > seen + 1):
+                canonical = False
+            seen = max(seen, high)
+        return {
+            "complete": all(c[0] for c in counts),
+            "refines_beta": all(c[1] for c in counts),
+            "canonical": canonical,
+            "blocks": int(sum(c[2] for c in counts)),
+        }
+
+    def canonical(self, chunks: list[Any], n: int) -> tuple[list[Any], int]:
+        """Blocks numbered by their first state: each chunk's labels, and the block count."""
+        t0 = time.perf_counter()
+        P = self.P
+        reps = [self._submit(label_reps, c, P) for c in chunks]
+        asks = self._items(reps, 2)
+        owned = [self._submit(owner_reps, P, self.bounds, self.size,
+                              *(asks[i][h] for i in range(P))) for h in range(P)]
+        to_rank = self._items(owned, 2)
+        ranked = [self._submit(rank_reps, *(to_rank[h][k] for h in range(P))) for k in range(P)]
+        counts = self.client.gather([self._submit(_length, r) for r in ranked])
+        offsets = np.r_[0, np.cumsum(counts)[:-1]].astype(_I64).tolist()
+        answered = [self._submit(rank_answer, ranked[k], offsets[k],
+                                 *(to_rank[h][k] for h in range(P))) for k in range(P)]
+        ranks = self._items(answered, 0)
+        canon = [self._submit(owner_canon, owned[h], P, *(ranks[k][h] for k in range(P)),
+                              *(asks[i][h] for i in range(P)))
+                 for h in range(P)]
+        back = self._items(canon, 0)
+        labels = [self._submit(canonical_chunk, reps[i], *(back[h][i] for h in range(P)))
+                  for i in range(P)]
+        n_blocks = int(sum(counts))
+        self.record(0, "canonical", n_blocks, n, 8 * (4 * n_blocks + 2 * n_blocks), t0)
+        return labels, n_blocks
