@@ -48,6 +48,7 @@ __all__ = [
     "check_chunk",
     "check_owner",
     "check_pairs",
+    "check_summary",
     "label_reps",
     "number_pairs",
     "owner_canon",
@@ -404,6 +405,27 @@ def check_owner(*pieces: np.ndarray) -> tuple[bool, bool, int]:
             parts.local_ids(rows[0], rows[2])[1] == blocks, int(blocks))
 
 
+def check_summary(
+    runs: Sequence[tuple[int, int, int]], counts: Sequence[tuple[bool, bool, int]]
+) -> dict[str, Any]:
+    """The verdict of a check: the chunks' record runs (in order) and the owners' counts."""
+    canonical = True
+    seen = -1
+    for before, low, high in runs:
+        # The chunk's records end in a run low, low + 1, ..., high; those
+        # before the run must not pass seen, and the run must start at
+        # most one above seen.
+        if high > seen and (before > seen or low > seen + 1):
+            canonical = False
+        seen = max(seen, high)
+    return {
+        "complete": all(c[0] for c in counts),
+        "refines_beta": all(c[1] for c in counts),
+        "canonical": canonical,
+        "blocks": int(sum(c[2] for c in counts)),
+    }
+
+
 def _length(x: np.ndarray) -> int:
     return int(x.shape[0])
 
@@ -519,21 +541,7 @@ class DirectDoubling:
         msgs = self._items(rows, 1)
         counts = self.client.gather([self._submit(check_owner, *(msgs[i][h] for i in range(P)))
                                      for h in range(P)])
-        canonical = True
-        seen = -1
-        for before, low, high in runs:
-            # The chunk's records end in a run low, low + 1, ..., high; those
-            # before the run must not pass seen, and the run must start at
-            # most one above seen.
-            if high > seen and (before > seen or low > seen + 1):
-                canonical = False
-            seen = max(seen, high)
-        return {
-            "complete": all(c[0] for c in counts),
-            "refines_beta": all(c[1] for c in counts),
-            "canonical": canonical,
-            "blocks": int(sum(c[2] for c in counts)),
-        }
+        return check_summary(runs, counts)
 
     def canonical(self, chunks: list[Any], n: int) -> tuple[list[Any], int]:
         """Blocks numbered by their first state: each chunk's labels, and the block count."""

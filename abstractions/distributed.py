@@ -41,7 +41,7 @@ import numpy as np
 
 import abstractions._dask_parts as parts
 from abstractions._chunked import ChunkedStore, load_chunked, open_chunked, save_chunked
-from abstractions._dask_exchange import DirectDoubling, record_run
+from abstractions._dask_exchange import DirectDoubling, check_summary, record_run
 from abstractions.exceptions import (
     AbstractionsError,
     InvalidTypeError,
@@ -975,21 +975,7 @@ def check_complete(
     by_a = engine.shuffle(pairs, _meta(["A", "B", "beta"]), "A")
     counts = engine.gather(engine.map(_check_counts, by_a))
     maxima = engine.gather([client.submit(_chunk_max_ok, st, pure=False) for st in rows])
-    canonical = True
-    seen = -1
-    for before, low, high in maxima:
-        # The chunk's record labels (each above all labels before it) end in a
-        # run low, low + 1, ..., high; those before the run must not pass seen,
-        # and the run must start at most one above seen.
-        if high > seen and (before > seen or low > seen + 1):
-            canonical = False
-        seen = max(seen, high)
-    return {
-        "complete": all(c[0] for c in counts),
-        "refines_beta": all(c[1] for c in counts),
-        "canonical": canonical,
-        "blocks": int(sum(c[2] for c in counts)),
-    }
+    return check_summary(maxima, counts)
 
 
 def _with_labels(start: Any, labels: Any) -> Any:
