@@ -460,7 +460,7 @@ class DirectDoubling:
 
     def _numbering(
         self, chunks: list[Any], paired: list[Any], rnd: int
-    ) -> tuple[list[Any], list[tuple[int, int, int]]]:
+    ) -> tuple[list[Any], list[tuple[int, int, int, int]]]:
         """Number the pairs of ``paired``, then update the chunks with their ids."""
         msgs = self._items(paired, 4)
         numbered = [self._submit(number_pairs, h, rnd, *(msgs[i][h] for i in range(self.P)))
