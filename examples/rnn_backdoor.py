@@ -111,7 +111,9 @@ test_triggered = triggered(clean_strings(300, LENGTH))
 for name, words in (("clean", test_clean), ("triggered", test_triggered)):
     _, said = run(words)
     truth = np.array([answers_after_each_prefix(w) for w in words])
-    print(f"network on {name} strings: {100 * (said == truth).mean():.1f} % of answers as trained")
+    accuracy = (said == truth).mean()
+    print(f"network on {name} strings: {100 * accuracy:.1f} % of answers as trained")
+    assert accuracy > 0.9, "the network did not learn the task (and its backdoor)"
 
 # The defender: clean strings only.
 fit_words = clean_strings(1000, LENGTH)
@@ -130,6 +132,9 @@ for name, words in (("clean", test_clean), ("triggered", test_triggered)):
 c, t = scores["clean"].total, scores["triggered"].total
 auc = ((t[:, None] > c[None, :]).mean() + 0.5 * (t[:, None] == c[None, :]).mean())
 print(f"ROC AUC, clean against triggered: {auc:.3f}")
+# The claim the docs make, checked on every run: its digits vary with the CPU
+# (float rounding in training differs between vector units), the claim must not.
+assert auc > 0.9 and t.mean() > 10 * c.mean(), (auc, t.mean(), c.mean())
 
 # The score along one triggered trace.
 word = test_triggered[0]

@@ -5,6 +5,7 @@ output directory under tmp_path (never the repository), on the Agg backend
 (set in conftest.py).
 """
 
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -33,6 +34,16 @@ def test_there_are_examples():
 
 #: Examples that take minutes (training a network): in the slow tier.
 SLOW = {"rnn_backdoor"}
+#: Examples that train in floats: the rounding of torch's CPU kernels differs
+#: between vector units (AVX2, AVX-512), so their digits differ from machine to
+#: machine. Their text is compared with the numbers masked; the example asserts
+#: its claims (accuracy, ROC AUC) itself.
+TRAINED = {"rnn_backdoor"}
+
+
+def _masked(text):
+    """The text with every number replaced by one placeholder."""
+    return re.sub(r"\d+(\.\d+)?", "#", text)
 
 
 def _cases(paths):
@@ -51,7 +62,11 @@ def test_example_runs(path, capsys, tmp_path, monkeypatch):
     out = capsys.readouterr().out
     assert out.strip()
     shown = DOCS / "output" / f"{path.stem}.txt"
-    assert out == shown.read_text(), f"{shown} is stale: run python docs/gen_figures.py"
+    if path.stem in TRAINED:
+        out, docs = _masked(out), _masked(shown.read_text())
+    else:
+        docs = shown.read_text()
+    assert out == docs, f"{shown} is stale: run python docs/gen_figures.py"
     drawn = sorted(p.name for p in tmp_path.glob("*.png"))
     assert drawn, "the example draws nothing"
     assert all(name.startswith(path.stem) for name in drawn)
