@@ -18,7 +18,11 @@ time. Here the states stay where they are:
 * every message is one contiguous int64 array per (sender, receiver), cut
   from an array sorted by receiver (a radix sort on a 16-bit key), so a
   round moves 24 bytes per active state and 32 per distinct pair of a
-  chunk, and nothing for the states that have left.
+  chunk, and nothing for the states that have left;
+* a chunk of ``SMALL_INPUT`` states or more is worked on by the numba
+  kernels of :mod:`abstractions._kernels.doubling` (a counting sort by
+  receiver, a growing hash table for the pairs, one pass for an answer and
+  one for the new arrays), the numpy code here being their twin.
 
 Each function here runs on a worker and returns a new value (a future's
 value is never changed in place), so the scheduler can recompute any of
@@ -36,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+import abstractions._config as _config
 import abstractions._dask_parts as parts
 from abstractions.exceptions import InvalidValueError
 
@@ -86,6 +91,43 @@ class Chunk:
     final: np.ndarray
 
 
+def _kernels(rows: int) -> bool:
+    """Whether ``rows`` rows go through the numba kernels of :mod:`abstractions._kernels.doubling`.
+
+    Below ``SMALL_INPUT`` the numpy code (their twin) runs: loading numba
+    in a worker costs more than small chunks save.
+    """
+    return rows >= _config.SMALL_INPUT
+
+
+def _slots(a: np.ndarray, b: np.ndarray) -> int:
+    """The first hash-table size for numbering the pairs ``(a, b)``: a power of two.
+
+    A table for every row when a sample of the pairs is mostly distinct (no
+    growing on the way); a small one when it is not (it grows if the
+    pairs prove many after all).
+    """
+    n = a.shape[0]
+    every = max(1, n // 4096)
+    sample = np.stack([a[::every], b[::every]], axis=1)
+    rows = 2 * n if 4 * np.unique(sample, axis=0).shape[0] >= sample.shape[0] else 4096
+    return 1 << max(1, (rows - 1).bit_length())
+
+
+def _pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """First-occurrence ids of the pairs ``(a, b)``, the first row of each, their number."""
+    if _kernels(a.shape[0]):
+        from abstractions._kernels import _pair_ids
+
+        codes, first, count = _pair_ids(a, b, _slots(a, b))
+        return codes, first, int(count)
+    codes, count = parts.local_ids(a, b)
+    first = np.empty(count, dtype=_I64)
+    # Reversed, so that the first occurrence is the write that stays.
+    first[codes[::-1]] = np.arange(codes.shape[0] - 1, -1, -1, dtype=_I64)
+    return codes, first, count
+
+
 def _owner(x: np.ndarray, bounds: np.ndarray, size: int) -> np.ndarray:
     """The chunk of each state ``x``: a division when the chunks are of one size."""
     if size:
@@ -99,6 +141,11 @@ def _by_receiver(dest: np.ndarray, nparts: int) -> tuple[np.ndarray, np.ndarray]
     The receivers are cast to 16 bits where they fit, where numpy's stable
     sort is a radix sort: linear, not ``n log n``.
     """
+    if _kernels(dest.shape[0]):
+        from abstractions._kernels import _route
+
+        order, ends = _route(dest, nparts)
+        return order, ends
     key = dest.astype(np.uint16) if nparts <= (1 << 16) else dest
     order = np.argsort(key, kind="stable")
     ends = np.cumsum(np.bincount(dest, minlength=nparts))
@@ -150,13 +197,22 @@ def ask(chunk: Chunk, nparts: int, bounds: np.ndarray, size: int) -> tuple[np.nd
 def answer(chunk: Chunk, *requests: np.ndarray) -> tuple[np.ndarray, ...]:
     """For each sender, ``[label, pointer]`` of every state it asked for (pointer -1: final)."""
     hi = chunk.lo + chunk.L.shape[0]
+    lost = (
+        f"a request for a state outside {chunk.lo}..{hi - 1} reached this chunk: a "
+        "partition was lost or misrouted"
+    )
     out = []
     for req in requests:
+        if _kernels(req.shape[0]):
+            from abstractions._kernels import _answer_rows
+
+            rows, bad = _answer_rows(chunk.L, chunk.g, chunk.final, chunk.lo, req)
+            if bad >= 0:
+                raise RuntimeError(lost)
+            out.append(rows)
+            continue
         if req.shape[0] and (int(req.min()) < chunk.lo or int(req.max()) >= hi):
-            raise RuntimeError(
-                f"a request for a state outside {chunk.lo}..{hi - 1} reached this chunk: a "
-                "partition was lost or misrouted"
-            )
+            raise RuntimeError(lost)
         idx = req - chunk.lo
         got = np.empty((2, idx.shape[0]), dtype=_I64)
         got[0] = chunk.L[idx]
@@ -204,10 +260,7 @@ def pair(
         gg[order] = got[1]
         Lg = np.where(gg < 0, ~Lg, Lg)
     L = chunk.L[active]
-    codes, count = parts.local_ids(L, Lg)
-    first = np.empty(count, dtype=_I64)
-    # Reversed, so that the first occurrence is the write that stays.
-    first[codes[::-1]] = np.arange(codes.shape[0] - 1, -1, -1, dtype=_I64)
+    codes, first, count = _pair_codes(L, Lg)
     L, Lg = L[first], Lg[first]
     order2, ends = _by_receiver(_pair_owner(L, Lg, nparts), nparts)
     rows = np.empty((3, count), dtype=_I64)
@@ -227,9 +280,9 @@ def number_pairs(part: int, rnd: int, *pieces: np.ndarray) -> tuple[Any, ...]:
     ids_0, ...)``, one id array per sender, aligned with its pairs.
     """
     rows = np.concatenate(pieces, axis=1) if pieces else np.zeros((3, 0), _I64)
-    ids, count = parts.local_ids(rows[0], rows[1])
-    sizes = np.zeros(count, dtype=_I64)
-    np.add.at(sizes, ids, rows[2])
+    ids, _, count = _pair_codes(rows[0], rows[1])
+    # Float weights are exact here: a count is at most the states, far below 2**53.
+    sizes = np.bincount(ids, weights=rows[2], minlength=count).astype(_I64)
     leaves = sizes == 1
     leaves[ids[rows[1] < 0]] = True
     new = parts.ident(rnd, part, ids)
@@ -249,6 +302,11 @@ def update(chunk: Chunk, paired: tuple[np.ndarray, ...], *ids: np.ndarray) -> Ch
         )
     per_pair = np.empty(order2.shape[0], dtype=_I64)
     per_pair[order2] = got
+    if _kernels(active.shape[0]):
+        from abstractions._kernels import _apply_ids
+
+        return Chunk(chunk.lo, *_apply_ids(chunk.L, chunk.g, chunk.final, active, gg, codes,
+                                           per_pair))
     new = per_pair[codes]
     leave = new < 0
     L = chunk.L.copy()

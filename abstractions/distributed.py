@@ -1,23 +1,27 @@
 """Minimal complete abstractions on a Dask cluster, for state spaces beyond one machine.
 
-The same rounds as the in-memory core, as dataframe operations on a
-``dask.distributed`` cluster (the ``distributed`` extra:
-``pip install abstractions[distributed]``):
+The same rounds as the in-memory core, on a ``dask.distributed`` cluster
+(the ``distributed`` extra: ``pip install abstractions[distributed]``):
 
 * **one function** (a :class:`~abstractions.Computation`, or a step array):
-  pointer doubling. Round ``r`` joins each state's ``(label, g)`` with the
-  label and pointer at ``g = step**(2**r)`` (one hash join), numbers the
-  pairs by a hash-partitioned group-by with ids ``(partition, local id)``
-  (no global sort), and keeps ``g o g``. A state leaves the later rounds as
-  soon as its block is final: a singleton, or a pair whose second half is
-  a final block. At most ``ceil(log2 n) + 1`` rounds.
+  pointer doubling. Round ``r`` pairs each state's label with the label at
+  ``g = step**(2**r)``, numbers the pairs by the partition their hash names
+  (ids ``(round, partition, local id)``: no global sort), and keeps
+  ``g o g``. A state leaves the later rounds as soon as its block is final:
+  a singleton, or a pair whose second half is a final block. At most
+  ``ceil(log2 n) + 1`` rounds. By default (``shuffle="direct"``) the states
+  stay in their chunks on the workers and a round is two exchanges of numpy
+  arrays between the chunks (:mod:`abstractions._dask_exchange`); with
+  ``shuffle="p2p"`` or ``"tasks"`` the same rounds run as dataframe joins
+  and group-bys through dask's shuffles.
 * **every other kind** (labelled, nondeterministic, probabilistic):
-  Blom--Orzan signature rounds. Each round joins the transitions with
-  their targets' blocks, hashes each state's signature (exact integer
-  sums for exact probabilities; float sums rounded to multiples of
-  ``tol`` as in the in-memory float mode) and numbers the pairs
-  ``(block, hash)``. The answer is then checked exactly (a hash
-  collision can only merge, and a merge is caught and refined further).
+  Blom--Orzan signature rounds, as dataframe operations. Each round joins
+  the transitions with their targets' blocks, hashes each state's
+  signature (exact integer sums for exact probabilities; float sums
+  rounded to multiples of ``tol`` as in the in-memory float mode) and
+  numbers the pairs ``(block, hash)``. The answer is then checked exactly
+  (a hash collision can only merge, and a merge is caught and refined
+  further).
 
 Labels are made canonical (blocks numbered by their first state) once, at
 the end; the answer is the in-memory core's partition exactly.

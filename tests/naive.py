@@ -358,6 +358,41 @@ def row_ids(rows: Sequence[Sequence[int]]) -> tuple[list[int], int]:
     return ids, len(index)
 
 
+# ---------------------------------------------------------------- distributed doubling
+# Twins of abstractions._kernels.doubling, on lists.
+
+__all__ += ["route", "answer_rows", "apply_ids"]
+
+
+def route(dest: Sequence[int], nparts: int) -> tuple[list[int], list[int]]:
+    """Positions grouped by receiver (ties in order), and where each receiver's run ends."""
+    order = [i for p in range(nparts) for i in range(len(dest)) if dest[i] == p]
+    ends = [sum(1 for d in dest if d <= p) for p in range(nparts)]
+    return order, ends
+
+
+def answer_rows(labels, g, final, lo: int, req) -> tuple[list[list[int]], int]:
+    """``[label, pointer or -1 if final]`` per requested state, and the first bad request."""
+    out: list[list[int]] = [[], []]
+    for j, x in enumerate(req):
+        if not lo <= x < lo + len(labels):
+            return out, j
+        out[0].append(labels[x - lo])
+        out[1].append(-1 if final[x - lo] else g[x - lo])
+    return out, -1
+
+
+def apply_ids(labels, g, final, active, gg, codes, per_pair):
+    """A chunk after a round: ``~id`` (negative) means the label is ``id`` and the state leaves."""
+    labels, g, final = list(labels), list(g), list(final)
+    for j, i in enumerate(active):
+        v = per_pair[codes[j]]
+        labels[i] = ~v if v < 0 else v
+        final[i] = final[i] or v < 0
+        g[i] = gg[j]
+    return labels, g, final
+
+
 # ---------------------------------------------------------------- high-level steps
 # Twins of abstractions._kernels.steps, simulated step by step.
 

@@ -105,6 +105,23 @@ def test_doubling_matches_the_core(client, kind, shuffle):
 
 
 @slow
+@pytest.mark.parametrize("kind", ["random", "chain", "trees"])
+def test_direct_exchange_kernels_on_the_cluster(client, kind):
+    """Chunks of SMALL_INPUT states and more: the workers' numba kernels give the core's answer."""
+    from abstractions._config import SMALL_INPUT
+
+    rng = np.random.default_rng(11)
+    n = 3 * SMALL_INPUT + 100
+    step = _functions(n, rng)[kind]
+    beta = rng.integers(0, 2, n) if kind != "chain" else (np.arange(n) == n - 1).astype(int)
+    C = Computation(step)
+    expected = minimal_complete_abstraction(C, Partition.from_labels(beta))
+    result = dist.minimal_complete_abstraction(C, beta, client=client, chunk_size=SMALL_INPUT,
+                                               shuffle="direct")
+    _same(result, expected)
+
+
+@slow
 def test_every_shuffle_agrees(client):
     """The direct exchange, the peer-to-peer shuffle and the task-based one give one answer."""
     rng = np.random.default_rng(3)
@@ -177,6 +194,7 @@ def test_local_ids_number_tuples_by_first_occurrence(monkeypatch, spread, collid
 @given(data=st.data())
 def test_direct_exchange_matches_the_core_in_process(data):
     """The direct exchange's rounds (run in-process) give the core's canonical partition."""
+    from abstractions import _dask_exchange as exchange
     from abstractions._dask_exchange import DirectDoubling
 
     n = data.draw(st.integers(1, 60), label="n")
@@ -193,11 +211,15 @@ def test_direct_exchange_matches_the_core_in_process(data):
         step = np.arange(n)
     beta = rng.integers(0, data.draw(st.integers(1, 3), label="labels"), n) * 7 - 3
     chunk = data.draw(st.integers(1, n), label="chunk")
+    # The numba kernels (chunks of SMALL_INPUT states and more) or their numpy twin.
+    kernels = data.draw(st.booleans(), label="kernels")
     bounds = dist._bounds(n, chunk)
     records = []
     engine = DirectDoubling(_SyncClient(), bounds, lambda *r: records.append(r))
     inp = dist._function_input(step, beta, n, bounds)
-    chunks, n_blocks, rounds = engine.run(inp.start, n)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exchange, "_kernels", lambda rows: kernels)
+        chunks, n_blocks, rounds = engine.run(inp.start, n)
     labels = np.concatenate([c.value for c in chunks])
     expected = minimal_complete_abstraction(Computation(step), Partition.from_labels(beta))
     assert np.array_equal(labels, expected.labels)

@@ -66,8 +66,11 @@ import numpy as np
 from abstractions._validation import interrupted
 
 __all__ = [
+    "DISTRIBUTED_KERNELS",
     "KERNELS",
     "Kernel",
+    "_answer_rows",
+    "_apply_ids",
     "_branching_round",
     "_choice_refine",
     "_coarsest_stable",
@@ -86,12 +89,14 @@ __all__ = [
     "_lumping_defect",
     "_meet_roots",
     "_next_change",
+    "_pair_ids",
     "_pair_labels",
     "_plurality",
     "_predecessors",
     "_quotient_rows",
     "_reach",
     "_reach_csr",
+    "_route",
     "_row_ids",
     "_rows_agree",
     "_saturate",
@@ -420,6 +425,27 @@ def _row_ids_args(keys: Any) -> tuple[Any, ...]:
     return (keys,)
 
 
+def _route_args(dest: Any, nparts: int) -> tuple[Any, ...]:
+    return _ids(dest), int(nparts)
+
+
+def _pair_ids_args(a: Any, b: Any, slots: int) -> tuple[Any, ...]:
+    slots = int(slots)
+    if slots < 2 or slots & (slots - 1):
+        raise ValueError(f"slots must be a power of two of at least 2, got {slots}")
+    return _ids(a), _ids(b), slots
+
+
+def _answer_rows_args(L: Any, g: Any, final: Any, lo: int, req: Any) -> tuple[Any, ...]:
+    return _ids(L), _ids(g), _flags(final), int(lo), _ids(req)
+
+
+def _apply_ids_args(
+    L: Any, g: Any, final: Any, active: Any, gg: Any, codes: Any, per_pair: Any
+) -> tuple[Any, ...]:
+    return _ids(L), _ids(g), _flags(final), _ids(active), _ids(gg), _ids(codes), _ids(per_pair)
+
+
 def _plurality_args(src: Any, dst: Any, w: Any, k: int) -> tuple[Any, ...]:
     return _ids(src), _ids(dst), _reals(w), int(k)
 
@@ -567,8 +593,19 @@ _conflicts = Kernel("variables", "_conflicts", _conflicts_args)
 _dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
 _linear_key = Kernel("variables", "_linear_key", _linear_key_args)
 _choice_refine = Kernel("choices", "_choice_refine", _choice_refine_args)
+_route = Kernel("doubling", "_route", _route_args)
+_pair_ids = Kernel("doubling", "_pair_ids", _pair_ids_args)
+_answer_rows = Kernel("doubling", "_answer_rows", _answer_rows_args)
+_apply_ids = Kernel("doubling", "_apply_ids", _apply_ids_args)
 
-#: Every gate, by kernel name.
+#: The gates of the distributed engine's kernels: compiled in the workers
+#: on their first large chunk, not by ``warmup()`` (users without the
+#: ``distributed`` extra never pay for them).
+DISTRIBUTED_KERNELS: dict[str, Kernel] = {
+    gate.__name__: gate for gate in (_route, _pair_ids, _answer_rows, _apply_ids)
+}
+
+#: Every gate of the in-memory library, by kernel name.
 KERNELS: dict[str, Kernel] = {
     gate.__name__: gate
     for gate in (
