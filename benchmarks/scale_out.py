@@ -106,15 +106,21 @@ def _rss() -> int:
     return int(psutil.Process().memory_info().rss)
 
 
-def _cluster(workers: int, memory_limit: str | None, local_dir: str) -> tuple[Any, Any]:
+def _cluster(
+    workers: int, memory_limit: str | None, local_dir: str, *, trim: bool = False
+) -> tuple[Any, Any]:
     import dask
     from distributed import Client, LocalCluster
 
     from abstractions.distributed import WORKER_ENVIRON
 
     # As the cluster that abstractions.distributed starts for a call: workers
-    # without MALLOC_TRIM_THRESHOLD_ (see WORKER_ENVIRON).
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRON}):
+    # without MALLOC_TRIM_THRESHOLD_ (see WORKER_ENVIRON). With ``trim`` (the
+    # beyond-memory run) dask's own environment instead: glibc then hands
+    # freed arrays back to the system, so a worker's unmanaged memory stays
+    # low and the memory limit spills results instead of killing the worker.
+    environ = dask.config.get("distributed.nanny.pre-spawn-environ") if trim else WORKER_ENVIRON
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
             memory_limit=memory_limit or "auto", local_directory=local_dir,
@@ -158,7 +164,8 @@ def run_one(kind: str, n: int, args: argparse.Namespace, *, beyond: bool = False
         del C, P, step, beta
     limit = args.beyond_memory if beyond else args.memory_limit
     row["worker_memory_limit"] = limit
-    cluster, client = _cluster(args.workers, limit, os.path.join(args.store_dir, "dask-tmp"))
+    cluster, client = _cluster(args.workers, limit, os.path.join(args.store_dir, "dask-tmp"),
+                               trim=beyond)
     try:
         with _MemoryWatch(client) as watch:
             t = time.perf_counter()

@@ -278,3 +278,15 @@ def test_every_gate_is_exported_timed_and_warmed():
     assert set(kernels.KERNELS) <= set(kernels.__all__)
     assert set(COMPILE_SECONDS) == set(kernels.KERNELS)
     assert {name for name, _, _ in _calls()} == set(kernels.KERNELS)
+    # The distributed engine's kernels are exported but left to the workers.
+    assert set(kernels.DISTRIBUTED_KERNELS) <= set(kernels.__all__)
+    assert not set(kernels.DISTRIBUTED_KERNELS) & set(kernels.KERNELS)
+
+
+def test_the_compile_notice_names_the_kernels_family():
+    """A warmup() kernel's notice points to warmup(); a distributed one's does not."""
+    from abstractions._kernels._jit import _notice
+
+    assert "abstractions.warmup()" in _notice("_row_ids")
+    notice = _notice("_pair_ids")
+    assert "distributed engine" in notice and "warmup" not in notice

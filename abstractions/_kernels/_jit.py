@@ -28,7 +28,13 @@ from numba.core import event as _event
 
 from abstractions._config import NUMBA_CACHE
 
-__all__ = ["COMPILE_SECONDS", "announce_compilation", "cache_enabled", "jit"]
+__all__ = [
+    "COMPILE_SECONDS",
+    "DISTRIBUTED_COMPILE_SECONDS",
+    "announce_compilation",
+    "cache_enabled",
+    "jit",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,18 +135,30 @@ def jit(function: F | None = None, *, inline: Inline = "never") -> Any:
     return numba.njit(cache=False, inline=inline)(function)
 
 
+#: Seconds to compile the four kernels of :mod:`abstractions._kernels.doubling`
+#: (with numba's import), cold, on the 2-core machine of the other estimates.
+DISTRIBUTED_COMPILE_SECONDS = 3.0
+
 #: Whether the compilation notice has been given in this process.
 _announced = False
 
 
 def _notice(name: str) -> str:
-    total = sum(COMPILE_SECONDS.values())
-    now = COMPILE_SECONDS.get(name, 1.0)
     later = (
         "they are cached on disk, so this happens once per environment"
         if _cache
         else "the disk cache is off, so every new process compiles them again"
     )
+    if name not in COMPILE_SECONDS:
+        # A kernel of the distributed engine (not warmup()'s): compiled in
+        # a worker, on its first chunk of SMALL_INPUT states or more.
+        return (
+            f"abstractions: numba is compiling the distributed engine's kernels for their "
+            f"first use ({name}; the four of them: about {DISTRIBUTED_COMPILE_SECONDS:.0f} s); "
+            f"{later}."
+        )
+    total = sum(COMPILE_SECONDS.values())
+    now = COMPILE_SECONDS[name]
     return (
         f"abstractions: numba is compiling kernels for their first use ({name}: about "
         f"{now:.0f} s; all of them: about {total:.0f} s); {later}. Run "
