@@ -16,7 +16,7 @@ time. Here the states stay where they are:
   count; one id comes back): a hash-partitioned group-by with ids
   ``(round, partition, local id)``, as in the dataframe engine;
 * every message is one contiguous int64 array per (sender, receiver), cut
-  from an array sorted by receiver (a radix sort on a 16-bit key), so a
+  from an array sorted by receiver (a counting or radix sort: linear), so a
   round moves 24 bytes per active state and 32 per distinct pair of a
   chunk, and nothing for the states that have left;
 * a chunk of ``SMALL_INPUT`` states or more is worked on by the numba
@@ -138,8 +138,9 @@ def _owner(x: np.ndarray, bounds: np.ndarray, size: int) -> np.ndarray:
 def _by_receiver(dest: np.ndarray, nparts: int) -> tuple[np.ndarray, np.ndarray]:
     """A stable order by receiver, and where each receiver's run ends.
 
-    The receivers are cast to 16 bits where they fit, where numpy's stable
-    sort is a radix sort: linear, not ``n log n``.
+    From ``SMALL_INPUT`` rows on, the counting-sort kernel ``_route``.
+    Below, numpy: the receivers are cast to 16 bits where they fit, where
+    numpy's stable sort is a radix sort, linear, not ``n log n``.
     """
     if _kernels(dest.shape[0]):
         from abstractions._kernels import _route
