@@ -26,22 +26,30 @@ time. Here the states stay where they are:
 
 Each function here runs on a worker and returns a new value (a future's
 value is never changed in place), so the scheduler can recompute any of
-them from their inputs. The orchestration is :class:`DirectDoubling`.
+them from their inputs. The orchestration is :class:`DirectDoubling`. With
+a scratch directory it runs the same functions through
+:mod:`abstractions._scratch`: each result goes to files and the futures
+carry only their names, so that a worker holds one task's arrays at a time
+and the states may exceed the workers' memory.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import os
+import shutil
 import time
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 import abstractions._config as _config
 import abstractions._dask_parts as parts
+import abstractions._scratch as _scratch
+from abstractions._dask_parts import Chunk
 from abstractions.exceptions import InvalidValueError
 
 __all__ = [
@@ -67,28 +75,6 @@ __all__ = [
 ]
 
 _I64 = np.int64
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """States ``lo .. lo + len(L) - 1`` of one chunk, during doubling.
-
-    Attributes
-    ----------
-    lo : int
-        The first state of the chunk.
-    L : numpy.ndarray
-        Each state's label (block id) after the last round.
-    g : numpy.ndarray
-        Each state's pointer ``step**(2**r)``.
-    final : numpy.ndarray
-        Whether the state's block is final (it left the rounds).
-    """
-
-    lo: int
-    L: np.ndarray
-    g: np.ndarray
-    final: np.ndarray
 
 
 def _kernels(rows: int) -> bool:
@@ -489,6 +475,10 @@ def _length(x: np.ndarray) -> int:
     return int(x.shape[0])
 
 
+def _settled(_: Any) -> None:
+    """Nothing: a task that runs once its input is computed."""
+
+
 # ---------------------------------------------------------------------- orchestration
 
 
@@ -499,8 +489,16 @@ class DirectDoubling:
     round (the caller keeps the records and draws the progress).
     """
 
-    def __init__(self, client: Any, bounds: np.ndarray, record: Callable[..., None]) -> None:
+    def __init__(self, client: Any, bounds: np.ndarray, record: Callable[..., None],
+                 scratch: str | None = None) -> None:
         self.client = client
+        # With a scratch directory every result is written there and the
+        # futures hold only markers (see abstractions._scratch); a round's
+        # files are deleted once the next round's chunks are written.
+        self.root = None if scratch is None else os.path.join(
+            scratch, f"direct-{uuid.uuid4().hex}")
+        self._round = 0
+        self._count = 0
         self.bounds = np.asarray(bounds, dtype=_I64)
         self.P = max(1, self.bounds.shape[0] - 1)
         sizes = np.diff(self.bounds)
@@ -509,13 +507,61 @@ class DirectDoubling:
         self.size = int(sizes[0]) if uniform and sizes.size else 0
         self.record = record
 
+    def _path(self) -> str:
+        assert self.root is not None
+        self._count += 1
+        return os.path.join(self.root, f"r{self._round:04d}", f"{self._count:07d}")
+
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
+        """``fn`` on the cluster; with a scratch directory its result goes to disk."""
+        if self.root is None:
+            return self.client.submit(fn, *args, pure=False)
+        return self.client.submit(_scratch.call, fn, self._path(), *args, pure=False)
+
+    def _value(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn`` on the cluster, its result kept in memory (counts, and the answer)."""
+        if self.root is None:
+            return self.client.submit(fn, *args, pure=False)
+        return self.client.submit(_scratch.with_value, fn, *args, pure=False)
+
+    def _start(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A delayed call of ``fn`` on the input chunks (read inside the task)."""
+        import dask
+
+        if self.root is None:
+            return dask.delayed(fn, pure=False)(*args)
+        return dask.delayed(_scratch.call, pure=False)(fn, self._path(), *args)
+
+    def _item(self, future: Any, k: int) -> Any:
+        """Item ``k`` of a future's tuple: a getitem task, or a reference read from disk."""
+        if self.root is None:
+            return self.client.submit(operator.getitem, future, k, pure=False)
+        return (_scratch.ITEM, future, k)
 
     def _items(self, futures: Sequence[Any], first: int) -> list[list[Any]]:
         """``out[i][j]``: item ``first + j`` of future ``i`` (one message per receiver)."""
-        get = operator.getitem
-        return [[self._submit(get, f, first + j) for j in range(self.P)] for f in futures]
+        return [[self._item(f, first + j) for j in range(self.P)] for f in futures]
+
+    def _checkpoint(self, chunks: list[Any]) -> list[Any]:
+        """With a scratch directory: wait for the round, then drop the files before it.
+
+        The chunks come back as tasks without inputs (their markers), so a
+        worker lost later never needs a deleted file to recompute them.
+        """
+        if self.root is None:
+            return chunks
+        stored = self.client.gather(chunks)
+        fresh = [self.client.submit(_scratch.restore, s, pure=False) for s in stored]
+        for name in os.listdir(self.root):
+            if name < f"r{self._round:04d}":
+                shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
+        self._round += 1
+        return fresh
+
+    def close(self) -> None:
+        """Delete the scratch files (none without a scratch directory)."""
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _numbering(
         self, chunks: list[Any], paired: list[Any], rnd: int
@@ -524,7 +570,7 @@ class DirectDoubling:
         msgs = self._items(paired, 4)
         numbered = [self._submit(number_pairs, h, rnd, *(msgs[i][h] for i in range(self.P)))
                     for h in range(self.P)]
-        stats = self.client.gather([self._submit(operator.getitem, f, 0) for f in numbered])
+        stats = self.client.gather([self._value(operator.getitem, f, 0) for f in numbered])
         ids = self._items(numbered, 1)
         chunks = [self._submit(update, chunks[i], paired[i], *(ids[h][i] for h in range(self.P)))
                   for i in range(self.P)]
@@ -534,15 +580,13 @@ class DirectDoubling:
         self, start: list[tuple[Callable[..., Any], tuple[Any, ...]]], n: int
     ) -> tuple[list[Any], int, int]:
         """Doubling to the fixed point, then canonical labels: ``(chunks, blocks, rounds)``."""
-        import dask
-
         t0 = time.perf_counter()
         P = self.P
         # Input arrays travel inside the start tasks, so a lost chunk is recomputed.
-        chunks = list(self.client.compute(
-            [dask.delayed(start_chunk, pure=False)(*args) for _, args in start]))
+        chunks = list(self.client.compute([self._start(start_chunk, *args) for _, args in start]))
         paired = [self._submit(pair, c, None, P) for c in chunks]
         chunks, stats = self._numbering(chunks, paired, 0)
+        chunks = self._checkpoint(chunks)
         blocks = sum(s[0] for s in stats)
         active_blocks = blocks - sum(s[1] for s in stats)
         active = sum(s[2] for s in stats)
@@ -563,6 +607,7 @@ class DirectDoubling:
             paired = [self._submit(pair, chunks[i], asked[i], P, *(replies[j][i] for j in range(P)))
                       for i in range(P)]
             chunks, stats = self._numbering(chunks, paired, rnd)
+            chunks = self._checkpoint(chunks)
             count = sum(s[0] for s in stats)
             blocks = blocks - active_blocks + count
             # Per active state a request out (8 bytes) and its label and
@@ -576,19 +621,27 @@ class DirectDoubling:
             if not split:
                 break
         labels, n_blocks = self.canonical(chunks, n)
+        if self.root is not None:
+            # The answer is held in memory; the files it is made from go after
+            # it is computed (a task per chunk that only waits for it).
+            self.client.gather([self.client.submit(_settled, f, pure=False) for f in labels])
         return labels, n_blocks, rnd
 
     def check(self, start: list[tuple[Callable[..., Any], tuple[Any, ...]]], labels: list[Any],
               n: int) -> dict[str, Any]:
         """Check ``labels`` (one future or delayed chunk per state chunk) against the definition."""
-        import dask
+        try:
+            return self._check(start, labels)
+        finally:
+            self.close()
 
+    def _check(self, start: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+               labels: list[Any]) -> dict[str, Any]:
         P = self.P
-        made = list(self.client.compute(
-            [dask.delayed(check_chunk, pure=False)(*args[:2], lab, *args[2:])
-             for (_, args), lab in zip(start, labels)]))
-        chunks = [self._submit(operator.getitem, f, 0) for f in made]
-        betas = [self._submit(operator.getitem, f, 1) for f in made]
+        made = list(self.client.compute([self._start(check_chunk, *args[:2], lab, *args[2:])
+                                         for (_, args), lab in zip(start, labels)]))
+        chunks = [self._item(f, 0) for f in made]
+        betas = [self._item(f, 1) for f in made]
         asked = [self._submit(ask, c, P, self.bounds, self.size) for c in chunks]
         requests = self._items(asked, 2)
         answers = [self._submit(answer, chunks[j], *(requests[i][j] for i in range(P)))
@@ -596,9 +649,9 @@ class DirectDoubling:
         replies = self._items(answers, 0)
         rows = [self._submit(check_pairs, chunks[i], betas[i], asked[i], P,
                              *(replies[j][i] for j in range(P))) for i in range(P)]
-        runs = self.client.gather([self._submit(operator.getitem, f, 0) for f in rows])
+        runs = self.client.gather([self._value(operator.getitem, f, 0) for f in rows])
         msgs = self._items(rows, 1)
-        counts = self.client.gather([self._submit(check_owner, *(msgs[i][h] for i in range(P)))
+        counts = self.client.gather([self._value(check_owner, *(msgs[i][h] for i in range(P)))
                                      for h in range(P)])
         return check_summary(runs, counts)
 
@@ -612,7 +665,7 @@ class DirectDoubling:
                               *(asks[i][h] for i in range(P))) for h in range(P)]
         to_rank = self._items(owned, 2)
         ranked = [self._submit(rank_reps, *(to_rank[h][k] for h in range(P))) for k in range(P)]
-        counts = self.client.gather([self._submit(_length, r) for r in ranked])
+        counts = self.client.gather([self._value(_length, r) for r in ranked])
         offsets = np.r_[0, np.cumsum(counts)[:-1]].astype(_I64).tolist()
         answered = [self._submit(rank_answer, ranked[k], offsets[k],
                                  *(to_rank[h][k] for h in range(P))) for k in range(P)]
@@ -621,7 +674,7 @@ class DirectDoubling:
                               *(asks[i][h] for i in range(P)))
                  for h in range(P)]
         back = self._items(canon, 0)
-        labels = [self._submit(canonical_chunk, reps[i], *(back[h][i] for h in range(P)))
+        labels = [self._value(canonical_chunk, reps[i], *(back[h][i] for h in range(P)))
                   for i in range(P)]
         n_blocks = int(sum(counts))
         self.record(0, "canonical", n_blocks, n, 8 * (4 * n_blocks + 2 * n_blocks), t0)

@@ -16,6 +16,7 @@ states that have left (final blocks) apart from every later round's ids.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from abstractions._keys import row_ids
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
 
 __all__ = [
+    "Chunk",
     "MAX_LOCAL",
     "MAX_PARTS",
     "MAX_ROUNDS",
@@ -58,6 +60,28 @@ __all__ = [
     "start_transitions",
     "target_blocks",
 ]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """States ``lo .. lo + len(L) - 1`` of one chunk, during doubling.
+
+    Attributes
+    ----------
+    lo : int
+        The first state of the chunk.
+    L : numpy.ndarray
+        Each state's label (block id) after the last round.
+    g : numpy.ndarray
+        Each state's pointer ``step**(2**r)``.
+    final : numpy.ndarray
+        Whether the state's block is final (it left the rounds).
+    """
+
+    lo: int
+    L: np.ndarray
+    g: np.ndarray
+    final: np.ndarray
 
 ROUND_SHIFT = 56
 PART_SHIFT = 36

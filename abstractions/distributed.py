@@ -13,7 +13,10 @@ The same rounds as the in-memory core, on a ``dask.distributed`` cluster
   stay in their chunks on the workers and a round is two exchanges of numpy
   arrays between the chunks (:mod:`abstractions._dask_exchange`); with
   ``shuffle="p2p"`` or ``"tasks"`` the same rounds run as dataframe joins
-  and group-bys through dask's shuffles.
+  and group-bys through dask's shuffles. With ``scratch=`` a directory
+  that the client and every worker share, the direct exchange keeps every
+  round's arrays in files there (:mod:`abstractions._scratch`), so the
+  states may exceed the workers' memory.
 * **every other kind** (labelled, nondeterministic, probabilistic):
   Blom--Orzan signature rounds, as dataframe operations. Each round joins
   the transitions with their targets' blocks, hashes each state's
@@ -705,6 +708,7 @@ def minimal_complete_abstraction(
     retries: int = 1,
     cluster_options: Mapping[str, Any] | None = None,
     max_gather: int = _MAX_GATHER,
+    scratch: str | os.PathLike[str] | None = None,
 ) -> DistributedResult:
     """The least complete abstraction above ``beta``, computed on a Dask cluster.
 
@@ -752,6 +756,16 @@ def minimal_complete_abstraction(
     max_gather : int, default 10**8
         Without ``out`` and without a client the answer is gathered into
         memory; above this many states that is refused before any work.
+    scratch : str or os.PathLike, optional
+        ``shuffle="direct"`` only: keep every round's chunk state and
+        messages in files under this directory instead of the workers'
+        memory, so that a worker holds one task's arrays at a time (a few
+        hundred bytes per state of one chunk) and the state space may
+        exceed the workers' memory. It must be a directory that the client
+        and every worker share (as a store path is), with room for about
+        200 bytes per state; the run's files are deleted as the rounds
+        finish and at the end. Slower: every round is written and read
+        back.
 
     Returns
     -------
@@ -810,6 +824,7 @@ def minimal_complete_abstraction(
     inp = _prepare(system, beta, chunk_size, method, tol)
     if shuffle == "auto":
         shuffle = "direct" if inp.function else "p2p"
+    where = _scratch_dir(scratch, shuffle)
     if shuffle == "direct" and not inp.function:
         raise InvalidValueError(
             "shuffle='direct' exchanges arrays between the chunks of one function; a "
@@ -839,7 +854,7 @@ def minimal_complete_abstraction(
             attempt += 1
             try:
                 return _solve(client, inp, path, shuffle, bool(progress), own is not None,
-                              attempt)
+                              attempt, where)
             except Exception as err:
                 if not _lost_work(err):
                     raise
@@ -871,8 +886,29 @@ def _local_cluster(options: Mapping[str, Any] | None) -> tuple[Any, Any]:
 
 
 
+def _scratch_dir(scratch: str | os.PathLike[str] | None, shuffle: str) -> str | None:
+    """The scratch directory (created), or None; only the direct exchange uses one."""
+    if scratch is None:
+        return None
+    if not isinstance(scratch, (str, os.PathLike)):
+        raise InvalidTypeError(f"scratch must be a path, got {type(scratch).__name__}")
+    if shuffle not in ("auto", "direct"):
+        raise InvalidValueError(
+            f"scratch is used by the direct exchange (one function) only, and this call "
+            f"uses shuffle={shuffle!r}; dask's p2p shuffle spills to the workers' local "
+            "directories by itself"
+        )
+    where = os.fsdecode(os.fspath(scratch))
+    try:
+        os.makedirs(where, exist_ok=True)
+    except OSError as err:
+        raise InvalidValueError(f"scratch={where!r} is not a directory that can be made: "
+                                f"{err}") from err
+    return where
+
+
 def _solve(client: Any, inp: _Input, path: str | None, shuffle: str, progress: bool,
-           own: bool, attempt: int) -> DistributedResult:
+           own: bool, attempt: int, scratch: str | None = None) -> DistributedResult:
     import dask
     import dask.array as da
 
@@ -888,8 +924,11 @@ def _solve(client: Any, inp: _Input, path: str | None, shuffle: str, progress: b
             return DistributedResult(labels, 0, "doubling" if inp.function else "signature", (),
                                      None, attempt)
         if shuffle == "direct":
-            direct = DirectDoubling(client, inp.bounds, engine.record)
-            chunks, n_blocks, _ = direct.run(inp.start, inp.n)
+            direct = DirectDoubling(client, inp.bounds, engine.record, scratch)
+            try:
+                chunks, n_blocks, _ = direct.run(inp.start, inp.n)
+            finally:
+                direct.close()
         else:
             if inp.function:
                 rows, _ = engine.doubling(inp)
@@ -920,7 +959,7 @@ def _solve(client: Any, inp: _Input, path: str | None, shuffle: str, progress: b
 
 def check_complete(
     system: Any, beta: Any, labels: Any, *, client: Any, shuffle: str = "auto",
-    chunk_size: int | None = None,
+    chunk_size: int | None = None, scratch: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Check an answer for one function against the definition, chunk by chunk on a cluster.
 
@@ -943,6 +982,9 @@ def check_complete(
         As for :func:`minimal_complete_abstraction` (``"auto"`` is ``"direct"``).
     chunk_size : int, optional
         States per chunk when an in-memory input is split.
+    scratch : str or os.PathLike, optional
+        As for :func:`minimal_complete_abstraction`: the direct check's
+        arrays go through files there, not the workers' memory.
 
     Returns
     -------
@@ -955,6 +997,7 @@ def check_complete(
 
     if shuffle not in SHUFFLES:
         raise InvalidValueError(f"unknown shuffle {shuffle!r}; choose one of {SHUFFLES}")
+    where = _scratch_dir(scratch, shuffle)
     inp = _prepare(system, beta, chunk_size, "auto", None)
     if not inp.function:
         raise InvalidValueError("check_complete checks the answer for one function")
@@ -969,7 +1012,8 @@ def check_complete(
         raise InvalidValueError(f"labels has length {labels.shape[0]}, expected {inp.n}")
     chunks = _delayed_chunks(labels, inp.bounds)
     if shuffle in ("auto", "direct"):
-        return DirectDoubling(client, inp.bounds, lambda *_: None).check(inp.start, chunks, inp.n)
+        return DirectDoubling(client, inp.bounds, lambda *_: None, where).check(
+            inp.start, chunks, inp.n)
     engine = _Engine(client, max(1, inp.bounds.shape[0] - 1), shuffle, _Progress(False, None))
     starts = engine.run(inp.start)
     rows = engine.run([(_with_labels, (st, lab)) for st, lab in zip(starts, chunks)])

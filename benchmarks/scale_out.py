@@ -3,7 +3,7 @@
 Run by hand (not in CI)::
 
     python -m benchmarks.scale_out --n 1e7 1e8 --kinds random chain cycles
-    python -m benchmarks.scale_out --n --beyond 2e8 --beyond-memory 2.5GB
+    python -m benchmarks.scale_out --n --beyond 3e8 --beyond-memory 2.5GB
 
 For each size and kind of one function (random function, chain, shuffled
 cycles) the step and beta are written to a chunked store (not timed), then
@@ -12,10 +12,12 @@ of 2 single-threaded workers reading the store. Reported: seconds, rounds,
 bytes shuffled, peak worker memory (RSS, sampled), and that both answers
 agree. ``--beyond N`` runs N states from the store with workers whose
 memory limits sum to less than the input plus the in-memory core's scratch,
-writes the answer to a store and checks it chunk by chunk against the
-definition (:func:`abstractions.distributed.check_complete`: stability,
-refinement of beta, canonical ids); the in-memory core is not run there.
-Stores go under ``--store-dir`` and are deleted afterwards.
+its rounds going through files (``scratch=``, about 200 bytes per state
+on disk at the peak), writes the answer to a store and checks it chunk by
+chunk against the definition (:func:`abstractions.distributed.check_complete`:
+stability, refinement of beta, canonical ids); the in-memory core is not
+run there. Stores and scratch files go under ``--store-dir`` and are
+deleted afterwards.
 """
 
 from __future__ import annotations
@@ -162,6 +164,8 @@ def run_one(kind: str, n: int, args: argparse.Namespace, *, beyond: bool = False
         expected = minimal_complete_abstraction(C, P)
         row["core_s"] = round(time.perf_counter() - t, 2)
         del C, P, step, beta
+    # Beyond memory the rounds go through files (scratch=), not the workers' memory.
+    scratch = os.path.join(args.store_dir, "scratch") if beyond else None
     limit = args.beyond_memory if beyond else args.memory_limit
     row["worker_memory_limit"] = limit
     cluster, client = _cluster(args.workers, limit, os.path.join(args.store_dir, "dask-tmp"),
@@ -171,6 +175,7 @@ def run_one(kind: str, n: int, args: argparse.Namespace, *, beyond: bool = False
             t = time.perf_counter()
             result = dist.minimal_complete_abstraction(
                 store, client=client, out=answer, shuffle=args.shuffle, progress=args.progress,
+                scratch=scratch,
             )
             row["dask_s"] = round(time.perf_counter() - t, 1)
         row["rounds"] = result.refinement_rounds
@@ -190,7 +195,7 @@ def run_one(kind: str, n: int, args: argparse.Namespace, *, beyond: bool = False
         else:
             t = time.perf_counter()
             check = dist.check_complete(store, None, result.labels, client=client,
-                                        shuffle=args.shuffle)
+                                        shuffle=args.shuffle, scratch=scratch)
             row["check_s"] = round(time.perf_counter() - t, 1)
             row["check"] = check
             row["input_plus_scratch_GB"] = round(n * _CORE_BYTES_PER_STATE / 1e9, 1)

@@ -9,6 +9,7 @@ partitions. Skipped, with the reason, when the ``distributed`` extra
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from fractions import Fraction
@@ -29,6 +30,7 @@ import pandas as pd
 from abstractions import (
     Computation,
     FileFormatError,
+    InvalidTypeError,
     InvalidValueError,
     LabelledSystem,
     MarkovChain,
@@ -122,6 +124,27 @@ def test_direct_exchange_kernels_on_the_cluster(client, kind):
 
 
 @slow
+@pytest.mark.parametrize("kind", ["random", "chain", "trees"])
+def test_scratch_files_on_the_cluster(client, tmp_path, kind):
+    """Rounds kept in scratch files (the beyond-memory mode) give the core's answer, then vanish."""
+    rng = np.random.default_rng(13)
+    n = 400
+    step = _functions(n, rng)[kind]
+    beta = rng.integers(0, 2, n) if kind != "chain" else (np.arange(n) == n - 1).astype(int)
+    expected = minimal_complete_abstraction(Computation(step), Partition.from_labels(beta))
+    scratch = tmp_path / "scratch"
+    result = dist.minimal_complete_abstraction(step, beta, client=client, chunk_size=60,
+                                               scratch=scratch, out=tmp_path / "answer.zarr")
+    _same(result, expected)
+    assert os.listdir(scratch) == []
+    check = dist.check_complete(step, beta, result.labels, client=client, chunk_size=60,
+                                scratch=scratch)
+    assert check == {"complete": True, "refines_beta": True, "canonical": True,
+                     "blocks": expected.n_blocks}
+    assert os.listdir(scratch) == []
+
+
+@slow
 def test_every_shuffle_agrees(client):
     """The direct exchange, the peer-to-peer shuffle and the task-based one give one answer."""
     rng = np.random.default_rng(3)
@@ -156,8 +179,11 @@ class _SyncClient:
     def __init__(self):
         self.calls = 0
 
-    @staticmethod
-    def _value(x):
+    @classmethod
+    def _value(cls, x):
+        # As distributed: futures inside tuples are replaced by their values too.
+        if isinstance(x, tuple):
+            return tuple(cls._value(a) for a in x)
         return x.value if isinstance(x, _Done) else x
 
     def submit(self, fn, *args, pure=True):
@@ -213,14 +239,20 @@ def test_direct_exchange_matches_the_core_in_process(data):
     chunk = data.draw(st.integers(1, n), label="chunk")
     # The numba kernels (chunks of SMALL_INPUT states and more) or their numpy twin.
     kernels = data.draw(st.booleans(), label="kernels")
+    # Every round through files (scratch=) or in memory.
+    scratch = tempfile.mkdtemp() if data.draw(st.booleans(), label="scratch") else None
     bounds = dist._bounds(n, chunk)
     records = []
-    engine = DirectDoubling(_SyncClient(), bounds, lambda *r: records.append(r))
+    engine = DirectDoubling(_SyncClient(), bounds, lambda *r: records.append(r), scratch)
     inp = dist._function_input(step, beta, n, bounds)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(exchange, "_kernels", lambda rows: kernels)
         chunks, n_blocks, rounds = engine.run(inp.start, n)
+    engine.close()
     labels = np.concatenate([c.value for c in chunks])
+    if scratch is not None:  # the answer is in memory; every file is gone
+        assert os.listdir(scratch) == []
+        engine = DirectDoubling(_SyncClient(), bounds, lambda *r: None, scratch)
     expected = minimal_complete_abstraction(Computation(step), Partition.from_labels(beta))
     assert np.array_equal(labels, expected.labels)
     assert n_blocks == expected.n_blocks
@@ -234,6 +266,34 @@ def test_direct_exchange_matches_the_core_in_process(data):
         merged = np.where(labels == 1, 0, labels)  # two blocks merged: unstable or coarser than beta
         bad = engine.check(inp.start, [merged[a:b] for a, b in zip(bounds[:-1], bounds[1:])], n)
         assert not (bad["complete"] and bad["refines_beta"])
+    if scratch is not None:
+        os.rmdir(scratch)  # fails unless the checks deleted their files too
+
+
+def test_scratch_files_round_trip_and_refuse_a_missing_file(tmp_path):
+    """Stored results read back equal (arrays, chunks, small values); a lost file is a clear error."""
+    from abstractions import _scratch
+    from abstractions._dask_exchange import Chunk
+
+    chunk = Chunk(5, np.array([3, -1]), np.array([6, 5]), np.array([False, True]))
+    rows = np.arange(6).reshape(2, 3)
+    stored = _scratch.save((rows, chunk, (4, 0, 2, 1)), str(tmp_path / "a"))
+    loaded = _scratch.value(stored)
+    assert len(loaded) == 3 and loaded[2] == (4, 0, 2, 1)
+    assert np.array_equal(loaded[0], rows) and np.array_equal(loaded[-3], rows)
+    assert loaded[1].lo == 5 and np.array_equal(loaded[1].final, chunk.final)
+    assert np.array_equal(loaded[1:2][0].L, chunk.L)
+    with pytest.raises(IndexError):
+        loaded[3]
+    single = _scratch.save(np.array([7, 8]), str(tmp_path / "b"))
+    assert _scratch.value(single).tolist() == [7, 8]
+    # A task's arguments: a stored value, an item of one, and plain values.
+    got = _scratch.with_value(lambda a, b, c: (a.tolist(), b.lo, c), single,
+                              (_scratch.ITEM, stored, 1), 9)
+    assert got == ([7, 8], 5, 9)
+    os.remove(tmp_path / "a" / "1.g.npy")
+    with pytest.raises(FileFormatError, match="1.g.npy.*shared by the client and every worker"):
+        _scratch.item(stored, 1)
 
 
 @slow
@@ -381,6 +441,11 @@ def test_wrong_inputs_raise_clear_errors():
     with pytest.raises(InvalidValueError, match="doubling"):
         dist.minimal_complete_abstraction(_labelled(np.random.default_rng(0), 5, 2),
                                           [0] * 5, method="doubling")
+    with pytest.raises(InvalidValueError, match="scratch is used by the direct exchange.*'p2p'"):
+        dist.minimal_complete_abstraction(Computation([1, 0]), [0, 1], shuffle="p2p",
+                                          scratch="/tmp")
+    with pytest.raises(InvalidTypeError, match="scratch must be a path, got int"):
+        dist.minimal_complete_abstraction(Computation([1, 0]), [0, 1], scratch=3)
 
 
 @slow
@@ -400,8 +465,13 @@ def test_too_large_to_gather_is_refused_before_work():
 
 
 @slow
-def test_killed_worker_never_gives_a_wrong_partition(client):
-    """A worker killed mid-round: the answer is recomputed, or a ClusterError is raised."""
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_killed_worker_never_gives_a_wrong_partition(client, tmp_path, on_disk):
+    """A worker killed mid-round: the answer is recomputed, or a ClusterError is raised.
+
+    Also with every round's values in scratch files, where a lost task is
+    recomputed from files (and its files rewritten).
+    """
     rng = np.random.default_rng(9)
     n = 3000
     step = rng.integers(0, n, n)
@@ -423,8 +493,9 @@ def test_killed_worker_never_gives_a_wrong_partition(client):
     killer = threading.Thread(target=kill)
     killer.start()
     try:
-        result = dist.minimal_complete_abstraction(step, beta, client=client, chunk_size=300,
-                                                   retries=2)
+        result = dist.minimal_complete_abstraction(
+            step, beta, client=client, chunk_size=300, retries=2,
+            scratch=tmp_path / "scratch" if on_disk else None)
     except dist.ClusterError:
         pass  # a clear error is allowed; a wrong answer is not
     else:

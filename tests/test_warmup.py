@@ -288,5 +288,8 @@ def test_the_compile_notice_names_the_kernels_family():
     from abstractions._kernels._jit import _notice
 
     assert "abstractions.warmup()" in _notice("_row_ids")
+    # The expected waits: the kernel's own, and all of them (the table's sum).
+    assert "_row_ids: under a second" in _notice("_row_ids")
+    assert "_function_greedy: about 6 s; all of them: about 29 s" in _notice("_function_greedy")
     notice = _notice("_pair_ids")
     assert "distributed engine" in notice and "warmup" not in notice

@@ -44,51 +44,44 @@ _logger = logging.getLogger("abstractions")
 #: (with one warning) the first time numba finds no place to write them.
 _cache = NUMBA_CACHE
 
-#: Cold compile time of each kernel on the reference machine (2 cores,
-#: seconds of one core, counting the helpers it compiles first), for the
-#: expected wait in the compilation notice. Measured with
-#: ``benchmarks/first_contact.py --kernels``.
+#: Cold compile time of each kernel on the reference machine (2 cores), for
+#: the expected wait in the compilation notice: CPU seconds, measured in one
+#: process with an empty cache calling the kernels in ``warmup()``'s order
+#: (a helper counts for the first kernel that calls it); 29 s in all, which
+#: is what a process that meets every kernel on first use waits.
+#: ``warmup()`` splits them over two processes (see ``_warmup._HELPER``).
 COMPILE_SECONDS: dict[str, float] = {
-    "_first_occurrence": 0.8,
-    "_meet_roots": 0.6,
-    "_reach": 0.3,
-    "_final_states": 0.4,
-    "_functional_graph": 0.9,
-    "_cycle_classes": 1.6,
-    "_tree_classes": 1.7,
-    "_pair_labels": 0.6,
-    "_predecessors": 0.5,
-    "_coarsest_stable": 3.0,
-    "_signature_round": 2.3,
-    "_is_stable": 1.6,
-    # Estimated: CPU seconds timed cold on a loaded machine (all kernels in
-    # one process, in warmup order), scaled by the kernels above (x 0.56).
-    "_reach_csr": 0.2,
-    "_quotient_rows": 0.5,
+    "_first_occurrence": 0.6,
+    "_meet_roots": 0.2,
+    "_reach": 0.1,
+    "_final_states": 0.1,
+    "_functional_graph": 0.3,
+    "_cycle_classes": 0.7,
+    "_tree_classes": 0.7,
+    "_pair_labels": 0.3,
+    "_predecessors": 0.2,
+    "_coarsest_stable": 1.9,
+    "_signature_round": 1.2,
+    "_is_stable": 0.9,
+    "_reach_csr": 0.1,
+    "_quotient_rows": 0.8,
     "_rows_agree": 0.3,
-    "_row_ids": 0.3,
-    "_plurality": 1.2,
-    "_first_return": 1.1,
-    "_next_change": 0.5,
-    "_silent_scc": 0.5,
-    "_branching_round": 2.6,
-    "_saturate": 0.8,
-    # Estimated: timed cold on a loaded machine, scaled as the ones above;
-    # _plurality, _lumping_defect, _function_profile and _function_greedy
-    # then scaled by their cold compile after / before their rewrites
-    # (timed side by side, each alone in a fresh process with an empty cache).
-    "_first_mismatch": 0.2,
-    "_lumping_defect": 2.6,
-    "_function_profile": 2.7,
-    "_function_greedy": 8.5,
-    # Timed cold alone in a fresh process (with _tv_group_errors, which it
-    # calls: 4.9-5.8 s of CPU), scaled as above.
+    "_row_ids": 0.2,
+    "_plurality": 0.7,
+    "_first_return": 0.7,
+    "_next_change": 0.2,
+    "_silent_scc": 0.4,
+    "_branching_round": 1.4,
+    "_saturate": 0.6,
+    "_first_mismatch": 0.1,
+    "_lumping_defect": 1.4,
+    "_function_profile": 1.7,
+    "_function_greedy": 6.1,
     "_tv_merge_errors": 3.0,
-    "_conflicts": 0.4,
-    "_dense_ids": 0.2,
-    "_linear_key": 0.2,
-    # Estimated: timed cold on a loaded machine, scaled as the ones above.
-    "_choice_refine": 6.5,
+    "_conflicts": 0.2,
+    "_dense_ids": 0.1,
+    "_linear_key": 0.1,
+    "_choice_refine": 3.9,
 }
 
 
@@ -159,9 +152,10 @@ def _notice(name: str) -> str:
         )
     total = sum(COMPILE_SECONDS.values())
     now = COMPILE_SECONDS[name]
+    wait = f"about {now:.0f} s" if now >= 1 else "under a second"
     return (
-        f"abstractions: numba is compiling kernels for their first use ({name}: about "
-        f"{now:.0f} s; all of them: about {total:.0f} s); {later}. Run "
+        f"abstractions: numba is compiling kernels for their first use ({name}: {wait}; "
+        f"all of them: about {total:.0f} s); {later}. Run "
         "abstractions.warmup() to compile them all up front; silence this message with "
         "logging.getLogger('abstractions').setLevel(logging.ERROR)."
     )
