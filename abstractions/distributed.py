@@ -35,6 +35,7 @@ Below about 10**8 states the in-memory core is faster: use
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -90,6 +91,12 @@ WORKER_ENVIRON: dict[str, Any] = {
 }
 #: Largest answer gathered into the client's memory by default.
 _MAX_GATHER = 10**8
+
+#: Bytes per state that the workers of the direct exchange hold together
+#: when the rounds stay in memory (the 10**8 chain peaked at 5.6 GB on each
+#: of 2 workers); above their memory limits a run fails or stalls, and
+#: ``scratch=`` is the way through.
+_DIRECT_BYTES_PER_STATE = 60
 
 
 class ClusterError(AbstractionsError, RuntimeError):
@@ -886,6 +893,41 @@ def _local_cluster(options: Mapping[str, Any] | None) -> tuple[Any, Any]:
 
 
 
+def _memory_advice(client: Any, n: int) -> str | None:
+    """Why ``n`` states may not fit in the workers' memory without ``scratch=``, or None.
+
+    Compares :data:`_DIRECT_BYTES_PER_STATE` per state with the sum of the
+    workers' memory limits; None when it fits, or when a worker has no
+    limit or the cluster does not say.
+
+    Examples
+    --------
+    >>> class Cluster:
+    ...     def scheduler_info(self):
+    ...         return {"workers": {"a": {"memory_limit": 10**9}, "b": {"memory_limit": 10**9}}}
+    >>> _memory_advice(Cluster(), 10**7) is None
+    True
+    >>> print(_memory_advice(Cluster(), 10**8))  # doctest: +ELLIPSIS
+    100000000 states need about 6.0 GB of worker memory ... 2.0 GB; pass scratch=...
+    """
+    try:
+        limits = [int(w.get("memory_limit") or 0)
+                  for w in client.scheduler_info()["workers"].values()]
+    except Exception:  # a cluster that does not report its workers: nothing to compare
+        return None
+    if not limits or min(limits) <= 0:
+        return None
+    need = n * _DIRECT_BYTES_PER_STATE
+    if need <= sum(limits):
+        return None
+    return (
+        f"{n} states need about {need / 1e9:.1f} GB of worker memory with the rounds in "
+        f"memory, and the workers' limits sum to {sum(limits) / 1e9:.1f} GB; pass "
+        "scratch=<a directory every worker shares> to keep the rounds in files, or the run "
+        "may stall or end in ClusterError"
+    )
+
+
 def _scratch_dir(scratch: str | os.PathLike[str] | None, shuffle: str) -> str | None:
     """The scratch directory (created), or None; only the direct exchange uses one."""
     if scratch is None:
@@ -924,6 +966,9 @@ def _solve(client: Any, inp: _Input, path: str | None, shuffle: str, progress: b
             return DistributedResult(labels, 0, "doubling" if inp.function else "signature", (),
                                      None, attempt)
         if shuffle == "direct":
+            advice = None if scratch is not None else _memory_advice(client, inp.n)
+            if advice is not None:
+                logging.getLogger("abstractions").warning("abstractions: %s", advice)
             direct = DirectDoubling(client, inp.bounds, engine.record, scratch)
             try:
                 chunks, n_blocks, _ = direct.run(inp.start, inp.n)

@@ -456,6 +456,37 @@ def test_a_step_out_of_range_in_a_dask_array_is_named(client):
                                           np.zeros(6, dtype=int), client=client)
 
 
+def test_a_run_beyond_the_workers_memory_is_pointed_to_scratch(caplog):
+    """Without scratch=, more states than the workers' limits hold: one logged line says so."""
+
+    class Cluster(_SyncClient):
+        def __init__(self, limits):
+            super().__init__()
+            self.limits = limits
+
+        def scheduler_info(self):
+            return {"workers": {str(i): {"memory_limit": m} for i, m in enumerate(self.limits)}}
+
+    assert dist._memory_advice(Cluster([10**9, 10**9]), 10**7) is None
+    assert dist._memory_advice(Cluster([10**9, 0]), 10**9) is None  # a worker without a limit
+    assert dist._memory_advice(object(), 10**9) is None  # a cluster that does not say
+    advice = dist._memory_advice(Cluster([10**9, 10**9]), 10**8)
+    assert "6.0 GB" in advice and "2.0 GB" in advice and "scratch=" in advice
+    # The call logs it, and still answers (the limits are the stub's, not real).
+    step = np.array([1, 2, 0, 0])
+    with caplog.at_level("WARNING", logger="abstractions"):
+        result = dist.minimal_complete_abstraction(step, [0, 1, 0, 1],
+                                                   client=Cluster([10, 10]), chunk_size=2)
+    assert "pass scratch=" in caplog.text
+    assert result.n_blocks == minimal_complete_abstraction(
+        Computation(step), Partition.from_labels([0, 1, 0, 1])).n_blocks
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="abstractions"):
+        dist.minimal_complete_abstraction(step, [0, 1, 0, 1], client=Cluster([10**6]),
+                                          chunk_size=2)
+    assert "scratch=" not in caplog.text
+
+
 def test_too_large_to_gather_is_refused_before_work():
     """Without a client or a store, an answer above max_gather is refused up front."""
     from abstractions import TooLargeError
