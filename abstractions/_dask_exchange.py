@@ -543,18 +543,25 @@ class DirectDoubling:
         return [[self._item(f, first + j) for j in range(self.P)] for f in futures]
 
     def _checkpoint(self, chunks: list[Any]) -> list[Any]:
-        """With a scratch directory: wait for the round, then drop the files before it.
+        """With a scratch directory: wait for the round, then drop every file but its chunks.
 
         The chunks come back as tasks without inputs (their markers), so a
-        worker lost later never needs a deleted file to recompute them.
+        worker lost later never needs a deleted file to recompute them; the
+        round's messages are all consumed once its chunks exist, and the
+        chunks before them are replaced.
         """
         if self.root is None:
             return chunks
         stored = self.client.gather(chunks)
         fresh = [self.client.submit(_scratch.restore, s, pure=False) for s in stored]
+        here = f"r{self._round:04d}"
+        keep = {os.path.basename(s.path) for s in stored}
         for name in os.listdir(self.root):
-            if name < f"r{self._round:04d}":
+            if name < here:
                 shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
+        for name in os.listdir(os.path.join(self.root, here)):
+            if name not in keep:
+                shutil.rmtree(os.path.join(self.root, here, name), ignore_errors=True)
         self._round += 1
         return fresh
 

@@ -245,10 +245,22 @@ def test_direct_exchange_matches_the_core_in_process(data):
     records = []
     engine = DirectDoubling(_SyncClient(), bounds, lambda *r: records.append(r), scratch)
     inp = dist._function_input(step, beta, n, bounds)
+    kept = []
+    if scratch is not None:
+        checkpoint = engine._checkpoint
+
+        def counted(chunks):  # after a round only its chunks' files are on disk
+            out = checkpoint(chunks)
+            kept.append([len(os.listdir(os.path.join(engine.root, d)))
+                         for d in os.listdir(engine.root)])
+            return out
+
+        engine._checkpoint = counted
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(exchange, "_kernels", lambda rows: kernels)
         chunks, n_blocks, rounds = engine.run(inp.start, n)
     engine.close()
+    assert all(k == [len(bounds) - 1] for k in kept)
     labels = np.concatenate([c.value for c in chunks])
     if scratch is not None:  # the answer is in memory; every file is gone
         assert os.listdir(scratch) == []
