@@ -770,7 +770,7 @@ def minimal_complete_abstraction(
         hundred bytes per state of one chunk) and the state space may
         exceed the workers' memory. It must be a directory that the client
         and every worker share (as a store path is), with room for about
-        200 bytes per state; the run's files are deleted as the rounds
+        140 bytes per state; the run's files are deleted as the rounds
         finish and at the end. Slower: every round is written and read
         back.
 

@@ -3,7 +3,7 @@
 Run by hand (not in CI)::
 
     python -m benchmarks.scale_out --n 1e7 1e8 --kinds random chain cycles
-    python -m benchmarks.scale_out --n --beyond 3e8 --beyond-memory 2.5GB
+    python -m benchmarks.scale_out --n --beyond 4e8 --beyond-memory 2.5GB
 
 For each size and kind of one function (random function, chain, shuffled
 cycles) the step and beta are written to a chunked store (not timed), then
@@ -12,7 +12,7 @@ of 2 single-threaded workers reading the store. Reported: seconds, rounds,
 bytes shuffled, peak worker memory (RSS, sampled), and that both answers
 agree. ``--beyond N`` runs N states from the store with workers whose
 memory limits sum to less than the input plus the in-memory core's scratch,
-its rounds going through files (``scratch=``, about 200 bytes per state
+its rounds going through files (``scratch=``, about 140 bytes per state
 on disk at the peak), writes the answer to a store and checks it chunk by
 chunk against the definition (:func:`abstractions.distributed.check_complete`:
 stability, refinement of beta, canonical ids); the in-memory core is not
