@@ -83,6 +83,7 @@ class Chunk:
     g: np.ndarray
     final: np.ndarray
 
+
 ROUND_SHIFT = 56
 PART_SHIFT = 36
 #: Rows of one partition, partitions and rounds that the id layout holds.

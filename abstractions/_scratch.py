@@ -19,7 +19,7 @@ content, and nothing read from the scratch is ever evaluated as code.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,9 +125,6 @@ class StoredTuple(Sequence[Any]):
             self._cache[k] = item(self._stored, k)
         return self._cache[k]
 
-    def __iter__(self) -> Iterator[Any]:
-        return (self[k] for k in range(len(self)))
-
 
 def value(stored: Stored) -> Any:
     """The stored result: its one item, or a :class:`StoredTuple`."""
@@ -150,7 +147,6 @@ def call(fn: Callable[..., Any], path: str, *args: Any) -> Stored:
 def with_value(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn`` on the arguments read from disk, its result returned (small, or the answer)."""
     return fn(*(_resolve(a) for a in args))
-
 
 
 def restore(stored: Stored) -> Stored:

@@ -855,6 +855,10 @@ def minimal_complete_abstraction(
     if client is None:
         own = _local_cluster(cluster_options)
         client = own[1]
+    # Once per call (not per retry): the rounds may not fit in the workers' memory.
+    advice = _memory_advice(client, inp.n) if shuffle == "direct" and where is None else None
+    if advice is not None:
+        logging.getLogger("abstractions").warning("abstractions: %s", advice)
     try:
         attempt = 0
         while True:
@@ -966,9 +970,6 @@ def _solve(client: Any, inp: _Input, path: str | None, shuffle: str, progress: b
             return DistributedResult(labels, 0, "doubling" if inp.function else "signature", (),
                                      None, attempt)
         if shuffle == "direct":
-            advice = None if scratch is not None else _memory_advice(client, inp.n)
-            if advice is not None:
-                logging.getLogger("abstractions").warning("abstractions: %s", advice)
             direct = DirectDoubling(client, inp.bounds, engine.record, scratch)
             try:
                 chunks, n_blocks, _ = direct.run(inp.start, inp.n)
