@@ -20,9 +20,10 @@ time. Here the states stay where they are:
   round moves 24 bytes per active state and 32 per distinct pair of a
   chunk, and nothing for the states that have left;
 * a chunk of ``SMALL_INPUT`` states or more is worked on by the numba
-  kernels of :mod:`abstractions._kernels.doubling` (a counting sort by
-  receiver, a growing hash table for the pairs, one pass for an answer and
-  one for the new arrays), the numpy code here being their twin.
+  kernels of :mod:`abstractions._kernels.doubling` (the requests sorted by
+  owner in two passes, the answers read into the pairs where they arrive,
+  a growing hash table for the pairs, one pass for an answer and one for
+  the new arrays), the numpy code here being their twin.
 
 Each function here runs on a worker and returns a new value (a future's
 value is never changed in place), so the scheduler can recompute any of
@@ -53,6 +54,7 @@ from abstractions._dask_parts import Chunk
 from abstractions.exceptions import InvalidValueError
 
 __all__ = [
+    "ALONE",
     "Chunk",
     "DirectDoubling",
     "answer",
@@ -69,12 +71,19 @@ __all__ = [
     "pair",
     "record_run",
     "rank_answer",
+    "rank_count",
     "rank_reps",
     "start_chunk",
     "update",
 ]
 
 _I64 = np.int64
+
+#: The bit that marks the label of a block of one state. Ids are
+#: ``(round << 56) | (partition << 36) | local`` with rounds below 58 (at
+#: most ``2**56`` states), so bit 62 is free; a state's label with it set is
+#: still a label of its own, and equal to no other.
+ALONE = np.int64(1 << 62)
 
 
 def _kernels(rows: int) -> bool:
@@ -171,14 +180,20 @@ def start_chunk(step: Any, beta: Any, offset: int, n: int) -> Chunk:
 def ask(chunk: Chunk, nparts: int, bounds: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
     """Requests for the label and pointer at ``g`` of the active states, one array per owner.
 
-    Returns ``(active, order, request_0, ..., request_{P-1})``: the active
-    states' positions, the order that sorted their requests by owner, and
-    the requested states per owner.
+    Returns ``(pos, request_0, ..., request_{P-1})``: the asking states
+    (positions in the chunk) in the order of the requests, which is by
+    owner, and the requested states per owner. The answers come back in
+    that order, so :func:`pair` reads them without sorting them back.
     """
+    if _kernels(chunk.g.shape[0]):
+        from abstractions._kernels import _requests
+
+        pos, targets, ends = _requests(chunk.g, chunk.final, size, bounds)
+        return (pos, *_cut(targets, ends))
     active = np.flatnonzero(~chunk.final)
     targets = chunk.g[active]
     order, ends = _by_receiver(_owner(targets, bounds, size), nparts)
-    return (active, order, *_cut(targets[order], ends))
+    return (active[order], *_cut(targets[order], ends))
 
 
 def answer(chunk: Chunk, *requests: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -208,14 +223,37 @@ def answer(chunk: Chunk, *requests: np.ndarray) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def _answered(
+    L: np.ndarray, pos: np.ndarray, answers: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(L, L at g, g o g)`` of the asking states ``pos``, from the owners' answers in order.
+
+    The label at a final ``g`` (pointer -1) is stored as ``~label``. From
+    ``SMALL_INPUT`` rows on, the kernel ``_gather_pairs`` fills the three
+    arrays an answer at a time; below, numpy.
+    """
+    m = pos.shape[0]
+    if _kernels(m):
+        from abstractions._kernels import _gather_pairs
+
+        a, b, gg = np.empty(m, _I64), np.empty(m, _I64), np.empty(m, _I64)
+        offset = 0
+        for got in answers:
+            offset = _gather_pairs(L, pos, offset, got, a, b, gg)
+        return a, b, gg
+    got = np.concatenate(answers, axis=1) if answers else np.zeros((2, 0), _I64)
+    return L[pos], np.where(got[1] < 0, ~got[0], got[0]), got[1]
+
+
 def pair(
     chunk: Chunk, asked: tuple[np.ndarray, ...] | None, nparts: int, *answers: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """The pairs ``(L, L at g)`` of the active states, one array per numbering partition.
 
-    ``asked`` is :func:`ask`'s output (its answers follow, one per owner),
-    or None for the set-up round, whose pairs are ``(beta, 0)`` over every
-    state. A pair whose ``g`` is final is sent as ``(L, ~Lg)`` (negative):
+    ``asked`` is :func:`ask`'s output (its answers follow, one per owner,
+    in the order of its requests), or None for the set-up round, whose
+    pairs are ``(beta, 0)`` over every state. A pair whose ``g`` is final
+    is sent as ``(L, ~Lg)`` (negative):
     the whole block then leaves, and the numbering partition counts it.
 
     Each distinct pair is sent once, with the number of this chunk's states
@@ -225,28 +263,33 @@ def pair(
     partition.
 
     Returns ``(active, gg, codes, order, pairs_0, ..., pairs_{P-1})``:
-    ``gg`` the new pointer ``g o g`` of the active states (-1 where ``g``
-    is final), ``codes`` each active state's distinct pair, ``order`` the
+    ``active`` the active states (positions in the chunk) in the order of
+    the rows, ``gg`` their new pointer ``g o g`` (-1 where ``g`` is
+    final), ``codes`` each one's distinct pair, ``order`` the
     order that sorted the distinct pairs by receiver, and per receiver
     ``[L, Lg, count]`` of its pairs.
     """
     if asked is None:
         active = np.arange(chunk.L.shape[0], dtype=_I64)
+        L = chunk.L
         Lg = np.zeros(active.shape[0], dtype=_I64)
         gg = chunk.g
     else:
-        active, order = asked[0], asked[1]
-        got = np.concatenate(answers, axis=1) if answers else np.zeros((2, 0), _I64)
-        if got.shape[1] != active.shape[0]:
+        active = asked[0]
+        got_rows = sum(a.shape[1] for a in answers)
+        if got_rows != active.shape[0]:
             raise RuntimeError(
-                f"{got.shape[1]} answers for {active.shape[0]} requests: a partition was lost"
+                f"{got_rows} answers for {active.shape[0]} requests: a partition was lost"
             )
-        Lg = np.empty(active.shape[0], dtype=_I64)
-        gg = np.empty(active.shape[0], dtype=_I64)
-        Lg[order] = got[0]
-        gg[order] = got[1]
-        Lg = np.where(gg < 0, ~Lg, Lg)
-    L = chunk.L[active]
+        L, Lg, gg = _answered(chunk.L, active, answers)
+    if _kernels(L.shape[0]):
+        from abstractions._kernels import _pair_rows
+
+        codes, order2, flat, ends = _pair_rows(L, Lg, _slots(L, Lg), nparts)
+        starts = np.r_[0, ends[:-1]].tolist()
+        # Each receiver's three rows are one contiguous block: a view each.
+        return (active, gg, codes, order2,
+                *(flat[3 * a:3 * b].reshape(3, b - a) for a, b in zip(starts, ends.tolist())))
     codes, first, count = _pair_codes(L, Lg)
     L, Lg = L[first], Lg[first]
     order2, ends = _by_receiver(_pair_owner(L, Lg, nparts), nparts)
@@ -261,21 +304,33 @@ def number_pairs(part: int, rnd: int, *pieces: np.ndarray) -> tuple[Any, ...]:
     """Ids of the pairs this partition received, and its counts.
 
     Every copy of a pair lands here, so local ids are the blocks; the id is
-    ``(rnd, part, local)``, stored as ``~id`` (negative) where the block
-    leaves the rounds: a singleton, or a block whose ``g`` is final.
+    ``(rnd, part, local)``, with the bit :data:`ALONE` where the block is a
+    single state, and stored as ``~id`` (negative) where the block leaves
+    the rounds: a singleton, or a block whose ``g`` is final.
     Returns ``((blocks, leaving blocks, staying states, pairs received),
     ids_0, ...)``, one id array per sender, aligned with its pairs.
     """
     rows = np.concatenate(pieces, axis=1) if pieces else np.zeros((3, 0), _I64)
+    ends = np.cumsum([p.shape[1] for p in pieces]).astype(_I64)
+    if _kernels(rows.shape[1]):
+        from abstractions._kernels import _number_rows
+
+        new, count, leaving, staying = _number_rows(
+            rows[0], rows[1], rows[2], _slots(rows[0], rows[1]),
+            int(parts.ident(rnd, part, np.zeros(1, _I64))[0]), int(ALONE))
+        return ((int(count), int(leaving), int(staying), int(rows.shape[1])), *_cut(new, ends))
     ids, _, count = _pair_codes(rows[0], rows[1])
     # Float weights are exact here: a count is at most the states, far below 2**53.
     sizes = np.bincount(ids, weights=rows[2], minlength=count).astype(_I64)
-    leaves = sizes == 1
+    alone = sizes == 1
+    leaves = alone.copy()
     leaves[ids[rows[1] < 0]] = True
     new = parts.ident(rnd, part, ids)
+    # A block of one state stays one: its label carries ALONE, so that the
+    # canonical numbering needs no message about it (see label_reps).
+    new = np.where(alone[ids], new | ALONE, new)
     new = np.where(leaves[ids], ~new, new)
     stats = (int(count), int(leaves.sum()), int(sizes[~leaves].sum()), int(rows.shape[1]))
-    ends = np.cumsum([p.shape[1] for p in pieces]).astype(_I64)
     return (stats, *_cut(new, ends))
 
 
@@ -309,18 +364,25 @@ def update(chunk: Chunk, paired: tuple[np.ndarray, ...], *ids: np.ndarray) -> Ch
 
 
 def label_reps(chunk: Chunk, nparts: int) -> tuple[np.ndarray, ...]:
-    """The chunk's distinct labels with their first state, one array per label owner.
+    """The chunk's labels of blocks that may span chunks, with their first state, per owner.
 
-    Returns ``(inverse, order, pairs_0, ...)``: each state's index among
-    the distinct labels, the order that sorted them by owner, and
-    ``[label, first state]`` per owner.
+    A state whose label carries :data:`ALONE` is its block's only state,
+    hence its rep: nothing is sent for it. The other labels are numbered
+    by first occurrence (a hash table, no sort) and sent to their owners.
+    Returns ``(shared, inverse, order, pairs_0, ...)``: the positions of
+    the states of the other labels, each one's index among the distinct
+    labels, the order that sorted those by owner, and ``[label, first
+    state]`` per owner.
     """
-    labels, first, inverse = np.unique(chunk.L, return_index=True, return_inverse=True)
+    shared = np.flatnonzero((chunk.L & ALONE) == 0)
+    L = chunk.L[shared]
+    inverse, first, _ = _pair_codes(L, np.zeros_like(L))
+    labels = L[first]
     order, ends = _by_receiver(_pair_owner(labels, np.zeros_like(labels), nparts), nparts)
     both = np.empty((2, labels.shape[0]), dtype=_I64)
     both[0] = labels[order]
-    both[1] = chunk.lo + first[order]
-    return (inverse.astype(_I64).reshape(-1), order, *_cut(both, ends))
+    both[1] = chunk.lo + shared[first[order]]
+    return (shared, inverse, order, *_cut(both, ends))
 
 
 def owner_reps(
@@ -328,59 +390,79 @@ def owner_reps(
 ) -> tuple[np.ndarray, ...]:
     """Each label's least state (its block's first occurrence), sent to that state's chunk.
 
-    Returns ``(labels, order, reps_0, ...)``: the distinct labels (sorted),
-    the order that sorted them by the chunk of their rep, and the reps per
-    chunk.
+    ``pieces`` come from the chunks in order, each naming a label once, so
+    a label's first occurrence among them carries its least state.
+    Returns ``(codes, order, sizes, reps_0, ...)``: each received row's
+    label (numbered by first occurrence), the order that sorted the labels
+    by the chunk of their rep, the number of rows each chunk sent, and the
+    reps per chunk.
     """
     both = np.concatenate(pieces, axis=1) if pieces else np.zeros((2, 0), _I64)
-    by = np.lexsort((both[1], both[0]))
-    lab, rep = both[0][by], both[1][by]
-    first = np.ones(lab.shape[0], dtype=bool)
-    first[1:] = lab[1:] != lab[:-1]
-    labels, reps = lab[first], rep[first]
+    codes, first, _ = _pair_codes(both[0], np.zeros_like(both[0]))
+    reps = both[1][first]
     order, ends = _by_receiver(_owner(reps, bounds, size), nparts)
-    return (labels, order, *_cut(reps[order], ends))
+    sizes = np.array([p.shape[1] for p in pieces], dtype=_I64)
+    return (codes, order, sizes, *_cut(reps[order], ends))
 
 
-def rank_reps(*pieces: np.ndarray) -> np.ndarray:
-    """The reps that fall in this chunk, sorted (each state is the rep of one block at most)."""
-    reps = np.concatenate(pieces) if pieces else np.zeros(0, _I64)
-    return np.sort(reps)
+def rank_reps(lo: int, hi: int, shared: np.ndarray, *pieces: np.ndarray) -> np.ndarray:
+    """For the states ``lo .. hi - 1`` of a chunk, how many reps fall before each (a prefix count).
 
-
-def rank_answer(ranked: np.ndarray, offset: int, *pieces: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Each asked rep's canonical id: the reps in earlier chunks, plus its rank in this one."""
-    return tuple(offset + np.searchsorted(ranked, p).astype(_I64) for p in pieces)
-
-
-def owner_canon(
-    owned: tuple[np.ndarray, ...], nparts: int, *pieces: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """The canonical id of every label each chunk asked about (pieces: ranks, then requests).
-
-    ``pieces`` holds first the canonical ids from every chunk (aligned with
-    :func:`owner_reps`' reps), then each chunk's ``[label, first]`` request.
+    The reps are the states alone in their block (all but ``shared``) and
+    the least states that the owners sent back. Each state is the rep of
+    one block at most; a rep's rank is the count at it, and the chunk's
+    number of reps is the last count (see :func:`rank_answer`).
     """
-    labels, order = owned[0], owned[1]
-    canon_sorted = np.concatenate(pieces[:nparts]) if nparts else np.zeros(0, _I64)
-    canon = np.empty(labels.shape[0], dtype=_I64)
+    mark = np.ones(hi - lo + 1, dtype=_I64)
+    mark[0] = 0
+    mark[shared + 1] = 0
+    for p in pieces:
+        mark[p - lo + 1] = 1
+    out: np.ndarray = np.cumsum(mark)
+    return out
+
+
+def rank_count(ranked: np.ndarray) -> int:
+    """The number of reps in a chunk, from :func:`rank_reps`."""
+    return int(ranked[-1])
+
+
+def rank_answer(
+    ranked: np.ndarray, lo: int, offset: int, *pieces: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Each asked rep's canonical id: the reps in earlier chunks, plus its rank in this one."""
+    return tuple(offset + ranked[p - lo] for p in pieces)
+
+
+def owner_canon(owned: tuple[np.ndarray, ...], *ranks: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The canonical id of every row each chunk sent to :func:`owner_reps`, one array per chunk.
+
+    ``ranks`` holds the canonical ids from every chunk, aligned with
+    :func:`owner_reps`' reps.
+    """
+    codes, order, sizes = owned[0], owned[1], owned[2]
+    canon_sorted = np.concatenate(ranks) if ranks else np.zeros(0, _I64)
+    if canon_sorted.shape[0] != order.shape[0]:
+        raise RuntimeError("a label has no canonical id: a partition was lost")
+    canon = np.empty(order.shape[0], dtype=_I64)
     canon[order] = canon_sorted
-    out = []
-    for req in pieces[nparts:]:
-        pos = np.searchsorted(labels, req[0])
-        if req.shape[1] and not (labels[np.minimum(pos, labels.shape[0] - 1)] == req[0]).all():
-            raise RuntimeError("a label has no canonical id: a partition was lost")
-        out.append(canon[pos])
-    return tuple(out)
+    return tuple(_cut(canon[codes], np.cumsum(sizes)))
 
 
-def canonical_chunk(reps: tuple[np.ndarray, ...], *canon: np.ndarray) -> np.ndarray:
-    """The chunk's canonical labels (blocks numbered by their first state)."""
-    inverse, order = reps[0], reps[1]
+def canonical_chunk(
+    reps: tuple[np.ndarray, ...], ranked: np.ndarray, offset: int, *canon: np.ndarray
+) -> np.ndarray:
+    """The chunk's canonical labels (blocks numbered by their first state).
+
+    A state alone in its block is its rep, numbered by its own rank; the
+    others take their label's id from its owner.
+    """
+    shared, inverse, order = reps[0], reps[1], reps[2]
+    out: np.ndarray = offset + ranked[:-1]
     got = np.concatenate(canon) if canon else np.zeros(0, _I64)
     ids = np.empty(got.shape[0], dtype=_I64)
     ids[order] = got
-    out: np.ndarray = ids[inverse]
+    out[shared] = ids[inverse]
     return out
 
 
@@ -407,14 +489,14 @@ def check_pairs(
     The records (see :func:`record_run`) tell whether the labels are
     numbered by first occurrence across chunks.
     """
-    active, order = asked[0], asked[1]
+    pos = asked[0]
     got = np.concatenate(answers, axis=1) if answers else np.zeros((2, 0), _I64)
-    if got.shape[1] != active.shape[0]:
+    if got.shape[1] != pos.shape[0] or pos.shape[0] != chunk.L.shape[0]:
         raise RuntimeError(
-            f"{got.shape[1]} answers for {active.shape[0]} requests: a partition was lost"
+            f"{got.shape[1]} answers for {pos.shape[0]} requests: a partition was lost"
         )
-    B = np.empty(active.shape[0], dtype=_I64)
-    B[order] = got[0]
+    B = np.empty(pos.shape[0], dtype=_I64)
+    B[pos] = got[0]
     A = chunk.L
     by, ends = _by_receiver(_pair_owner(A, np.zeros_like(A), nparts), nparts)
     rows = np.empty((3, A.shape[0]), dtype=_I64)
@@ -469,10 +551,6 @@ def check_summary(
         "canonical": canonical,
         "blocks": int(sum(c[2] for c in counts)),
     }
-
-
-def _length(x: np.ndarray) -> int:
-    return int(x.shape[0])
 
 
 def _settled(_: Any) -> None:
@@ -600,6 +678,8 @@ class DirectDoubling:
         # The distinct (beta, 0) pairs out (24 bytes each) and their ids back (8).
         self.record(0, "setup", blocks, n, 32 * sum(s[3] for s in stats), t0)
         limit = max(1, math.ceil(math.log2(max(n, 2)))) + 1
+        if limit >= 1 << (62 - parts.ROUND_SHIFT):  # pragma: no cover - above 2**61 states
+            raise InvalidValueError(f"{n} states is more than the label layout holds")
         rnd = 0
         while active:
             rnd += 1
@@ -607,7 +687,7 @@ class DirectDoubling:
             if rnd > limit:  # pragma: no cover - the doubling bound
                 raise RuntimeError(f"doubling took more than {limit} rounds")
             asked = [self._submit(ask, c, P, self.bounds, self.size) for c in chunks]
-            requests = self._items(asked, 2)
+            requests = self._items(asked, 1)
             answers = [self._submit(answer, chunks[j], *(requests[i][j] for i in range(P)))
                        for j in range(P)]
             replies = self._items(answers, 0)
@@ -650,7 +730,7 @@ class DirectDoubling:
         chunks = [self._item(f, 0) for f in made]
         betas = [self._item(f, 1) for f in made]
         asked = [self._submit(ask, c, P, self.bounds, self.size) for c in chunks]
-        requests = self._items(asked, 2)
+        requests = self._items(asked, 1)
         answers = [self._submit(answer, chunks[j], *(requests[i][j] for i in range(P)))
                    for j in range(P)]
         replies = self._items(answers, 0)
@@ -667,21 +747,23 @@ class DirectDoubling:
         t0 = time.perf_counter()
         P = self.P
         reps = [self._submit(label_reps, c, P) for c in chunks]
-        asks = self._items(reps, 2)
+        asks = self._items(reps, 3)
         owned = [self._submit(owner_reps, P, self.bounds, self.size,
                               *(asks[i][h] for i in range(P))) for h in range(P)]
-        to_rank = self._items(owned, 2)
-        ranked = [self._submit(rank_reps, *(to_rank[h][k] for h in range(P))) for k in range(P)]
-        counts = self.client.gather([self._value(_length, r) for r in ranked])
+        to_rank = self._items(owned, 3)
+        ranked = [self._submit(rank_reps, int(self.bounds[k]), int(self.bounds[k + 1]),
+                               self._item(reps[k], 0), *(to_rank[h][k] for h in range(P)))
+                  for k in range(P)]
+        counts = self.client.gather([self._value(rank_count, r) for r in ranked])
         offsets = np.r_[0, np.cumsum(counts)[:-1]].astype(_I64).tolist()
-        answered = [self._submit(rank_answer, ranked[k], offsets[k],
+        answered = [self._submit(rank_answer, ranked[k], int(self.bounds[k]), offsets[k],
                                  *(to_rank[h][k] for h in range(P))) for k in range(P)]
         ranks = self._items(answered, 0)
-        canon = [self._submit(owner_canon, owned[h], P, *(ranks[k][h] for k in range(P)),
-                              *(asks[i][h] for i in range(P)))
+        canon = [self._submit(owner_canon, owned[h], *(ranks[k][h] for k in range(P)))
                  for h in range(P)]
         back = self._items(canon, 0)
-        labels = [self._value(canonical_chunk, reps[i], *(back[h][i] for h in range(P)))
+        labels = [self._value(canonical_chunk, reps[i], ranked[i], offsets[i],
+                              *(back[h][i] for h in range(P)))
                   for i in range(P)]
         n_blocks = int(sum(counts))
         self.record(0, "canonical", n_blocks, n, 8 * (4 * n_blocks + 2 * n_blocks), t0)

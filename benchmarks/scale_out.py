@@ -121,7 +121,11 @@ def _cluster(
     # beyond-memory run) dask's own environment instead: glibc then hands
     # freed arrays back to the system, so a worker's unmanaged memory stays
     # low and the memory limit spills results instead of killing the worker.
-    environ = dask.config.get("distributed.nanny.pre-spawn-environ") if trim else WORKER_ENVIRON
+    # Both ask for huge pages (see WORKER_ENVIRON).
+    environ = WORKER_ENVIRON
+    if trim:
+        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"),
+                   "GLIBC_TUNABLES": WORKER_ENVIRON["GLIBC_TUNABLES"]}
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -175,7 +179,7 @@ def run_one(kind: str, n: int, args: argparse.Namespace, *, beyond: bool = False
             t = time.perf_counter()
             result = dist.minimal_complete_abstraction(
                 store, client=client, out=answer, shuffle=args.shuffle, progress=args.progress,
-                scratch=scratch,
+                scratch=scratch, chunk_size=args.partition_size,
             )
             row["dask_s"] = round(time.perf_counter() - t, 1)
         row["rounds"] = result.refinement_rounds
@@ -233,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="8GB", help="per worker, the other runs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=1 << 22)
+    parser.add_argument("--partition-size", type=int, default=None,
+                        help="states per partition of the engine (default: its own choice, "
+                        "about two partitions per worker thread for the direct exchange)")
     parser.add_argument("--shuffle", default="auto", choices=["auto", "direct", "p2p", "tasks"])
     parser.add_argument("--store-dir", default="/work/bigdata-dask")
     parser.add_argument("--json", default=None, help="also write the rows here")

@@ -361,7 +361,8 @@ def row_ids(rows: Sequence[Sequence[int]]) -> tuple[list[int], int]:
 # ---------------------------------------------------------------- distributed doubling
 # Twins of abstractions._kernels.doubling, on lists.
 
-__all__ += ["route", "answer_rows", "apply_ids"]
+__all__ += ["route", "requests", "gather_pairs", "pair_rows", "number_rows", "answer_rows",
+            "apply_ids"]
 
 
 def route(dest: Sequence[int], nparts: int) -> tuple[list[int], list[int]]:
@@ -380,6 +381,57 @@ def answer_rows(labels, g, final, lo: int, req) -> tuple[list[list[int]], int]:
         out[0].append(labels[x - lo])
         out[1].append(-1 if final[x - lo] else g[x - lo])
     return out, -1
+
+
+def requests(g, final, bounds) -> tuple[list[int], list[int], list[int]]:
+    """Active states grouped by the chunk owning their ``g`` (ties in order), targets, run ends."""
+    def owner(t: int) -> int:
+        return max(p for p in range(len(bounds) - 1) if bounds[p] <= t)
+
+    asking = [i for i in range(len(g)) if not final[i]]
+    pos = [i for p in range(len(bounds) - 1) for i in asking if owner(g[i]) == p]
+    ends = [sum(1 for i in asking if owner(g[i]) <= p) for p in range(len(bounds) - 1)]
+    return pos, [g[i] for i in pos], ends
+
+
+def gather_pairs(labels, pos, answers) -> tuple[list[int], list[int], list[int]]:
+    """Per asking state: its label, the label at ``g`` (``~label`` if final), the pointer there."""
+    rows = [(x, y) for got in answers for x, y in zip(got[0], got[1])]
+    return ([labels[i] for i in pos], [~x if y < 0 else x for x, y in rows],
+            [y for _, y in rows])
+
+
+def pair_rows(a, b, nparts: int):
+    """Distinct pairs by first occurrence, counted, then grouped by their numbering partition."""
+    firsts: dict[tuple[int, int], int] = {}
+    codes = [firsts.setdefault((x, y), len(firsts)) for x, y in zip(a, b)]
+    pairs = list(firsts)
+    mask = (1 << 64) - 1
+
+    def owner(x: int, y: int) -> int:
+        h = ((x & mask) * 0x9E3779B97F4A7C15 + (y & mask) * 0xC2B2AE3D27D4EB4F) & mask
+        return (h >> 32) % nparts
+
+    order = [c for p in range(nparts) for c in range(len(pairs)) if owner(*pairs[c]) == p]
+    blocks = [[[pairs[c][0] for c in order if owner(*pairs[c]) == p],
+               [pairs[c][1] for c in order if owner(*pairs[c]) == p],
+               [codes.count(c) for c in order if owner(*pairs[c]) == p]] for p in range(nparts)]
+    return codes, order, blocks
+
+
+def number_rows(a, b, count_of, base: int, alone_bit: int):
+    """Per row its block's label: ``base | local``, ALONE if one state, ``~`` if it leaves."""
+    firsts: dict[tuple[int, int], int] = {}
+    ids = [firsts.setdefault((x, y), len(firsts)) for x, y in zip(a, b)]
+    sizes = [sum(k for i, k in zip(ids, count_of) if i == c) for c in range(len(firsts))]
+    final = [any(y < 0 for i, y in zip(ids, b) if i == c) for c in range(len(firsts))]
+    labels = []
+    for c in range(len(firsts)):
+        v = base | c | (alone_bit if sizes[c] == 1 else 0)
+        labels.append(~v if sizes[c] == 1 or final[c] else v)
+    leaving = sum(1 for v in labels if v < 0)
+    staying = sum(sizes[c] for c in range(len(firsts)) if labels[c] >= 0)
+    return [labels[i] for i in ids], len(firsts), leaving, staying
 
 
 def apply_ids(labels, g, final, active, gg, codes, per_pair):

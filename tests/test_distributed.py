@@ -310,7 +310,7 @@ def test_scratch_files_round_trip_and_refuse_a_missing_file(tmp_path):
 
 @slow
 def test_dask_array_input_and_check(client):
-    """A step given as a dask array is solved in its chunks, and the answer checks out."""
+    """A step given as a dask array is solved (its chunks joined), and the answer checks out."""
     rng = np.random.default_rng(5)
     n = 300
     step = rng.integers(0, n, n)
@@ -319,7 +319,8 @@ def test_dask_array_input_and_check(client):
         da.from_array(step, chunks=70), da.from_array(beta, chunks=70), client=client)
     expected = minimal_complete_abstraction(Computation(step), Partition.from_labels(beta))
     _same(result, expected)
-    assert result.labels.chunks == ((70, 70, 70, 70, 20),)
+    # Its five chunks are joined into two partitions per worker thread.
+    assert result.labels.chunks == ((75, 75, 75, 75),)
     check = dist.check_complete(step, beta, result.labels, client=client, chunk_size=70)
     assert check == {"complete": True, "refines_beta": True, "canonical": True,
                      "blocks": expected.n_blocks}
@@ -411,6 +412,27 @@ def test_store_round_trip_and_solve(client, tmp_path):
     dist.save_chunked(S, tmp_path / "m.zarr", beta=np.arange(30) % 2, chunk_size=16)
     _same(dist.minimal_complete_abstraction(tmp_path / "m.zarr", client=client),
           minimal_complete_abstraction(S, Partition.from_labels(np.arange(30) % 2)))
+
+
+def test_direct_exchange_joins_small_chunks_into_two_partitions_per_thread(client, tmp_path):
+    """A store of ten small chunks runs as four partitions on 2 threads; chunk_size= is kept."""
+    rng = np.random.default_rng(9)
+    n = 400
+    C = Computation(np.minimum(np.arange(n) + 1, n - 1), output=rng.integers(0, 2, n))
+    beta = Partition.from_labels(C.output)
+    path = tmp_path / "chain.zarr"
+    dist.save_chunked(C, path, beta=beta, chunk_size=40)
+    expected = minimal_complete_abstraction(C, beta)
+    joined = dist.minimal_complete_abstraction(path, client=client)
+    assert joined.labels.chunks == ((100, 100, 100, 100),)
+    _same(joined, expected)
+    kept = dist.minimal_complete_abstraction(path, client=client, chunk_size=40)
+    assert kept.labels.chunks == ((40,) * 10,)
+    _same(kept, expected)
+    # With scratch= the store's chunks bound each task's memory: kept as they are.
+    spilled = dist.minimal_complete_abstraction(path, client=client, scratch=tmp_path / "s")
+    assert spilled.labels.chunks == ((40,) * 10,)
+    _same(spilled, expected)
 
 
 def test_broken_stores_are_rejected_before_work(tmp_path):

@@ -84,18 +84,22 @@ __all__ = [
     "_function_greedy",
     "_function_profile",
     "_functional_graph",
+    "_gather_pairs",
     "_is_stable",
     "_linear_key",
     "_lumping_defect",
     "_meet_roots",
     "_next_change",
+    "_number_rows",
     "_pair_ids",
     "_pair_labels",
+    "_pair_rows",
     "_plurality",
     "_predecessors",
     "_quotient_rows",
     "_reach",
     "_reach_csr",
+    "_requests",
     "_route",
     "_row_ids",
     "_rows_agree",
@@ -430,10 +434,68 @@ def _route_args(dest: Any, nparts: int) -> tuple[Any, ...]:
 
 
 def _pair_ids_args(a: Any, b: Any, slots: int) -> tuple[Any, ...]:
+    return _ids(a), _ids(b), _slots_of(slots)
+
+
+def _requests_args(g: Any, final: Any, size: int, bounds: Any) -> tuple[Any, ...]:
+    bounds = _ids(bounds)
+    if bounds.shape[0] < 2:
+        raise ValueError(f"bounds must hold at least one chunk (two bounds), got {bounds.shape[0]}")
+    return _ids(g), _flags(final), int(size), bounds
+
+
+def _rows_out(array: Any) -> np.ndarray:
+    """An int64 array a kernel fills: used as it is, so that the caller sees the writes."""
+    if (
+        not isinstance(array, np.ndarray)
+        or array.dtype != np.int64
+        or not array.flags.c_contiguous
+        or not array.flags.writeable
+    ):
+        raise TypeError("an output argument must be a writeable C-contiguous int64 array")
+    return array
+
+
+def _gather_pairs_args(
+    L: Any, pos: Any, offset: int, got: Any, a: Any, b: Any, gg: Any
+) -> tuple[Any, ...]:
+    got = _ids(got)
+    if got.ndim != 2 or got.shape[0] != 2:
+        raise ValueError(f"got must be an array of two rows, got shape {got.shape}")
+    offset = int(offset)
+    a, b, gg = _rows_out(a), _rows_out(b), _rows_out(gg)
+    pos = _ids(pos)
+    if not (0 <= offset and offset + got.shape[1] <= min(a.shape[0], b.shape[0], gg.shape[0],
+                                                          pos.shape[0])):
+        raise ValueError(f"rows {offset}..{offset + got.shape[1]} do not fit the output arrays")
+    return _ids(L), pos, offset, got, a, b, gg
+
+
+def _slots_of(slots: int) -> int:
     slots = int(slots)
     if slots < 2 or slots & (slots - 1):
         raise ValueError(f"slots must be a power of two of at least 2, got {slots}")
-    return _ids(a), _ids(b), slots
+    return slots
+
+
+def _pair_rows_args(a: Any, b: Any, slots: int, nparts: int) -> tuple[Any, ...]:
+    nparts = int(nparts)
+    if nparts < 1:
+        raise ValueError(f"nparts must be at least 1, got {nparts}")
+    a, b = _ids(a), _ids(b)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have one shape, got {a.shape} and {b.shape}")
+    return a, b, _slots_of(slots), nparts
+
+
+def _number_rows_args(
+    a: Any, b: Any, count_of: Any, slots: int, base: int, alone_bit: int
+) -> tuple[Any, ...]:
+    a, b, count_of = _ids(a), _ids(b), _ids(count_of)
+    if not a.shape == b.shape == count_of.shape:
+        raise ValueError(f"a, b and count_of must have one shape, got {a.shape}, {b.shape} "
+                         f"and {count_of.shape}")
+    return a, b, count_of, _slots_of(slots), int(base), int(alone_bit)
 
 
 def _answer_rows_args(L: Any, g: Any, final: Any, lo: int, req: Any) -> tuple[Any, ...]:
@@ -594,6 +656,10 @@ _dense_ids = Kernel("variables", "_dense_ids", _dense_ids_args)
 _linear_key = Kernel("variables", "_linear_key", _linear_key_args)
 _choice_refine = Kernel("choices", "_choice_refine", _choice_refine_args)
 _route = Kernel("doubling", "_route", _route_args)
+_requests = Kernel("doubling", "_requests", _requests_args)
+_gather_pairs = Kernel("doubling", "_gather_pairs", _gather_pairs_args)
+_pair_rows = Kernel("doubling", "_pair_rows", _pair_rows_args)
+_number_rows = Kernel("doubling", "_number_rows", _number_rows_args)
 _pair_ids = Kernel("doubling", "_pair_ids", _pair_ids_args)
 _answer_rows = Kernel("doubling", "_answer_rows", _answer_rows_args)
 _apply_ids = Kernel("doubling", "_apply_ids", _apply_ids_args)
@@ -602,7 +668,9 @@ _apply_ids = Kernel("doubling", "_apply_ids", _apply_ids_args)
 #: on their first large chunk, not by ``warmup()`` (users without the
 #: ``distributed`` extra never pay for them).
 DISTRIBUTED_KERNELS: dict[str, Kernel] = {
-    gate.__name__: gate for gate in (_route, _pair_ids, _answer_rows, _apply_ids)
+    gate.__name__: gate
+    for gate in (_route, _requests, _gather_pairs, _pair_ids, _pair_rows, _number_rows,
+                 _answer_rows, _apply_ids)
 }
 
 #: Every gate of the in-memory library, by kernel name.

@@ -94,25 +94,27 @@ Inline = Literal["never", "always"]
 
 
 @overload
-def jit(function: F, *, inline: Inline = "never") -> F: ...
+def jit(function: F, *, inline: Inline = "never", nogil: bool = False) -> F: ...
 @overload
-def jit(function: None = None, *, inline: Inline = "never") -> Callable[[F], F]: ...
+def jit(
+    function: None = None, *, inline: Inline = "never", nogil: bool = False
+) -> Callable[[F], F]: ...
 
 
-def jit(function: F | None = None, *, inline: Inline = "never") -> Any:
+def jit(function: F | None = None, *, inline: Inline = "never", nogil: bool = False) -> Any:
     """``numba.njit`` with the disk cache where one can be written.
 
-    Used bare (``@jit``) or with numba's ``inline`` option
+    Used bare (``@jit``) or with numba's ``inline`` or ``nogil`` options
     (``@jit(inline="always")``). Kernels are compiled lazily, on their
     first call; only the decision about the cache is made here, when the
     kernel module is imported.
     """
     if function is None:
-        return lambda f: jit(f, inline=inline)
+        return lambda f: jit(f, inline=inline, nogil=nogil)
     global _cache
     if _cache:
         try:
-            return numba.njit(cache=True, inline=inline)(function)
+            return numba.njit(cache=True, inline=inline, nogil=nogil)(function)
         except RuntimeError as error:
             if "no locator available" not in str(error):
                 raise
@@ -125,12 +127,12 @@ def jit(function: F | None = None, *, inline: Inline = "never") -> Any:
                 RuntimeWarning,
                 stacklevel=2,
             )
-    return numba.njit(cache=False, inline=inline)(function)
+    return numba.njit(cache=False, inline=inline, nogil=nogil)(function)
 
 
-#: Seconds to compile the four kernels of :mod:`abstractions._kernels.doubling`
+#: Seconds to compile the eight kernels of :mod:`abstractions._kernels.doubling`
 #: (with numba's import), cold, on the 2-core machine of the other estimates.
-DISTRIBUTED_COMPILE_SECONDS = 3.0
+DISTRIBUTED_COMPILE_SECONDS = 7.0
 
 #: Whether the compilation notice has been given in this process.
 _announced = False
@@ -147,7 +149,7 @@ def _notice(name: str) -> str:
         # a worker, on its first chunk of SMALL_INPUT states or more.
         return (
             f"abstractions: numba is compiling the distributed engine's kernels for their "
-            f"first use ({name}; the four of them: about {DISTRIBUTED_COMPILE_SECONDS:.0f} s); "
+            f"first use ({name}; the eight of them: about {DISTRIBUTED_COMPILE_SECONDS:.0f} s); "
             f"{later}."
         )
     total = sum(COMPILE_SECONDS.values())
