@@ -217,6 +217,9 @@ class _Input:
     transitions: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
     beta: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
     m: int = 0
+    # One function's step and labels (numpy or dask arrays, already checked),
+    # kept so that the direct exchange can join chunks without a new check.
+    arrays: tuple[Any, Any] | None = None
 
 
 def _bounds(n: int, chunk_size: int) -> np.ndarray:
@@ -353,7 +356,7 @@ def _beta_specs(labels: Any, bounds: np.ndarray) -> list[tuple[Callable[..., Any
 
 
 def _function_input(step: Any, labels: Any, n: int, bounds: np.ndarray) -> _Input:
-    inp = _Input(n=n, bounds=bounds, function=True)
+    inp = _Input(n=n, bounds=bounds, function=True, arrays=(step, labels))
     steps = (_delayed_chunks(step, bounds) if _is_dask_array(step)
              else [step[a:b] for a, b in pairwise(bounds.tolist())])
     betas = (_delayed_chunks(labels, bounds) if _is_dask_array(labels)
@@ -870,10 +873,10 @@ def minimal_complete_abstraction(
     if client is None:
         own = _local_cluster(cluster_options)
         client = own[1]
-    if chunk_size is None and shuffle == "direct" and where is None:
+    if chunk_size is None and shuffle == "direct" and where is None and inp.arrays is not None:
         wider = _partition_size(client, inp.n, inp.bounds)
         if wider is not None:
-            inp = _prepare(system, beta, wider, method, tol)
+            inp = _function_input(*inp.arrays, inp.n, _bounds(inp.n, wider))
     # Once per call (not per retry): the rounds may not fit in the workers' memory.
     advice = _memory_advice(client, inp.n) if shuffle == "direct" and where is None else None
     if advice is not None:

@@ -445,15 +445,11 @@ def _requests_args(g: Any, final: Any, size: int, bounds: Any) -> tuple[Any, ...
 
 
 def _rows_out(array: Any) -> np.ndarray:
-    """An int64 array a kernel fills: used as it is, so that the caller sees the writes."""
-    if (
-        not isinstance(array, np.ndarray)
-        or array.dtype != np.int64
-        or not array.flags.c_contiguous
-        or not array.flags.writeable
-    ):
+    """An int64 array a kernel fills: an in-place argument, int64 only (one specialisation)."""
+    out = _in_place(array)
+    if out.dtype != np.int64:
         raise TypeError("an output argument must be a writeable C-contiguous int64 array")
-    return array
+    return out
 
 
 def _gather_pairs_args(
