@@ -26,7 +26,8 @@ __all__ = ["warmup"]
 #: ``warmup()`` 15.3 s, from 17.4 s with those two here).
 _HELPER = frozenset(
     {
-        "_signature_round", "_is_stable", "_branching_round", "_saturate",
+        "_signature_round", "_is_stable", "_peel_order", "_peel_blocks", "_branching_round",
+        "_saturate",
         "_cycle_classes", "_tree_classes", "_final_states",
         "_plurality", "_function_profile", "_choice_refine", "_lumping_defect", "_quotient_rows",
     }
@@ -170,10 +171,16 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_tree_classes", 2, on_cycle, pindptr.astype(index), preds, cls.copy(), 3,
                prev_class, prev_label, 4096)
     yield call("_predecessors", ptr, step, w)
+    yield call("_peel_order", ptr, step, np.empty(8, dtype=np.int64),
+               np.empty(8, dtype=np.int64))
     for mode in (0, 1, 2):
         args = (ptr, step, ints, reals, mode, 0, 1.0)
         yield call("_signature_round", *args, beta, np.uint64(1))
         yield call("_is_stable", *args, beta, 2)
+        # No cycle of step reaches 5, 6 and 4; the others are final blocks.
+        yield call("_peel_blocks", *args, beta, np.array([0, 1, 2, 3, -1, -1, -1, 4]), 5,
+                   np.array([5, 6, 4], dtype=np.int64), np.uint64(1),
+                   np.zeros(16, dtype=np.uint64), np.empty(40, dtype=np.int64))
         # One constellation: every state has weight 1 into the whole set.
         yield call("_coarsest_stable", pindptr, psrc, ints, reals, mode, 0, 1.0, beta, 2,
                    np.zeros(2, dtype=np.int64), w)

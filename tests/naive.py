@@ -342,6 +342,52 @@ def system_minimal(edges, n: int, beta: Sequence[int], how) -> list[int]:
         current = nxt
 
 
+def peeled_states(indptr: Sequence[int], targets: Sequence[int]) -> set[int]:
+    """The states that no cycle reaches: not reachable from a state that reaches itself."""
+    n = len(indptr) - 1
+    succ = [list(targets[indptr[s]:indptr[s + 1]]) for s in range(n)]
+
+    def after(s: int) -> set[int]:  # reachable in one step or more
+        seen: set[int] = set()
+        stack = list(succ[s])
+        while stack:
+            t = stack.pop()
+            if t not in seen:
+                seen.add(t)
+                stack.extend(succ[t])
+        return seen
+
+    reached: set[int] = set()
+    for s in range(n):
+        if s in after(s):
+            reached |= {s} | after(s)
+    return set(range(n)) - reached
+
+
+def peel_blocks(edges, n: int, how, start: Sequence[int], blocks: Sequence[int], nb: int,
+                order: Sequence[int]) -> tuple[list[int], int]:
+    """Blocks of the states of ``order``, last to first, by (start block, signature) look-up.
+
+    Each block of ``blocks`` (-1: to be found) is known by the signature of
+    its first state; a state of ``order`` joins the first block known by
+    its own start block and signature, or opens block ``nb``.
+    """
+    blocks = list(blocks)
+    known: dict = {}
+    seen: set[int] = set()
+    for s in range(n):
+        if blocks[s] >= 0 and blocks[s] not in seen:
+            seen.add(blocks[s])
+            known.setdefault((start[s], system_signature(edges, blocks, how, s)), blocks[s])
+    for s in reversed(order):
+        key = (start[s], system_signature(edges, blocks, how, s))
+        if key not in known:
+            known[key] = nb
+            nb += 1
+        blocks[s] = known[key]
+    return blocks, nb
+
+
 def system_complete_partitions_above(edges, n: int, beta: Sequence[int], how) -> list[list[int]]:
     """Brute force: every complete partition P with beta <= P."""
     return [

@@ -458,6 +458,84 @@ def test_sort_region_sorts_by_descending_key(keys, data):
     assert (pos[elems] == np.arange(n)).all()
 
 
+@st.composite
+def peelable_relations(draw):
+    """(n, indptr, targets, int weights) mostly acyclic: real models' shape.
+
+    Transitions go to later states, except a few loops and back edges
+    (``back``), so the part that no cycle reaches is large but not all.
+    Some rows have 17 or more transitions (the kernels' per-block scratch).
+    """
+    n = draw(st.integers(1, 24))
+    back = draw(st.sets(st.integers(0, n - 1), max_size=3))
+    rows = []
+    for s in range(n):
+        if s in back:
+            row = draw(st.lists(st.integers(0, s), min_size=1, max_size=2))
+        elif s < n - 1:
+            wide = draw(st.integers(0, 9)) == 0
+            row = draw(st.lists(st.integers(s + 1, n - 1), max_size=20 if wide else 3))
+        else:
+            row = []
+        rows.append(row)
+    weights = [draw(st.lists(st.integers(1, 6), min_size=len(r), max_size=len(r))) for r in rows]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    targets = [t for r in rows for t in r]
+    return n, _ints(indptr), _ints(targets), _ints([w for r in weights for w in r])
+
+
+@given(case=weighted_relations() | peelable_relations())
+def test_peel_order_is_the_acyclic_part_in_topological_order(case):
+    """_peel_order lists exactly the states no cycle reaches, each before its peeled successors."""
+    from abstractions._kernels import _peel_order
+
+    n, indptr, targets, _ = case
+    order, indeg = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    count = int(_peel_order(indptr, targets, order, indeg))
+    got = order[:count].tolist()
+    assert len(set(got)) == count
+    assert set(got) == naive.peeled_states(naive.as_list(indptr), naive.as_list(targets))
+    position = {s: i for i, s in enumerate(got)}
+    for s in got:
+        for t in targets[indptr[s]:indptr[s + 1]].tolist():
+            assert position.get(t, count) > position[s]
+
+
+@pytest.mark.parametrize("salt", [0, 1], ids=["colliding", "hashed"])
+@pytest.mark.parametrize("how", HOWS)
+@given(case=weighted_relations() | peelable_relations(), data=st.data())
+def test_peel_blocks_equals_naive(salt, how, case, data):
+    """_peel_blocks gives each peeled state the block of its (start, signature), exactly.
+
+    The blocks of the cyclic part are drawn at random (stable or not): a
+    peeled state joins the first block known by its start block and
+    signature, or opens the next one; with salt 0 every hash collides and
+    only the exact comparison tells blocks apart.
+    """
+    from abstractions._kernels import _peel_blocks, _peel_order
+
+    n, indptr, targets, weights = case
+    edges, mode, wi, wf, modulus, inv_tol = _encoded(how, n, indptr, targets, weights)
+    order, scratch = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    order = order[: int(_peel_order(indptr, targets, order, scratch))]
+    start = data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    cyclic = sorted(set(range(n)) - set(order.tolist()))
+    drawn = data.draw(st.lists(st.integers(0, 3), min_size=len(cyclic), max_size=len(cyclic)))
+    blocks = [-1] * n
+    for s, b in zip(cyclic, naive.canonical(drawn) if cyclic else []):
+        blocks[s] = b
+    nb = max(blocks) + 1
+    expected = naive.peel_blocks(edges, n, how, start, blocks, nb, order.tolist())
+    size = 1 << max(1, 2 * n - 1).bit_length()
+    got = _ints(blocks)
+    count = _peel_blocks(
+        indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(start), got, nb, order,
+        np.uint64(salt), np.zeros(size, dtype=np.uint64),
+        np.empty(3 * n + 2 * targets.shape[0], dtype=np.int64),
+    )
+    assert (naive.as_list(got), int(count)) == expected
+
+
 @pytest.mark.parametrize("how", HOWS)
 @given(case=weighted_relations(), data=st.data())
 def test_signature_round_equals_naive(how, case, data):

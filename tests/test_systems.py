@@ -40,30 +40,36 @@ TOL = 1e-9
 
 @st.composite
 def systems(draw, *, max_states: int = 7, kinds=("labelled", "partial", "nondeterministic",
-                                                  "lts", "exact", "float")):
+                                                  "lts", "exact", "float"), forward=False):
     """(system, naive edge list, naive aggregation) of a drawn kind.
 
     ``"partial"``: a labelled system with missing transitions (-1) and
     possibly no letters; a gap is no edge, so its signature lacks the letter.
+    ``forward``: every transition goes to a later state (the last one
+    loops), the shape of most real models: acyclic but for an absorbing state.
     """
     kind = draw(st.sampled_from(kinds))
     n = draw(st.integers(1, max_states))
     state = st.integers(0, n - 1)
+
+    def successor(s: int) -> st.SearchStrategy[int]:
+        return st.integers(min(s + 1, n - 1), n - 1) if forward else state
+
     if kind == "labelled":
         k = draw(st.integers(1, 3))
-        steps = [draw(st.lists(state, min_size=n, max_size=n)) for _ in range(k)]
+        steps = [[draw(successor(s)) for s in range(n)] for _ in range(k)]
         T = TransitionSystem.labelled(steps)
         edges = [(s, a, steps[a][s], 1) for a in range(k) for s in range(n)]
         return T, edges, "sum"
     if kind == "partial":
         k = draw(st.integers(0, 3))
-        steps = [draw(st.lists(st.one_of(state, st.just(-1)), min_size=n, max_size=n))
+        steps = [[draw(st.one_of(successor(s), st.just(-1))) for s in range(n)]
                  for _ in range(k)]
         T = TransitionSystem.labelled(steps, n=n)
         edges = [(s, a, steps[a][s], 1) for a in range(k) for s in range(n) if steps[a][s] >= 0]
         return T, edges, "exists"
     if kind in ("nondeterministic", "lts"):
-        succ = [draw(st.lists(state, max_size=3)) for _ in range(n)]
+        succ = [draw(st.lists(successor(s), max_size=3)) for s in range(n)]
         if kind == "lts":
             labels = [draw(st.lists(st.sampled_from("ab"), min_size=len(r), max_size=len(r)))
                       for r in succ]
@@ -73,8 +79,8 @@ def systems(draw, *, max_states: int = 7, kinds=("labelled", "partial", "nondete
         edges = sorted({(s, a, t, 1) for s in range(n) for t, a in zip(succ[s], labels[s])})
         return T, edges, "exists"
     rows = []
-    for _ in range(n):
-        targets = draw(st.lists(state, min_size=1, max_size=3))
+    for s in range(n):
+        targets = draw(st.lists(successor(s), min_size=1, max_size=3))
         weights = draw(st.lists(st.integers(1, 3), min_size=len(targets),
                                 max_size=len(targets)))
         total = sum(weights)
@@ -150,6 +156,63 @@ def test_fast_core_equals_reference_and_naive(case):
         assert fast == minimal_complete_abstraction(T, beta)
     assert labels_of(fast) == naive.system_minimal(edges, T.n, labels_of(beta), how)
     assert is_complete(T, fast) and beta <= fast
+
+
+@given(systems_and_partition(max_states=30, forward=True))
+def test_peeling_the_acyclic_part_equals_naive(case):
+    """Forward systems: the kernels peel all but the last state, and agree with the naive twin.
+
+    Every state but the last is reached by no cycle, so the kernels solve
+    the last state alone and give every other one its block by look-up,
+    last to first (``refine.peel``; a partial DFA's sink and an LTS's
+    action nodes count too, so the share threshold is lifted).
+    """
+    from abstractions._engine import choice, refine
+
+    T, edges, how, beta = case
+    peeled = []
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        peeled.append(result is not None)
+        return result
+
+    real = refine.peel
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refine, "peel", spy)
+        patch.setattr(refine, "_PEEL_SHARE", 0)  # however few states peel off
+        patch.setattr(choice, "_SMALL", 0)  # the kernels, not the small numpy path
+        fast = minimal_complete_abstraction(T, beta)
+    assert labels_of(fast) == naive.system_minimal(edges, T.n, labels_of(beta), how)
+    # Peeled (unless every state alone is complete already, or one symbol
+    # makes a function, which the functional-graph kernel solves).
+    assert all(peeled) and (peeled or beta.n_blocks == T.n or T._relation().is_function)
+
+
+def test_peeling_needs_half_the_states():
+    """A random DFA, where few states lack predecessors, is not peeled; a chain is."""
+    from abstractions._engine import refine
+
+    rng = np.random.default_rng(0)
+    n = 5000
+    steps = rng.integers(0, n, size=(2, n))
+    T = TransitionSystem.labelled(steps, output=rng.integers(0, 2, size=n))
+    beta = output_abstraction(T)
+    args = refine.kernel_input(T._relation())
+    mode, wi, wf, modulus = args
+    rel = T._relation()
+    table = rel.targets.reshape(n, -1)
+    assert refine.peel(rel.indptr, rel.targets, wi, wf, mode, modulus, 1.0, beta.labels,
+                       beta.n_blocks, table, 1, True, None) is None
+    chain = TransitionSystem.labelled([np.minimum(np.arange(n) + 1, n - 1)],
+                                      output=np.arange(n) % 3 == 0)
+    rel = chain._relation()
+    mode, wi, wf, modulus = refine.kernel_input(rel)
+    beta = output_abstraction(chain)
+    peeled = refine.peel(rel.indptr, rel.targets, wi, wf, mode, modulus, 1.0, beta.labels,
+                         beta.n_blocks, rel.targets.reshape(n, -1), 1, True, None)
+    assert peeled is not None and peeled[1] == n  # a chain into a loop: every state apart
+    assert minimal_complete_abstraction(chain, beta).n_blocks == n
 
 
 @given(systems_and_partition(max_states=8), st.data())

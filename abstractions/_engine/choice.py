@@ -12,7 +12,9 @@ One vocabulary of methods for every kind of system (:data:`METHODS`).
 2. a function (one successor per state) takes the linear functional-graph
    kernel;
 3. anything else takes signature rounds while they double the blocks, then
-   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`);
+   Paige--Tarjan splitters (:mod:`abstractions._engine.refine`), on the
+   part that cycles reach only when most states are reached by none (the
+   others then take their blocks by look-up, successors first);
 4. but a Markov decision process (aggregation ``"choices"``, two levels)
    takes incremental two-level signature rounds, all in one numba worklist
    kernel (:mod:`abstractions._engine.choice_refine`), for ``"auto"``

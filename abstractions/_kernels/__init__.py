@@ -94,6 +94,8 @@ __all__ = [
     "_pair_ids",
     "_pair_labels",
     "_pair_rows",
+    "_peel_blocks",
+    "_peel_order",
     "_plurality",
     "_predecessors",
     "_quotient_rows",
@@ -398,6 +400,37 @@ def _is_stable_args(
     )
 
 
+def _scratch(array: np.ndarray, dtype: type, name: str) -> np.ndarray:
+    """A writeable C-contiguous scratch array of ``dtype`` that the kernel fills."""
+    if (
+        not isinstance(array, np.ndarray)
+        or array.dtype != dtype
+        or not array.flags.c_contiguous
+        or not array.flags.writeable
+    ):
+        raise TypeError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array")
+    return array
+
+
+def _peel_order_args(indptr: Any, targets: Any, order: Any, indeg: Any) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _scratch(order, np.int64, "order"),
+        _scratch(indeg, np.int64, "indeg"),
+    )
+
+
+def _peel_blocks_args(
+    indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
+    start: Any, blocks: Any, nb: int, order: Any, salt: Any, table: Any, pool: Any,
+) -> tuple[Any, ...]:
+    return (
+        _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
+        float(inv_tol), _ids(start), _scratch(blocks, np.int64, "blocks"), int(nb),
+        _ids(order), np.uint64(salt), _scratch(table, np.uint64, "table"),
+        _scratch(pool, np.int64, "pool"),
+    )
+
+
 def _quotient_rows_args(
     indptr: Any, targets: Any, symbols: Any, wi: Any, wf: Any, mode: int, inv_tol: float,
     labels: Any, reps: Any, nsym: int,
@@ -632,6 +665,8 @@ _predecessors = Kernel("splitters", "_predecessors", _predecessors_args)
 _coarsest_stable = Kernel("splitters", "_coarsest_stable", _coarsest_stable_args)
 _signature_round = Kernel("signatures", "_signature_round", _signature_round_args)
 _is_stable = Kernel("signatures", "_is_stable", _is_stable_args)
+_peel_order = Kernel("signatures", "_peel_order", _peel_order_args)
+_peel_blocks = Kernel("signatures", "_peel_blocks", _peel_blocks_args)
 _reach_csr = Kernel("csr", "_reach_csr", _reach_csr_args)
 _quotient_rows = Kernel("csr", "_quotient_rows", _quotient_rows_args)
 _rows_agree = Kernel("csr", "_rows_agree", _rows_agree_args)
@@ -675,7 +710,8 @@ KERNELS: dict[str, Kernel] = {
     for gate in (
         _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
         _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
-        _signature_round, _is_stable, _reach_csr, _quotient_rows, _rows_agree, _row_ids,
+        _signature_round, _is_stable, _peel_order, _peel_blocks, _reach_csr, _quotient_rows,
+        _rows_agree, _row_ids,
         _plurality, _first_return, _next_change, _silent_scc, _branching_round, _saturate,
         _first_mismatch, _lumping_defect, _function_profile, _function_greedy,
         _tv_merge_errors, _conflicts, _dense_ids, _linear_key, _choice_refine,

@@ -63,6 +63,8 @@ COMPILE_SECONDS: dict[str, float] = {
     "_coarsest_stable": 1.9,
     "_signature_round": 1.2,
     "_is_stable": 0.9,
+    "_peel_order": 0.1,
+    "_peel_blocks": 1.3,
     "_reach_csr": 0.1,
     "_quotient_rows": 0.8,
     "_rows_agree": 0.3,

@@ -16,6 +16,11 @@ blocks keeps doubling rounds are the cheapest refinement there is (at most
 hash of their signature, so a round can only merge too much, never split
 too much; :func:`_is_stable` then checks the final partition exactly, and
 a stable partition reached from below is the least one (see there).
+
+Most real models are acyclic but for a few absorbing states: a state that
+no cycle reaches can take its block from its successors' final blocks in
+one look-up, once they have theirs (:func:`_peel_order`,
+:func:`_peel_blocks`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 
 from abstractions._kernels._jit import jit
 
-__all__ = ["_is_stable", "_signature_round"]
+__all__ = ["_is_stable", "_peel_blocks", "_peel_order", "_signature_round"]
 
 
 @jit(inline="always")
@@ -391,3 +396,162 @@ def _is_stable(
                 if not same:
                     return False
     return touched != -7  # (keeps the touching loads; never -7)
+
+
+@jit
+def _peel_order(
+    indptr: np.ndarray, targets: np.ndarray, order: np.ndarray, indeg: np.ndarray
+) -> int:
+    """The states that no cycle reaches, each before its successors: ``order[:count]``.
+
+    Kahn's peeling of the states without predecessors: what remains is
+    exactly the states reachable from a cycle (each keeps a predecessor
+    that remains, so walking back from one never ends), and the states
+    come out in a topological order of the acyclic rest. O(n + m).
+    ``order`` and ``indeg`` are scratch of n entries, made by the caller
+    (numpy's large arrays get huge pages; this kernel's would not).
+    Returns ``count``.
+    """
+    n = indptr.shape[0] - 1
+    indeg[:] = 0
+    for j in range(targets.shape[0]):
+        indeg[targets[j]] += 1
+    tail = 0
+    for s in range(n):
+        if indeg[s] == 0:
+            order[tail] = s
+            tail += 1
+    head = 0
+    while head < tail:
+        s = order[head]
+        head += 1
+        for j in range(indptr[s], indptr[s + 1]):
+            t = targets[j]
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                order[tail] = t
+                tail += 1
+    return tail
+
+
+@jit
+def _peel_blocks(
+    indptr: np.ndarray,
+    targets: np.ndarray,
+    wi: np.ndarray,
+    wf: np.ndarray,
+    mode: int,
+    modulus: int,
+    inv_tol: float,
+    start: np.ndarray,
+    blocks: np.ndarray,
+    nb: int,
+    order: np.ndarray,
+    salt: np.uint64,
+    table: np.ndarray,
+    pool: np.ndarray,
+) -> int:
+    """Final blocks of the states of ``order`` (from :func:`_peel_order`), in place.
+
+    ``blocks`` holds the final block (``0 .. nb-1``) of every state that a
+    cycle reaches -- a set closed under successors, whose least complete
+    partition is the whole one's restricted to it -- and -1 for the states
+    of ``order``. Those go last to first, so that every successor is final
+    when a state is met. In the least complete partition two states share
+    a block exactly when they share a start block (``start``) and a
+    signature over the final blocks (merging two blocks that agree so keeps
+    the partition complete); so a state joins the block whose start block
+    and stored signature equal its own, found by hash and compared exactly,
+    or opens a new one. Returns the number of blocks. O(n + m) look-ups
+    (``salt`` 0 makes every hash equal: the tests' way to force
+    collisions).
+
+    ``table`` (zeros, a power of two of at least ``2 n`` entries) and
+    ``pool`` (at least ``3 n + 2 m``) are scratch made by the caller. A
+    block's record in ``pool`` is its id, start block, number of pairs and
+    pairs (block, key), from its first state met; a table slot holds the
+    hash's high bits over the record's offset + 1 (0: empty), so that a
+    look-up costs about two cache misses.
+    """
+    n = indptr.shape[0] - 1
+    scratch, ai, af, bl, keys = _workspace(indptr)
+    stamp, acci, _ = scratch
+    tb = np.empty(ai.shape[0], dtype=np.int64)
+    low = np.uint64(table.shape[0] - 1)
+    shift = np.uint64(1)
+    while (np.uint64(1) << shift) <= np.uint64(pool.shape[0]):
+        shift += np.uint64(1)
+    offset_mask = (np.uint64(1) << shift) - np.uint64(1)
+    high = ~offset_mask
+    registered = np.empty(nb, dtype=np.bool_)
+    registered[:] = False
+    stored = 0
+    tag = 0
+    peeled = order.shape[0]
+    # The blocks of the states a cycle reaches come first, then the others.
+    for i in range(n + peeled):
+        if i < n:
+            s = i
+            if blocks[s] < 0 or registered[blocks[s]]:
+                continue
+            registered[blocks[s]] = True
+        else:
+            s = order[n + peeled - 1 - i]
+        lo = indptr[s]
+        hi = indptr[s + 1]
+        for j in range(lo, hi):
+            tb[j - lo] = blocks[targets[j]]
+        if hi - lo <= _SMALL:
+            d = _gather_small(tb, lo, lo, hi, wi, wf, mode, modulus, ai, af, bl)
+        else:
+            d = _gather_big(tb, lo, lo, hi, wi, wf, mode, modulus, scratch, tag, ai, af, bl)
+            tag += 1
+        d = _keys(d, mode, inv_tol, ai, af, bl, keys)
+        label = start[s]
+        h = _mix(np.uint64(label) + salt)
+        for x in range(d):
+            h += _mix(np.uint64(bl[x]) ^ _mix(np.uint64(keys[x]) + salt))
+        h = _mix(h) if salt != 0 else np.uint64(0)
+        slot = h & low
+        b = -1
+        while table[slot] != 0:
+            entry = table[slot]
+            at = np.int64(entry & offset_mask) - 1
+            if i >= n and (entry & high) == (h & high) and pool[at + 1] == label \
+                    and pool[at + 2] == d:
+                same = True
+                if d <= _SMALL:
+                    for x in range(d):
+                        y = at + 3
+                        while y < at + 3 + 2 * d and pool[y] != bl[x]:
+                            y += 2
+                        if y == at + 3 + 2 * d or pool[y + 1] != keys[x]:
+                            same = False
+                            break
+                else:
+                    for z in range(at + 3, at + 3 + 2 * d, 2):
+                        stamp[pool[z]] = tag
+                        acci[pool[z]] = pool[z + 1]
+                    for x in range(d):
+                        if stamp[bl[x]] != tag or acci[bl[x]] != keys[x]:
+                            same = False
+                            break
+                    tag += 1
+                if same:
+                    b = pool[at]
+                    break
+            slot = (slot + np.uint64(1)) & low
+        if b < 0:
+            b = blocks[s] if i < n else nb
+            if i >= n:
+                nb += 1
+            table[slot] = (h & high) | np.uint64(stored + 1)
+            pool[stored] = b
+            pool[stored + 1] = label
+            pool[stored + 2] = d
+            for x in range(d):
+                pool[stored + 3 + 2 * x] = bl[x]
+                pool[stored + 4 + 2 * x] = keys[x]
+            stored += 3 + 2 * d
+        blocks[s] = b
+    return nb
