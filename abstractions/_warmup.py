@@ -180,7 +180,7 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
         # No cycle of step reaches 5, 6 and 4; the others are final blocks.
         yield call("_peel_blocks", *args, beta, np.array([0, 1, 2, 3, -1, -1, -1, 4]), 5,
                    np.array([5, 6, 4], dtype=np.int64), np.uint64(1),
-                   np.zeros(16, dtype=np.uint64), np.empty(40, dtype=np.int64))
+                   np.zeros(16, dtype=np.uint64), np.empty(80, dtype=np.int64), 8)
         # One constellation: every state has weight 1 into the whole set.
         yield call("_coarsest_stable", pindptr, psrc, ints, reals, mode, 0, 1.0, beta, 2,
                    np.zeros(2, dtype=np.int64), w)

@@ -25,7 +25,7 @@ from abstractions._engine import relation as _relation
 from abstractions._engine.primitives import first_occurrence
 from abstractions._validation import Ids, block_labels, python_value
 from abstractions.exceptions import NotCompleteError
-from abstractions.partition import Partition, first_occurrences
+from abstractions.partition import Partition
 from abstractions.system import UNDETERMINED, System, Values, as_system
 
 __all__ = ["is_complete", "find_violation", "completion", "abstract_computation", "block_names"]
@@ -188,7 +188,12 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
     ('a',)
     """
     S = as_system(system)
-    P = S._partition(partition, "partition")
+    names = _block_names(S, S._partition(partition, "partition"))
+    return tuple(names.tolist()) if isinstance(names, np.ndarray) else names
+
+
+def _block_names(S: System, P: Partition) -> tuple[Hashable, ...] | Ids:
+    """:func:`block_names`, where names that are state ids stay an int array."""
     first = P.representatives()
     if S.state_labels is None:
         values = S.output[first]
@@ -196,16 +201,19 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
         # Distinct output ids: as many occupied bins as blocks (no sort).
         if constant and np.count_nonzero(np.bincount(values)) == values.size:
             return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
-    if S.state_labels is None:
-        return tuple(first.tolist())
+        return first
     names = S.state_labels
     return tuple([names[m] for m in first.tolist()])
 
 
-def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | None:
-    """The abstract states' names from ``names=``: "auto", None, a sequence or a callable."""
+def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | Ids | None:
+    """The abstract states' names from ``names=``: "auto", None, a sequence or a callable.
+
+    Names that are the blocks' first states stay an array: the quotient
+    makes them Python ints only when they are read.
+    """
     if isinstance(names, str) and names == "auto":
-        return block_names(S, P)
+        return _block_names(S, P)
     if names is None:
         return None
     return block_labels(names, P.n_blocks)
@@ -277,8 +285,11 @@ def abstract_computation(
     # partition) in one pass; numpy finds the witness otherwise.
     witness = None
     reps = P.representatives()
-    rows, complete = _relation.checked_quotient_rows(rel, P.labels, reps)
-    if complete is None:
+    known = S._known_complete(P)  # from minimal_complete_abstraction: no check
+    rows, complete = _relation.checked_quotient_rows(rel, P.labels, reps, check=not known)
+    if known:
+        complete = True
+    elif complete is None:
         complete = _refine.stable(rel, P.labels, P.n_blocks)
     if not complete:
         witness = _relation.violation(rel, P.labels, P.n_blocks, reps)
@@ -311,8 +322,11 @@ def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple
     keys = np.where(determined, out_rep, -1)
     # Keys are small ints (output ids, -1): numbered by first occurrence in
     # O(k), where sorting them (``np.unique``) costs O(k log k).
-    ids, _ = first_occurrence(keys + 1, len(output_values) + 1)
-    firsts = keys[first_occurrences(ids)].tolist()
+    ids, count = first_occurrence(keys + 1, len(output_values) + 1)
+    # Ids and keys correspond one to one: a scatter lists the keys by id.
+    by_id = np.empty(count, dtype=np.int64)
+    by_id[ids] = keys
+    firsts = by_id.tolist()
     # The stored values are Python objects already: index, no conversion.
     if isinstance(output_values, range) and firsts == list(range(len(firsts))):
         return ids, range(len(firsts))

@@ -24,6 +24,7 @@ quotient; every algorithm (:mod:`abstractions.completeness`,
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -241,7 +242,7 @@ class System:
         "_output_values",
         "_input_values",
         "_input_states",
-        "_state_labels",
+        "_names",
         "_variables",
         "_cache",
     )
@@ -266,7 +267,10 @@ class System:
     _output_values: Values
     _input_values: Values
     _input_states: Ids
-    _state_labels: tuple[Hashable, ...] | None
+    #: The state names: a tuple, None (unnamed), or -- in a quotient named
+    #: after its blocks' first states -- those states' ids as an int array,
+    #: turned into a tuple of ints when first read (:attr:`_state_labels`).
+    _names: tuple[Hashable, ...] | Ids | None
     _variables: Variables | None
     _cache: dict[str, Any]
 
@@ -292,15 +296,20 @@ class System:
         output_values: Values,
         input_values: Values,
         input_states: Ids,
-        state_labels: tuple[Hashable, ...] | None,
+        state_labels: tuple[Hashable, ...] | Ids | None,
     ) -> None:
-        """Store already checked arrays (which the object then owns)."""
+        """Store already checked arrays (which the object then owns).
+
+        ``state_labels`` may be an int array of distinct state ids (names
+        made lazily: see :attr:`_names`).
+        """
         setter = object.__setattr__
         setter(self, "_output", readonly(output))
         setter(self, "_output_values", output_values)
         setter(self, "_input_values", input_values)
         setter(self, "_input_states", readonly(input_states))
-        setter(self, "_state_labels", state_labels)
+        setter(self, "_names", readonly(state_labels) if isinstance(state_labels, np.ndarray)
+               else state_labels)
         # A kind that has structured states sets them afterwards (_set_variables).
         setter(self, "_variables", None)
         setter(self, "_cache", {})
@@ -308,6 +317,22 @@ class System:
     def _set_variables(self, variables: Variables | None) -> None:
         """Store the (checked) variables of the states, or None."""
         object.__setattr__(self, "_variables", variables)
+
+    @property
+    def _state_labels(self) -> tuple[Hashable, ...] | None:
+        """The state names as a tuple (or None), made from an id array on first use."""
+        names = self._names
+        if isinstance(names, np.ndarray):
+            # Python ints for a million names cost as much as the quotient
+            # that names its states so: made only for a reader who asks.
+            names = tuple(names.tolist())
+            object.__setattr__(self, "_names", names)
+        return names
+
+    def _field(self, name: str) -> Any:
+        """A stored field for pickling and equality (names always as a tuple)."""
+        return self._state_labels if name == "_names" else getattr(self, name)
+
     def _state_labels_argument(self, labels: Any) -> tuple[Hashable, ...] | None:
         """Check user-given state names for a system of ``len(labels)`` states."""
         return _state_labels(labels, len(labels))
@@ -338,7 +363,7 @@ class System:
         return tuple(names)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        state = tuple(getattr(self, name) for name in self._fields())
+        state = tuple(self._field(name) for name in self._fields())
         return (_restore, (type(self), state))
 
     def __eq__(self, other: object) -> bool:
@@ -346,7 +371,7 @@ class System:
             return NotImplemented
         if type(self) is not type(other):
             return False
-        return all(_same(getattr(self, f), getattr(other, f)) for f in self._fields())
+        return all(_same(self._field(f), other._field(f)) for f in self._fields())
 
     __hash__ = None  # type: ignore[assignment]  # holds arrays; equality is by value
 
@@ -369,6 +394,23 @@ class System:
     def n(self) -> int:
         """Number of states."""
         return int(self._output.shape[0])
+
+    def _certify_complete(self, partition: Partition) -> None:
+        """Record that ``partition`` is complete here (an engine proved it).
+
+        The record is a weak reference to the partition's read-only labels
+        array, so it never keeps a partition alive, and it holds for that
+        very partition only (another object equal to it is checked afresh).
+        One record per system: the common case is
+        :func:`~abstractions.minimal_complete_abstraction` followed by the
+        quotient, whose own check (an O(m) pass) it then skips.
+        """
+        self._cache["complete"] = weakref.ref(partition.labels)
+
+    def _known_complete(self, partition: Partition) -> bool:
+        """Whether :meth:`_certify_complete` recorded ``partition`` (this very object)."""
+        ref = self._cache.get("complete")
+        return ref is not None and ref() is partition.labels
 
     def _relation(self) -> Relation:
         """The transitions in the engine's form (each kind implements this)."""

@@ -510,7 +510,8 @@ def test_peel_blocks_equals_naive(salt, how, case, data):
     The blocks of the cyclic part are drawn at random (stable or not): a
     peeled state joins the first block known by its start block and
     signature, or opens the next one; with salt 0 every hash collides and
-    only the exact comparison tells blocks apart.
+    only the exact comparison tells blocks apart. The chain limit sends
+    every signature to the hash table (0), most of them (1, 2) or none (8).
     """
     from abstractions._kernels import _peel_blocks, _peel_order
 
@@ -525,13 +526,14 @@ def test_peel_blocks_equals_naive(salt, how, case, data):
     for s, b in zip(cyclic, naive.canonical(drawn) if cyclic else []):
         blocks[s] = b
     nb = max(blocks) + 1
+    limit = data.draw(st.sampled_from([0, 1, 2, 8]), label="limit")
     expected = naive.peel_blocks(edges, n, how, start, blocks, nb, order.tolist())
     size = 1 << max(1, 2 * n - 1).bit_length()
     got = _ints(blocks)
     count = _peel_blocks(
         indptr, targets, wi, wf, mode, modulus, inv_tol, _ints(start), got, nb, order,
         np.uint64(salt), np.zeros(size, dtype=np.uint64),
-        np.empty(3 * n + 2 * targets.shape[0], dtype=np.int64),
+        np.empty(7 * n + 2 * targets.shape[0], dtype=np.int64), limit,
     )
     assert (naive.as_list(got), int(count)) == expected
 

@@ -10,6 +10,9 @@ there is one symbol.
 from __future__ import annotations
 
 import functools
+import gc
+import pickle
+import weakref
 from fractions import Fraction
 
 import numpy as np
@@ -24,6 +27,7 @@ from abstractions import (
     Partition,
     TransitionSystem,
     abstract_computation,
+    block_names,
     completion,
     find_violation,
     is_complete,
@@ -603,6 +607,53 @@ def test_large_quotient_checks_in_one_pass(exact):
     assert is_complete(loops, half)
     L, _ = abstract_computation(loops, half)
     assert L.n == 2 and L.targets.tolist() == [0, 1]
+
+
+def test_quotient_of_the_engines_answer_skips_its_check(monkeypatch):
+    """The partition minimal_complete_abstraction returns is not checked again by the quotient.
+
+    Only that very partition: an equal one built by the user, and a
+    k-round partition (not complete in general), are checked; the
+    quotients agree either way.
+    """
+    from abstractions._engine import relation
+
+    T = _chain(5000)
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    rounds = minimal_complete_abstraction(T, output_abstraction(T), rounds=3)
+    checks = []
+    agree = relation.kernel_rows_agree
+    monkeypatch.setattr(relation, "kernel_rows_agree", lambda *a: checks.append(1) or agree(*a))
+    Q, same = abstract_computation(T, P)
+    assert checks == [] and same is P
+    R, _ = abstract_computation(T, Partition(P.labels.copy()))
+    assert checks == [1] and R == Q
+    with pytest.raises(NotCompleteError):
+        abstract_computation(T, rounds)
+    assert checks == [1, 1]
+    # The record is a weak one: it does not keep the partition's labels alive.
+    ref = weakref.ref(P.labels)
+    del P, same
+    gc.collect()
+    assert ref() is None
+
+
+def test_quotient_names_its_states_lazily():
+    """Names that are the blocks' first states are made when read, and equal either way.
+
+    The quotient keeps them as an id array until they are read; equality,
+    pickling and ``state_labels`` see the tuple of ints that ``block_names``
+    gives.
+    """
+    T = _chain(5000)
+    P = minimal_complete_abstraction(T, output_abstraction(T))
+    Q, _ = abstract_computation(T, P)
+    R, _ = abstract_computation(T, P)
+    assert isinstance(Q._names, np.ndarray)
+    assert pickle.loads(pickle.dumps(Q)) == Q == R
+    assert Q.state_labels == block_names(T, P) == tuple(P.representatives().tolist())
+    assert type(Q.state_labels[7]) is int and Q.state_index(7) == 7
+    assert isinstance(Q._names, tuple) and Q == R
 
 
 def test_warm_kernels_answer_small_systems():

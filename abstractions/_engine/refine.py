@@ -6,8 +6,9 @@ below; every other node then takes its block in one look-up, successors
 first (:func:`peel`).
 
 Whole rounds of the completion operator run while each at least doubles the
-number of blocks (one streaming pass each, :func:`_signature_round`; at most
-``log2 n`` of them, and a handful finish a random system), then Paige--Tarjan
+number of blocks and the rounds do not slow down (one streaming pass each,
+:func:`_signature_round`; at most ``log2 n`` of them, and a handful finish
+a random system), then Paige--Tarjan
 splitters (:func:`_coarsest_stable`) take over from the last two partitions,
 so that a system whose blocks split slowly (a long chain) never costs a
 round per block.
@@ -170,6 +171,20 @@ def splitters(
 #: 1.23 s with the peeling against 0.49 s without, at 10^6 states. Real
 #: models peel almost entirely (brp and nand: over 99 %).
 _PEEL_SHARE = 1 / 2
+#: Whole signature rounds go on while each multiplies the blocks by at
+#: least ``_GROWTH``, and stop sooner when a round grows them by less than
+#: ``_FAST`` and less than the round before: the rounds are slowing down
+#: and the splitters finish for less. crowds at 10^6 states (64, 176, 400,
+#: 720 blocks, then splitters to 26,980) saves its third round (215-245 ->
+#: 170-205 ms); random systems, whose rounds speed up (2, 6, 82, 64,159,
+#: ...), keep theirs.
+_GROWTH = 2
+_FAST = 4
+
+#: Signatures filed under each anchor block before the hash table takes the
+#: rest (:func:`~abstractions._kernels.signatures._peel_blocks`). On brp and
+#: nand at 10^6 states 4 to 64 ran alike and 1 cost half as much again.
+_CHAIN = 8
 
 
 def _rounds_then_splitters(
@@ -177,7 +192,10 @@ def _rounds_then_splitters(
     inv_tol: float, labels: Ids, k: int, table: Ids | None, salt: int, rounds: bool,
     bar: ProgressBar | None,
 ) -> tuple[Ids, int, bool]:
-    """Signature rounds while they double the blocks, then splitters (whether they ran)."""
+    """Signature rounds while they double the blocks and do not slow down, then splitters.
+
+    Returns the partition, its number of blocks and whether the splitters ran.
+    """
     from abstractions._kernels import _signature_round
 
     nodes = indptr.shape[0] - 1
@@ -185,8 +203,10 @@ def _rounds_then_splitters(
     # its rounds number the tuples exactly, no hashing. Whole rounds of the
     # completion operator run while they at least double the number of
     # blocks (at most log2 n rounds of O(n + m): on random systems they
-    # reach the answer in a handful), then splitters, whose O(m log n)
+    # reach the answer in a handful) and do not slow down below _FAST,
+    # then splitters, whose O(m log n)
     # bound holds however slowly the blocks split (long chains).
+    last = 0.0  # the previous round's growth factor (none before the first)
     while True:
         if table is not None:
             new, count = tuple_round(table, labels, k)
@@ -199,7 +219,8 @@ def _rounds_then_splitters(
             if bar is not None and count > k:
                 bar.update(1, counted(count, "block"))
             return new, count, False
-        if count < 2 * k or not rounds:
+        growth = count / k
+        if growth < _GROWTH or not rounds or (growth < last and growth < _FAST):
             # Every new block is stable with respect to the old blocks (up
             # to hash collisions, which the check below catches): the old
             # partition is the splitter kernel's first constellations.
@@ -213,7 +234,7 @@ def _rounds_then_splitters(
             if bar is not None:
                 bar.update(1, counted(count, "block"))
             return result, count, True
-        labels, k = new, count
+        labels, k, last = new, count, growth
         if bar is not None:
             bar.update(1, counted(k, "block"))
 
@@ -296,10 +317,10 @@ def peel(
         blocks[keep] = part
     size = 1 << max(1, 2 * nodes - 1).bit_length()
     hashes = np.zeros(size, dtype=np.uint64)
-    pool = np.empty(3 * nodes + 2 * targets.shape[0], dtype=np.int64)
+    pool = np.empty(7 * nodes + 2 * targets.shape[0], dtype=np.int64)
     count = int(_peel_blocks(
         indptr, targets, wi, wf, mode, modulus, inv_tol, labels, blocks, count, order,
-        np.uint64(salt), hashes, pool,
+        np.uint64(salt), hashes, pool, _CHAIN,
     ))
     if bar is not None:
         bar.update(1, counted(count, "block"))

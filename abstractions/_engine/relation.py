@@ -403,6 +403,8 @@ def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Id
         rel.n_symbols if rel.symbols is not None else 1,
     )
     agg = vi if mode == 1 else vf if mode == 2 else np.ones(src.shape[0], dtype=np.int64)
+    if sym.shape[0] != src.shape[0]:  # one symbol: the kernel writes no zeros
+        sym = np.zeros(src.shape[0], dtype=np.int64)  # untouched pages until read
     return src, sym, dst, agg
 
 
@@ -437,7 +439,7 @@ def kernel_rows_agree(rel: Relation, labels: Ids, rows: tuple[Ids, Ids, Ids, np.
 
 
 def checked_quotient_rows(
-    rel: Relation, labels: Ids, reps: Ids
+    rel: Relation, labels: Ids, reps: Ids, check: bool = True
 ) -> tuple[tuple[Ids, Ids, Ids, np.ndarray] | None, bool | None]:
     """:func:`quotient_rows` and whether every state agrees with them (the partition is complete).
 
@@ -446,7 +448,8 @@ def checked_quotient_rows(
     sorts every state's rows. ``(None, None)`` where the kernels do not
     apply (a function, several symbols, integers beyond 64 bits, a small
     relation while the kernels are not compiled): the caller checks with
-    :func:`violation` and builds the rows itself.
+    :func:`violation` and builds the rows itself. Without ``check`` (the
+    partition is known to be complete) only the rows are built.
 
     Examples
     --------
@@ -465,7 +468,7 @@ def checked_quotient_rows(
     ):
         return None, None
     rows = kernel_quotient_rows(rel, labels, reps)
-    return rows, kernel_rows_agree(rel, labels, rows)
+    return rows, kernel_rows_agree(rel, labels, rows) if check else None
 
 
 def quotient_rows_numpy(

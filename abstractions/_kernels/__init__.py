@@ -422,12 +422,13 @@ def _peel_order_args(indptr: Any, targets: Any, order: Any, indeg: Any) -> tuple
 def _peel_blocks_args(
     indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
     start: Any, blocks: Any, nb: int, order: Any, salt: Any, table: Any, pool: Any,
+    limit: int,
 ) -> tuple[Any, ...]:
     return (
         _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
         float(inv_tol), _ids(start), _scratch(blocks, np.int64, "blocks"), int(nb),
         _ids(order), np.uint64(salt), _scratch(table, np.uint64, "table"),
-        _scratch(pool, np.int64, "pool"),
+        _scratch(pool, np.int64, "pool"), int(limit),
     )
 
 

@@ -65,7 +65,8 @@ def _quotient_rows(
     block), sorted by both, whose value is the number 1 (mode 0), the int64
     sum of ``wi`` (mode 1) or the float sum of ``wf`` (mode 2, left out
     when it rounds to 0 at ``inv_tol``). ``symbols`` is empty for one
-    symbol. Returns ``(src, sym, dst, vi, vf)``, one entry per row.
+    symbol. Returns ``(src, sym, dst, vi, vf)``, one entry per row (``sym``
+    empty for one symbol: the caller's zeros need not be written here).
 
     One pass over the representatives' transitions, each row sorted on its
     own by a stable sort (insertion for short rows, merging for long ones:
@@ -82,7 +83,7 @@ def _quotient_rows(
         total += d
         longest = max(longest, d)
     osrc = np.empty(total, dtype=np.int64)
-    osym = np.empty(total, dtype=np.int64)
+    osym = np.empty(total if nsym > 1 else 0, dtype=np.int64)
     odst = np.empty(total, dtype=np.int64)
     ovi = np.empty(total if mode == 1 else 0, dtype=np.int64)
     ovf = np.empty(total if mode == 2 else 0, dtype=np.float64)
@@ -163,16 +164,19 @@ def _quotient_rows(
             if mode == 2 and np.floor(sf * inv_tol + 0.5) == 0.0:
                 continue
             osrc[out] = b
-            osym[out] = kk // k
+            if nsym > 1:
+                osym[out] = kk // k
             odst[out] = kk % k
             if mode == 1:
                 ovi[out] = si
             elif mode == 2:
                 ovf[out] = sf
             out += 1
+    # Views, not copies: a copy would fault in fresh pages again (numba's
+    # arrays get no huge pages), half of this kernel's time at 10^6 rows.
     return (
-        osrc[:out].copy(), osym[:out].copy(), odst[:out].copy(),
-        ovi[: out if mode == 1 else 0].copy(), ovf[: out if mode == 2 else 0].copy(),
+        osrc[:out], osym[: out if nsym > 1 else 0], odst[:out],
+        ovi[: out if mode == 1 else 0], ovf[: out if mode == 2 else 0],
     )
 
 
