@@ -180,21 +180,20 @@ def as_index_array(
             f"{type(python_value(array[bad])).__name__})"
         )
     if array.size:
-        negative = np.flatnonzero(array < 0) if kind != "u" else np.zeros(0, np.int64)
-        if negative.size:
-            i = int(negative[0])
+        # The least and greatest ids first (one pass each, no mask of the
+        # whole array); the offending index only when there is one.
+        if kind != "u" and array.min() < 0:
+            i = int(np.argmax(array < 0))
             raise InvalidValueError(
                 f"{name}[{i}] = {array[i]} is negative; state ids are non-negative"
             )
-        if n is not None:
-            too_big = np.flatnonzero(array >= n)
-            if too_big.size:
-                i = int(too_big[0])
-                valid = f"0..{n - 1}" if n > 0 else "none"
-                raise InvalidValueError(
-                    f"{name}[{i}] = {array[i]} is out of range for {n} states "
-                    f"(valid ids are {valid})"
-                )
+        if n is not None and array.max() >= n:
+            i = int(np.argmax(array >= n))
+            valid = f"0..{n - 1}" if n > 0 else "none"
+            raise InvalidValueError(
+                f"{name}[{i}] = {array[i]} is out of range for {n} states "
+                f"(valid ids are {valid})"
+            )
         if kind == "u" and array.dtype.itemsize == 8 and int(array.max()) > np.iinfo(np.int64).max:
             raise InvalidValueError(f"{name} holds an id too large for int64")
     if copy:

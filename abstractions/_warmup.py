@@ -23,13 +23,17 @@ __all__ = ["warmup"]
 #: about a sixth of the whole) went to the helper when it came, and
 #: ``_lumping_defect`` and ``_quotient_rows`` later, so that the two halves
 #: stay even: measured alone, 15.1 s here and 14.5 s there (a cold
-#: ``warmup()`` 15.3 s, from 17.4 s with those two here).
+#: ``warmup()`` 15.3 s, from 17.4 s with those two here). ``_function_profile``
+#: came back here when ``_function_greedy`` (here) lost 40 % of its compile
+#: time: on a slower, busy machine the halves then took 26.7 s here and
+#: 27.9 s there, each alone (a cold ``warmup()`` 26-30 s beside 31-34 s
+#: before).
 _HELPER = frozenset(
     {
         "_signature_round", "_is_stable", "_peel_order", "_peel_blocks", "_branching_round",
         "_saturate",
         "_cycle_classes", "_tree_classes", "_final_states",
-        "_plurality", "_function_profile", "_choice_refine", "_lumping_defect", "_quotient_rows",
+        "_plurality", "_choice_refine", "_lumping_defect", "_quotient_rows",
     }
 )
 

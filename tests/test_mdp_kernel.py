@@ -99,7 +99,12 @@ def test_hash_collisions_are_resolved_exactly(monkeypatch: pytest.MonkeyPatch) -
     import abstractions._kernels.choices as module
 
     monkeypatch.setattr(module, "_mix", lambda z: np.uint64(7))
-    # the Python function, which looks _mix up at run time (plain under NUMBA_DISABLE_JIT)
+    # The Python function, which looks _mix up at run time (plain under
+    # NUMBA_DISABLE_JIT), with its helpers as Python too: compiled, they
+    # have no entry point that Python can call.
+    for helper in ("_insert_pairs", "_heap_pairs", "_same_set"):
+        compiled = getattr(module, helper)
+        monkeypatch.setattr(module, helper, getattr(compiled, "py_func", compiled))
     kernel = getattr(module._choice_refine, "py_func", module._choice_refine)
     for seed in range(3):
         for exact in (True, False):

@@ -291,7 +291,7 @@ def test_the_compile_notice_names_the_kernels_family():
     # The expected waits: the kernel's own, and all of them (the table's sum).
     assert "_row_ids: under a second" in _notice("_row_ids")
     total = sum(COMPILE_SECONDS.values())
-    expected = f"_function_greedy: about 6 s; all of them: about {total:.0f} s"
+    expected = f"_function_greedy: about 4 s; all of them: about {total:.0f} s"
     assert expected in _notice("_function_greedy")
     notice = _notice("_pair_ids")
     assert "distributed engine" in notice and "warmup" not in notice

@@ -612,8 +612,13 @@ def _function_greedy_args(
     groups = np.array(groups, dtype=np.float64, order="C")
     if groups.ndim != 2:
         raise TypeError(f"groups must be a 2-d array, got {groups.ndim} dimension(s)")
+    # Its maps and work rows, made by numpy here (numba would compile these
+    # lines too); the kernel module is loaded by now.
+    from abstractions._kernels.approximate import _greedy_scratch
+
     return (units, _reals(unit_w), pairs, _reals(pair_w), groups,
-            np.array(sums, dtype=np.float64), int(target), int(all_pairs))
+            np.array(sums, dtype=np.float64), int(target), int(all_pairs),
+            _greedy_scratch(units, pairs, groups.shape[1]))
 
 
 def _tv_merge_errors_args(

@@ -47,9 +47,14 @@ _cache = NUMBA_CACHE
 #: Cold compile time of each kernel on the reference machine (2 cores), for
 #: the expected wait in the compilation notice: CPU seconds, measured in one
 #: process with an empty cache calling the kernels in ``warmup()``'s order
-#: (a helper counts for the first kernel that calls it); 29 s in all, which
+#: (a helper counts for the first kernel that calls it); 27 s in all, which
 #: is what a process that meets every kernel on first use waits.
 #: ``warmup()`` splits them over two processes (see ``_warmup._HELPER``).
+#: Two are scaled from side-by-side runs on a slower machine (about 1.8
+#: times): ``_function_greedy``'s (its maps as flat arrays, no typed dicts:
+#: 7.5 s there against 13.0 s, so 6.1 s becomes 3.5 s) and
+#: ``_choice_refine``'s (helpers no longer inlined by numba: 4.3 s against
+#: 5.3 s, so 3.9 s becomes 3.2 s).
 COMPILE_SECONDS: dict[str, float] = {
     "_first_occurrence": 0.6,
     "_meet_roots": 0.2,
@@ -78,12 +83,12 @@ COMPILE_SECONDS: dict[str, float] = {
     "_first_mismatch": 0.1,
     "_lumping_defect": 1.4,
     "_function_profile": 1.7,
-    "_function_greedy": 6.1,
+    "_function_greedy": 3.5,
     "_tv_merge_errors": 3.0,
     "_conflicts": 0.2,
     "_dense_ids": 0.1,
     "_linear_key": 0.1,
-    "_choice_refine": 3.9,
+    "_choice_refine": 3.2,
 }
 
 
@@ -96,27 +101,39 @@ Inline = Literal["never", "always"]
 
 
 @overload
-def jit(function: F, *, inline: Inline = "never", nogil: bool = False) -> F: ...
+def jit(
+    function: F, *, inline: Inline = "never", nogil: bool = False, wrapper: bool = True
+) -> F: ...
 @overload
 def jit(
-    function: None = None, *, inline: Inline = "never", nogil: bool = False
+    function: None = None, *, inline: Inline = "never", nogil: bool = False, wrapper: bool = True
 ) -> Callable[[F], F]: ...
 
 
-def jit(function: F | None = None, *, inline: Inline = "never", nogil: bool = False) -> Any:
+def jit(
+    function: F | None = None, *, inline: Inline = "never", nogil: bool = False,
+    wrapper: bool = True,
+) -> Any:
     """``numba.njit`` with the disk cache where one can be written.
 
     Used bare (``@jit``) or with numba's ``inline`` or ``nogil`` options
     (``@jit(inline="always")``). Kernels are compiled lazily, on their
     first call; only the decision about the cache is made here, when the
-    kernel module is imported.
+    kernel module is imported. ``wrapper=False`` is for helpers that only
+    other kernels call: numba then builds no Python entry point for them,
+    whose unboxing of the arguments costs compilation (most of a second
+    over the function greedy's dozen helpers); Python cannot call them
+    (except under ``NUMBA_DISABLE_JIT=1``).
     """
     if function is None:
-        return lambda f: jit(f, inline=inline, nogil=nogil)
+        return lambda f: jit(f, inline=inline, nogil=nogil, wrapper=wrapper)
+    options: dict[str, Any] = {"inline": inline, "nogil": nogil}
+    if not wrapper:
+        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
     global _cache
     if _cache:
         try:
-            return numba.njit(cache=True, inline=inline, nogil=nogil)(function)
+            return numba.njit(cache=True, **options)(function)
         except RuntimeError as error:
             if "no locator available" not in str(error):
                 raise
@@ -129,7 +146,7 @@ def jit(function: F | None = None, *, inline: Inline = "never", nogil: bool = Fa
                 RuntimeWarning,
                 stacklevel=2,
             )
-    return numba.njit(cache=False, inline=inline, nogil=nogil)(function)
+    return numba.njit(cache=False, **options)(function)
 
 
 #: Seconds to compile the eight kernels of :mod:`abstractions._kernels.doubling`

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import types
-from numba.typed import Dict
 
 from abstractions._kernels._jit import jit
 from abstractions._kernels.steps import _sort_ints
 
 __all__ = [
-    "_first_mismatch", "_function_greedy", "_function_profile", "_lumping_defect", "_plurality",
-    "_tv_group_errors",
+    "_first_mismatch", "_function_greedy", "_function_profile", "_greedy_scratch",
+    "_lumping_defect", "_plurality", "_tv_group_errors",
 ]
 
 #: Up to this many (block, block) cells the pairs are counted in one flat
@@ -156,7 +154,7 @@ def _first_mismatch(labels: np.ndarray, nxt: np.ndarray, best: np.ndarray, w: np
     return -1
 
 
-@jit
+@jit(wrapper=False)
 def _block_rows(
     indptr: np.ndarray, targets: np.ndarray, labels: np.ndarray, k: int, prob: np.ndarray,
     num: np.ndarray, scale: float,
@@ -673,478 +671,521 @@ def _function_profile(
 # ``coarsen`` of one function: the merge loop of ``frontier._greedy_loop`` over
 # ``frontier._FunctionGreedy``, step for step (the same containers filled in the
 # same order, the same sums in the same order, the same heap keys), so the
-# merges and the figures are the Python version's exactly. A group's
-# histogram, beta weights and predecessors are typed dicts (insertion-ordered,
-# as Python's); the predecessor "sets" are dicts whose values are unused.
+# merges and the figures are the Python version's exactly.
 #
-# Written to compile cheaply (it was the slowest kernel to compile, 20 s):
-# one dict type for all three (the predecessors' values are unused floats: a
-# second dict type compiled all the dict machinery again), int keys sorted by
-# ``steps._sort_ints`` (not ``np.sort``), the candidates gathered in an array
-# (not a list), and the heap an array of rows with the sifts of Python's
-# ``heapq`` (numba's ``heapq`` on tuples cost seconds). Any correct heap pops
-# the same rows: they are ordered by all seven fields, so rows that tie are
-# alike.
+# A group has three maps: its histogram (target group -> weight), its
+# predecessors (a set: the values go unused) and its beta weights (class ->
+# weight). A map is a circular doubly linked list of entries in insertion
+# order, a Python dict's order (a new key goes last, a key set again keeps
+# its place, a popped key leaves), so that each float sum made along a map
+# (``_shared``'s) adds in the Python version's order; one open-addressing
+# hash table over (map, key) finds an entry. It all lives in flat arrays
+# that ``_greedy_scratch`` allocates once: a merge folds the smaller of two
+# maps into the larger, and every other new key replaces one popped just
+# before, so there are never more entries than at the start.
+#
+# Written to compile cheaply, as numba's compile time grows with the code
+# (it was the slowest kernel to compile: 20 s with typed dicts of three
+# types, 6 s with one): no typed dicts (each dict type compiles numba's dict
+# machinery), one loop that writes the push and the merge once, helpers
+# without a Python entry point (``jit(wrapper=False)``), int keys sorted by
+# ``steps._sort_ints`` (not ``np.sort``), the heap an array of rows (numba's
+# ``heapq`` on tuples cost seconds). Any correct heap pops the same rows as
+# Python's ``heapq``: they are ordered by all seven fields, so rows that tie
+# are alike (and the order of the pairs pushed between two pops does not
+# matter either). And to run fast: the helpers take arrays, not tuples of
+# arrays, and read every array on all their paths or past their branches,
+# which lets numba drop the reference counting of the arrays they get.
 
 #: The rows of ``groups``: mass, top, err, A, L, bmax, parts.
 _MASS, _TOP, _ERR, _A, _L, _BMAX, _PARTS = 0, 1, 2, 3, 4, 5, 6
 #: The fields of a heap row: key, loss, cost, a, b, version of a, version of b.
 _FIELDS = 7
+#: The columns of ``link``, one row an entry (together in memory): its key,
+#: next and previous entry; ``val`` holds its value. Row 0 holds the keys a
+#: map can have (``_KEY``: key ``c`` of map ``m`` is ``m * that + c`` in the
+#: hash table ``slots``, a row a slot: that key, -1 for none, and its
+#: entry), heads the stack of free entries (``_NEXT``) and reads 0.0
+#: (``val``). Rows 1 to 3 K are the maps' own, their lists' ends: first
+#: entry (``_NEXT``), last entry (``_PREV``) and size (``_KEY``).
+_KEY, _NEXT, _PREV = 0, 1, 2
+#: The rows of ``work``, one column a group: marks, candidates, two lists of
+#: keys, a spare list, versions, unit counts (-1: merged away), then its
+#: maps: ``work[_MAPS + kind, g]``, kind ``_HIST``, ``_PRED`` or ``_BETA``.
+_MARK, _FOUND, _SUCC, _BEFORE, _SPARE, _VERSION, _COUNT, _MAPS = 0, 1, 2, 3, 4, 5, 6, 7
+_HIST, _PRED, _BETA = 0, 1, 2
 
 
-@jit
-def _key12(v: float) -> float:
-    """``v`` rounded to 12 decimals, as ``frontier._key``."""
-    return float(np.rint(v * 1e12)) / 1e12
+def _greedy_scratch(units: np.ndarray, pairs: np.ndarray, K: int) -> tuple[np.ndarray, ...]:
+    """``link``, ``val``, ``slots`` and ``work`` of ``_function_greedy``: the maps empty.
+
+    Histograms and predecessors have at most one entry a unit, beta weights
+    one a pair; the hash table stays at most half full. Plain numpy: the
+    kernel's gate calls it (numba would compile these lines too).
+    """
+    n_maps = 3 * K
+    n_entries = 1 + n_maps + 2 * units.shape[1] + pairs.shape[1]
+    link = np.zeros((n_entries, 3), dtype=np.int64)
+    link[0, _KEY] = max(K, int(pairs[1].max()) + 1 if pairs.shape[1] else 0)
+    link[:, _NEXT] = np.arange(1, n_entries + 1)  # the free entries, in order
+    link[0, _NEXT] = n_maps + 1
+    link[1: n_maps + 1, _NEXT] = link[1: n_maps + 1, _PREV] = np.arange(1, n_maps + 1)
+    slots = np.full((max(16, 1 << (2 * n_entries - 1).bit_length()), 2), -1, dtype=np.int64)
+    work = np.zeros((_MAPS + 3, K), dtype=np.int64)
+    work[_MAPS:] = np.arange(1, n_maps + 1).reshape(3, K)
+    return link, np.zeros(n_entries), slots, work
 
 
-@jit
+@jit(wrapper=False)
 def _xlogx(v: float) -> float:
     return v * np.log2(v) if v > 0 else 0.0
 
 
-@jit
-def _float_dicts(k: int) -> Any:
-    return [Dict.empty(key_type=types.int64, value_type=types.float64) for _ in range(k)]
+@jit(wrapper=False)
+def _slot(link: np.ndarray, slots: np.ndarray, m: int, c: int) -> int:
+    """The slot of key ``c`` of map ``m`` in the hash table, or the empty slot where it would go."""
+    key = m * link[0, _KEY] + c
+    mask = slots.shape[0] - 1
+    # Linear probing from a multiplicative hash of the low 31 bits and the
+    # rest: no product reaches 2**63, so compiled (int64) and
+    # NUMBA_DISABLE_JIT (numpy scalars) agree, and numpy has no overflow to warn of.
+    i = (((key & 0x7FFFFFFF) * 0x9E3779B1 + (key >> 31) * 0x7FEB352D) >> 16) & mask
+    while slots[i, 0] != key and slots[i, 0] >= 0:
+        i = (i + 1) & mask
+    return int(i)
 
 
-@jit
-def _keys_of(d: Any) -> np.ndarray:
-    keys = np.empty(len(d), dtype=np.int64)
-    i = 0
-    for c in d.keys():
-        keys[i] = c
-        i += 1
-    return keys
+@jit(wrapper=False)
+def _get(link: np.ndarray, val: np.ndarray, slots: np.ndarray, m: int, c: int) -> float:
+    """``m.get(c, 0.0)``: an absent key reads column 0's 0.0."""
+    return float(val[max(slots[_slot(link, slots, m, c), 1], 0)])
 
 
-@jit
-def _nearest(keys: np.ndarray, g: int, width: int) -> np.ndarray:
-    """A few of ``keys``: all if few, else those nearest ``g`` (``frontier._nearest``)."""
-    if keys.shape[0] <= 2 * width:
-        return keys
-    _sort_ints(keys, keys.shape[0])  # callers pass a fresh copy
-    lo, hi = 0, keys.shape[0]  # the first key >= g, as np.searchsorted
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if keys[mid] < g:
-            lo = mid + 1
-        else:
-            hi = mid
-    return keys[max(lo - width, 0): lo + width + 1]
+@jit(wrapper=False)
+def _add(link: np.ndarray, val: np.ndarray, slots: np.ndarray, m: int, c: int, v: float) -> float:
+    """``m[c] = m.get(c, 0.0) + v`` (a new key goes last); the new value."""
+    i = _slot(link, slots, m, c)
+    e = slots[i, 1]
+    new = e < 0
+    if new:
+        e = link[0, _NEXT]  # a free entry
+        link[0, _NEXT] = link[e, _NEXT]
+        link[e, _KEY], link[e, _PREV], link[e, _NEXT] = c, link[m, _PREV], m
+        link[link[m, _PREV], _NEXT] = e
+        link[m, _PREV] = e
+        val[e] = 0.0
+    link[m, _KEY] += new
+    slots[i, 0], slots[i, 1] = m * link[0, _KEY] + c, e
+    val[e] += v
+    return float(val[e])
 
 
-@jit
-def _collect(keys: np.ndarray, mark: np.ndarray, stamp: int, out: np.ndarray, n: int) -> int:
-    """Append the unmarked ``keys`` to ``out[:n]`` and mark them; the new length."""
-    for c in keys:
-        if mark[c] != stamp:
-            mark[c] = stamp
-            out[n] = c
+@jit(wrapper=False)
+def _pop(link: np.ndarray, val: np.ndarray, slots: np.ndarray, m: int, c: int) -> float:
+    """``m.pop(c, 0.0)``: the entry is free again, its place in the order closes up."""
+    i = _slot(link, slots, m, c)
+    e = slots[i, 1]
+    v = val[max(e, 0)]
+    found = e >= 0
+    if found:
+        link[link[e, _PREV], _NEXT] = link[e, _NEXT]
+        link[link[e, _NEXT], _PREV] = link[e, _PREV]
+        link[e, _NEXT] = link[0, _NEXT]
+        link[0, _NEXT] = e
+        # No tombstones: the keys after the hole move back into it unless
+        # the slot they hash to (as in ``_slot``) lies between the hole and them.
+        mask = slots.shape[0] - 1
+        j = i
+        while slots[(j + 1) & mask, 0] >= 0:
+            j = (j + 1) & mask
+            k = slots[j, 0]
+            h = (((k & 0x7FFFFFFF) * 0x9E3779B1 + (k >> 31) * 0x7FEB352D) >> 16) & mask
+            if (h <= i or h > j) if i < j else (h <= i and h > j):
+                slots[i, 0], slots[i, 1] = k, slots[j, 1]
+                i = j
+    link[m, _KEY] -= found
+    slots[i, 0], slots[i, 1] = -1, -1
+    return float(v)
+
+
+@jit(wrapper=False)
+def _keys(link: np.ndarray, slots: np.ndarray, m: int, other: int, out: np.ndarray,
+          unsorted: int) -> int:
+    """The keys of map ``m`` (those also in map ``other``, unless it is 0) to ``out``.
+
+    In the map's order if at most ``unsorted`` of them, else sorted. Returns how many.
+    """
+    n = int(np.int64(0))  # (0, but not a literal: _sort_ints would compile for it too)
+    e = link[m, _NEXT]
+    while e != m:
+        if other == 0 or slots[_slot(link, slots, other, link[e, _KEY]), 1] >= 0:
+            out[n] = link[e, _KEY]
             n += 1
+        e = link[e, _NEXT]
+    _sort_ints(out, n * (n > unsorted))  # (no branch: out is read on every path)
     return n
 
 
-@jit
-def _collect_nearest(d: Any, g: int, width: int, mark: np.ndarray, stamp: int, out: np.ndarray,
-                     n: int) -> int:
-    """``_collect(_nearest(keys of d, g, width))``, with no copy of a small dict's keys."""
-    if len(d) <= 2 * width:
-        for c in d.keys():
-            if mark[c] != stamp:
-                mark[c] = stamp
-                out[n] = c
-                n += 1
-        return n
-    return _collect(_nearest(_keys_of(d), g, width), mark, stamp, out, n)
+@jit(wrapper=False)
+def _nearest(link: np.ndarray, slots: np.ndarray, m: int, g: int, width: int, out: np.ndarray,
+             work: np.ndarray, stamp: int, n: int) -> tuple[int, int, int]:
+    """``frontier._nearest`` of the keys of map ``m``, collected as candidates.
+
+    The keys go to ``out``; the few (all, in the map's order, or the
+    ``2 * width + 1`` sorted ones nearest ``g``) are ``out[lo:hi]``, and
+    those not marked with ``stamp`` are marked and appended to the
+    candidates ``work[_FOUND, :n]``. Returns ``lo``, ``hi`` and the new ``n``.
+    """
+    k = _keys(link, slots, m, int(np.int64(0)), out, 2 * width)
+    lo, hi = 0, k
+    if k > 2 * width:
+        while lo < hi:  # the first key >= g, as np.searchsorted
+            mid = (lo + hi) // 2
+            if out[mid] < g:
+                lo = mid + 1
+            else:
+                hi = mid
+        lo, hi = max(lo - width, 0), min(lo + width + 1, k)
+    for i in range(lo, hi):
+        if work[_MARK, out[i]] != stamp:
+            work[_MARK, out[i]] = stamp
+            work[_FOUND, n] = out[i]
+            n += 1
+    return lo, hi, n
 
 
-@jit
-def _candidates(hist: Any, pred: Any, g: int, mark: np.ndarray, stamp: int,
-                found: np.ndarray) -> np.ndarray:
-    """``frontier._FunctionGreedy.candidates``, each group once, in ``found`` (K entries)."""
-    mark[g] = stamp
-    succ = _nearest(_keys_of(hist[g]), g, 8)
-    before = _nearest(_keys_of(pred[g]), g, 8)
-    n = _collect(succ, mark, stamp, found, 0)
-    n = _collect(before, mark, stamp, found, n)
-    for z in before:
-        n = _collect_nearest(hist[z], g, 4, mark, stamp, found, n)
-    for t in succ:
-        n = _collect_nearest(pred[t], g, 4, mark, stamp, found, n)
-    return found[:n]
-
-
-@jit
-def _merged_top(hist: Any, top: np.ndarray, x: int, y: int) -> float:
-    hx = hist[x]
-    hy = hist[y]
-    if len(hy) <= len(hx):
-        small, large, best = hy, hx, top[x]
-    else:
-        small, large, best = hx, hy, top[y]
-    folded = hx.get(x, 0.0) + hx.get(y, 0.0) + hy.get(x, 0.0) + hy.get(y, 0.0)
+@jit(wrapper=False)
+def _merged_top(link: np.ndarray, val: np.ndarray, slots: np.ndarray, work: np.ndarray,
+                top: np.ndarray, x: int, y: int) -> float:
+    """``frontier._FunctionGreedy._merged_top``: the largest entry of the merged histogram."""
+    hx, hy = work[_MAPS + _HIST, x], work[_MAPS + _HIST, y]
+    swap = link[hy, _KEY] > link[hx, _KEY]  # (then hx is the smaller)
+    small = hx if swap else hy
+    best = top[y if swap else x]
+    folded = (_get(link, val, slots, hx, x) + _get(link, val, slots, hx, y)
+              + _get(link, val, slots, hy, x) + _get(link, val, slots, hy, y))
     if folded > best:
         best = folded
-    for c, v in small.items():
+    e = link[small, _NEXT]
+    while e != small:
+        c = link[e, _KEY]
         if c != x and c != y:
-            v += large.get(c, 0.0)
+            v = val[e] + _get(link, val, slots, hx + hy - small, c)
             if v > best:
                 best = v
+        e = link[e, _NEXT]
     return float(best)
 
 
-@jit
-def _common(px: Any, py: Any) -> np.ndarray:
-    """The keys in both dicts, sorted."""
-    small, large = (px, py) if len(px) <= len(py) else (py, px)
-    found = np.empty(len(small), dtype=np.int64)
-    n = 0
-    for z in small.keys():
-        if z in large:
-            found[n] = z
-            n += 1
-    _sort_ints(found, n)
-    return found[:n]
-
-
-@jit
-def _shared(beta: Any, x: int, y: int) -> tuple[float, float]:
-    bx = beta[x]
-    by = beta[y]
-    small, large = (bx, by) if len(bx) <= len(by) else (by, bx)
+@jit(wrapper=False)
+def _shared(link: np.ndarray, val: np.ndarray, slots: np.ndarray, work: np.ndarray, x: int,
+            y: int) -> tuple[float, float]:
+    """``frontier._BetaBook.shared``: the change of ``A`` and the largest sum, in its order."""
+    bx, by = work[_MAPS + _BETA, x], work[_MAPS + _BETA, y]
+    small = bx if link[bx, _KEY] <= link[by, _KEY] else by
     extra = 0.0
     most = 0.0
-    for c, v in small.items():
-        if c in large:
-            u = large[c]
+    e = link[small, _NEXT]
+    while e != small:
+        f = slots[_slot(link, slots, bx + by - small, link[e, _KEY]), 1]
+        if f >= 0:
+            u, v = val[f], val[e]
             extra += _xlogx(u + v) - _xlogx(u) - _xlogx(v)
             if u + v > most:
                 most = u + v
+        e = link[e, _NEXT]
     return extra, most
 
 
-@jit
+@jit(wrapper=False)
+def _union(link: np.ndarray, val: np.ndarray, slots: np.ndarray, work: np.ndarray, kind: int,
+           x: int, y: int, stamp: int, loop: bool) -> None:
+    """Group ``y``'s map of kind ``kind`` joins group ``x``'s, the smaller into the larger.
+
+    ``big[c] = big.get(c, 0.0) + v`` for each ``(c, v)`` of the smaller map,
+    which empties; with ``stamp >= 0`` each key not marked with it yet is
+    marked and gets a new version. A histogram or predecessors then have
+    ``x`` and ``y`` as one key: ``x``, with the sum of both entries, if
+    ``loop``.
+    """
+    maps = work[_MAPS + kind]
+    big = maps[y] if link[maps[y], _KEY] > link[maps[x], _KEY] else maps[x]
+    small = maps[x] + maps[y] - big
+    e = link[small, _NEXT]
+    while e != small:
+        c = link[e, _KEY]
+        e = link[e, _NEXT]  # (before the pop frees the entry)
+        v = _pop(link, val, slots, small, c)
+        if stamp >= 0 and work[_MARK, c] != stamp:
+            work[_MARK, c] = stamp
+            work[_VERSION, c] += 1
+        _add(link, val, slots, big, c, v)
+    if kind != _BETA:
+        folded = _pop(link, val, slots, big, x) + _pop(link, val, slots, big, y)
+        if loop:  # (0.0 + folded: no histogram entry is -0.0)
+            _add(link, val, slots, big, x, folded)
+    maps[x], maps[y] = big, small
+
+
+@jit(wrapper=False)
 def _precedes(heap: np.ndarray, a: int, b: int) -> bool:
     """Whether row ``a`` sorts before row ``b``: as tuples, by the first field that differs."""
-    for f in range(_FIELDS):
-        if heap[a, f] != heap[b, f]:
-            return bool(heap[a, f] < heap[b, f])
-    return False
+    f = 0
+    while f < _FIELDS - 1 and heap[a, f] == heap[b, f]:
+        f += 1
+    return bool(heap[a, f] < heap[b, f])
 
 
-@jit
-def _swap_rows(heap: np.ndarray, a: int, b: int) -> None:
-    for f in range(_FIELDS):
-        u = heap[a, f]
-        heap[a, f] = heap[b, f]
-        heap[b, f] = u
-
-
-@jit
-def _rise(heap: np.ndarray, pos: int) -> None:
-    """``heapq._siftdown`` to the root: row ``pos`` moves up while it precedes its parent."""
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if not _precedes(heap, pos, parent):
-            return
-        _swap_rows(heap, pos, parent)
-        pos = parent
-
-
-@jit
-def _heap_pop(heap: np.ndarray, size: int) -> None:
-    """``heapq.heappop`` of ``heap[:size]``: the least row goes to row ``size - 1``.
-
-    As ``heapq._siftup``: the last row takes the root's place, sinks to a
-    leaf along the lesser children (the right one unless the left one
-    precedes it), then rises to its place.
-    """
-    end = size - 1
-    pos = end
-    child = 0
-    while True:
-        _swap_rows(heap, pos, child)
-        pos = child
+@jit(wrapper=False)
+def _sift(heap: np.ndarray, pos: int, end: int) -> None:
+    """Row ``pos`` of the heap ``heap[:end]`` moves down to its place, then up to it."""
+    while 2 * pos + 1 < end:
         child = 2 * pos + 1
-        if child >= end:
+        if child + 1 < end and _precedes(heap, child + 1, child):
+            child += 1
+        if not _precedes(heap, child, pos):
             break
-        right = child + 1
-        if right < end and not _precedes(heap, child, right):
-            child = right
-    _rise(heap, pos)
-
-
-@jit
-def _push(heap: np.ndarray, size: int, hist: Any, pred: Any, beta: Any, groups: np.ndarray,
-          version: np.ndarray, sums: np.ndarray, x: int, y: int) -> np.ndarray:
-    """``push`` of ``frontier._greedy_loop``: the key, loss, cost, pair and versions.
-
-    The row goes to ``heap[size]``; the heap is returned (a larger copy when full).
-    """
-    a, b = min(x, y), max(x, y)
-    mass, top, err = groups[_MASS], groups[_TOP], groups[_ERR]
-    # The cost: ``frontier._FunctionGreedy.cost``.
-    cost = (mass[a] + mass[b] - _merged_top(hist, top, a, b)) - err[a] - err[b]
-    for z in _common(pred[a], pred[b]):
-        if z == a or z == b:
-            continue
-        h = hist[z]
-        v = h[a] + h[b]
-        if v > top[z]:
-            cost -= v - top[z]
-    # The loss: ``frontier._FunctionGreedy.info_loss`` (none when beta is flat).
-    loss = 0.0
-    if sums[4] == 0.0:
-        A, L, parts = groups[_A], groups[_L], groups[_PARTS]
-        extra, _ = _shared(beta, a, b)
-        m = mass[a] + mass[b]
-        merged = 0.0 if m <= 0 else A[a] + A[b] + extra + L[a] + L[b] - _xlogx(m)
-        loss = (parts[a] + parts[b] - merged) / max(sums[3], 1e-300)
-    key = cost + sums[5] * loss
-    if sums[6] != 0.0:
-        key /= max(mass[a] + mass[b], 1e-300)
-    if size == heap.shape[0]:
-        grown = np.empty((2 * size, _FIELDS), dtype=np.float64)
-        for i in range(size):
-            for f in range(_FIELDS):
-                grown[i, f] = heap[i, f]
-        heap = grown
-    heap[size, 0] = _key12(key)
-    heap[size, 1] = loss
-    heap[size, 2] = cost
-    heap[size, 3] = a
-    heap[size, 4] = b
-    heap[size, 5] = version[a]
-    heap[size, 6] = version[b]
-    _rise(heap, size)
-    return heap
-
-
-@jit
-def _merge(hist: Any, pred: Any, beta: Any, groups: np.ndarray, sums: np.ndarray,
-           version: np.ndarray, mark: np.ndarray, stamp: int, x: int, y: int) -> None:
-    """``frontier._FunctionGreedy.merge``: group ``y`` into ``x``."""
-    mass, top, err, A, L, bmax, parts = (groups[_MASS], groups[_TOP], groups[_ERR], groups[_A],
-                                         groups[_L], groups[_BMAX], groups[_PARTS])
-    changed = _common(pred[x], pred[y])
-    new_top = _merged_top(hist, top, x, y)
-    delta = -(err[x] + err[y])
-    gone = _keys_of(pred[y])
-    _sort_ints(gone, gone.shape[0])
-    for z in gone:
-        if z == x or z == y:
-            continue
-        h = hist[z]
-        v = h.pop(y, 0.0) + h.get(x, 0.0)  # (y is there: z is a predecessor of y)
-        h[x] = v
-        if v > top[z]:
-            e = mass[z] - v
-            delta += e - err[z]
-            top[z] = v
-            err[z] = e
-    hx = hist[x]
-    hy = hist[y]
-    for c in hy.keys():
-        if c != x and c != y:
-            p = pred[c]
-            p.pop(y, 0.0)  # (one pop for every removal: "del" would compile its own)
-            p[x] = 1.0
-    loop = x in hx or y in hx or x in hy or y in hy
-    big, small = (hx, hy) if len(hx) >= len(hy) else (hy, hx)
-    for c, v in small.items():
-        big[c] = big.get(c, 0.0) + v
-    folded = big.pop(x, 0.0) + big.pop(y, 0.0)
-    if loop:
-        big[x] = folded
-    touched = _keys_of(small)
-    hist[x] = big
-    hist[y] = Dict.empty(key_type=types.int64, value_type=types.float64)
-    big_pred, small_pred = pred[x], pred[y]
-    if len(small_pred) > len(big_pred):
-        big_pred, small_pred = small_pred, big_pred
-    for z in small_pred.keys():
-        big_pred[z] = 1.0
-    big_pred.pop(x, 0.0)
-    big_pred.pop(y, 0.0)
-    if loop:
-        big_pred[x] = 1.0
-    pred[x] = big_pred
-    pred[y] = Dict.empty(key_type=types.int64, value_type=types.float64)
-    extra, most = _shared(beta, x, y)
-    mass[x] += mass[y]
-    mass[y] = 0.0
-    top[x], top[y] = new_top, 0.0
-    err[x], err[y] = mass[x] - new_top, 0.0
-    sums[0] += delta + err[x]
-    bx, by = beta[x], beta[y]
-    if len(by) > len(bx):
-        bx, by = by, bx
-    for c, v in by.items():
-        bx[c] = bx.get(c, 0.0) + v
-    beta[x] = bx
-    beta[y] = Dict.empty(key_type=types.int64, value_type=types.float64)
-    A[x] += A[y] + extra
-    L[x] += L[y]
-    A[y] = 0.0
-    L[y] = 0.0
-    sums[1] -= parts[x] + parts[y]
-    sums[2] -= bmax[x] + bmax[y]
-    bmax[x], bmax[y] = max(bmax[x], bmax[y], most), 0.0
-    m = mass[x]
-    parts[x] = 0.0 if (m <= 0 or sums[4] != 0.0) else A[x] + L[x] - _xlogx(m)
-    parts[y] = 0.0
-    sums[1] += parts[x]
-    sums[2] += bmax[x]
-    version[y] += 1
-    mark[x] = stamp
-    version[x] += 1
-    for group in (changed, touched):
-        for z in group:
-            if z == y:
-                z = x
-            if z != x and z != y and mark[z] != stamp:
-                mark[z] = stamp
-                version[z] += 1
+        for f in range(_FIELDS):
+            heap[pos, f], heap[child, f] = heap[child, f], heap[pos, f]
+        pos = child
+    while pos > 0 and _precedes(heap, pos, (pos - 1) >> 1):
+        for f in range(_FIELDS):
+            heap[pos, f], heap[(pos - 1) >> 1, f] = heap[(pos - 1) >> 1, f], heap[pos, f]
+        pos = (pos - 1) >> 1
 
 
 @jit
 def _function_greedy(
     units: np.ndarray, unit_w: np.ndarray, pairs: np.ndarray, pair_w: np.ndarray,
-    groups: np.ndarray, sums: np.ndarray, target: int, all_pairs: int,
+    groups: np.ndarray, sums: np.ndarray, target: int, all_pairs: int, scratch: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The greedy merges of one function's quotient under ``"mismatch"``, cheapest first.
 
     Unit ``i`` (a block of ``C(alpha)``) lies in block ``units[0, i]`` of
     ``alpha``, moves into block ``units[1, i]`` and weighs ``unit_w[i]``;
-    the (block, beta class) pair ``pairs[:, j]`` weighs ``pair_w[j]``.
-    ``groups`` holds the rows mass, top, err, A, L, bmax, parts of a fresh
-    ``frontier._FunctionGreedy`` and ``sums`` its total error, information
-    sum, accuracy sum and total weight, then flat beta (0/1), the price of
-    information, per weight (0/1) and the error bound; both change in
-    place. Merges stop at ``target`` groups or before a merge past the
-    bound. Returns the merges ``(a, b)`` (rows) and, per point of the
-    frontier (the start first), total error, information, accuracy (rows).
+    the (block, beta class) pair ``pairs[:, j]`` (the pairs are distinct)
+    weighs ``pair_w[j]``. ``groups`` holds the rows mass, top, err, A, L,
+    bmax, parts of a fresh ``frontier._FunctionGreedy`` and ``sums`` its
+    total error, information sum, accuracy sum and total weight, then flat
+    beta (0/1), the price of information, per weight (0/1) and the error
+    bound; both change in place. ``scratch`` is ``_greedy_scratch(units,
+    pairs, K)`` (the gate makes it). Merges stop at ``target`` groups or
+    before a merge past the bound. Returns the merges ``(a, b)`` (rows)
+    and, per point of the frontier (the start first), total error,
+    information, accuracy (rows).
     """
     K = groups.shape[1]
-    hist = _float_dicts(K)
-    beta = _float_dicts(K)
-    pred = _float_dicts(K)
-    count = np.empty(K, dtype=np.int64)
-    count[:] = 0
+    link, val, slots, work = scratch
     for i in range(units.shape[1]):
         b, c = units[0, i], units[1, i]
-        h = hist[b]
-        h[c] = h.get(c, 0.0) + unit_w[i]
-        count[b] += 1
-        pred[c][b] = 1.0
-    for j in range(pairs.shape[1]):
-        beta[pairs[0, j]][pairs[1, j]] = pair_w[j]
-    alive = np.empty(K, dtype=np.bool_)
-    alive[:] = True
-    version = np.empty(K, dtype=np.int64)
-    version[:] = 0
-    mark = np.empty(K, dtype=np.int64)
-    mark[:] = 0
-    stamp = 0
-    found = np.empty(K, dtype=np.int64)
+        _add(link, val, slots, 1 + b, c, unit_w[i])
+        work[_COUNT, b] += 1
+        _add(link, val, slots, 1 + K + c, b, 1.0)
+    for j in range(pairs.shape[1]):  # (distinct pairs: 0.0 + w, never -0.0, is w)
+        _add(link, val, slots, 1 + 2 * K + pairs[0, j], pairs[1, j], pair_w[j])
+    mass, top, err, A, L, bmax, parts = (groups[_MASS], groups[_TOP], groups[_ERR], groups[_A],
+                                         groups[_L], groups[_BMAX], groups[_PARTS])
+    mark, found, spare, version, count = (work[_MARK], work[_FOUND], work[_SPARE],
+                                          work[_VERSION], work[_COUNT])
+    hist, pred = work[_MAPS + _HIST], work[_MAPS + _PRED]
     heap = np.empty((max(K, 16), _FIELDS), dtype=np.float64)
-    size = 0
-    if K <= all_pairs:
-        for g in range(K):
-            for h2 in range(g + 1, K):
-                heap = _push(heap, size, hist, pred, beta, groups, version, sums, g, h2)
-                size += 1
-    else:
-        for g in range(K):
-            stamp += 1
-            for h2 in _candidates(hist, pred, g, mark, stamp, found):
-                if h2 > g:
-                    heap = _push(heap, size, hist, pred, beta, groups, version, sums, g, h2)
-                    size += 1
     merges = np.empty((max(K - 1, 0), 2), dtype=np.int64)
     points = np.empty((K, 3), dtype=np.float64)
-    _summary(sums, points, 0)
-    n_points = 1
+    # Ints passed to helpers are never literals (each literal would compile
+    # a variant of the helper): ``none`` is 0, but no literal.
+    none = int(np.int64(0))
+    size, stamp, keep = none, none, none - 1
+    n_points = 0
     n_alive = K
-    bound = sums[7]
-    siblings = np.empty(8, dtype=np.int64)
-    while n_alive > target:
-        if size == 0:
-            n_roots = 0
+    seed = 0  # the next group whose candidates seed the heap
+    while True:
+        if n_points < K - n_alive + 1:  # the point after the last merge (or the start)
+            points[n_points, 0] = sums[0]
+            points[n_points, 1] = max(sums[1] / sums[3], 0.0) if sums[3] > 0 else 0.0
+            points[n_points, 2] = sums[2] / sums[3] if sums[3] > 0 else 0.0
+            n_points += 1
+        # Each round makes a batch, then pushes it: the pairs (found[i],
+        # found[j]) for i < rows and i < j < min(i + 1 + span, n); with
+        # ``star``, found[0]'s candidates first (its pairs with them).
+        n = rows = 0
+        span = K
+        star = False
+        if seed < K and K <= all_pairs:  # seeding: all pairs
             for g in range(K):
-                if alive[g]:
-                    found[n_roots] = g
-                    n_roots += 1
-            if n_roots <= all_pairs:
-                for i in range(n_roots):
-                    for j in range(i + 1, n_roots):
-                        heap = _push(heap, size, hist, pred, beta, groups, version, sums,
-                                     found[i], found[j])
-                        size += 1
-            else:
-                for i in range(n_roots - 1):
-                    heap = _push(heap, size, hist, pred, beta, groups, version, sums,
-                                 found[i], found[i + 1])
-                    size += 1
-        _heap_pop(heap, size)
-        size -= 1
-        cost = heap[size, 2]
-        a, b = int(heap[size, 3]), int(heap[size, 4])
-        if not alive[a] or not alive[b]:
-            continue
-        if int(heap[size, 5]) != version[a] or int(heap[size, 6]) != version[b]:
-            heap = _push(heap, size, hist, pred, beta, groups, version, sums, a, b)
-            size += 1
-            continue
-        if sums[0] + cost > bound + 1e-12:
+                found[g] = g
+            n = rows = seed = K
+        elif seed < K:  # seeding: each group with its greater candidates
+            found[0] = seed
+            seed += 1
+            star = True
+        elif keep >= 0:  # after a merge: the eight least successors of keep but itself
+            for i in range(_keys(link, slots, hist[keep], none, spare, none)):
+                if spare[i] != keep and n < 8:
+                    found[n] = spare[i]
+                    n += 1
+            rows = n
+            keep = none - 1
+        elif n_alive <= target:
             break
-        keep, gone = (a, b) if count[a] >= count[b] else (b, a)
-        stamp += 1
-        _merge(hist, pred, beta, groups, sums, version, mark, stamp, keep, gone)
-        count[keep] += count[gone]
-        count[gone] = 0
-        alive[gone] = False
-        n_alive -= 1
-        merges[n_points - 1, 0] = a
-        merges[n_points - 1, 1] = b
-        _summary(sums, points, n_points)
-        n_points += 1
-        stamp += 1
-        for h2 in _candidates(hist, pred, keep, mark, stamp, found):
-            heap = _push(heap, size, hist, pred, beta, groups, version, sums, keep, h2)
-            size += 1
-        # The eight least successors of ``keep`` other than itself.
-        succ = _keys_of(hist[keep])
-        _sort_ints(succ, succ.shape[0])
-        n_sib = 0
-        for c in succ:
-            if c != keep and n_sib < 8:
-                siblings[n_sib] = c
-                n_sib += 1
-        for i in range(n_sib):
-            for j in range(i + 1, n_sib):
-                heap = _push(heap, size, hist, pred, beta, groups, version, sums, siblings[i],
-                             siblings[j])
+        elif size == 0:  # reseed: all pairs of groups if few, else neighbours in id order
+            for g in range(K):
+                if count[g] >= 0:
+                    found[n] = g
+                    n += 1
+            if n < 2:
+                break  # (never: merges stop at one group)
+            rows = n
+            span = 1 if n > all_pairs else K
+        else:
+            cost, a, b = heap[0, 2], int(heap[0, 3]), int(heap[0, 4])
+            stale = int(heap[0, 5]) != version[a] or int(heap[0, 6]) != version[b]
+            size -= 1
+            for f in range(_FIELDS):
+                heap[0, f] = heap[size, f]
+            _sift(heap, none, size)
+            if count[a] < 0 or count[b] < 0:
+                continue
+            if stale:  # pushed again
+                found[0], found[1] = a, b
+                n = 2
+                rows = 1
+            elif sums[0] + cost > sums[7] + 1e-12:  # past the error bound
+                break
+            else:
+                # ``frontier._FunctionGreedy.merge``: group y into x. The new
+                # versions come first (only which groups get one matters): x,
+                # y, the groups moving into both, and (``_union``) the keys of
+                # the smaller histogram, each once.
+                x, y = a, b
+                if count[b] > count[a]:
+                    x, y = b, a
+                merges[n_points - 1, 0], merges[n_points - 1, 1] = a, b
+                stamp += 1
+                mark[x] = mark[y] = stamp
+                version[x] += 1
+                version[y] += 1
+                small = pred[x] if link[pred[x], _KEY] <= link[pred[y], _KEY] else pred[y]
+                large = pred[x] + pred[y] - small
+                for i in range(_keys(link, slots, small, large, spare, none + K)):
+                    if mark[spare[i]] != stamp:
+                        mark[spare[i]] = stamp
+                        version[spare[i]] += 1
+                new_top = _merged_top(link, val, slots, work, top, x, y)
+                delta = -(err[x] + err[y])
+                # Columns, in id order: every group moving into y now moves into x.
+                for i in range(_keys(link, slots, pred[y], none, spare, none)):
+                    z = spare[i]
+                    if z != x and z != y:
+                        v = _add(link, val, slots, hist[z], x, _pop(link, val, slots, hist[z], y))
+                        if v > top[z]:
+                            delta += mass[z] - v - err[z]
+                            top[z] = v
+                            err[z] = mass[z] - v
+                # Rows: the groups y moves into have x, not y, among their predecessors.
+                for i in range(_keys(link, slots, hist[y], none, spare, none + K)):
+                    if spare[i] != x and spare[i] != y:
+                        c = pred[spare[i]]
+                        _add(link, val, slots, c, x, _pop(link, val, slots, c, y))
+                loop = (slots[_slot(link, slots, hist[x], x), 1] >= 0
+                        or slots[_slot(link, slots, hist[x], y), 1] >= 0
+                        or slots[_slot(link, slots, hist[y], x), 1] >= 0
+                        or slots[_slot(link, slots, hist[y], y), 1] >= 0)
+                _union(link, val, slots, work, none + _HIST, x, y, stamp, loop)
+                _union(link, val, slots, work, none + _PRED, x, y, none - 1, loop)
+                extra, most = _shared(link, val, slots, work, x, y)
+                mass[x] += mass[y]
+                mass[y] = 0.0
+                top[x], top[y] = new_top, 0.0
+                err[x], err[y] = mass[x] - new_top, 0.0
+                sums[0] += delta + err[x]
+                _union(link, val, slots, work, none + _BETA, x, y, none - 1, loop)
+                A[x] += A[y] + extra
+                L[x] += L[y]
+                A[y] = L[y] = 0.0
+                sums[1] -= parts[x] + parts[y]
+                sums[2] -= bmax[x] + bmax[y]
+                bmax[x], bmax[y] = max(bmax[x], bmax[y], most), 0.0
+                m = mass[x]
+                parts[x] = 0.0 if (m <= 0 or sums[4] != 0.0) else A[x] + L[x] - _xlogx(m)
+                parts[y] = 0.0
+                sums[1] += parts[x]
+                sums[2] += bmax[x]
+                count[x] += count[y]
+                count[y] = -1
+                n_alive -= 1
+                found[0] = keep = x  # its candidates now, its siblings next round
+                star = True
+        if star:
+            # ``frontier._FunctionGreedy.candidates`` of hub, each once.
+            hub = found[0]
+            stamp += 1
+            mark[hub] = stamp
+            succ, before, width, narrow = work[_SUCC], work[_BEFORE], none + 8, none + 4
+            s0, s1, n = _nearest(link, slots, hist[hub], hub, width, succ, work, stamp, none + 1)
+            b0, b1, n = _nearest(link, slots, pred[hub], hub, width, before, work, stamp, n)
+            for i in range(b0, b1):
+                near = hist[before[i]]
+                _, _, n = _nearest(link, slots, near, hub, narrow, spare, work, stamp, n)
+            for i in range(s0, s1):
+                near = pred[succ[i]]
+                _, _, n = _nearest(link, slots, near, hub, narrow, spare, work, stamp, n)
+            if keep < 0:  # seeding: the pairs with a greater group only
+                kept = 1
+                for i in range(1, n):
+                    if found[i] > hub:
+                        found[kept] = found[i]
+                        kept += 1
+                n = kept
+            rows = 1
+        # Push the batch: ``push`` of ``frontier._greedy_loop``.
+        for i in range(rows):
+            for j in range(i + 1, min(i + 1 + span, n)):
+                a, b = min(found[i], found[j]), max(found[i], found[j])
+                # The cost: ``frontier._FunctionGreedy.cost``, over the groups
+                # moving into both in id order (as the Python version).
+                top_ab = _merged_top(link, val, slots, work, top, a, b)
+                cost = (mass[a] + mass[b] - top_ab) - err[a] - err[b]
+                small = pred[a] if link[pred[a], _KEY] <= link[pred[b], _KEY] else pred[b]
+                large = pred[a] + pred[b] - small
+                for k in range(_keys(link, slots, small, large, spare, none)):
+                    z = spare[k]
+                    if z != a and z != b:
+                        v = _get(link, val, slots, hist[z], a) + _get(
+                            link, val, slots, hist[z], b)
+                        if v > top[z]:
+                            cost -= v - top[z]
+                # The loss: ``frontier._FunctionGreedy.info_loss`` (none when beta is flat).
+                loss = 0.0
+                if sums[4] == 0.0:
+                    extra, _ = _shared(link, val, slots, work, a, b)
+                    m = mass[a] + mass[b]
+                    merged = 0.0 if m <= 0 else A[a] + A[b] + extra + L[a] + L[b] - _xlogx(m)
+                    loss = (parts[a] + parts[b] - merged) / max(sums[3], 1e-300)
+                v = cost + sums[5] * loss
+                if sums[6] != 0.0:
+                    v /= max(mass[a] + mass[b], 1e-300)
+                if size == heap.shape[0]:
+                    grown = np.empty((2 * size, _FIELDS), dtype=np.float64)
+                    for r in range(size):
+                        for f in range(_FIELDS):
+                            grown[r, f] = heap[r, f]
+                    heap = grown
+                heap[size, 0] = float(np.rint(v * 1e12)) / 1e12  # frontier._key
+                heap[size, 1] = loss
+                heap[size, 2] = cost
+                heap[size, 3] = a
+                heap[size, 4] = b
+                heap[size, 5] = version[a]
+                heap[size, 6] = version[b]
+                _sift(heap, size, size + 1)
                 size += 1
     return merges[: n_points - 1].copy(), points[:n_points].copy()
-
-
-@jit
-def _summary(sums: np.ndarray, points: np.ndarray, row: int) -> None:
-    """Row ``row`` of ``points``: total error, information about beta in bits, beta-accuracy."""
-    points[row, 0] = sums[0]
-    points[row, 1] = 0.0
-    points[row, 2] = 0.0
-    if sums[3] > 0:
-        points[row, 1] = max(sums[1] / sums[3], 0.0)
-        points[row, 2] = sums[2] / sums[3]
 
 
 # ---------------------------------------------------------------------- coarsen of a Markov chain
 
 
-@jit
+@jit(wrapper=False)
 def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
     """``a[lo:lo + n]``, ``n <= 128``, summed as numpy sums a contiguous run that short."""
     if n < 8:
@@ -1173,7 +1214,7 @@ def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
     return out
 
 
-@jit
+@jit(wrapper=False)
 def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
     """``a[lo:lo + n]`` summed as numpy sums a contiguous run (its pairwise summation).
 
@@ -1275,7 +1316,7 @@ def _tv_group_errors(
             u = units[i]
             rg_ptr[i] = pos
             start = ptr[u]
-            d = 0
+            d = int(np.int64(0))  # (not a literal 0: _sort_ints would compile for it too)
             for j in range(ptr[u + 1] - start):
                 c = group[rows[0, start + j]]
                 link[j] = -1
@@ -1309,7 +1350,7 @@ def _tv_group_errors(
         block_fit = 0.0
         for i in range(lo, hi):
             block_fit += w[units[i]] if mass > 0 else 1.0
-        n_targets = 0
+        n_targets = int(np.int64(0))  # (not a literal 0, as d above)
         for i in range(lo, hi):
             fit = w[units[i]] if mass > 0 else 1.0
             for j in range(rg_ptr[i], rg_ptr[i + 1]):
@@ -1466,7 +1507,7 @@ def _tv_merge_errors(
     return changed, out
 
 
-@jit
+@jit(wrapper=False)
 def _group_units(units: np.ndarray, chain: np.ndarray, x: int, y: int) -> np.ndarray:
     """The units of group ``x`` then of ``y`` (-1: none), in list order."""
     count = chain[4, x] + (chain[4, y] if y >= 0 else 0)

@@ -114,7 +114,7 @@ def _functional_graph(
     return on_cycle, indptr, preds
 
 
-@jit
+@jit(wrapper=False)
 def _least_rotation(word: np.ndarray, p: int) -> int:
     """Start of the least rotation of the primitive word ``word[:p]``.
 

@@ -44,7 +44,7 @@ _UNKNOWN = -2
 _WALKERS = 32
 
 
-@jit
+@jit(wrapper=False)
 def _walks(pack: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """For each query state, the code of the first known state on its run (-1: none).
 
@@ -308,7 +308,7 @@ _MIX1 = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
-@jit
+@jit(wrapper=False)
 def _mix(code: int) -> np.uint64:
     """A 64-bit mix of one signature entry (splitmix64's finaliser)."""
     z = np.uint64(code) * _MIX1
@@ -316,7 +316,7 @@ def _mix(code: int) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@jit
+@jit(wrapper=False)
 def _grown(a: np.ndarray, keep: int, size: int) -> np.ndarray:
     """A new array of ``size`` entries that starts with ``a[:keep]``."""
     b = np.empty(size, dtype=a.dtype)
@@ -329,7 +329,7 @@ def _grown(a: np.ndarray, keep: int, size: int) -> np.ndarray:
 _SMALL = 16
 
 
-@jit
+@jit(wrapper=False)
 def _sort_ints(a: np.ndarray, r: int) -> None:
     """Sort ``a[:r]`` in place, ascending (not stably: equal ints are alike).
 
@@ -518,7 +518,7 @@ def _branching_round(
     return new, count, work
 
 
-@jit
+@jit(wrapper=False)
 def _intern(
     v: int,
     lv: int,
