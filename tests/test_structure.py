@@ -263,3 +263,32 @@ def test_an_unknown_name_is_an_attribute_error():
     assert not hasattr(abstractions, "no_such_name")
     with pytest.raises(AttributeError, match="no_such_name"):
         abstractions.no_such_name  # noqa: B018
+
+
+def test_helpers_without_an_entry_point_are_called_by_kernels_only():
+    """No module or test imports a ``jit(wrapper=False)`` helper: called from Python, it crashes.
+
+    Such helpers have no Python entry point (``_jit.jit``), so only the
+    kernels of their own module (and kernels that import them) may call them.
+    """
+    from abstractions._kernels import KERNELS
+
+    helpers: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "_kernels").glob("*.py")):
+        module = importlib.import_module(_module_name(path))
+        for attr, value in list(vars(module).items()):
+            options = getattr(value, "targetoptions", {})
+            if options.get("no_cpython_wrapper") and value.__module__ == module.__name__:
+                helpers.setdefault(module.__name__, set()).add(attr)
+    assert helpers, "no helper is compiled without an entry point any more"
+    assert not set().union(*helpers.values()) & set(KERNELS)
+    sources = [p for p in MODULES.values() if p.parent != ROOT / "_kernels"]
+    sources += sorted((ROOT.parent / "tests").glob("*.py"))
+    offenders = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module in helpers:
+                taken = {alias.name for alias in node.names} & helpers[node.module]
+                if taken:
+                    offenders.append(f"{path.name} imports {', '.join(sorted(taken))}")
+    assert not offenders, "\n".join(offenders)

@@ -122,8 +122,11 @@ def jit(
     kernel module is imported. ``wrapper=False`` is for helpers that only
     other kernels call: numba then builds no Python entry point for them,
     whose unboxing of the arguments costs compilation (most of a second
-    over the function greedy's dozen helpers); Python cannot call them
-    (except under ``NUMBA_DISABLE_JIT=1``).
+    over the function greedy's dozen helpers). Python must not call them
+    (except under ``NUMBA_DISABLE_JIT=1``): such a call crashes the
+    interpreter instead of raising, so a test that runs a kernel's
+    ``py_func`` swaps its helpers for their ``py_func`` too
+    (``tests/test_mdp_kernel.py``).
     """
     if function is None:
         return lambda f: jit(f, inline=inline, nogil=nogil, wrapper=wrapper)
