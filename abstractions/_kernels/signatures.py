@@ -439,9 +439,10 @@ def _peel_order(
     return tail
 
 
-#: Fields before the pairs in a record of :func:`_peel_blocks`: block, start
-#: block, number of pairs, next record of its anchor, place in that chain
-#: and the signature's hash.
+#: The fields of a record of :func:`_peel_blocks`, before its pairs: block,
+#: start block, number of pairs, next record of its anchor, place in that
+#: chain and the signature's hash; ``_RECORD`` of them.
+_BLOCK, _START, _PAIRS, _NEXT, _DEPTH, _HASH = 0, 1, 2, 3, 4, 5
 _RECORD = 6
 
 
@@ -545,27 +546,28 @@ def _peel_blocks(
         newest = -1
         if anchor >= 0:
             newest = pool[anchor]
-            depth = pool[newest + 4] if newest >= 0 else 0
+            depth = pool[newest + _DEPTH] if newest >= 0 else 0
         if i >= n and newest >= 0:
-            r = pool[newest + 3]  # the chain is a ring: newest -> oldest -> ...
+            r = pool[newest + _NEXT]  # the chain is a ring: newest -> oldest -> ...
             while True:
-                if pool[r + 5] == np.int64(h) and pool[r + 1] == label and pool[r + 2] == d \
+                if pool[r + _HASH] == np.int64(h) and pool[r + _START] == label \
+                        and pool[r + _PAIRS] == d \
                         and _same(bl, keys, d, pool, pool, r + _RECORD, d, d, stamp, acci, tag):
-                    b = pool[r]
+                    b = pool[r + _BLOCK]
                     break
                 tag += 1
                 if r == newest:
                     break
-                r = pool[r + 3]
+                r = pool[r + _NEXT]
         slot = h & low
         if b < 0 and depth >= limit:
             while table[slot] != 0:
                 entry = table[slot]
                 at = int(entry & offset_mask) - 1
-                if i >= n and (entry & high) == (h & high) and pool[at + 1] == label \
-                        and pool[at + 2] == d \
+                if i >= n and (entry & high) == (h & high) and pool[at + _START] == label \
+                        and pool[at + _PAIRS] == d \
                         and _same(bl, keys, d, pool, pool, at + _RECORD, d, d, stamp, acci, tag):
-                    b = pool[at]
+                    b = pool[at + _BLOCK]
                     break
                 tag += 1
                 slot = (slot + np.uint64(1)) & low
@@ -575,19 +577,19 @@ def _peel_blocks(
                 nb += 1
             if depth >= limit:
                 table[slot] = (h & high) | np.uint64(stored + 1)
-                pool[stored + 3] = -1
+                pool[stored + _NEXT] = -1
             elif newest >= 0:
-                pool[stored + 3] = pool[newest + 3]
-                pool[newest + 3] = stored
+                pool[stored + _NEXT] = pool[newest + _NEXT]
+                pool[newest + _NEXT] = stored
                 pool[anchor] = stored
             else:
-                pool[stored + 3] = stored
+                pool[stored + _NEXT] = stored
                 pool[anchor] = stored
-            pool[stored] = b
-            pool[stored + 1] = label
-            pool[stored + 2] = d
-            pool[stored + 4] = depth + 1
-            pool[stored + 5] = np.int64(h)
+            pool[stored + _BLOCK] = b
+            pool[stored + _START] = label
+            pool[stored + _PAIRS] = d
+            pool[stored + _DEPTH] = depth + 1
+            pool[stored + _HASH] = np.int64(h)
             for x in range(d):
                 pool[stored + _RECORD + x] = bl[x]
                 pool[stored + _RECORD + d + x] = keys[x]
