@@ -192,28 +192,44 @@ def block_names(system: System, partition: Any) -> tuple[Hashable, ...]:
     return tuple(names.tolist()) if isinstance(names, np.ndarray) else names
 
 
-def _block_names(S: System, P: Partition) -> tuple[Hashable, ...] | Ids:
-    """:func:`block_names`, where names that are state ids stay an int array."""
+def _rep_outputs(output: Ids, P: Partition) -> tuple[Ids, Ids]:
+    """Each block's first state's output id, and the blocks where a state's output differs.
+
+    The names and the outputs of a quotient both need them: computed once,
+    as they cost two gathers over the states.
+    """
+    out_rep = output[P.representatives()]
+    return out_rep, P.labels[output != out_rep[P.labels]]
+
+
+def _block_names(
+    S: System, P: Partition, rep: tuple[Ids, Ids] | None = None
+) -> tuple[Hashable, ...] | Ids:
+    """:func:`block_names`, where names that are state ids stay an int array.
+
+    ``rep`` is :func:`_rep_outputs` of the system's output, when known.
+    """
     first = P.representatives()
     if S.state_labels is None:
-        values = S.output[first]
-        constant = bool(np.array_equal(values[P.labels], S.output))
+        values, split = rep if rep is not None else _rep_outputs(S.output, P)
         # Distinct output ids: as many occupied bins as blocks (no sort).
-        if constant and np.count_nonzero(np.bincount(values)) == values.size:
+        if split.size == 0 and np.count_nonzero(np.bincount(values)) == values.size:
             return tuple(python_value(S.output_values[int(v)]) for v in values.tolist())
         return first
     names = S.state_labels
     return tuple([names[m] for m in first.tolist()])
 
 
-def _names_argument(names: Any, S: System, P: Partition) -> tuple[Hashable, ...] | Ids | None:
+def _names_argument(
+    names: Any, S: System, P: Partition, rep: tuple[Ids, Ids] | None = None
+) -> tuple[Hashable, ...] | Ids | None:
     """The abstract states' names from ``names=``: "auto", None, a sequence or a callable.
 
     Names that are the blocks' first states stay an array: the quotient
     makes them Python ints only when they are read.
     """
     if isinstance(names, str) and names == "auto":
-        return _block_names(S, P)
+        return _block_names(S, P, rep)
     if names is None:
         return None
     return block_labels(names, P.n_blocks)
@@ -301,24 +317,27 @@ def abstract_computation(
             f"share block {int(P.labels[m1])} but {how}",
             witness=witness,
         )
-    labels = _names_argument(names, S, P)
+    rep = _rep_outputs(S.output, P)
+    labels = _names_argument(names, S, P, rep)
     if labels is not None and names != "auto":
         labels = S._state_labels_argument(labels)
-    output, values = _abstract_outputs(S.output, S.output_values, P)
+    output, values = _abstract_outputs(S.output_values, P, rep)
     shared = (output, values, S.input_values, P.labels[S.input_states], labels)
     return S._assemble(shared, S._quotient_own(P, rows)), P
 
 
-def _abstract_outputs(output: Ids, output_values: Values, P: Partition) -> tuple[Ids, Values]:
+def _abstract_outputs(
+    output_values: Values, P: Partition, rep: tuple[Ids, Ids]
+) -> tuple[Ids, Values]:
     """Output ids and values of the abstract states of ``P``.
 
     An abstract state's output is the common value of its states, or the
     :data:`UNDETERMINED` marker where they disagree; ids by first occurrence.
+    ``rep`` is :func:`_rep_outputs` of the output ids.
     """
-    reps = P.representatives()
-    out_rep = output[reps]
+    out_rep, split = rep
     determined = np.ones(P.n_blocks, dtype=bool)
-    determined[P.labels[output != out_rep[P.labels]]] = False
+    determined[split] = False
     keys = np.where(determined, out_rep, -1)
     # Keys are small ints (output ids, -1): numbered by first occurrence in
     # O(k), where sorting them (``np.unique``) costs O(k log k).

@@ -44,6 +44,14 @@ measured:
 * few jitted helpers: each costs a compilation of its own (a few tenths of
   a second), so a helper called from one place is written out there.
 
+The large outputs and scratch arrays of the hot kernels (the splitters, the
+signature round, the linear method, first occurrences, the quotient's rows)
+are made by their gates, by numpy, and passed in: numpy asks the system for
+huge pages for large arrays, where an array made inside a kernel is faulted
+in 4 KB at a time. That was a tenth to a sixth of those kernels' time at
+10^6-10^7 states (crowds: 13,000 faults a solve, then 3,900). The gates keep
+their signatures: callers never see the buffers.
+
 Examples
 --------
 >>> import numpy as np
@@ -324,7 +332,8 @@ class Kernel:
 
 
 def _first_occurrence_args(values: Any, k: int) -> tuple[Any, ...]:
-    return _ids_or_index(values), int(k)
+    values, k = _ids_or_index(values), int(k)
+    return values, k, np.empty(values.shape[0], dtype=np.int64), np.empty(k, dtype=values.dtype)
 
 
 def _meet_roots_args(a: Any, na: int, b: Any, nb: int) -> tuple[Any, ...]:
@@ -340,13 +349,22 @@ def _final_states_args(step: Any, halted: Any) -> tuple[Any, ...]:
 
 
 def _functional_graph_args(step: Any, w: np.ndarray) -> tuple[Any, ...]:
-    return _ids(step), _witness(w)
+    step, dtype = _ids(step), _witness(w).dtype
+    n = step.shape[0]
+    return (
+        step, np.empty(n + 1, dtype=dtype), np.empty(2 * n, dtype=dtype),
+        np.empty(n, dtype=dtype), np.empty(n, dtype=dtype), np.empty(n, dtype=np.bool_),
+    )
 
 
 def _cycle_classes_args(
     step: Any, beta: Any, nb: int, on_cycle: Any, w: np.ndarray
 ) -> tuple[Any, ...]:
-    return _ids(step), _ids(beta), int(nb), _flags(on_cycle), _witness(w)
+    step = _ids(step)
+    return (
+        step, _ids(beta), int(nb), _flags(on_cycle),
+        np.empty(step.shape[0], dtype=_witness(w).dtype),
+    )
 
 
 def _tree_classes_args(
@@ -355,9 +373,11 @@ def _tree_classes_args(
 ) -> tuple[Any, ...]:
     cls = _in_place(cls)
     dtype = cls.dtype
+    n = cls.shape[0]
     return (
         int(nb), _flags(on_cycle), _index(indptr, dtype), _index(preds, dtype), cls,
         int(n_cycle_classes), _index(prev_class, dtype), _index(prev_label, dtype), int(chunk),
+        np.empty(n, dtype=dtype), np.empty(n, dtype=dtype), np.empty(n + 1, dtype=np.bool_),
     )
 
 
@@ -366,17 +386,28 @@ def _pair_labels_args(a: Any, b: Any, kb: int, bound: int) -> tuple[Any, ...]:
 
 
 def _predecessors_args(indptr: Any, targets: Any, w: np.ndarray) -> tuple[Any, ...]:
-    return _ids(indptr), _ids(targets), _witness(w)
+    indptr, targets, w = _ids(indptr), _ids(targets), _witness(w)
+    n, m = indptr.shape[0] - 1, targets.shape[0]
+    return (
+        indptr, targets, np.empty(n + 1, dtype=np.int64), np.empty(m, dtype=w.dtype),
+        np.empty(m, dtype=w.dtype),
+    )
 
 
 def _coarsest_stable_args(
     pindptr: Any, psrc: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
     labels: Any, k: int, within: Any, w: np.ndarray,
 ) -> tuple[Any, ...]:
+    from abstractions._kernels.splitters import arena_size
+
     w = _witness(w)
+    labels, psrc, mode = _ids(labels), _index(psrc, w.dtype), int(mode)
+    n, m = labels.shape[0], psrc.shape[0]
     return (
-        _ids(pindptr), _index(psrc, w.dtype), _ids(wi), _reals(wf), int(mode), int(modulus),
-        float(inv_tol), _ids(labels), int(k), _ids(within), w,
+        _ids(pindptr), psrc, _ids(wi), _reals(wf), mode, int(modulus),
+        float(inv_tol), labels, int(k), _ids(within),
+        np.empty(arena_size(n, m, mode), dtype=w.dtype), np.empty(2 * n + 1, dtype=np.int64),
+        np.empty(n if mode == 2 else 0, dtype=np.float64),
     )
 
 
@@ -384,9 +415,14 @@ def _signature_round_args(
     indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, modulus: int, inv_tol: float,
     labels: Any, salt: Any,
 ) -> tuple[Any, ...]:
+    labels = _ids(labels)
+    n = labels.shape[0]
+    # The hash table: a power of two of at least 2 n slots.
+    size = 1 << max(1, 2 * n - 1).bit_length()
     return (
         _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
-        float(inv_tol), _ids(labels), np.uint64(salt),
+        float(inv_tol), labels, np.uint64(salt), np.empty(size, dtype=np.uint64),
+        np.empty(n, dtype=np.int64),
     )
 
 
@@ -434,11 +470,19 @@ def _peel_blocks_args(
 
 def _quotient_rows_args(
     indptr: Any, targets: Any, symbols: Any, wi: Any, wf: Any, mode: int, inv_tol: float,
-    labels: Any, reps: Any, nsym: int,
+    labels: Any, reps: Any, nsym: int, ids: Any, ovi: Any, ovf: Any,
 ) -> tuple[Any, ...]:
+    targets = _ids(targets)
+    m = targets.shape[0]
+    # Room for every transition is enough whatever the representatives.
+    if getattr(ids, "shape", None) != (2, m) or np.shape(ovi) != ((m,) if mode == 1 else (0,)) \
+            or np.shape(ovf) != ((m,) if mode == 2 else (0,)):
+        raise ValueError("the row buffers must have one entry per transition in their mode")
     return (
-        _ids(indptr), _ids(targets), _ids(symbols), _ids(wi), _reals(wf), int(mode),
+        _ids(indptr), targets, _ids(symbols), _ids(wi), _reals(wf), int(mode),
         float(inv_tol), _ids(labels), _ids(reps), int(nsym),
+        _scratch(ids, np.int64, "ids"), _scratch(ovi, np.int64, "ovi"),
+        _scratch(ovf, np.float64, "ovf"),
     )
 
 

@@ -10,18 +10,20 @@ __all__ = ["_first_occurrence", "_meet_roots"]
 
 
 @jit
-def _first_occurrence(values: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+def _first_occurrence(
+    values: np.ndarray, k: int, out: np.ndarray, new_id: np.ndarray
+) -> tuple[np.ndarray, int]:
     """Renumber ``values`` (ints in ``[0, k)``) by first occurrence.
 
-    Returns the canonical labels and the number of distinct values; one pass,
-    O(n + k), where sorting would cost O(n log n).
+    Returns the canonical labels (in ``out``: ``n`` int64) and the number
+    of distinct values; one pass, O(n + k), where sorting would cost
+    O(n log n). ``new_id`` is ``k`` entries of the values' dtype: int32 ids
+    (the linear method's classes) make the table half the size, so more of
+    it stays in cache. The caller makes both by numpy, whose large arrays
+    get huge pages (a kernel's own fault in 4 KB at a time).
     """
     n = values.shape[0]
-    # The table has the dtype of the values: int32 ids (the linear method's
-    # classes) make it half the size, so more of it stays in cache.
-    new_id = np.empty(k, dtype=values.dtype)
     new_id[:] = -1
-    out = np.empty(n, dtype=np.int64)
     count = 0
     for i in range(n):
         # Branch-free: on random labels a branch on new_id[v] mispredicts

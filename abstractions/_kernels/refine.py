@@ -55,7 +55,8 @@ _B2 = 999983
 
 @jit
 def _functional_graph(
-    step: np.ndarray, w: np.ndarray
+    step: np.ndarray, indptr: np.ndarray, state: np.ndarray, preds: np.ndarray,
+    queue: np.ndarray, on_cycle: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cycle states and the predecessor lists of ``step``.
 
@@ -65,31 +66,33 @@ def _functional_graph(
     ``t`` is a cycle state. Kahn's peeling touches every state once, so
     there is no pointer chasing through long paths, and it fills the lists
     as it goes: each peeled state is written into its successor's list.
+
+    The caller makes the arrays, by numpy (whose large arrays get huge
+    pages: at 10^7 states a kernel's own would fault in 50,000 pages of
+    4 KB): ``indptr`` (``n + 1``), ``state`` (``2 n``), ``preds`` and
+    ``queue`` (``n``), all of the index dtype, and ``on_cycle`` (``n``
+    bools).
     """
     n = step.shape[0]
-    indptr = np.empty(n + 1, dtype=w.dtype)
     indptr[:] = 0
     for s in range(n):
         indptr[step[s] + 1] += 1
     # Per state: predecessors not yet peeled (at 2t), and the list's write
     # cursor (at 2t + 1); side by side so that one cache line serves both.
-    state = np.empty(2 * n, dtype=w.dtype)
     for t in range(n):
         state[2 * t] = indptr[t + 1]
         state[2 * t + 1] = indptr[t]
         indptr[t + 1] += indptr[t]
-    preds = np.empty(n, dtype=w.dtype)
     # Branch-free pushes (write always, advance when the count hit zero):
     # a branch on a value just loaded from a random address would stall on
     # every cache miss it mispredicts.
-    queue = np.empty(n, dtype=w.dtype)
     tail = 0
     for s in range(n):
         queue[tail] = s
         tail += state[2 * s] == 0
     # Peel in batches: first gather the successors of a batch (independent
     # loads whose cache misses overlap), then update their counts.
-    batch = np.empty(min(n, 4096), dtype=w.dtype)
+    batch = np.empty(min(n, 4096), dtype=queue.dtype)
     head = 0
     while head < tail:
         size = min(tail - head, batch.shape[0])
@@ -103,7 +106,6 @@ def _functional_graph(
             queue[tail] = t  # tail < n: the cycle states are never pushed
             tail += state[2 * t] == 0
         head += size
-    on_cycle = np.empty(n, dtype=np.bool_)
     for s in range(n):
         on_cycle[s] = state[2 * s] > 0
     for s in range(n):
@@ -146,11 +148,13 @@ def _least_rotation(word: np.ndarray, p: int) -> int:
 
 @jit
 def _cycle_classes(
-    step: np.ndarray, beta: np.ndarray, nb: int, on_cycle: np.ndarray, w: np.ndarray
+    step: np.ndarray, beta: np.ndarray, nb: int, on_cycle: np.ndarray, cls: np.ndarray
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """Classes of the cycle states.
 
-    Returns ``cls`` (the class of every cycle state, ``-1 - beta`` elsewhere), the
+    Fills and returns ``cls`` (``n`` entries of the index dtype, made by the
+    caller as in :func:`_functional_graph`: the class of every cycle state,
+    ``-1 - beta`` elsewhere), the
     number of cycle classes, and per cycle class the class and the label
     of the state before it on its cycle (what a tree state must look like
     to be equivalent to a cycle state).
@@ -162,16 +166,15 @@ def _cycle_classes(
             n_cyc += 1
     # Unclassified states hold -1 - beta(s): negative, and one read gives
     # the tree phase both "not yet classified" and the label.
-    cls = np.empty(n, dtype=w.dtype)
     for s in range(n):
         cls[s] = -1 - beta[s]
-    members = np.empty(n_cyc, dtype=w.dtype)
-    word = np.empty(n_cyc, dtype=w.dtype)
-    fail = np.empty(n_cyc, dtype=w.dtype)
-    prev_class = np.empty(n_cyc, dtype=w.dtype)
-    prev_label = np.empty(n_cyc, dtype=w.dtype)
+    members = np.empty(n_cyc, dtype=cls.dtype)
+    word = np.empty(n_cyc, dtype=cls.dtype)
+    fail = np.empty(n_cyc, dtype=cls.dtype)
+    prev_class = np.empty(n_cyc, dtype=cls.dtype)
+    prev_label = np.empty(n_cyc, dtype=cls.dtype)
     # Period-1 words (fixed points, halted states) are looked up by label.
-    single = np.empty(nb, dtype=w.dtype)
+    single = np.empty(nb, dtype=cls.dtype)
     single[:] = -1
     # Longer words: open addressing on a 62-bit hash, verified letter by
     # letter against the cycle that introduced the word.
@@ -179,12 +182,12 @@ def _cycle_classes(
     cap = 8
     while cap < 2 * max_words:
         cap *= 2
-    table = np.empty(cap, dtype=w.dtype)
+    table = np.empty(cap, dtype=cls.dtype)
     table[:] = -1
     word_key = np.empty(max_words, dtype=np.int64)
-    word_len = np.empty(max_words, dtype=w.dtype)
-    word_start = np.empty(max_words, dtype=w.dtype)
-    word_base = np.empty(max_words, dtype=w.dtype)
+    word_len = np.empty(max_words, dtype=cls.dtype)
+    word_start = np.empty(max_words, dtype=cls.dtype)
+    word_base = np.empty(max_words, dtype=cls.dtype)
     n_words = 0
     n_classes = 0
     for s0 in range(n):
@@ -291,17 +294,21 @@ def _tree_classes(
     prev_class: np.ndarray,
     prev_label: np.ndarray,
     chunk: int,
+    queue: np.ndarray,
+    order: np.ndarray,
+    run_start: np.ndarray,
 ) -> int:
     """Give every tree state its class, in place in ``cls``; return the class count.
 
     ``cls`` comes from :func:`_cycle_classes`: classes on the cycles and
-    ``-1 - beta(s)`` on the tree states.
+    ``-1 - beta(s)`` on the tree states. ``queue`` and ``order`` (``n``
+    entries of ``cls``'s dtype) and ``run_start`` (``n + 1`` bools) are
+    scratch made by the caller, as in :func:`_functional_graph`.
 
     ``chunk`` is the number of work-list states handled per batch (extended
     to a whole run); any value >= 1 gives the same classes.
     """
     n = cls.shape[0]
-    queue = np.empty(n, dtype=cls.dtype)
     tail = 0
     for s in range(n):
         if on_cycle[s]:
@@ -326,12 +333,10 @@ def _tree_classes(
                 tail += 1
     # Order the periodic states by class (counting sort) so that each class
     # is one run of the work list.
-    order = np.empty(n, dtype=cls.dtype)
     start = np.empty(n_cycle_classes + 1, dtype=cls.dtype)
     start[:] = 0
     for i in range(tail):
         start[cls[queue[i]] + 1] += 1
-    run_start = np.empty(n + 1, dtype=np.bool_)
     run_start[:] = False
     for c in range(n_cycle_classes):
         start[c + 1] += start[c]

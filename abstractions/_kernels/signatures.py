@@ -249,6 +249,8 @@ def _signature_round(
     inv_tol: float,
     labels: np.ndarray,
     salt: np.uint64,
+    table: np.ndarray,
+    new: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """``labels`` (block ids below ``n``) joined with the signature's kernel, by hash.
 
@@ -260,6 +262,10 @@ def _signature_round(
     the 64-bit hashes (about ``n**2 / 2**64`` likely) merges states, never
     splits them, so the caller checks the final partition with
     :func:`_is_stable` (a merge can only make it unstable, see there).
+
+    ``table`` (a power of two of at least ``2 n`` entries) and ``new`` (the
+    result: ``n`` entries) are made by the caller, by numpy, whose large
+    arrays get huge pages (one fault per 2 MB, not per 4 KB).
     """
     n = labels.shape[0]
     scratch, ai, af, blocks, keys = _workspace(indptr)
@@ -274,14 +280,9 @@ def _signature_round(
     # few states) and a branch on each loaded value for its cache miss.
     # A slot holds the hash's high 32 bits over id + 1 (0: empty); the low
     # bits chose the slot, so about 32 + log2(size) bits are compared.
-    size = 1
-    while size < 2 * n:
-        size *= 2
-    low = np.uint64(size - 1)
+    low = np.uint64(table.shape[0] - 1)
     high = np.uint64(0xFFFFFFFF00000000)
-    table = np.empty(size, dtype=np.uint64)
     table[:] = 0
-    new = np.empty(n, dtype=np.int64)
     hashes = np.empty(_CHUNK, dtype=np.uint64)
     count = 0
     touched = np.uint64(0)

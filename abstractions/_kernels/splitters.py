@@ -37,43 +37,56 @@ import numpy as np
 
 from abstractions._kernels._jit import jit
 
-__all__ = ["_coarsest_stable", "_predecessors"]
+__all__ = ["_coarsest_stable", "_predecessors", "arena_size"]
 
 #: Regions of touched states up to this size are sorted in place by
 #: insertion sort: most regions hold one or two states, and gathering
 #: their keys would cost more than the sort.
 _SMALL = 16
 
+#: Index arrays of ``n`` entries that :func:`_coarsest_stable` takes from its
+#: arena in every mode (mode 0 takes ``3 n + 2 (n + 2 m) + m`` more).
+_SLOTS = 15
+
+
+def arena_size(n: int, m: int, mode: int) -> int:
+    """Entries of :func:`_coarsest_stable`'s index arena for ``n`` states, ``m`` transitions."""
+    return _SLOTS * n + (3 * n + 2 * (n + 2 * m) + m if mode == 0 else 0)
+
 
 @jit
 def _predecessors(
-    indptr: np.ndarray, targets: np.ndarray, w: np.ndarray
+    indptr: np.ndarray, targets: np.ndarray, pindptr: np.ndarray, psrc: np.ndarray,
+    pedge: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """Predecessor lists of a CSR relation, by counting sort on the target.
 
-    Returns ``(pindptr, psrc, pedge)``: the transitions into ``t`` are
-    ``pindptr[t]:pindptr[t+1]``, with source ``psrc[j]`` and index ``pedge[j]``
-    in the successor arrays (to carry weights over); ``psrc`` and ``pedge``
-    have the dtype of the witness ``w``.
+    Fills and returns ``(pindptr, psrc, pedge)`` (``n + 1`` int64 entries,
+    then ``m`` each of the index dtype, made by the caller: see
+    :func:`_coarsest_stable` on why numpy makes them): the transitions into
+    ``t`` are ``pindptr[t]:pindptr[t+1]``, with source ``psrc[j]`` and index
+    ``pedge[j]`` in the successor arrays (to carry weights over).
     """
     n = indptr.shape[0] - 1
     m = targets.shape[0]
-    pindptr = np.empty(n + 1, dtype=np.int64)
     pindptr[:] = 0
     for j in range(m):
         pindptr[targets[j] + 1] += 1
     for t in range(n):
         pindptr[t + 1] += pindptr[t]
-    fill = pindptr[:n].copy()
-    psrc = np.empty(m, dtype=w.dtype)
-    pedge = np.empty(m, dtype=w.dtype)
+    # pindptr[t] serves as t's fill cursor, so it ends at t + 1's start:
+    # one shift puts the starts back, where a copy of cursors would be
+    # another array to fault in.
     for s in range(n):
         for j in range(indptr[s], indptr[s + 1]):
             t = targets[j]
-            q = fill[t]
+            q = pindptr[t]
             psrc[q] = s
             pedge[q] = j
-            fill[t] = q + 1
+            pindptr[t] = q + 1
+    for t in range(n, 0, -1):
+        pindptr[t] = pindptr[t - 1]
+    pindptr[0] = 0
     return pindptr, psrc, pedge
 
 
@@ -155,7 +168,9 @@ def _coarsest_stable(
     labels: np.ndarray,
     k: int,
     within: np.ndarray,
-    w: np.ndarray,
+    arena: np.ndarray,
+    wide: np.ndarray,
+    accf: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Coarsest refinement of ``labels`` (``k`` blocks) stable under the relation.
 
@@ -166,30 +181,40 @@ def _coarsest_stable(
     coarser partition, as every block must already be stable with respect
     to every constellation (the last two partitions of signature rounds
     are such a pair; so are the blocks and the whole set, after a split by
-    each state's key for the whole set). Index arrays take the dtype of
-    the witness ``w`` (int32 halves the memory traffic while every index
-    fits). Returns block ids per state
-    (not canonical) and the number of blocks.
+    each state's key for the whole set). Returns block ids per state (not
+    canonical; a view of ``arena``) and the number of blocks.
+
+    The scratch comes from the caller, in three numpy arrays:
+
+    * ``arena``, the index arrays: ``arena_size(n, m, mode)`` entries of
+      the index dtype (int32 halves the memory traffic while every index
+      fits);
+    * ``wide``: ``2 n + 1`` int64 (block sizes, then the keys);
+    * ``accf``: ``n`` float64 sums in mode 2, else empty.
+
+    numpy gives large arrays huge pages, where arrays made here would fault
+    in 4 KB at a time: some 9,000 faults, a sixth of this kernel's time
+    on crowds at 10^6 states.
     """
     n = labels.shape[0]
     m = psrc.shape[0]
 
     # Blocks: states grouped by block in elems; block b is
     # elems[bstart[b]:bend[b]].
-    count = np.empty(k + 1, dtype=np.int64)
+    count = wide[: k + 1]
     count[:] = 0
     for s in range(n):
         count[labels[s] + 1] += 1
     for b in range(k):
         count[b + 1] += count[b]
-    bstart = np.empty(n, dtype=w.dtype)
-    bend = np.empty(n, dtype=w.dtype)
+    bstart = arena[0 * n : 1 * n]
+    bend = arena[1 * n : 2 * n]
     for b in range(k):
         bstart[b] = count[b]
         bend[b] = count[b + 1]
-    elems = np.empty(n, dtype=w.dtype)
-    pos = np.empty(n, dtype=w.dtype)
-    blk = np.empty(n, dtype=w.dtype)
+    elems = arena[2 * n : 3 * n]
+    pos = arena[3 * n : 4 * n]
+    blk = arena[4 * n : 5 * n]
     for s in range(n):
         b = labels[s]
         p = count[b]
@@ -201,12 +226,12 @@ def _coarsest_stable(
 
     # Constellations: singly linked lists of blocks; a stack of those with
     # two blocks or more (each is on it at most once at a time).
-    cons = np.empty(n, dtype=w.dtype)
+    cons = arena[5 * n : 6 * n]
     cons[:] = 0
-    bnext = np.empty(n, dtype=w.dtype)
-    chead = np.empty(n, dtype=w.dtype)
+    bnext = arena[6 * n : 7 * n]
+    chead = arena[7 * n : 8 * n]
     chead[:] = -1
-    ccount = np.empty(n, dtype=w.dtype)
+    ccount = arena[8 * n : 9 * n]
     ccount[:] = 0
     ncons = 0
     for b in range(k - 1, -1, -1):
@@ -216,17 +241,17 @@ def _coarsest_stable(
         bnext[b] = chead[c]
         chead[c] = b
         ccount[c] += 1
-    stack = np.empty(n, dtype=w.dtype)
-    instack = np.empty(n, dtype=np.bool_)
-    instack[:] = False
+    stack = arena[9 * n : 10 * n]
+    instack = arena[10 * n : 11 * n]  # 0 or 1
+    instack[:] = 0
     top = 0
     for c in range(ncons):
         if ccount[c] > 1:
             stack[top] = c
-            instack[c] = True
+            instack[c] = 1
             top += 1
 
-    stamp = np.empty(n, dtype=w.dtype)
+    stamp = arena[11 * n : 12 * n]
     stamp[:] = -1
 
     # Exists mode: a record per (state, constellation) with transitions
@@ -235,10 +260,13 @@ def _coarsest_stable(
     # release in one splitter (and n + 2m is what the int32 witness allows).
     if mode == 0:
         cap = n + 2 * m
-        rcount = np.empty(cap, dtype=w.dtype)
+        # After the common slots: cur, oldr, newr (n each), rcount and free
+        # (cap each), rec (m).
+        base = _SLOTS * n
+        cur = arena[base : base + n]
+        rcount = arena[base + 3 * n : base + 3 * n + cap]
         rcount[:] = 0
-        rec = np.empty(m, dtype=w.dtype)
-        cur = np.empty(n, dtype=w.dtype)
+        rec = arena[base + 3 * n + 2 * cap : base + 3 * n + 2 * cap + m]
         used = 0
         for c in range(ncons):
             b = chead[c]
@@ -256,32 +284,33 @@ def _coarsest_stable(
                 b = bnext[b]
         for s in range(n):
             stamp[s] = -1
-        free = np.empty(cap, dtype=w.dtype)
+        free = arena[base + 3 * n + cap : base + 3 * n + 2 * cap]
         # The unused records, the lowest on top of the stack.
         nfree = cap - used
         for i in range(nfree):
             free[i] = cap - 1 - i
     else:
-        rcount = np.empty(0, dtype=w.dtype)
-        rec = np.empty(0, dtype=w.dtype)
-        free = np.empty(0, dtype=w.dtype)
+        base = 0
+        rcount = arena[:0]
+        rec = arena[:0]
+        free = arena[:0]
         nfree = 0
 
     # Scratch of the other modes stays empty (set before use, never read stale).
-    acci = np.empty(n if mode == 1 else 0, dtype=np.int64)
-    accf = np.empty(n if mode == 2 else 0, dtype=np.float64)
-    oldr = np.empty(n if mode == 0 else 0, dtype=w.dtype)
-    newr = np.empty(n if mode == 0 else 0, dtype=w.dtype)
-    touched = np.empty(n, dtype=w.dtype)
-    keys = np.empty(n, dtype=np.int64)
+    # acci shares ``count``'s room: the sizes are read before the first split.
+    acci = wide[: n if mode == 1 else 0]
+    oldr = arena[base + n : base + 2 * n] if mode == 0 else arena[:0]
+    newr = arena[base + 2 * n : base + 3 * n] if mode == 0 else arena[:0]
+    touched = arena[12 * n : 13 * n]
+    keys = wide[n + 1 : 2 * n + 1]
     keys[:] = 0
-    bmark = np.empty(n, dtype=w.dtype)
+    bmark = arena[13 * n : 14 * n]
     bmark[:] = 0
-    tblocks = np.empty(n, dtype=w.dtype)
+    tblocks = arena[14 * n : 15 * n]
     # Sorting scratch, grown to the largest region sorted (as much as a
     # sort allocating its own would need at its peak).
     sort_keys = np.empty(64, dtype=np.int64)
-    sort_elems = np.empty(64, dtype=w.dtype)
+    sort_elems = np.empty(64, dtype=arena.dtype)
 
     rnd = 0
     while top > 0:
@@ -297,7 +326,7 @@ def _coarsest_stable(
         ccount[c] -= 1
         if ccount[c] < 2:
             top -= 1
-            instack[c] = False
+            instack[c] = 0
         nc = ncons
         ncons += 1
         cons[sp] = nc
@@ -394,7 +423,7 @@ def _coarsest_stable(
             if mixed:
                 if r > sort_keys.shape[0]:
                     sort_keys = np.empty(np.int64(r), dtype=np.int64)
-                    sort_elems = np.empty(np.int64(r), dtype=w.dtype)
+                    sort_elems = np.empty(np.int64(r), dtype=arena.dtype)
                 _sort_region(elems, pos, keys, lo, r, sort_keys, sort_elems)
             kept = lo + r
             last = lo + r - 1
@@ -424,8 +453,8 @@ def _coarsest_stable(
                 ccount[c] += 1
                 a = e
             bstart[b] = kept
-            if ccount[c] >= 2 and not instack[c]:
+            if ccount[c] >= 2 and instack[c] == 0:
                 stack[top] = c
                 top += 1
-                instack[c] = True
+                instack[c] = 1
     return blk, nb
