@@ -916,6 +916,42 @@ def test_quotient_rows_kernel_equals_numpy(how, with_symbols, case, data):
         assert mine == (set(sig) if how == "exists" else {key for key, _ in sig})
 
 
+@pytest.mark.parametrize("how", ["exists", "sum", "round"])
+@given(case=labelled_relations())
+def test_quotient_rows_of_the_discrete_partition_equal_numpy(how, case):
+    """The discrete partition's rows (a chain's own transitions where they are rows) = the twin's.
+
+    Drawn rows may repeat a target or (floats) hold a weight that rounds
+    to 0: then the kernel makes them; either way the rows are the twin's.
+    """
+    from abstractions._engine.relation import kernel_quotient_rows, quotient_rows_numpy
+
+    rel = _relation(how, case, with_symbols=False)
+    labels = np.arange(rel.n, dtype=np.int64)
+    got = kernel_quotient_rows(rel, labels, labels)
+    want = quotient_rows_numpy(rel, labels, labels)
+    for g, w in zip(got, want):
+        assert g.tolist() == w.tolist()
+
+
+def test_discrete_rows_are_the_chains_own_transitions():
+    """A chain's rows need no kernel for the discrete partition; repeats or tiny weights do."""
+    from abstractions._engine.relation import Relation, _discrete_rows
+
+    indptr = np.array([0, 2, 3, 3], dtype=np.int64)
+    ident = np.arange(3, dtype=np.int64)
+    rel = Relation(indptr, np.array([0, 2, 1]), "round", weights=np.array([0.5, 0.5, 1.0]))
+    rows = _discrete_rows(rel, ident, ident)
+    assert rows is not None
+    assert [r.tolist() for r in rows] == [[0, 0, 1], [0, 0, 0], [0, 2, 1], [0.5, 0.5, 1.0]]
+    repeated = Relation(indptr, np.array([2, 2, 1]), "round", weights=np.array([0.5, 0.5, 1.0]))
+    tiny = Relation(indptr, np.array([0, 2, 1]), "round", weights=np.array([1e-12, 1.0, 1.0]))
+    unsorted = Relation(indptr, np.array([2, 0, 1]), "sum", weights=np.array([1, 1, 2]), den=2)
+    for other in (repeated, tiny, unsorted):
+        assert _discrete_rows(other, ident, ident) is None
+    assert _discrete_rows(rel, np.array([0, 0, 1]), np.array([0, 2])) is None
+
+
 def test_quotient_rows_kernel_long_rows():
     """Rows longer than the insertion sort's limit are merged stably.
 
