@@ -237,7 +237,11 @@ class Computation(System):
         reps = P.representatives()
         step = np.ascontiguousarray(P.labels[self._step[reps]], dtype=np.int64)
         # An abstract state halts when all its states do (then it is absorbing).
-        halted_count = np.bincount(P.labels, weights=self._halted, minlength=P.n_blocks)
+        # Only the halted states are counted, by block: usually few or none,
+        # where a float-weighted count over every state took 0.4 s at 10^7.
+        if not self._halted.any():
+            return step, np.zeros(P.n_blocks, dtype=bool)
+        halted_count = np.bincount(P.labels[self._halted], minlength=P.n_blocks)
         return step, halted_count == P.block_sizes()
 
     def _table_columns(self) -> tuple[list[str], list[list[str]]]:

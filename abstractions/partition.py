@@ -112,9 +112,13 @@ def first_occurrences(labels: Ids) -> Ids:
     if labels.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
     # Canonical labels: a block starts exactly where the running maximum of
-    # the labels goes up, so no sort or scatter is needed.
+    # the labels goes up, so no sort or scatter is needed. The steps as
+    # bools, not a diff of int64s: a tenth of the memory written.
     running = np.maximum.accumulate(labels)
-    return np.flatnonzero(np.diff(running, prepend=-1)).astype(np.int64)
+    starts = np.empty(running.shape[0], dtype=bool)
+    starts[0] = True
+    np.greater(running[1:], running[:-1], out=starts[1:])
+    return np.flatnonzero(starts).astype(np.int64, copy=False)
 
 
 #: The key that stands for every NaN label (see canonical_labels).

@@ -629,3 +629,11 @@ def test_partition_does_not_freeze_user_labels():
     assert labels.flags.writeable
     labels[0] = 7
     assert p.labels.tolist() == [0, 0, 1]
+
+
+@given(p=partitions(max_states=40))
+def test_representatives_are_each_blocks_first_state(p):
+    """representatives()[b] is the smallest state of block b, for every block (naive scan)."""
+    labels = p.labels.tolist()
+    want = [labels.index(b) for b in range(p.n_blocks)]
+    assert p.representatives().tolist() == want
