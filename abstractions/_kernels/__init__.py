@@ -48,8 +48,11 @@ The large outputs and scratch arrays of the hot kernels (the splitters, the
 signature round, the linear method, first occurrences, the quotient's rows)
 are made by their gates, by numpy, and passed in: numpy asks the system for
 huge pages for large arrays, where an array made inside a kernel is faulted
-in 4 KB at a time. That was a tenth to a sixth of those kernels' time at
-10^6-10^7 states (crowds: 13,000 faults a solve, then 3,900). The gates keep
+in 4 KB at a time (crowds at 10^6 states: 9,600-13,000 faults a solve,
+then 1,100-1,500; a random function at 10^7: 100,000, then about 5,000).
+Repeated solves gain most (cluster at 10^6: 10 % on the solve); a first
+solve in a fresh process gains nothing measurable here, where a process's
+first huge pages are slow to get (see the Performance page). The gates keep
 their signatures: callers never see the buffers.
 
 Examples

@@ -193,8 +193,8 @@ def _coarsest_stable(
     * ``accf``: ``n`` float64 sums in mode 2, else empty.
 
     numpy gives large arrays huge pages, where arrays made here would fault
-    in 4 KB at a time: some 9,000 faults, a sixth of this kernel's time
-    on crowds at 10^6 states.
+    in 4 KB at a time: some 9,000 faults in one solve of crowds at 10^6
+    states, against 600-1,300.
     """
     n = labels.shape[0]
     m = psrc.shape[0]
