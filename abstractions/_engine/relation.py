@@ -442,10 +442,12 @@ def _discrete_rows(
         return None
     targets, weights = rel.targets, rel.weights
     assert weights is not None
+    if weights.dtype == object:  # integers beyond 64 bits: the numpy rows
+        return None
     increasing = np.ones(targets.shape[0], dtype=bool)
     np.greater(targets[1:], targets[:-1], out=increasing[1:])
     increasing[rel.indptr[:-1][np.diff(rel.indptr) > 0]] = True  # each row's first
-    if not increasing.all() or weights.dtype == object:
+    if not increasing.all():
         return None
     # Weights are not negative (checked when the chain was made), and the
     # rounding is monotone: the least weight tells whether any rounds to 0.
