@@ -12,10 +12,6 @@ from tests.helpers import require_extra
 
 require_extra("models", module_level=True)
 
-import stormpy  # noqa: E402
-from stormpy.examples import files as storm_files  # noqa: E402
-from stormpy.transformations import perform_bisimulation  # noqa: E402
-
 from abstractions import (  # noqa: E402
     FileFormatError,
     minimal_complete_abstraction,
@@ -41,8 +37,32 @@ STORM_MODELS = [
 ]
 
 
+def _stormpy():
+    """stormpy, imported when a test runs, not when the module is collected.
+
+    After it is imported, numpy's allocations cost the process five times
+    the page faults; conftest runs the tests that use it last, which helps
+    only if collecting them imports nothing.
+    """
+    import stormpy
+    import stormpy.examples.files
+    import stormpy.transformations
+
+    return stormpy
+
+
+def _examples(*parts):
+    """A file of Storm's examples."""
+    return os.path.join(_stormpy().examples.files.testfile_dir, *parts)
+
+
+def _bisimulation(model):
+    return _stormpy().transformations.perform_bisimulation(model, [])
+
+
 def _storm_model(name, constants):
-    path = os.path.join(storm_files.testfile_dir, name)
+    stormpy = _stormpy()
+    path = _examples(name)
     if name.endswith(".jani"):
         description, _ = stormpy.parse_jani_model(path)
     else:
@@ -59,7 +79,7 @@ def _storm_model(name, constants):
 def test_quotient_sizes_match_storm(name, constants):
     """Storm's strong bisimulation and our lumping above the labels and rewards agree in size."""
     model = _storm_model(name, constants)
-    storm = perform_bisimulation(model, [])
+    storm = _bisimulation(model)
     M = from_stormpy(model)
     ours = minimal_complete_abstraction(M, output_abstraction(M))
     assert ours.n_blocks == storm.nr_states
@@ -71,6 +91,7 @@ def test_quotient_sizes_match_storm(name, constants):
 )
 def test_drn_agrees_with_storm_both_ways(tmp_path, name, constants):
     """Storm's DRN export reads as from_stormpy's system; our DRN is what Storm builds back."""
+    stormpy = _stormpy()
     model = _storm_model(name, constants)
     exported = tmp_path / "storm.drn"
     stormpy.io.export_to_drn(model, str(exported))
@@ -81,7 +102,7 @@ def test_drn_agrees_with_storm_both_ways(tmp_path, name, constants):
     back = stormpy.build_model_from_drn(str(ours))
     assert (back.nr_states, back.nr_transitions) == (model.nr_states, model.nr_transitions)
     assert back.labeling.get_labels() - {"deadlock"} == model.labeling.get_labels() - {"deadlock"}
-    assert perform_bisimulation(back, []).nr_states == perform_bisimulation(model, []).nr_states
+    assert _bisimulation(back).nr_states == _bisimulation(model).nr_states
 
 
 def _same_up_to_printing(U, M):
@@ -100,12 +121,13 @@ def _same_up_to_printing(U, M):
 
 def test_load_prism(tmp_path):
     """PRISM and JANI files load by path, exact on request, with valuations as state names."""
-    die = os.path.join(storm_files.testfile_dir, "dtmc", "die.pm")
+    stormpy = _stormpy()
+    die = _examples("dtmc", "die.pm")
     M = load_prism(die, exact=True)
     assert M.exact and M.probabilities[0] == Fraction(1, 2)
     assert M.state_labels[0] == "[s=0 & d=0]"
     assert load_model(die) == load_prism(die)
-    brp = os.path.join(storm_files.testfile_dir, "dtmc", "brp.pm")
+    brp = _examples("dtmc", "brp.pm")
     assert load_model(brp, constants="N=16,MAX=2").n == 677
     with pytest.raises(FileFormatError, match="Storm could not build the model.*constants"):
         load_prism(brp)
@@ -115,7 +137,7 @@ def test_load_prism(tmp_path):
         load_prism(bad)
     with pytest.raises(FileNotFoundError):
         load_prism(tmp_path / "missing.pm")
-    tiny = os.path.join(storm_files.testfile_dir, "ctmc", "tiny.sm")
+    tiny = _examples("ctmc", "tiny.sm")
     ctmc = stormpy.build_model(stormpy.parse_prism_program(tiny, prism_compatibility=True))
     assert from_stormpy(ctmc).kind == "ctmc"  # rates (tests/test_ctmc.py checks them)
     # PRISM's CTMC syntax: read in compatibility mode (with state valuations as names)
