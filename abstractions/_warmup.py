@@ -194,9 +194,7 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     # The quotient's rows: beta's first states, with and without symbols.
     for mode in (0, 1, 2):
         yield call("_quotient_rows", ptr, step, beta, ints, reals, mode, 1.0, beta,
-                   np.array([0, 1], dtype=np.int64), 2, np.empty((2, 8), dtype=np.int64),
-                   np.empty(8 if mode == 1 else 0, dtype=np.int64),
-                   np.empty(8 if mode == 2 else 0))
+                   np.array([0, 1], dtype=np.int64), 2)
         # beta's blocks checked against rows of their own (not the quotient's).
         yield call("_rows_agree", ptr, step, ints, reals, mode, 1.0, beta,
                    np.array([0, 1, 2], dtype=np.int64), np.array([0, 1], dtype=np.int64),

@@ -271,7 +271,7 @@ def peel(
     ...      np.array([0, 0, 1]), 2, None, 1, True, None)
     (array([2, 1, 0]), 3)
     """
-    from abstractions._kernels import _is_stable, _peel_blocks, _peel_order
+    from abstractions._kernels import _is_stable, _peel_blocks, _peel_order, table_size
 
     if modulus:
         return None
@@ -315,8 +315,7 @@ def peel(
             ):
                 return None
         blocks[keep] = part
-    size = 1 << max(1, 2 * nodes - 1).bit_length()
-    hashes = np.zeros(size, dtype=np.uint64)
+    hashes = np.zeros(table_size(nodes), dtype=np.uint64)
     pool = np.empty(7 * nodes + 2 * targets.shape[0], dtype=np.int64)
     count = int(_peel_blocks(
         indptr, targets, wi, wf, mode, modulus, inv_tol, labels, blocks, count, order,

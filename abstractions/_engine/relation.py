@@ -401,21 +401,14 @@ def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Id
         return same
     mode, wi, wf = _kernel_mode(rel)
     symbols = np.zeros(0, dtype=np.int64) if rel.symbols is None else rel.symbols
-    # Room for every transition (the representatives have at most that):
-    # numpy's buffers, which get huge pages; pages never written are never
-    # made resident.
-    m = rel.m
-    ids = np.empty((2, m), dtype=np.int64)
-    ovi = np.empty(m if mode == 1 else 0, dtype=np.int64)
-    ovf = np.empty(m if mode == 2 else 0, dtype=np.float64)
     src, sym, dst, vi, vf = _quotient_rows(
         rel.indptr, rel.targets, symbols, wi, wf, mode, 1.0 / rel.tol, labels, reps,
-        rel.n_symbols if rel.symbols is not None else 1, ids, ovi, ovf,
+        rel.n_symbols if rel.symbols is not None else 1,
     )
     agg = vi if mode == 1 else vf if mode == 2 else np.ones(src.shape[0], dtype=np.int64)
-    if 2 * src.shape[0] < m:
+    if 2 * src.shape[0] < rel.m:
         # Few rows (few blocks): compact copies, so that the quotient does
-        # not hold buffers sized for every transition.
+        # not hold the kernel's buffers, sized for every transition.
         src, dst, agg = src.copy(), dst.copy(), agg.copy()
     if sym.shape[0] != src.shape[0]:  # one symbol: the kernel writes no zeros
         sym = np.zeros(src.shape[0], dtype=np.int64)  # untouched pages until read

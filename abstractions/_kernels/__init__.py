@@ -124,6 +124,7 @@ __all__ = [
     "hash_table",
     "index_dtype",
     "index_witness",
+    "table_size",
     "warm",
 ]
 
@@ -186,8 +187,18 @@ def hash_table(n: int) -> np.ndarray:
     >>> t.shape, t.dtype
     ((16,), dtype('int32'))
     """
-    bits = max(1, (2 * n - 1).bit_length())
-    return np.empty(1 << bits, dtype=index_dtype(n))
+    return np.empty(table_size(n), dtype=index_dtype(n))
+
+
+def table_size(n: int) -> int:
+    """Slots of an open-addressing table for ``n`` keys: a power of two of at least ``2 n``.
+
+    Examples
+    --------
+    >>> table_size(5), table_size(8), table_size(0)
+    (16, 16, 2)
+    """
+    return 1 << max(1, (2 * n - 1).bit_length())
 
 
 def warm(*names: str) -> bool:
@@ -420,11 +431,9 @@ def _signature_round_args(
 ) -> tuple[Any, ...]:
     labels = _ids(labels)
     n = labels.shape[0]
-    # The hash table: a power of two of at least 2 n slots.
-    size = 1 << max(1, 2 * n - 1).bit_length()
     return (
         _ids(indptr), _ids(targets), _ids(wi), _reals(wf), int(mode), int(modulus),
-        float(inv_tol), labels, np.uint64(salt), np.empty(size, dtype=np.uint64),
+        float(inv_tol), labels, np.uint64(salt), np.empty(table_size(n), dtype=np.uint64),
         np.empty(n, dtype=np.int64),
     )
 
@@ -473,19 +482,17 @@ def _peel_blocks_args(
 
 def _quotient_rows_args(
     indptr: Any, targets: Any, symbols: Any, wi: Any, wf: Any, mode: int, inv_tol: float,
-    labels: Any, reps: Any, nsym: int, ids: Any, ovi: Any, ovf: Any,
+    labels: Any, reps: Any, nsym: int,
 ) -> tuple[Any, ...]:
-    targets = _ids(targets)
+    targets, mode = _ids(targets), int(mode)
+    # Room for every transition: the representatives have at most that
+    # (pages never written are never made resident).
     m = targets.shape[0]
-    # Room for every transition is enough whatever the representatives.
-    if getattr(ids, "shape", None) != (2, m) or np.shape(ovi) != ((m,) if mode == 1 else (0,)) \
-            or np.shape(ovf) != ((m,) if mode == 2 else (0,)):
-        raise ValueError("the row buffers must have one entry per transition in their mode")
     return (
-        _ids(indptr), targets, _ids(symbols), _ids(wi), _reals(wf), int(mode),
-        float(inv_tol), _ids(labels), _ids(reps), int(nsym),
-        _scratch(ids, np.int64, "ids"), _scratch(ovi, np.int64, "ovi"),
-        _scratch(ovf, np.float64, "ovf"),
+        _ids(indptr), targets, _ids(symbols), _ids(wi), _reals(wf), mode,
+        float(inv_tol), _ids(labels), _ids(reps), int(nsym), np.empty((2, m), dtype=np.int64),
+        np.empty(m if mode == 1 else 0, dtype=np.int64),
+        np.empty(m if mode == 2 else 0, dtype=np.float64),
     )
 
 
