@@ -174,7 +174,9 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_cycle_classes", step, beta, 2, on_cycle, w)
     yield call("_tree_classes", 2, on_cycle, pindptr.astype(index), preds, cls.copy(), 3,
                prev_class, prev_label, 4096)
-    yield call("_predecessors", ptr, step, w)
+    # One block: the states keep their numbers (the lists above).
+    yield call("_predecessors_by_block", ptr, step, ints, reals, 2, np.zeros(8, dtype=np.int64),
+               1, w)
     yield call("_peel_order", ptr, step, np.empty(8, dtype=np.int64),
                np.empty(8, dtype=np.int64))
     for mode in (0, 1, 2):

@@ -34,7 +34,7 @@ __all__ = [
     "tree_preds",
     "sequence_classes",
     "pair_labels",
-    "predecessors",
+    "predecessors_by_block",
     "sort_descending",
     "system_signature",
     "system_is_complete",
@@ -285,14 +285,24 @@ def pair_labels(a: Sequence[int], b: Sequence[int]) -> tuple[list[int], int]:
 # ("mod", p) (sums modulo p).
 
 
-def predecessors(indptr: Sequence[int], targets: Sequence[int]) -> list[list[tuple[int, int]]]:
-    """Twin of ``_predecessors``: per target, its (source, transition) pairs by source."""
+def predecessors_by_block(
+    indptr: Sequence[int], targets: Sequence[int], labels: Sequence[int]
+) -> tuple[list[int], list[list[tuple[int, int]]]]:
+    """Twin of ``_predecessors_by_block``: the new numbers, and each new target's predecessors.
+
+    States are numbered block by block, by old number within a block; the
+    transitions into each new target are (new source, transition) pairs,
+    by old source.
+    """
     n = len(indptr) - 1
+    rank = [0] * n
+    for new, s in enumerate(sorted(range(n), key=lambda s: (labels[s], s))):
+        rank[s] = new
     preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     for s in range(n):
         for j in range(indptr[s], indptr[s + 1]):
-            preds[targets[j]].append((s, j))
-    return preds
+            preds[rank[targets[j]]].append((rank[s], j))
+    return rank, preds
 
 
 def sort_descending(keys: Sequence[int]) -> list[int]:

@@ -320,19 +320,32 @@ def weighted_relations(draw):
 
 
 @pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
-@given(case=weighted_relations())
-def test_predecessors_equals_naive(w, case):
-    """_predecessors lists the (source, transition) pairs into each state, by source."""
-    from abstractions._kernels import _predecessors
+@given(case=weighted_relations(), data=st.data())
+def test_predecessors_by_block_equals_naive(w, case, data):
+    """_predecessors_by_block numbers the states block by block and lists their predecessors."""
+    from abstractions._kernels import _predecessors_by_block
 
-    n, indptr, targets, _ = case
-    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
-    assert psrc.dtype == w.dtype
-    got = [
-        [(int(psrc[j]), int(pedge[j])) for j in range(pindptr[t], pindptr[t + 1])]
-        for t in range(n)
-    ]
-    assert got == naive.predecessors(naive.as_list(indptr), naive.as_list(targets))
+    n, indptr, targets, weights = case
+    k = data.draw(st.integers(1, 3))  # some blocks may be empty
+    labels = data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    wf = weights / 8.0
+    for mode in (0, 1, 2):
+        pindptr, psrc, pwi, pwf, rank, grouped = _predecessors_by_block(
+            indptr, targets, weights, wf, mode, _ints(labels), k, w
+        )
+        assert psrc.dtype == w.dtype and pindptr.shape == (n + 1,)
+        want_rank, want = naive.predecessors_by_block(
+            naive.as_list(indptr), naive.as_list(targets), labels
+        )
+        assert rank.tolist() == want_rank
+        assert [grouped[want_rank[s]] for s in range(n)] == labels
+        got = [psrc[pindptr[t] : pindptr[t + 1]].tolist() for t in range(n)]
+        assert got == [[s for s, _ in pairs] for pairs in want]
+        edges = [j for pairs in want for _, j in pairs]  # in list order
+        if mode == 1:
+            assert pwi.tolist() == weights[edges].tolist()
+        if mode == 2:
+            assert pwf.tolist() == wf[edges].tolist()
 
 
 def _encoded(how, n, indptr, targets, weights):
@@ -370,7 +383,11 @@ def test_coarsest_stable_equals_naive(w, how, first, case, data):
     constellation), and C(beta) with beta's blocks as constellations (the
     hand-over from signature rounds).
     """
-    from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
+    from abstractions._kernels import (
+        _coarsest_stable,
+        _first_occurrence,
+        _predecessors_by_block,
+    )
 
     n, indptr, targets, weights = case
     beta = naive.canonical(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
@@ -386,12 +403,16 @@ def test_coarsest_stable_equals_naive(w, how, first, case, data):
         within = [0] * (max(start) + 1)
         for s in range(n):
             within[start[s]] = beta[s]
-    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
-    blk, count = _coarsest_stable(
-        pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, inv_tol, _ints(start), max(start) + 1, _ints(within), w,
+    # As the engine runs it: on the states numbered block by block, the
+    # blocks brought back to the states' own numbers.
+    k = max(start) + 1
+    pindptr, psrc, pwi, pwf, rank, grouped = _predecessors_by_block(
+        indptr, targets, wi, wf, mode, _ints(start), k, w
     )
-    labels, _ = _first_occurrence(blk, int(count))
+    blk, count = _coarsest_stable(
+        pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, grouped, k, _ints(within), w
+    )
+    labels, _ = _first_occurrence(blk[rank], int(count))
     assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
 
 
@@ -417,7 +438,11 @@ def funnels(draw):
 @given(case=funnels(), data=st.data())
 def test_coarsest_stable_sorts_long_regions(how, case, data):
     """_coarsest_stable with long touched regions (heapsorted) still equals the Kleene iteration."""
-    from abstractions._kernels import _coarsest_stable, _first_occurrence, _predecessors
+    from abstractions._kernels import (
+        _coarsest_stable,
+        _first_occurrence,
+        _predecessors_by_block,
+    )
 
     n, indptr, targets, weights = case
     beta = naive.canonical(data.draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
@@ -427,12 +452,14 @@ def test_coarsest_stable_sorts_long_regions(how, case, data):
         [(beta[s], naive.system_signature(edges, everything, how, s)) for s in range(n)]
     )
     w = WITNESSES[0]
-    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
-    blk, count = _coarsest_stable(
-        pindptr, psrc, wi[pedge] if wi.size else wi, wf[pedge] if wf.size else wf,
-        mode, modulus, inv_tol, _ints(start), max(start) + 1, _ints([0] * (max(start) + 1)), w,
+    k = max(start) + 1
+    pindptr, psrc, pwi, pwf, rank, grouped = _predecessors_by_block(
+        indptr, targets, wi, wf, mode, _ints(start), k, w
     )
-    labels, _ = _first_occurrence(blk, int(count))
+    blk, count = _coarsest_stable(
+        pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, grouped, k, _ints([0] * k), w
+    )
+    labels, _ = _first_occurrence(blk[rank], int(count))
     assert naive.as_list(labels) == naive.system_minimal(edges, n, beta, how)
 
 
@@ -910,8 +937,11 @@ def test_quotient_rows_kernel_equals_numpy(how, with_symbols, case, data):
     edges = _naive_edges(how, case) if with_symbols else [
         (s, 0, t, v) for s, _, t, v in _naive_edges(how, case)
     ]
+    qptr, sym, dst, _ = got
+    assert qptr.tolist()[0] == 0 and qptr.shape == (reps.shape[0] + 1,)
     for b, r in enumerate(reps.tolist()):
-        mine = {(int(a), int(c)) for s, a, c in zip(*got[:3]) if s == b}
+        row = slice(qptr[b], qptr[b + 1])
+        mine = {(int(a), int(c)) for a, c in zip(sym[row], dst[row])}
         sig = naive.system_signature(edges, labels.tolist(), _naive_how(how), r)
         assert mine == (set(sig) if how == "exists" else {key for key, _ in sig})
 
@@ -943,7 +973,7 @@ def test_discrete_rows_are_the_chains_own_transitions():
     rel = Relation(indptr, np.array([0, 2, 1]), "round", weights=np.array([0.5, 0.5, 1.0]))
     rows = _discrete_rows(rel, ident, ident)
     assert rows is not None
-    assert [r.tolist() for r in rows] == [[0, 0, 1], [0, 0, 0], [0, 2, 1], [0.5, 0.5, 1.0]]
+    assert [r.tolist() for r in rows] == [[0, 2, 3, 3], [0, 0, 0], [0, 2, 1], [0.5, 0.5, 1.0]]
     repeated = Relation(indptr, np.array([2, 2, 1]), "round", weights=np.array([0.5, 0.5, 1.0]))
     tiny = Relation(indptr, np.array([0, 2, 1]), "round", weights=np.array([1e-12, 1.0, 1.0]))
     unsorted = Relation(indptr, np.array([2, 0, 1]), "sum", weights=np.array([1, 1, 2]), den=2)

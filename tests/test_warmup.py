@@ -238,7 +238,7 @@ def test_warmup_inputs_are_what_the_kernels_make():
     cls, n_cycle, prev_class, prev_label = kernels._cycle_classes(*calls["_cycle_classes"])
     assert cls.tolist() == tree[4].tolist() and int(n_cycle) == tree[5]
     assert prev_class.tolist() == tree[6].tolist() and prev_label.tolist() == tree[7].tolist()
-    pindptr, psrc, _ = kernels._predecessors(*calls["_predecessors"])
+    pindptr, psrc, *_ = kernels._predecessors_by_block(*calls["_predecessors_by_block"])
     coarsest = calls["_coarsest_stable"]
     assert pindptr.tolist() == coarsest[0].tolist() and psrc.tolist() == coarsest[1].tolist()
     assert psrc.dtype == coarsest[1].dtype == np.int32

@@ -88,7 +88,7 @@ def _kernels_warm(rel: Relation) -> bool:
 
     if rel.is_function:
         return warm("_functional_graph", "_cycle_classes", "_tree_classes")
-    return warm("_signature_round", "_predecessors", "_coarsest_stable", "_is_stable")
+    return warm("_signature_round", "_predecessors_by_block", "_coarsest_stable", "_is_stable")
 
 
 def solve(

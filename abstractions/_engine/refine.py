@@ -149,19 +149,24 @@ def splitters(
     indptr: Ids, targets: Ids, wi: np.ndarray, wf: np.ndarray, mode: int, modulus: int,
     inv_tol: float, labels: Ids, k: int, within: Ids,
 ) -> tuple[Ids, int]:
-    """The splitter kernel from ``labels`` (``k`` blocks) with constellations ``within``."""
-    from abstractions._kernels import _coarsest_stable, _predecessors
+    """The splitter kernel from ``labels`` (``k`` blocks) with constellations ``within``.
+
+    The kernel runs on the states renumbered block by block
+    (:func:`~abstractions._kernels.splitters._predecessors_by_block`: its
+    walks then read memory in order), and its blocks come back in the
+    states' own numbers.
+    """
+    from abstractions._kernels import _coarsest_stable, _predecessors_by_block
 
     nodes = indptr.shape[0] - 1
     w = _index_witness(nodes + 2 * targets.shape[0])
-    pindptr, psrc, pedge = _predecessors(indptr, targets, w)
-    # Fresh (writable) weight arrays in every mode: one specialisation.
-    pwi = wi[pedge] if wi.size else np.zeros(0, dtype=np.int64)
-    pwf = wf[pedge] if wf.size else np.zeros(0, dtype=np.float64)
-    result, count = _coarsest_stable(
-        pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, labels, k, within, w
+    pindptr, psrc, pwi, pwf, rank, grouped = _predecessors_by_block(
+        indptr, targets, wi, wf, mode, labels, k, w
     )
-    return result, int(count)
+    result, count = _coarsest_stable(
+        pindptr, psrc, pwi, pwf, mode, modulus, inv_tol, grouped, k, within, w
+    )
+    return result[rank], int(count)
 
 
 #: The acyclic part is peeled off (:func:`peel`) when no cycle reaches at

@@ -351,9 +351,10 @@ def describe(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = repr) -> 
 def quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray]:
     """The signature rows of the first state of each block, as rows of the blocks.
 
-    For a complete partition these are the quotient's transitions
-    ``(block, symbol, target block, aggregate)``, sorted; float sums are
-    raw (not rounded). One O(m + k) pass of a kernel
+    For a complete partition these are the quotient's transitions, sorted,
+    as ``(qptr, symbol, target block, aggregate)``: block ``b``'s are
+    entries ``qptr[b]:qptr[b+1]``, the quotient's own CSR row pointers.
+    Float sums are raw (not rounded). One O(m + k) pass of a kernel
     (:func:`~abstractions._kernels.csr._quotient_rows`) on large relations
     or once it is compiled, else :func:`quotient_rows_numpy`, its twin.
 
@@ -401,18 +402,18 @@ def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Id
         return same
     mode, wi, wf = _kernel_mode(rel)
     symbols = np.zeros(0, dtype=np.int64) if rel.symbols is None else rel.symbols
-    src, sym, dst, vi, vf = _quotient_rows(
+    qptr, sym, dst, vi, vf = _quotient_rows(
         rel.indptr, rel.targets, symbols, wi, wf, mode, 1.0 / rel.tol, labels, reps,
         rel.n_symbols if rel.symbols is not None else 1,
     )
-    agg = vi if mode == 1 else vf if mode == 2 else np.ones(src.shape[0], dtype=np.int64)
-    if 2 * src.shape[0] < rel.m:
+    agg = vi if mode == 1 else vf if mode == 2 else np.ones(dst.shape[0], dtype=np.int64)
+    if 2 * dst.shape[0] < rel.m:
         # Few rows (few blocks): compact copies, so that the quotient does
         # not hold the kernel's buffers, sized for every transition.
-        src, dst, agg = src.copy(), dst.copy(), agg.copy()
-    if sym.shape[0] != src.shape[0]:  # one symbol: the kernel writes no zeros
-        sym = np.zeros(src.shape[0], dtype=np.int64)  # untouched pages until read
-    return src, sym, dst, agg
+        dst, agg = dst.copy(), agg.copy()
+    if sym.shape[0] != dst.shape[0]:  # one symbol: the kernel writes no zeros
+        sym = np.zeros(dst.shape[0], dtype=np.int64)  # untouched pages until read
+    return qptr, sym, dst, agg
 
 
 def _discrete_rows(
@@ -448,7 +449,7 @@ def _discrete_rows(
         np.floor(weights.min() * (1.0 / rel.tol) + 0.5) == 0
     ):
         return None
-    return rel.sources(), np.zeros(targets.shape[0], dtype=np.int64), targets, weights
+    return rel.indptr, np.zeros(targets.shape[0], dtype=np.int64), targets, weights
 
 
 def kernel_rows_agree(rel: Relation, labels: Ids, rows: tuple[Ids, Ids, Ids, np.ndarray]) -> bool:
@@ -467,10 +468,7 @@ def kernel_rows_agree(rel: Relation, labels: Ids, rows: tuple[Ids, Ids, Ids, np.
     """
     from abstractions._kernels import _rows_agree
 
-    src, _, dst, agg = rows
-    k = int(labels.max(initial=-1)) + 1
-    qptr = np.zeros(k + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=k), out=qptr[1:])
+    qptr, _, dst, agg = rows
     mode, wi, wf = _kernel_mode(rel)
     no_int = np.zeros(0, dtype=np.int64)
     no_float = np.zeros(0, dtype=np.float64)
@@ -529,7 +527,10 @@ def quotient_rows_numpy(
     # Row b of ``sub`` is the first state of block b: the signature of the
     # sub-relation is already sorted by (block, symbol, target block), and
     # only the representatives' transitions are sorted, not all of them.
-    return signature(sub, labels, raw=True)
+    src, sym, dst, agg = signature(sub, labels, raw=True)
+    qptr = np.zeros(reps.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=reps.shape[0]), out=qptr[1:])
+    return qptr, sym, dst, agg
 
 
 def rows_of(rel: Relation, states: Ids) -> Relation:

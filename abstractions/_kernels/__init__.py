@@ -108,7 +108,7 @@ __all__ = [
     "_peel_blocks",
     "_peel_order",
     "_plurality",
-    "_predecessors",
+    "_predecessors_by_block",
     "_quotient_rows",
     "_reach",
     "_reach_csr",
@@ -399,12 +399,20 @@ def _pair_labels_args(a: Any, b: Any, kb: int, bound: int) -> tuple[Any, ...]:
     return _ids(a), _ids(b), int(kb), int(bound)
 
 
-def _predecessors_args(indptr: Any, targets: Any, w: np.ndarray) -> tuple[Any, ...]:
-    indptr, targets, w = _ids(indptr), _ids(targets), _witness(w)
+def _predecessors_by_block_args(
+    indptr: Any, targets: Any, wi: Any, wf: Any, mode: int, labels: Any, k: int, w: np.ndarray,
+) -> tuple[Any, ...]:
+    indptr, targets, w, mode = _ids(indptr), _ids(targets), _witness(w), int(mode)
+    labels, k = _ids(labels), int(k)
     n, m = indptr.shape[0] - 1, targets.shape[0]
+    if labels.shape[0] != n:
+        raise ValueError(f"labels must have one entry per state ({n}), got {labels.shape[0]}")
     return (
-        indptr, targets, np.empty(n + 1, dtype=np.int64), np.empty(m, dtype=w.dtype),
-        np.empty(m, dtype=w.dtype),
+        indptr, targets, _ids(wi), _reals(wf), mode, labels, k,
+        np.empty(max(n, k) + 1, dtype=np.int64), np.empty(m, dtype=w.dtype),
+        np.empty(m if mode == 1 else 0, dtype=np.int64),
+        np.empty(m if mode == 2 else 0, dtype=np.float64),
+        np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
     )
 
 
@@ -484,13 +492,14 @@ def _quotient_rows_args(
     indptr: Any, targets: Any, symbols: Any, wi: Any, wf: Any, mode: int, inv_tol: float,
     labels: Any, reps: Any, nsym: int,
 ) -> tuple[Any, ...]:
-    targets, mode = _ids(targets), int(mode)
+    targets, mode, reps = _ids(targets), int(mode), _ids(reps)
     # Room for every transition: the representatives have at most that
     # (pages never written are never made resident).
     m = targets.shape[0]
     return (
         _ids(indptr), targets, _ids(symbols), _ids(wi), _reals(wf), mode,
-        float(inv_tol), _ids(labels), _ids(reps), int(nsym), np.empty((2, m), dtype=np.int64),
+        float(inv_tol), _ids(labels), reps, int(nsym), np.empty(reps.shape[0] + 1, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
         np.empty(m if mode == 1 else 0, dtype=np.int64),
         np.empty(m if mode == 2 else 0, dtype=np.float64),
     )
@@ -721,7 +730,9 @@ _functional_graph = Kernel("refine", "_functional_graph", _functional_graph_args
 _cycle_classes = Kernel("refine", "_cycle_classes", _cycle_classes_args)
 _tree_classes = Kernel("refine", "_tree_classes", _tree_classes_args)
 _pair_labels = Kernel("refine", "_pair_labels", _pair_labels_args)
-_predecessors = Kernel("splitters", "_predecessors", _predecessors_args)
+_predecessors_by_block = Kernel(
+    "splitters", "_predecessors_by_block", _predecessors_by_block_args
+)
 _coarsest_stable = Kernel("splitters", "_coarsest_stable", _coarsest_stable_args)
 _signature_round = Kernel("signatures", "_signature_round", _signature_round_args)
 _is_stable = Kernel("signatures", "_is_stable", _is_stable_args)
@@ -769,7 +780,8 @@ KERNELS: dict[str, Kernel] = {
     gate.__name__: gate
     for gate in (
         _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
-        _cycle_classes, _tree_classes, _pair_labels, _predecessors, _coarsest_stable,
+        _cycle_classes, _tree_classes, _pair_labels, _predecessors_by_block,
+        _coarsest_stable,
         _signature_round, _is_stable, _peel_order, _peel_blocks, _reach_csr, _quotient_rows,
         _rows_agree, _row_ids,
         _plurality, _first_return, _next_change, _silent_scc, _branching_round, _saturate,

@@ -64,7 +64,7 @@ COMPILE_SECONDS: dict[str, float] = {
     "_cycle_classes": 0.7,
     "_tree_classes": 0.7,
     "_pair_labels": 0.3,
-    "_predecessors": 0.2,
+    "_predecessors_by_block": 0.3,
     "_coarsest_stable": 1.9,
     "_signature_round": 1.2,
     "_is_stable": 0.9,

@@ -57,7 +57,8 @@ def _quotient_rows(
     labels: np.ndarray,
     reps: np.ndarray,
     nsym: int,
-    ids: np.ndarray,
+    qptr: np.ndarray,
+    odst: np.ndarray,
     ovi: np.ndarray,
     ovf: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
@@ -68,12 +69,15 @@ def _quotient_rows(
     block), sorted by both, whose value is the number 1 (mode 0), the int64
     sum of ``wi`` (mode 1) or the float sum of ``wf`` (mode 2, left out
     when it rounds to 0 at ``inv_tol``). ``symbols`` is empty for one
-    symbol. Returns ``(src, sym, dst, vi, vf)``, one entry per row (``sym``
-    empty for one symbol: the caller's zeros need not be written here).
+    symbol. Returns ``(qptr, sym, dst, vi, vf)``: row ``b`` is entries
+    ``qptr[b]:qptr[b+1]`` of the others (``sym`` empty for one symbol: the
+    caller's zeros need not be written here). Row pointers rather than a
+    source per entry: both users want them (the quotient's CSR, and
+    :func:`_rows_agree`), and counting sources again cost an O(m) pass each.
 
-    The caller makes the buffers, of at least as many entries as the
-    representatives have transitions: ``ids`` (2 rows: sources, targets),
-    ``ovi`` (mode 1) and ``ovf`` (mode 2), else empty. They come from
+    The caller makes the buffers: ``qptr`` (``k + 1``), and of at least as
+    many entries as the representatives have transitions ``odst``, ``ovi``
+    (mode 1) and ``ovf`` (mode 2), else empty. They come from
     numpy, whose large arrays get huge pages: a kernel's own would fault
     in a 4 KB page at a time (nand's 873,483 rows, repeated in one
     process: 5,231 faults and 34.5 ms, against 1,143 and 28.0 ms). The
@@ -93,8 +97,7 @@ def _quotient_rows(
         d = indptr[r + 1] - indptr[r]
         total += d
         longest = max(longest, d)
-    osrc = ids[0]
-    odst = ids[1]
+    qptr[0] = 0
     osym = np.empty(total if nsym > 1 else 0, dtype=np.int64)
     # One row's (key, transition), sorted; merge scratch for long rows.
     key = np.empty(longest, dtype=np.int64)
@@ -172,7 +175,6 @@ def _quotient_rows(
                 p += 1
             if mode == 2 and np.floor(sf * inv_tol + 0.5) == 0.0:
                 continue
-            osrc[out] = b
             if nsym > 1:
                 osym[out] = kk // k
                 odst[out] = kk % k
@@ -183,9 +185,10 @@ def _quotient_rows(
             elif mode == 2:
                 ovf[out] = sf
             out += 1
+        qptr[b + 1] = out
     # Views, not copies: a copy would fault in fresh pages again.
     return (
-        osrc[:out], osym[: out if nsym > 1 else 0], odst[:out],
+        qptr, osym[: out if nsym > 1 else 0], odst[:out],
         ovi[: out if mode == 1 else 0], ovf[: out if mode == 2 else 0],
     )
 

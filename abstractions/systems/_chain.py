@@ -284,8 +284,7 @@ class WeightedChain(ExactOrFloat, TransitionSystem):
         # states of a block of a complete partition agree on it).
         if rows is None:
             rows = quotient_rows(self._relation(), P.labels, P.representatives())
-        src, _, dst, agg = rows
-        indptr = row_pointers(src, P.n_blocks)
+        indptr, _, dst, agg = rows
         dst = np.ascontiguousarray(dst)
         if self._num is not None:
             return indptr, dst, None, None, agg, self._den, None, self._tol

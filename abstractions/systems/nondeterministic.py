@@ -161,9 +161,9 @@ class NondeterministicSystem(TransitionSystem):
     def _quotient_own(self, P: Partition, rows: Any = None) -> tuple[Any, ...]:
         if rows is None:
             rows = quotient_rows(self._relation(), P.labels, P.representatives())
-        src, sym, dst, _ = rows
+        indptr, sym, dst, _ = rows
         return (
-            row_pointers(src, P.n_blocks),
+            indptr,
             np.ascontiguousarray(dst),
             None if self._edge_labels is None else np.ascontiguousarray(sym),
             self._symbols,
