@@ -198,6 +198,8 @@ def _rep_outputs(output: Ids, P: Partition) -> tuple[Ids, Ids]:
     The names and the outputs of a quotient both need them: computed once,
     as they cost two gathers over the states.
     """
+    if P.n_blocks == output.shape[0]:  # discrete: each block is its state (canonical ids)
+        return output, np.zeros(0, dtype=np.int64)
     out_rep = output[P.representatives()]
     return out_rep, P.labels[output != out_rep[P.labels]]
 
@@ -336,12 +338,16 @@ def _abstract_outputs(
     ``rep`` is :func:`_rep_outputs` of the output ids.
     """
     out_rep, split = rep
-    determined = np.ones(P.n_blocks, dtype=bool)
-    determined[split] = False
-    keys = np.where(determined, out_rep, -1)
-    # Keys are small ints (output ids, -1): numbered by first occurrence in
-    # O(k), where sorting them (``np.unique``) costs O(k log k).
-    ids, count = first_occurrence(keys + 1, len(output_values) + 1)
+    if split.size:
+        determined = np.ones(P.n_blocks, dtype=bool)
+        determined[split] = False
+        keys = np.where(determined, out_rep, -1)
+        # Keys are small ints (output ids, -1): numbered by first occurrence
+        # in O(k), where sorting them (``np.unique``) costs O(k log k).
+        ids, count = first_occurrence(keys + 1, len(output_values) + 1)
+    else:  # every block determined (the usual case): the output ids themselves
+        keys = out_rep
+        ids, count = first_occurrence(keys, len(output_values))
     # Ids and keys correspond one to one: a scatter lists the keys by id.
     by_id = np.empty(count, dtype=np.int64)
     by_id[ids] = keys
