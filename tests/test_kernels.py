@@ -885,6 +885,24 @@ def labelled_relations(draw):
             _ints([a for r in rows for a, _ in r]), n_symbols)
 
 
+@st.composite
+def long_row_relations(draw):
+    """Like :func:`labelled_relations` (one symbol), with rows of up to 24 transitions.
+
+    Long rows with repeated targets: many transitions summed into one
+    block, beside short rows, in one call of the row kernels.
+    """
+    n = draw(st.integers(1, 6))
+    rows = [
+        sorted(draw(st.lists(st.integers(0, n - 1), max_size=draw(st.sampled_from([3, 24])))))
+        for _ in range(n)
+    ]
+    weights = [draw(st.integers(1, 6)) for r in rows for _ in r]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    targets = [t for r in rows for t in r]
+    return n, _ints(indptr), _ints(targets), _ints(weights), _ints([0] * len(targets)), 1
+
+
 def _relation(how, case, with_symbols):
     """The engine's Relation of a drawn case (floats: multiples of 1/8, tol 1/64)."""
     from abstractions._engine.relation import Relation
@@ -1010,7 +1028,7 @@ def test_quotient_rows_kernel_long_rows():
 
 
 @pytest.mark.parametrize("how", ["exists", "sum", "round"])
-@given(case=labelled_relations(), data=st.data())
+@given(case=st.one_of(labelled_relations(), long_row_relations()), data=st.data())
 def test_rows_agree_is_completeness(how, case, data):
     """kernel_rows_agree says exactly whether the partition is complete (naive double loop).
 
