@@ -351,7 +351,9 @@ def describe(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = repr) -> 
 def quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray]:
     """The signature rows of the first state of each block, as rows of the blocks.
 
-    For a complete partition these are the quotient's transitions, sorted,
+    ``labels`` are canonical (numbered by first occurrence) and ``reps``
+    their blocks' first states. For a complete partition these are the
+    quotient's transitions, sorted,
     as ``(qptr, symbol, target block, aggregate)``: block ``b``'s are
     entries ``qptr[b]:qptr[b+1]``, the quotient's own CSR row pointers.
     Float sums are raw (not rounded). One O(m + k) pass of a kernel
@@ -429,10 +431,8 @@ def _discrete_rows(
     otherwise: a Markov chain or CTMC only, and only when all holds.
     """
     n = rel.n
+    # Canonical labels (what every caller passes) with n blocks are 0 .. n-1.
     if rel.how not in ("sum", "round") or rel.symbols is not None or reps.shape[0] != n:
-        return None
-    ident = np.arange(n, dtype=np.int64)
-    if not (np.array_equal(labels, ident) and np.array_equal(reps, ident)):
         return None
     targets, weights = rel.targets, rel.weights
     assert weights is not None
