@@ -142,6 +142,19 @@ def _gather_big(
 
 
 @jit(inline="always")
+def _key(mode: int, inv_tol: float, si: np.int64, sf: np.float64) -> np.int64:
+    """A pair's key from its sums: 1 (exists), the int sum, or the float sum rounded at ``inv_tol``.
+
+    Scalars in, so inlining binds no array (see above).
+    """
+    if mode == 0:
+        return np.int64(1)
+    if mode == 1:
+        return si
+    return np.int64(np.floor(sf * inv_tol + 0.5))
+
+
+@jit(inline="always")
 def _keys(
     d: int, mode: int, inv_tol: float, ai: np.ndarray, af: np.ndarray,
     blocks: np.ndarray, keys: np.ndarray,
@@ -149,12 +162,7 @@ def _keys(
     """Each block's key from its sum; pairs of key 0 dropped. Returns their number."""
     kept = 0
     for i in range(d):
-        if mode == 0:
-            key = np.int64(1)
-        elif mode == 1:
-            key = ai[i]
-        else:
-            key = np.int64(np.floor(af[i] * inv_tol + 0.5))
+        key = _key(mode, inv_tol, ai[i], af[i])
         if key != 0:
             blocks[kept] = blocks[i]
             keys[kept] = key
@@ -306,12 +314,7 @@ def _signature_round(
             # at 10^6 states 42-52 -> 34-35 ms.
             h = _mix(np.uint64(labels[s]) + salt)
             for i in range(d):
-                if mode == 0:
-                    key = np.int64(1)
-                elif mode == 1:
-                    key = ai[i]
-                else:
-                    key = np.int64(np.floor(af[i] * inv_tol + 0.5))
+                key = _key(mode, inv_tol, ai[i], af[i])
                 if key != 0:
                     h += _mix(np.uint64(blocks[i]) ^ _mix(np.uint64(key) + salt))
             hashes[s - s0] = _mix(h) if salt != 0 else np.uint64(0)
