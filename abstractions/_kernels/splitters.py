@@ -75,8 +75,9 @@ def _predecessors_by_block(
     together, those lists lie side by side in memory, where a real model's
     first blocks are scattered across its numbering (tandem at 10^6 states
     enters the kernel with 13,400 blocks in 509,016 runs of consecutive
-    states). The kernel took 205-235 -> 100-123 ms on tandem and 100-129 ->
-    50-69 ms on crowds; cluster 299-372 -> 247-280 ms. The renumbering keeps
+    states). The kernel took 180-228 -> 96-115 ms on tandem and 87-140 ->
+    50-65 ms on crowds; cluster 216-309 -> 225-280 ms (``python -m
+    benchmarks.kernels``, the stormpy models at 10^6 states). The renumbering keeps
     the order within each block and of every list, so the kernel does the
     same work in the same order, and its partition is the same up to the
     numbering.
