@@ -989,15 +989,15 @@ def test_discrete_rows_are_the_chains_own_transitions():
     indptr = np.array([0, 2, 3, 3], dtype=np.int64)
     ident = np.arange(3, dtype=np.int64)
     rel = Relation(indptr, np.array([0, 2, 1]), "round", weights=np.array([0.5, 0.5, 1.0]))
-    rows = _discrete_rows(rel, ident, ident)
+    rows = _discrete_rows(rel, ident)
     assert rows is not None
     assert [r.tolist() for r in rows] == [[0, 2, 3, 3], [0, 0, 0], [0, 2, 1], [0.5, 0.5, 1.0]]
     repeated = Relation(indptr, np.array([2, 2, 1]), "round", weights=np.array([0.5, 0.5, 1.0]))
     tiny = Relation(indptr, np.array([0, 2, 1]), "round", weights=np.array([1e-12, 1.0, 1.0]))
     unsorted = Relation(indptr, np.array([2, 0, 1]), "sum", weights=np.array([1, 1, 2]), den=2)
     for other in (repeated, tiny, unsorted):
-        assert _discrete_rows(other, ident, ident) is None
-    assert _discrete_rows(rel, np.array([0, 0, 1]), np.array([0, 2])) is None
+        assert _discrete_rows(other, ident) is None
+    assert _discrete_rows(rel, np.array([0, 2])) is None  # labels [0, 0, 1]: two blocks
 
 
 def test_quotient_rows_kernel_long_rows():

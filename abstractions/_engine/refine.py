@@ -378,7 +378,7 @@ def refine(
     if count == nodes:
         return _discrete(n)
     complete: bool | None = True
-    if count < nodes and table is None:
+    if table is None:
         # Hashed rounds: a collision may even have merged blocks of the
         # start, so join it back, then check exactly (on the relation
         # itself where the kernel's own sums are modular).
@@ -399,7 +399,7 @@ def refine(
             complete = bool(
                 _is_stable(indptr, targets, wi, wf, mode, modulus, inv_tol, result, count)
             )
-    elif count < nodes and modulus and used_splitters:
+    elif modulus and used_splitters:
         complete = None  # exact rounds, then splitters on modular sums
     final, count = first_occurrence(np.ascontiguousarray(result[:n], dtype=np.int64), count)
     return final, count, complete

@@ -399,7 +399,7 @@ def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Id
     """
     from abstractions._kernels import _quotient_rows
 
-    same = _discrete_rows(rel, labels, reps)
+    same = _discrete_rows(rel, reps)
     if same is not None:
         return same
     mode, wi, wf = _kernel_mode(rel)
@@ -418,9 +418,7 @@ def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Id
     return qptr, sym, dst, agg
 
 
-def _discrete_rows(
-    rel: Relation, labels: Ids, reps: Ids
-) -> tuple[Ids, Ids, Ids, np.ndarray] | None:
+def _discrete_rows(rel: Relation, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray] | None:
     """The rows of a chain's discrete partition: its own transitions, when they are already rows.
 
     With every state a block of its own (canonical labels ``0 .. n-1``),
@@ -431,7 +429,8 @@ def _discrete_rows(
     otherwise: a Markov chain or CTMC only, and only when all holds.
     """
     n = rel.n
-    # Canonical labels (what every caller passes) with n blocks are 0 .. n-1.
+    # ``reps`` are the first states of canonical labels (what every caller
+    # passes): n of them means the labels are 0 .. n-1, nothing to compare.
     if rel.how not in ("sum", "round") or rel.symbols is not None or reps.shape[0] != n:
         return None
     targets, weights = rel.targets, rel.weights
