@@ -155,8 +155,10 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     pindptr = np.array([0, 2, 3, 4, 5, 6, 6, 6, 8], dtype=np.int64)
     psrc = np.array([3, 4, 0, 1, 2, 5, 6, 7], dtype=index)
     # The functional graph of step: cycle 0 1 2 3, trees 4 5 into it, 7 fixed.
+    # Its tree states in Kahn's order, with their successors.
     on_cycle = np.array([1, 1, 1, 1, 0, 0, 0, 1], dtype=np.bool_)
-    preds = np.array([4, 3, 0, 1, 2, 5, 6, 7], dtype=index)
+    queue = np.array([5, 6, 4], dtype=index)
+    nxt = np.array([4, 7, 0], dtype=index)
     cls = np.array([0, 1, 0, 1, -2, -2, -1, 2], dtype=index)
     prev_class = np.array([1, 0, 2], dtype=index)
     prev_label = np.array([1, 0, 0], dtype=index)
@@ -170,10 +172,10 @@ def _calls() -> Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]]:
     yield call("_reach", step, np.array([5], dtype=np.int64))
     yield call("_final_states", step, halted)
     yield call("_pair_labels", beta, step, 8, 8)
-    yield call("_functional_graph", step, w)
+    yield call("_tree_order", step, np.empty(32, dtype=index))
     yield call("_cycle_classes", step, beta, 2, on_cycle, w)
-    yield call("_tree_classes", 2, on_cycle, pindptr.astype(index), preds, cls.copy(), 3,
-               prev_class, prev_label, 4096)
+    yield call("_tree_classes", queue, nxt, cls.copy(), 3, prev_class, prev_label, 4096,
+               np.empty(32, dtype=index))
     # One block: the states keep their numbers (the lists above).
     yield call("_predecessors_by_block", ptr, step, ints, reals, 2, np.zeros(8, dtype=np.int64),
                1, w)

@@ -31,7 +31,6 @@ __all__ = [
     "first_occurrence",
     "meet_roots",
     "cycle_states",
-    "tree_preds",
     "sequence_classes",
     "pair_labels",
     "predecessors_by_block",
@@ -244,12 +243,6 @@ def cycle_states(step: Sequence[int]) -> list[bool]:
             t = step[t]
         result.append(t == s)
     return result
-
-
-def tree_preds(step: Sequence[int]) -> list[list[int]]:
-    """For each state, the states off every cycle that step into it, increasing."""
-    on_cycle = cycle_states(step)
-    return [[s for s in range(len(step)) if step[s] == t and not on_cycle[s]] for t in range(len(step))]
 
 
 def sequence_classes(step: Sequence[int], beta: Sequence[int]) -> list[int]:

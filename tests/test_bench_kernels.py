@@ -16,8 +16,8 @@ def test_profile_counts_each_kernel_call() -> None:
     n = 20_000
     report = bench.profile(Computation(rng.integers(0, n, n), output=rng.integers(0, 2, n)), 2)
     solve = report["solve"]["kernels"]
-    assert {"_functional_graph", "_cycle_classes", "_tree_classes"} <= set(solve)
-    assert all(solve[name]["calls"] == 1 for name in ("_functional_graph", "_tree_classes"))
+    assert {"_tree_order", "_cycle_classes", "_tree_classes"} <= set(solve)
+    assert all(solve[name]["calls"] == 1 for name in ("_tree_order", "_tree_classes"))
     assert min(report[part]["seconds"] for part in ("first", "solve", "quotient")) > 0
     # The quotient of the partition just solved is not checked again.
     assert "_rows_agree" not in report["quotient"]["kernels"]
@@ -38,4 +38,4 @@ def test_command_line(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     assert "random function n=20000: 20,000 states" in out
     assert f"{path}: 5,000 states" in out
     assert out.count("  solve: ") == out.count("  quotient: ") == out.count("  first solve: ") == 2
-    assert "_functional_graph" in out and "page faults" in out
+    assert "_tree_order" in out and "page faults" in out

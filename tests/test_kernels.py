@@ -11,12 +11,12 @@ from abstractions._kernels import (
     _cycle_classes,
     _final_states,
     _first_occurrence,
-    _functional_graph,
     _meet_roots,
     _pair_labels,
     _reach,
     _reach_csr,
     _tree_classes,
+    _tree_order,
 )
 from tests import naive
 
@@ -203,28 +203,27 @@ def _refine(step, beta, w, chunk=4096):
     """Run the three refinement kernels as the linear method does."""
     step_a, beta_a = _ints(step), _ints(beta)
     nb = max(beta, default=-1) + 1
-    on_cycle, indptr, preds = _functional_graph(step_a, w)
+    scratch = np.empty(4 * len(step), dtype=w.dtype)  # shared, as the linear method does
+    on_cycle, queue, nxt = _tree_order(step_a, scratch)
     cls, n_cycle, prev_class, prev_label = _cycle_classes(step_a, beta_a, nb, on_cycle, w)
-    count = _tree_classes(
-        nb, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, chunk
-    )
+    count = _tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, chunk, scratch)
     return cls, int(count)
 
 
 @pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
 @given(step_and_beta())
-def test_functional_graph_matches_naive(w, data):
-    """_functional_graph finds the cycle states and the predecessors in CSR form, trees first."""
+def test_tree_order_matches_definition(w, data):
+    """_tree_order marks the cycle states and lists every other state before its successor."""
     step, _ = data
-    on_cycle, indptr, preds = _functional_graph(_ints(step), w)
-    assert indptr.dtype == w.dtype and preds.dtype == w.dtype
+    on_cycle, queue, nxt = _tree_order(_ints(step), np.empty(len(step), dtype=w.dtype))
+    assert queue.dtype == nxt.dtype == w.dtype
     assert on_cycle.tolist() == naive.cycle_states(step)
-    tree = naive.tree_preds(step)
-    for t in range(len(step)):
-        got = preds[indptr[t] : indptr[t + 1]].tolist()
-        cycle_pred = [s for s in range(len(step)) if step[s] == t and on_cycle[s]]
-        assert sorted(got[: len(tree[t])]) == tree[t]
-        assert got[len(tree[t]) :] == cycle_pred
+    order = queue.tolist()
+    assert sorted(order) == [s for s in range(len(step)) if not on_cycle[s]]
+    place = {s: i for i, s in enumerate(order)}
+    for i, s in enumerate(order):
+        assert nxt[i] == step[s]
+        assert on_cycle[step[s]] or place[step[s]] > i
 
 
 @pytest.mark.parametrize("w", WITNESSES, ids=["int32", "int64"])
@@ -255,6 +254,21 @@ def test_refinement_kernels_match_sequence_classes(w, data, chunk):
     cls, count = _refine(step, beta, w, chunk)
     assert sorted(set(cls.tolist())) == list(range(count))
     assert naive.canonical(cls.tolist()) == naive.sequence_classes(step, beta)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_tree_classes_past_two_children(chunk):
+    """Classes with more than two children fill the hash table, which grows; classes stay exact."""
+    rng = np.random.default_rng(3)
+    # A star of 300 distinct labels into a fixed point, then random trees of 40 labels.
+    n = 900
+    step = np.concatenate([np.zeros(300, dtype=np.int64), rng.integers(0, 600, size=600)])
+    beta = np.concatenate([np.arange(300), rng.integers(0, 40, size=600)])
+    beta = naive.canonical(beta.tolist())
+    cls, count = _refine(step.tolist(), beta, WITNESSES[0], chunk)
+    assert sorted(set(cls.tolist())) == list(range(count))
+    assert naive.canonical(cls.tolist()) == naive.sequence_classes(step.tolist(), beta)
+    assert count > n // 2
 
 
 def test_refinement_kernels_known_answers():
@@ -710,11 +724,38 @@ def test_in_place_argument_must_be_writeable():
     """_tree_classes writes its classes in place, so a read-only array is refused, not copied."""
     w = WITNESSES[0]
     step, beta = _ints([1, 0]), _ints([0, 1])
-    on_cycle, indptr, preds = _functional_graph(step, w)
+    scratch = np.empty(8, dtype=w.dtype)
+    on_cycle, queue, nxt = _tree_order(step, scratch)
     cls, n_cycle, prev_class, prev_label = _cycle_classes(step, beta, 2, on_cycle, w)
     cls.flags.writeable = False
     with pytest.raises(TypeError, match="writeable"):
-        _tree_classes(2, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, 8)
+        _tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, 8, scratch)
+
+
+def test_shared_scratch_is_checked():
+    """A scratch too short for a kernel, or of another dtype, is refused before the kernel runs."""
+    w = WITNESSES[0]
+    step, beta = _ints([1, 0, 0]), _ints([0, 1, 1])
+    with pytest.raises(ValueError, match="scratch has 2 entries; the kernel needs 3"):
+        _tree_order(step, np.empty(2, dtype=w.dtype))
+    with pytest.raises(TypeError, match="writeable C-contiguous int32/int64"):
+        _tree_order(step, np.empty(3, dtype=np.float64))
+    on_cycle, queue, nxt = _tree_order(step, np.empty(3, dtype=w.dtype))
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(step, beta, 2, on_cycle, w)
+    assert queue.tolist() == [2] and int(n_cycle) == 2
+    with pytest.raises(ValueError, match="scratch has 11 entries; the kernel needs 12"):
+        _tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, 8,
+                      np.empty(11, dtype=w.dtype))
+    with pytest.raises(TypeError, match="scratch must have the classes' dtype int32"):
+        _tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, 8,
+                      np.empty(12, dtype=np.int64))
+    with pytest.raises(ValueError, match="scratch has 1 entries; the kernel needs 2"):
+        _first_occurrence(_ints([1, 0]), 2, np.empty(1, dtype=np.int64))
+    with pytest.raises(TypeError, match="scratch must have the values' dtype int64"):
+        _first_occurrence(_ints([1, 0]), 2, np.empty(2, dtype=np.int32))
+    assert _first_occurrence(_ints([1, 0, 1]), 2, np.empty(5, dtype=np.int64))[0].tolist() == [
+        0, 1, 0
+    ]
 
 
 def _python_env(**changes):
@@ -820,21 +861,22 @@ import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np
 from abstractions import Partition
-from abstractions._kernels import _functional_graph, index_witness
+from abstractions._kernels import _tree_order, index_witness
 n = 5_000_000
 step = np.arange(1, n + 1, dtype=np.int64)
 step[-1] = 0
 w = index_witness(n)
-_functional_graph(step[:10] % 10, w)
+scratch = np.empty(n, dtype=w.dtype)
+_tree_order(step[:10] % 10, scratch)
 print("ready", flush=True)
 try:
     while True:
-        _functional_graph(step, w)
+        _tree_order(step, scratch)
 except KeyboardInterrupt as interrupt:
     inside = any("numba kernel" in note for note in getattr(interrupt, "__notes__", []))
     print("KeyboardInterrupt", "inside" if inside else "outside", flush=True)
 # Still usable: kernels and the public API answer.
-print(int(_functional_graph(step[:10] % 10, w)[0].sum()), Partition([0, 1, 1]).n_blocks)
+print(int(_tree_order(step[:10] % 10, scratch)[0].sum()), Partition([0, 1, 1]).n_blocks)
 """
 
 

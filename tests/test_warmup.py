@@ -230,14 +230,13 @@ def test_warmup_inputs_are_what_the_kernels_make():
     calls = {}
     for name, _gate, args in _calls():
         calls.setdefault(name, args)
-    step, w = calls["_functional_graph"]
-    on_cycle, indptr, preds = kernels._functional_graph(step, w)
+    on_cycle, queue, nxt = kernels._tree_order(*calls["_tree_order"])
     tree = calls["_tree_classes"]
-    assert on_cycle.tolist() == tree[1].tolist() == calls["_cycle_classes"][3].tolist()
-    assert indptr.tolist() == tree[2].tolist() and preds.tolist() == tree[3].tolist()
+    assert on_cycle.tolist() == calls["_cycle_classes"][3].tolist()
+    assert [queue.tolist(), nxt.tolist()] == [a.tolist() for a in tree[:2]]
     cls, n_cycle, prev_class, prev_label = kernels._cycle_classes(*calls["_cycle_classes"])
-    assert cls.tolist() == tree[4].tolist() and int(n_cycle) == tree[5]
-    assert prev_class.tolist() == tree[6].tolist() and prev_label.tolist() == tree[7].tolist()
+    assert cls.tolist() == tree[2].tolist() and int(n_cycle) == tree[3]
+    assert prev_class.tolist() == tree[4].tolist() and prev_label.tolist() == tree[5].tolist()
     pindptr, psrc, *_ = kernels._predecessors_by_block(*calls["_predecessors_by_block"])
     coarsest = calls["_coarsest_stable"]
     assert pindptr.tolist() == coarsest[0].tolist() and psrc.tolist() == coarsest[1].tolist()

@@ -87,7 +87,7 @@ def _kernels_warm(rel: Relation) -> bool:
     from abstractions._kernels import warm
 
     if rel.is_function:
-        return warm("_functional_graph", "_cycle_classes", "_tree_classes")
+        return warm("_tree_order", "_cycle_classes", "_tree_classes")
     return warm("_signature_round", "_predecessors_by_block", "_coarsest_stable", "_is_stable")
 
 

@@ -4,9 +4,9 @@ Two states are equivalent in it exactly when the label sequences
 ``beta(m), beta(step(m)), ...`` of their runs agree. Three methods, each
 returning canonical labels:
 
-* :func:`linear`: O(n) on the functional graph of ``step`` (cycles by the
-  least rotation of their label word, trees class by class; see
-  :mod:`abstractions._kernels.refine`);
+* :func:`linear`: O(n) expected on the functional graph of ``step`` (cycles
+  by the least rotation of their label word, trees from the cycles
+  outwards; see :mod:`abstractions._kernels.refine`);
 * :func:`doubling`: pointer doubling, at most ``ceil(log2 n) + 1`` rounds of
   one gather and one relabel, with ``g = step**(2**r)`` kept beside the
   labels (the round structure that parallelises);
@@ -16,34 +16,47 @@ returning canonical labels:
 
 from __future__ import annotations
 
-from abstractions._engine.primitives import first_occurrence, pair_ids
+import numpy as np
+
+from abstractions._engine.primitives import pair_ids
 from abstractions._engine.refine import _index_witness
 from abstractions._validation import Ids
 from abstractions.progress import ProgressBar, counted
 
 __all__ = ["linear", "doubling", "rounds"]
 
-#: States per batch in the tree phase of the linear method: enough to overlap
-#: many cache misses, few enough that the batch's scratch stays in cache.
+#: States per chunk in the tree phase of the linear method: enough to overlap
+#: many cache misses, few enough that the chunk's lines stay in cache.
 _CHUNK = 4096
 
 
 def linear(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tuple[Ids, int]:
-    """Linear-time coarsest stable refinement of ``labels`` (``k`` blocks) under ``step``.
+    """Expected linear-time coarsest stable refinement of ``labels`` (``k`` blocks) under ``step``.
 
     One run of the kernels: ``bar`` counts one step when they return.
     """
-    from abstractions._kernels import _cycle_classes, _functional_graph, _tree_classes
-
-    w = _index_witness(step.shape[0])
-    on_cycle, indptr, preds = _functional_graph(step, w)
-    cls, n_cycle, prev_class, prev_label = _cycle_classes(step, labels, k, on_cycle, w)
-    count = _tree_classes(
-        k, on_cycle, indptr, preds, cls, n_cycle, prev_class, prev_label, _CHUNK
+    from abstractions._kernels import (
+        _cycle_classes,
+        _first_occurrence,
+        _tree_classes,
+        _tree_order,
     )
-    # Free the graph before the final relabel allocates its output.
-    del on_cycle, indptr, preds, prev_class, prev_label
-    result = first_occurrence(cls, max(int(count), 1))
+
+    n = step.shape[0]
+    w = _index_witness(n)
+    # One scratch for the three kernels in turn: the counts of the peeling,
+    # each class's children, then the final relabel's table. Fresh memory
+    # is dear here: the first call in a process spent about a third of its
+    # time in the kernel zeroing new pages (10^7 states).
+    scratch = np.empty(max(4 * n, 1), dtype=w.dtype)
+    on_cycle, queue, nxt = _tree_order(step, scratch)
+    cls, n_cycle, prev_class, prev_label = _cycle_classes(step, labels, k, on_cycle, w)
+    del on_cycle
+    count = int(_tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, _CHUNK, scratch))
+    # Free the order before the final relabel allocates its output.
+    del queue, nxt, prev_class, prev_label
+    labels_out, blocks = _first_occurrence(cls, max(count, 1), scratch)
+    result = labels_out, int(blocks)
     if bar is not None:
         bar.update(1, counted(result[1], "block"))
     return result

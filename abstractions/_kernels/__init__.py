@@ -94,7 +94,6 @@ __all__ = [
     "_first_return",
     "_function_greedy",
     "_function_profile",
-    "_functional_graph",
     "_gather_pairs",
     "_is_stable",
     "_linear_key",
@@ -120,6 +119,7 @@ __all__ = [
     "_signature_round",
     "_silent_scc",
     "_tree_classes",
+    "_tree_order",
     "_tv_merge_errors",
     "hash_table",
     "index_dtype",
@@ -345,9 +345,17 @@ class Kernel:
         return f"<kernel {self._module}.{self.__name__}>"
 
 
-def _first_occurrence_args(values: Any, k: int) -> tuple[Any, ...]:
+def _first_occurrence_args(values: Any, k: int, scratch: Any = None) -> tuple[Any, ...]:
     values, k = _ids_or_index(values), int(k)
-    return values, k, np.empty(values.shape[0], dtype=np.int64), np.empty(k, dtype=values.dtype)
+    if scratch is None:
+        new_id = np.empty(k, dtype=values.dtype)
+    else:
+        new_id = _room(scratch, k, "scratch")
+        if new_id.dtype != values.dtype:
+            raise TypeError(
+                f"scratch must have the values' dtype {values.dtype}, not {new_id.dtype}"
+            )
+    return values, k, np.empty(values.shape[0], dtype=np.int64), new_id
 
 
 def _meet_roots_args(a: Any, na: int, b: Any, nb: int) -> tuple[Any, ...]:
@@ -362,12 +370,23 @@ def _final_states_args(step: Any, halted: Any) -> tuple[Any, ...]:
     return _ids(step), _flags(halted)
 
 
-def _functional_graph_args(step: Any, w: np.ndarray) -> tuple[Any, ...]:
-    step, dtype = _ids(step), _witness(w).dtype
+def _room(scratch: Any, size: int, name: str) -> np.ndarray:
+    """The first ``size`` entries of an in-place index array that must hold them."""
+    scratch = _in_place(scratch)
+    if scratch.shape[0] < size:
+        raise ValueError(f"{name} has {scratch.shape[0]} entries; the kernel needs {size}")
+    return scratch[:size]
+
+
+def _tree_order_args(step: Any, scratch: Any) -> tuple[Any, ...]:
+    # The scratch (its dtype is the index dtype) holds the counts, and is
+    # free again afterwards: the linear method hands it on to _tree_classes.
+    step = _ids(step)
     n = step.shape[0]
+    count = _room(scratch, n, "scratch")
     return (
-        step, np.empty(n + 1, dtype=dtype), np.empty(2 * n, dtype=dtype),
-        np.empty(n, dtype=dtype), np.empty(n, dtype=dtype), np.empty(n, dtype=np.bool_),
+        step, count, np.empty(n, dtype=count.dtype), np.empty(n, dtype=count.dtype),
+        np.empty(n, dtype=np.bool_),
     )
 
 
@@ -382,16 +401,18 @@ def _cycle_classes_args(
 
 
 def _tree_classes_args(
-    nb: int, on_cycle: Any, indptr: Any, preds: Any, cls: np.ndarray, n_cycle_classes: int,
-    prev_class: Any, prev_label: Any, chunk: int,
+    queue: Any, nxt: Any, cls: np.ndarray, n_cycle_classes: int, prev_class: Any,
+    prev_label: Any, chunk: int, scratch: Any,
 ) -> tuple[Any, ...]:
     cls = _in_place(cls)
     dtype = cls.dtype
-    n = cls.shape[0]
+    queue = _index(queue, dtype)
+    child = _room(scratch, 4 * (int(n_cycle_classes) + queue.shape[0]), "scratch")
+    if child.dtype != dtype:
+        raise TypeError(f"scratch must have the classes' dtype {dtype}, not {child.dtype}")
     return (
-        int(nb), _flags(on_cycle), _index(indptr, dtype), _index(preds, dtype), cls,
-        int(n_cycle_classes), _index(prev_class, dtype), _index(prev_label, dtype), int(chunk),
-        np.empty(n, dtype=dtype), np.empty(n, dtype=dtype), np.empty(n + 1, dtype=np.bool_),
+        queue, _index(nxt, dtype), cls, int(n_cycle_classes), _index(prev_class, dtype),
+        _index(prev_label, dtype), int(chunk), child,
     )
 
 
@@ -726,9 +747,9 @@ _first_occurrence = Kernel("labels", "_first_occurrence", _first_occurrence_args
 _meet_roots = Kernel("labels", "_meet_roots", _meet_roots_args)
 _reach = Kernel("graph", "_reach", _reach_args)
 _final_states = Kernel("graph", "_final_states", _final_states_args)
-_functional_graph = Kernel("refine", "_functional_graph", _functional_graph_args)
 _cycle_classes = Kernel("refine", "_cycle_classes", _cycle_classes_args)
 _tree_classes = Kernel("refine", "_tree_classes", _tree_classes_args)
+_tree_order = Kernel("refine", "_tree_order", _tree_order_args)
 _pair_labels = Kernel("refine", "_pair_labels", _pair_labels_args)
 _predecessors_by_block = Kernel(
     "splitters", "_predecessors_by_block", _predecessors_by_block_args
@@ -779,7 +800,7 @@ DISTRIBUTED_KERNELS: dict[str, Kernel] = {
 KERNELS: dict[str, Kernel] = {
     gate.__name__: gate
     for gate in (
-        _first_occurrence, _meet_roots, _reach, _final_states, _functional_graph,
+        _first_occurrence, _meet_roots, _reach, _final_states, _tree_order,
         _cycle_classes, _tree_classes, _pair_labels, _predecessors_by_block,
         _coarsest_stable,
         _signature_round, _is_stable, _peel_order, _peel_blocks, _reach_csr, _quotient_rows,
