@@ -46,8 +46,8 @@ def linear(step: Ids, labels: Ids, k: int, bar: ProgressBar | None = None) -> tu
     w = _index_witness(n)
     # One scratch for the three kernels in turn: the counts of the peeling,
     # each class's children, then the final relabel's table. Fresh memory
-    # is dear here: the first call in a process spent about a third of its
-    # time in the kernel zeroing new pages (10^7 states).
+    # is dear: in a profile of a new process solving 10^7 states, 28 % of
+    # the samples were the operating system zeroing pages on first touch.
     scratch = np.empty(max(4 * n, 1), dtype=w.dtype)
     on_cycle, queue, nxt = _tree_order(step, scratch)
     cls, n_cycle, prev_class, prev_label = _cycle_classes(step, labels, k, on_cycle, w)

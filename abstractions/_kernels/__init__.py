@@ -375,7 +375,8 @@ def _room(scratch: Any, size: int, name: str) -> np.ndarray:
     scratch = _in_place(scratch)
     if scratch.shape[0] < size:
         raise ValueError(f"{name} has {scratch.shape[0]} entries; the kernel needs {size}")
-    return scratch[:size]
+    room: np.ndarray = scratch[:size]
+    return room
 
 
 def _tree_order_args(step: Any, scratch: Any) -> tuple[Any, ...]:

@@ -281,7 +281,7 @@ def _cycle_classes(
 
 
 @jit(wrapper=False)
-def _slot(c: int, b: int, cap: int) -> int:
+def _slot(c: int, b: int, cap: int) -> np.int64:
     """Home slot of the pair ``(c, b)`` in a table of ``cap`` slots (a power of two).
 
     Multiplicative hashing, its high half folded onto the low bits that
