@@ -749,6 +749,9 @@ def test_shared_scratch_is_checked():
     with pytest.raises(TypeError, match="scratch must have the classes' dtype int32"):
         _tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, 8,
                       np.empty(12, dtype=np.int64))
+    with pytest.raises(ValueError, match="chunk must be at least 1, got 0"):
+        _tree_classes(queue, nxt, cls, n_cycle, prev_class, prev_label, 0,
+                      np.empty(12, dtype=w.dtype))
     with pytest.raises(ValueError, match="scratch has 1 entries; the kernel needs 2"):
         _first_occurrence(_ints([1, 0]), 2, np.empty(1, dtype=np.int64))
     with pytest.raises(TypeError, match="scratch must have the values' dtype int64"):

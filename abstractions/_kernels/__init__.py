@@ -411,6 +411,8 @@ def _tree_classes_args(
     child = _room(scratch, 4 * (int(n_cycle_classes) + queue.shape[0]), "scratch")
     if child.dtype != dtype:
         raise TypeError(f"scratch must have the classes' dtype {dtype}, not {child.dtype}")
+    if int(chunk) < 1:  # the kernel's chunks would never advance
+        raise ValueError(f"chunk must be at least 1, got {chunk}")
     return (
         queue, _index(nxt, dtype), cls, int(n_cycle_classes), _index(prev_class, dtype),
         _index(prev_label, dtype), int(chunk), child,
