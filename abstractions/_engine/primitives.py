@@ -26,8 +26,22 @@ __all__ = [
     "meet_roots",
     "pair_ids",
     "reach",
+    "row_pointers",
     "sequence_ids",
 ]
+
+
+def row_pointers(src: Ids, n: int) -> Ids:
+    """CSR row pointers of transitions sorted by source (``n`` rows).
+
+    Examples
+    --------
+    >>> row_pointers(np.array([0, 0, 2]), 3)
+    array([0, 2, 2, 3])
+    """
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr
 
 
 def _small(n: int) -> bool:

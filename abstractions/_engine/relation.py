@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from abstractions._engine.primitives import _small, pair_ids, reach, sequence_ids
+from abstractions._engine.primitives import _small, pair_ids, reach, row_pointers, sequence_ids
 from abstractions._validation import Ids, Mask
 from abstractions.partition import canonical_labels
 
@@ -527,9 +527,7 @@ def quotient_rows_numpy(
     # sub-relation is already sorted by (block, symbol, target block), and
     # only the representatives' transitions are sorted, not all of them.
     src, sym, dst, agg = signature(sub, labels, raw=True)
-    qptr = np.zeros(reps.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=reps.shape[0]), out=qptr[1:])
-    return qptr, sym, dst, agg
+    return row_pointers(src, reps.shape[0]), sym, dst, agg
 
 
 def rows_of(rel: Relation, states: Ids) -> Relation:

@@ -77,10 +77,10 @@ def _predecessors_by_block(
     enters the kernel with 13,400 blocks in 509,016 runs of consecutive
     states). The kernel took 180-228 -> 96-115 ms on tandem and 87-140 ->
     50-65 ms on crowds; cluster 216-309 -> 225-280 ms (``python -m
-    benchmarks.kernels``, the stormpy models at 10^6 states). The renumbering keeps
-    the order within each block and of every list, so the kernel does the
-    same work in the same order, and its partition is the same up to the
-    numbering.
+    benchmarks.kernels``, the stormpy models at 10^6 states). The
+    renumbering keeps the order within each block and of every list, so the
+    kernel does the same work in the same order, and its partition is the
+    same up to the numbering.
 
     The caller makes the arrays, by numpy (huge pages): ``pindptr``
     (``max(n, k) + 1`` int64; the first ``n + 1`` are returned), ``psrc``

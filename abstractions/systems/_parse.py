@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from abstractions._engine.primitives import row_pointers
 from abstractions._engine.relation import sort_order
 from abstractions._validation import Ids, as_index_array, python_value
 from abstractions.exceptions import InvalidTypeError, InvalidValueError
@@ -30,13 +31,6 @@ __all__ = [
 
 def is_sparse(value: Any) -> bool:
     return hasattr(value, "tocsr") and hasattr(value, "shape")
-
-
-def row_pointers(src: Ids, n: int) -> Ids:
-    """CSR row pointers of transitions sorted by source."""
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr
 
 
 def state_id(state: Any, n: int) -> int:
