@@ -304,7 +304,10 @@ def abstract_computation(
     witness = None
     reps = P.representatives()
     known = S._known_complete(P)  # from minimal_complete_abstraction: no check
-    rows, complete = _relation.checked_quotient_rows(rel, P.labels, reps, check=not known)
+    # ... and, when its engine's check built them, no rows to build either.
+    rows = S._certified_rows(P) if known else None
+    if rows is None:
+        rows, complete = _relation.checked_quotient_rows(rel, P.labels, reps, check=not known)
     if known:
         complete = True
     elif complete is None:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from abstractions._engine.choice import FUNCTION_METHODS, METHODS, solve
-from abstractions._engine.relation import Relation, round_weights
+from abstractions._engine.relation import QuotientRows, Relation, round_weights
 from abstractions._engine.relation import completion as completion_rounds
 from abstractions._validation import Ids, as_count
 from abstractions.completeness import abstract_computation, completion
@@ -84,7 +84,7 @@ def minimal_complete_abstraction(
         - ``"auto"``: the fastest correct method for the system's shape and
           size: small systems in numpy (no kernel is compiled), a function
           by ``"linear"``, the other kinds by signature rounds while they
-          double the blocks, then ``"splitters"``.
+          triple the blocks, then ``"splitters"``.
         - ``"linear"`` (a function only): O(n) time and about 25 bytes of
           scratch per state; cycles are classified by the least rotation of
           their label word, trees class by class.
@@ -215,6 +215,7 @@ def minimal_complete_abstraction(
             f"Computation); this {S.kind} system is not one: choose one of "
             f"{', '.join(map(repr, SYSTEM_METHODS))}"
         )
+    rows: list[QuotientRows] = []
     with _bar(progress, rel.n + rel.m) as bar:
         if limit is not None:
             labels, count = start.labels, start.n_blocks
@@ -225,13 +226,14 @@ def minimal_complete_abstraction(
                 labels, count = new, new_count
                 bar.update(1, counted(count, "block"))
         else:
-            labels, count = solve(rel, start.labels, start.n_blocks, method, bar)
+            labels, count = solve(rel, start.labels, start.n_blocks, method, bar, rows=rows)
         bar.update(0, counted(count, "block"))
     result = Partition._from_canonical(labels, count)
     if limit is None:
         # Every engine returns the least complete partition: the quotient
-        # of this very partition need not check it again.
-        S._certify_complete(result)
+        # of this very partition need not check it again, nor build the
+        # rows that the engine's own check built.
+        S._certify_complete(result, rows[0] if rows else None)
     return result
 
 

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from abstractions._config import REPR_MAX_STATES
-from abstractions._engine.relation import Relation, reachable
+from abstractions._engine.relation import QuotientRows, Relation, reachable
 from abstractions._validation import (
     Ids,
     as_count,
@@ -112,6 +112,12 @@ SHARED_FIELDS: Mapping[str, str] = MappingProxyType({
     "input_values": "values",
     "state_labels": "values",
 })
+
+
+def _forget(cache: dict[str, Any], key: str, record: Any) -> None:
+    """Drop ``cache[key]`` if it is still ``record`` (a finaliser: a newer record stays)."""
+    if cache.get(key) is record:
+        del cache[key]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -399,7 +405,7 @@ class System:
         """Number of states."""
         return int(self._output.shape[0])
 
-    def _certify_complete(self, partition: Partition) -> None:
+    def _certify_complete(self, partition: Partition, rows: QuotientRows | None = None) -> None:
         """Record that ``partition`` is complete here (an engine proved it).
 
         The record is a weak reference to the partition's read-only labels
@@ -408,13 +414,34 @@ class System:
         One record per system: the common case is
         :func:`~abstractions.minimal_complete_abstraction` followed by the
         quotient, whose own check (an O(m) pass) it then skips.
+
+        ``rows`` are the quotient's rows if the engine's check built them:
+        the quotient takes them (:meth:`_certified_rows`) instead of
+        building them again. They are held until that quotient takes them,
+        the partition is dropped, or another partition is recorded, so
+        they never outlive what they were built for.
         """
-        self._cache["complete"] = weakref.ref(partition.labels)
+        labels = partition.labels
+        self._cache["complete"] = weakref.ref(labels)
+        self._cache.pop("complete_rows", None)
+        if rows is not None:
+            record = (weakref.ref(labels), rows)
+            self._cache["complete_rows"] = record
+            weakref.finalize(labels, _forget, self._cache, "complete_rows", record)
 
     def _known_complete(self, partition: Partition) -> bool:
         """Whether :meth:`_certify_complete` recorded ``partition`` (this very object)."""
         ref = self._cache.get("complete")
         return ref is not None and ref() is partition.labels
+
+    def _certified_rows(self, partition: Partition) -> QuotientRows | None:
+        """The rows recorded with ``partition`` by :meth:`_certify_complete`, handed over once."""
+        record = self._cache.get("complete_rows")
+        if record is None or record[0]() is not partition.labels:
+            return None
+        self._cache.pop("complete_rows", None)
+        rows: QuotientRows = record[1]
+        return rows
 
     def _relation(self) -> Relation:
         """The transitions in the engine's form (each kind implements this)."""

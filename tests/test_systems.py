@@ -337,6 +337,59 @@ def test_rounds_then_splitters():
         assert fast.n_blocks > c
 
 
+def test_rounds_go_on_exactly_while_more_rounds_says(monkeypatch):
+    """Whole rounds run while ``more_rounds`` says so; the splitters start right after one it refuses.
+
+    Spied on a random system (rounds that speed up) and on a random part
+    with a long chain (rounds that slow down), whose answers stay the
+    reference's.
+    """
+    import abstractions._kernels as kernels
+    from abstractions._engine import refine as engine
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    # A random part that also steps into a chain: cycles reach the chain,
+    # so nothing is peeled off and the rounds see it.
+    chain = np.concatenate([rng.integers(0, 1001, 3000), 1000 + np.minimum(
+        np.arange(2000) + 1, 1999)])
+    cases = [
+        (np.arange(0, 3 * n + 1, 3), rng.integers(0, n, 3 * n), rng.integers(0, 2, n)),
+        (np.concatenate([np.arange(0, 3001, 3), 3000 + np.arange(1, 2001)]), chain,
+         np.concatenate([rng.integers(0, 2, 1000), np.arange(2000) == 1999])),
+    ]
+    real_round, real_splitters = kernels._signature_round, engine.splitters
+    seen: list[tuple[str, int]] = []
+
+    def spied_round(*args):
+        result = real_round(*args)
+        seen.append(("round", int(result[1])))
+        return result
+
+    def spied_splitters(*args):
+        seen.append(("splitters", 0))
+        return real_splitters(*args)
+
+    monkeypatch.setattr(kernels, "_signature_round", spied_round)
+    monkeypatch.setattr(engine, "splitters", spied_splitters)
+    for indptr, succ, beta in cases:
+        seen.clear()
+        T = TransitionSystem.nondeterministic((indptr, succ))
+        start = Partition.kernel(beta)
+        P = minimal_complete_abstraction(T, start)
+        assert P == minimal_complete_abstraction(T, start, method="reference")
+        counts = [start.n_blocks] + [c for what, c in seen if what == "round"]
+        last = 0.0
+        for i in range(1, len(counts) - 1):  # every round but the last was let go on
+            assert engine.more_rounds(counts[i - 1], counts[i], last)
+            last = counts[i] / counts[i - 1]
+        if seen[-1][0] == "splitters":  # the last round was refused
+            assert len(counts) >= 2 and not engine.more_rounds(counts[-2], counts[-1], last)
+        else:  # or it finished the work
+            assert counts[-1] in (counts[-2], n)
+    monkeypatch.undo()
+
+
 @given(systems_and_partition(kinds=("labelled",), max_states=12), st.sampled_from([0, 40]))
 def test_tuple_round_is_the_completion_operator(case, extra_bits):
     """A labelled system's round (mixed-radix codes, renumbered before they overflow) is C(P)."""
@@ -636,6 +689,47 @@ def test_quotient_of_the_engines_answer_skips_its_check(monkeypatch):
     del P, same
     gc.collect()
     assert ref() is None
+
+
+def test_quotient_takes_the_rows_of_the_engines_check(monkeypatch):
+    """The rows that the engine's exact check built make the quotient of that very partition.
+
+    A random Markov chain in floats goes through hashed rounds, whose
+    answer the check proves complete by building the quotient's rows. The
+    quotient of the returned partition takes them instead of building
+    them; it equals the quotient of an equal partition, which builds its
+    own. The rows are handed over once, and a partition that is dropped
+    drops them.
+    """
+    from abstractions._engine import relation
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    # Ten rings of states: each state moves to three random states of the
+    # next ring. Keeping ring 0 apart, the least complete partition is the
+    # ten rings.
+    ring = np.arange(n) % 10
+    succ = 10 * rng.integers(0, n // 10, 3 * n) + np.repeat((ring + 1) % 10, 3)
+    weights = rng.integers(1, 4, 3 * n).astype(float)
+    weights /= np.repeat(np.add.reduceat(weights, np.arange(0, 3 * n, 3)), 3)
+    T = TransitionSystem.probabilistic((np.arange(0, 3 * n + 1, 3), succ, weights))
+    beta = Partition.kernel(ring == 0)
+    built = []
+    rows = relation.kernel_quotient_rows
+    monkeypatch.setattr(relation, "kernel_quotient_rows", lambda *a: built.append(1) or rows(*a))
+    P = minimal_complete_abstraction(T, beta)
+    assert built == [1] and P == Partition.kernel(ring)  # the check's rows
+    Q, _ = abstract_computation(T, P)
+    assert built == [1]  # taken, not built again
+    R, _ = abstract_computation(T, Partition(P.labels.copy()))
+    assert built == [1, 1] and R == Q
+    again, _ = abstract_computation(T, P)  # handed over once: built afresh
+    assert built == [1, 1, 1] and again == Q
+    fresh = minimal_complete_abstraction(T, beta)
+    assert "complete_rows" in T._cache
+    del fresh
+    gc.collect()
+    assert "complete_rows" not in T._cache
 
 
 def test_quotient_names_its_states_lazily():

@@ -30,7 +30,7 @@ from abstractions._engine import functional
 from abstractions._engine.choice_refine import refine_choices
 from abstractions._engine.primitives import first_occurrence
 from abstractions._engine.refine import least_complete
-from abstractions._engine.relation import Relation, completion
+from abstractions._engine.relation import QuotientRows, Relation, completion
 from abstractions._validation import Ids
 from abstractions.progress import ProgressBar, counted
 
@@ -92,7 +92,8 @@ def _kernels_warm(rel: Relation) -> bool:
 
 
 def solve(
-    rel: Relation, labels: Ids, k: int, method: str, bar: ProgressBar | None = None
+    rel: Relation, labels: Ids, k: int, method: str, bar: ProgressBar | None = None,
+    rows: list[QuotientRows] | None = None,
 ) -> tuple[Ids, int]:
     """The least complete partition above canonical ``labels`` (``k`` blocks) by ``method``.
 
@@ -100,6 +101,8 @@ def solve(
     the public function runs on Partition objects), already checked against
     the relation's shape. ``bar`` counts one step per round that splits a
     block (with the number of blocks as its note) and one per kernel call.
+    ``rows`` receives the quotient's rows where the engine's exact check
+    built them (see :func:`~abstractions._engine.refine.refine`).
     """
     if k <= 1 or k == rel.n:
         # Bottom is complete for a function; top is complete for every kind.
@@ -131,7 +134,7 @@ def solve(
         return functional.doubling(rel.step(), labels, k, bar)
     if rel.partial:
         return _partial_dfa(rel, labels, k, method, bar)
-    return least_complete(rel, labels, k, rounds=method != "splitters", bar=bar)
+    return least_complete(rel, labels, k, rounds=method != "splitters", bar=bar, rows=rows)
 
 
 def _partial_dfa(

@@ -5,10 +5,10 @@ for their absorbing states), only the part that cycles reach is refined as
 below; every other node then takes its block in one look-up, successors
 first (:func:`peel`).
 
-Whole rounds of the completion operator run while each at least doubles the
-number of blocks and the rounds do not slow down (one streaming pass each,
-:func:`_signature_round`; at most ``log2 n`` of them, and a handful finish
-a random system), then Paige--Tarjan
+Whole rounds of the completion operator run while each at least triples the
+number of blocks (doubles, from a few blocks) and the rounds do not slow
+down (one streaming pass each, :func:`_signature_round`; at most ``log2 n``
+of them, and a handful finish a random system), then Paige--Tarjan
 splitters (:func:`_coarsest_stable`) take over from the last two partitions,
 so that a system whose blocks split slowly (a long chain) never costs a
 round per block.
@@ -28,13 +28,20 @@ from __future__ import annotations
 import numpy as np
 
 from abstractions._engine.primitives import first_occurrence, pair_ids
-from abstractions._engine.relation import Relation, checked_quotient_rows, differs, reference
+from abstractions._engine.relation import (
+    QuotientRows,
+    Relation,
+    checked_quotient_rows,
+    differs,
+    reference,
+)
 from abstractions._validation import Ids, readonly
 from abstractions.partition import first_occurrences
 from abstractions.progress import ProgressBar, counted
 
 __all__ = [
     "kernel_input",
+    "more_rounds",
     "refine",
     "least_complete",
     "peel",
@@ -180,10 +187,20 @@ _PEEL_SHARE = 1 / 2
 #: least ``_GROWTH``, and stop sooner when a round grows them by less than
 #: ``_FAST`` and less than the round before: the rounds are slowing down
 #: and the splitters finish for less. crowds at 10^6 states (64, 176, 400,
-#: 720 blocks, then splitters to 26,980) saves its third round (215-245 ->
-#: 170-205 ms); random systems, whose rounds speed up (2, 6, 82, 64,159,
+#: 720 blocks, then splitters to 26,980) saved its third round so (215-245
+#: -> 170-205 ms); random systems, whose rounds speed up (2, 6, 82, 64,159,
 #: ...), keep theirs.
-_GROWTH = 2
+#:
+#: On the real models a round that does not triple the blocks saved the
+#: splitters less than it cost: at 10^6 states tandem's second round
+#: (7,768 -> 13,400 blocks, 41-50 ms) left the splitters at 154-183 ms,
+#: against 148-165 ms from 7,768 blocks; crowds' (176 -> 400, 19-21 ms) at
+#: 96-114 against 95-104 ms. Below ``_FEW`` blocks a round cannot show
+#: more than doubling (2 blocks and 3 successors give at most 6
+#: signatures), so there ``_GROWTH_FEW`` is enough to go on.
+_GROWTH = 3
+_GROWTH_FEW = 2
+_FEW = 16
 _FAST = 4
 
 #: Signatures filed under each anchor block before the hash table takes the
@@ -192,12 +209,33 @@ _FAST = 4
 _CHAIN = 8
 
 
+def more_rounds(k: int, count: int, last: float) -> bool:
+    """Whether a whole round should follow one that took ``k`` blocks to ``count``.
+
+    It should while the rounds triple the blocks (double them, from fewer
+    than ``_FEW``) and do not slow down below ``_FAST``; ``last`` is the
+    growth of the round before (0 for none). See :data:`_GROWTH`.
+
+    Examples
+    --------
+    >>> more_rounds(2, 6, 0.0), more_rounds(6, 82, 3.0)  # a random system: on
+    (True, True)
+    >>> more_rounds(64, 176, 0.0), more_rounds(2829, 7768, 0.0)  # crowds, tandem: splitters
+    (False, False)
+    >>> more_rounds(100, 350, 5.0)  # tripled, but slower than the round before
+    False
+    """
+    growth = count / k
+    enough = _GROWTH_FEW if k < _FEW else _GROWTH
+    return growth >= enough and (growth >= last or growth >= _FAST)
+
+
 def _rounds_then_splitters(
     indptr: Ids, targets: Ids, wi: np.ndarray, wf: np.ndarray, mode: int, modulus: int,
     inv_tol: float, labels: Ids, k: int, table: Ids | None, salt: int, rounds: bool,
     bar: ProgressBar | None,
 ) -> tuple[Ids, int, bool]:
-    """Signature rounds while they double the blocks and do not slow down, then splitters.
+    """Signature rounds while they triple the blocks and do not slow down, then splitters.
 
     Returns the partition, its number of blocks and whether the splitters ran.
     """
@@ -206,11 +244,11 @@ def _rounds_then_splitters(
     nodes = indptr.shape[0] - 1
     # A deterministic system's signature is a tuple (a block per symbol):
     # its rounds number the tuples exactly, no hashing. Whole rounds of the
-    # completion operator run while they at least double the number of
-    # blocks (at most log2 n rounds of O(n + m): on random systems they
-    # reach the answer in a handful) and do not slow down below _FAST,
-    # then splitters, whose O(m log n)
-    # bound holds however slowly the blocks split (long chains).
+    # completion operator run while they at least triple the number of
+    # blocks (_GROWTH; at most log2 n rounds of O(n + m): on random systems
+    # they reach the answer in a handful) and do not slow down below
+    # _FAST, then splitters, whose O(m log n) bound holds however slowly
+    # the blocks split (long chains).
     last = 0.0  # the previous round's growth factor (none before the first)
     while True:
         if table is not None:
@@ -225,7 +263,7 @@ def _rounds_then_splitters(
                 bar.update(1, counted(count, "block"))
             return new, count, False
         growth = count / k
-        if growth < _GROWTH or not rounds or (growth < last and growth < _FAST):
+        if not rounds or not more_rounds(k, count, last):
             # Every new block is stable with respect to the old blocks (up
             # to hash collisions, which the check below catches): the old
             # partition is the splitter kernel's first constellations.
@@ -289,13 +327,16 @@ def peel(
     if peeled < _PEEL_SHARE * nodes:
         return None
     order = order[:peeled]
+    # The peeling leaves a node's in-degree above 0 exactly when a cycle
+    # reaches it: those are the nodes to solve first.
+    keep = np.flatnonzero(blocks) if peeled < nodes else None
     blocks[:] = -1
     count = 0
-    if peeled < nodes:
-        cyclic = np.ones(nodes, dtype=bool)
-        cyclic[order] = False
-        keep = np.flatnonzero(cyclic)
-        rename = np.cumsum(cyclic) - 1
+    if keep is not None:
+        # Only the kept nodes' new numbers are read (brp keeps 8,209 of
+        # 917,523 nodes): no running sum over all of them.
+        rename = np.empty(nodes, dtype=np.int64)
+        rename[keep] = np.arange(keep.shape[0], dtype=np.int64)
         degree = np.diff(indptr)[keep]
         sub_ptr = np.zeros(keep.shape[0] + 1, dtype=np.int64)
         np.cumsum(degree, out=sub_ptr[1:])
@@ -333,12 +374,12 @@ def peel(
 
 def refine(
     rel: Relation, labels: Ids, k: int, salt: int = _SALT, rounds: bool = True,
-    bar: ProgressBar | None = None,
+    bar: ProgressBar | None = None, rows: list[QuotientRows] | None = None,
 ) -> tuple[Ids, int, bool | None]:
     """The kernels' least complete partition above ``labels``, and whether it is complete.
 
-    With ``rounds`` whole signature rounds run while they double the
-    blocks; without, the splitter kernel takes over after the first round.
+    With ``rounds`` whole signature rounds run while they triple the
+    blocks (see :data:`_GROWTH`); without, the splitter kernel takes over after the first round.
     The part of the relation that no cycle reaches is peeled off first
     (:func:`peel`) when it is large.
 
@@ -353,6 +394,11 @@ def refine(
     its note is the number of blocks, of the internal structure's nodes
     for a labelled transition system with several actions (one extra
     node per state and action).
+
+    When the exact check builds the quotient's rows
+    (:func:`~abstractions._engine.relation.checked_quotient_rows`) and they
+    prove the answer complete, they are appended to ``rows`` (if given):
+    the quotient of the answer then need not build them again.
     """
     from abstractions._kernels import _is_stable
 
@@ -392,7 +438,9 @@ def refine(
         elif nodes == n and rel.n_symbols == 1:
             # The blocks' rows, then every state against them: two O(m)
             # passes, cheaper than the general check's stored signatures.
-            complete = checked_quotient_rows(rel, result, reps)[1]
+            built, complete = checked_quotient_rows(rel, result, reps)
+            if complete and built is not None and rows is not None:
+                rows.append(built)
         else:
             complete = None
         if complete is None and not modulus:
@@ -401,6 +449,9 @@ def refine(
             )
     elif modulus and used_splitters:
         complete = None  # exact rounds, then splitters on modular sums
+    if table is None and nodes == n:
+        # Already canonical (numbered by first occurrence above).
+        return result, count, complete
     final, count = first_occurrence(np.ascontiguousarray(result[:n], dtype=np.int64), count)
     return final, count, complete
 
@@ -450,10 +501,15 @@ def stable(rel: Relation, labels: Ids, k: int) -> bool | None:
 
 
 def least_complete(
-    rel: Relation, labels: Ids, k: int, rounds: bool = True, bar: ProgressBar | None = None
+    rel: Relation, labels: Ids, k: int, rounds: bool = True, bar: ProgressBar | None = None,
+    rows: list[QuotientRows] | None = None,
 ) -> tuple[Ids, int]:
-    """The least complete partition above ``labels``: :func:`refine`, checked and finished."""
-    result, count, complete = refine(rel, labels, k, rounds=rounds, bar=bar)
+    """The least complete partition above ``labels``: :func:`refine`, checked and finished.
+
+    ``rows`` receives the quotient's rows when the check built them (see
+    :func:`refine`).
+    """
+    result, count, complete = refine(rel, labels, k, rounds=rounds, bar=bar, rows=rows)
     if complete is None:
         complete = not differs(rel, result, count, first_occurrences(result)).any()
     if complete:

@@ -50,6 +50,7 @@ from abstractions.partition import canonical_labels
 
 __all__ = [
     "AGGREGATIONS",
+    "QuotientRows",
     "Relation",
     "function_relation",
     "signature",
@@ -68,6 +69,11 @@ __all__ = [
     "round_weights",
     "sort_order",
 ]
+
+#: The rows of a quotient, one per block (:func:`quotient_rows`): row
+#: pointers over the blocks, then each entry's symbol, target block and
+#: aggregated weight.
+QuotientRows = tuple[Ids, Ids, Ids, np.ndarray]
 
 #: How transitions into one block aggregate (see the module notes).
 AGGREGATIONS: tuple[str, ...] = ("function", "exists", "sum", "round", "choices")
@@ -348,7 +354,7 @@ def describe(rel: Relation, labels: Ids, m1: int, m2: int, name: Any = repr) -> 
     return "have different successor blocks"  # pragma: no cover - called on a violation
 
 
-def quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray]:
+def quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> QuotientRows:
     """The signature rows of the first state of each block, as rows of the blocks.
 
     ``labels`` are canonical (numbered by first occurrence) and ``reps``
@@ -388,7 +394,7 @@ def _kernel_mode(rel: Relation) -> tuple[int, np.ndarray, np.ndarray]:
     )
 
 
-def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray]:
+def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> QuotientRows:
     """:func:`quotient_rows` by the kernel (weights within int64).
 
     Examples
@@ -418,7 +424,7 @@ def kernel_quotient_rows(rel: Relation, labels: Ids, reps: Ids) -> tuple[Ids, Id
     return qptr, sym, dst, agg
 
 
-def _discrete_rows(rel: Relation, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray] | None:
+def _discrete_rows(rel: Relation, reps: Ids) -> QuotientRows | None:
     """The rows of a chain's discrete partition: its own transitions, when they are already rows.
 
     With every state a block of its own (canonical labels ``0 .. n-1``),
@@ -451,7 +457,7 @@ def _discrete_rows(rel: Relation, reps: Ids) -> tuple[Ids, Ids, Ids, np.ndarray]
     return rel.indptr, np.zeros(targets.shape[0], dtype=np.int64), targets, weights
 
 
-def kernel_rows_agree(rel: Relation, labels: Ids, rows: tuple[Ids, Ids, Ids, np.ndarray]) -> bool:
+def kernel_rows_agree(rel: Relation, labels: Ids, rows: QuotientRows) -> bool:
     """Whether every state's transitions through ``labels`` equal its block's row (one symbol).
 
     ``rows`` are :func:`quotient_rows` of ``labels``; so this says whether
@@ -480,7 +486,7 @@ def kernel_rows_agree(rel: Relation, labels: Ids, rows: tuple[Ids, Ids, Ids, np.
 
 def checked_quotient_rows(
     rel: Relation, labels: Ids, reps: Ids, check: bool = True
-) -> tuple[tuple[Ids, Ids, Ids, np.ndarray] | None, bool | None]:
+) -> tuple[QuotientRows | None, bool | None]:
     """:func:`quotient_rows` and whether every state agrees with them (the partition is complete).
 
     Two O(m) kernel passes (the rows, then
@@ -513,7 +519,7 @@ def checked_quotient_rows(
 
 def quotient_rows_numpy(
     rel: Relation, labels: Ids, reps: Ids
-) -> tuple[Ids, Ids, Ids, np.ndarray]:
+) -> QuotientRows:
     """:func:`quotient_rows` in numpy: the representatives' signature (a sort of their rows).
 
     Examples
