@@ -114,9 +114,10 @@ SHARED_FIELDS: Mapping[str, str] = MappingProxyType({
 })
 
 
-def _forget(cache: dict[str, Any], key: str, record: Any) -> None:
-    """Drop ``cache[key]`` if it is still ``record`` (a finaliser: a newer record stays)."""
-    if cache.get(key) is record:
+def _forget(cache: dict[str, Any], key: str, token: object) -> None:
+    """Drop ``cache[key]`` if it is still the record of ``token`` (a finaliser: a newer stays)."""
+    record = cache.get(key)
+    if record is not None and record[0] is token:
         del cache[key]
 
 
@@ -418,16 +419,23 @@ class System:
         ``rows`` are the quotient's rows if the engine's check built them:
         the quotient takes them (:meth:`_certified_rows`) instead of
         building them again. They are held until that quotient takes them,
-        the partition is dropped, or another partition is recorded, so
-        they never outlive what they were built for.
+        another partition is recorded, or the partition is dropped.
         """
         labels = partition.labels
         self._cache["complete"] = weakref.ref(labels)
-        self._cache.pop("complete_rows", None)
+        self._drop_rows()
         if rows is not None:
-            record = (weakref.ref(labels), rows)
-            self._cache["complete_rows"] = record
-            weakref.finalize(labels, _forget, self._cache, "complete_rows", record)
+            # The finaliser holds a token, not the rows: once they are
+            # taken or replaced, nothing else keeps them.
+            token = object()
+            done = weakref.finalize(labels, _forget, self._cache, "complete_rows", token)
+            self._cache["complete_rows"] = (token, done, weakref.ref(labels), rows)
+
+    def _drop_rows(self) -> None:
+        """Forget the rows recorded by :meth:`_certify_complete`, and their finaliser."""
+        record = self._cache.pop("complete_rows", None)
+        if record is not None:
+            record[1].detach()
 
     def _known_complete(self, partition: Partition) -> bool:
         """Whether :meth:`_certify_complete` recorded ``partition`` (this very object)."""
@@ -437,10 +445,10 @@ class System:
     def _certified_rows(self, partition: Partition) -> QuotientRows | None:
         """The rows recorded with ``partition`` by :meth:`_certify_complete`, handed over once."""
         record = self._cache.get("complete_rows")
-        if record is None or record[0]() is not partition.labels:
+        if record is None or record[2]() is not partition.labels:
             return None
-        self._cache.pop("complete_rows", None)
-        rows: QuotientRows = record[1]
+        self._drop_rows()
+        rows: QuotientRows = record[3]
         return rows
 
     def _relation(self) -> Relation:

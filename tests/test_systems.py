@@ -725,9 +725,12 @@ def test_quotient_takes_the_rows_of_the_engines_check(monkeypatch):
     assert built == [1, 1] and R == Q
     again, _ = abstract_computation(T, P)  # handed over once: built afresh
     assert built == [1, 1, 1] and again == Q
-    fresh = minimal_complete_abstraction(T, beta)
-    assert "complete_rows" in T._cache
-    del fresh
+    kept = minimal_complete_abstraction(T, beta)
+    old = weakref.ref(T._cache["complete_rows"][-1][2])
+    fresh = minimal_complete_abstraction(T, beta)  # replaces the record: the old rows go
+    gc.collect()
+    assert old() is None and kept == fresh and "complete_rows" in T._cache
+    del fresh  # a dropped partition drops its rows
     gc.collect()
     assert "complete_rows" not in T._cache
 

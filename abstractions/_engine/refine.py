@@ -187,8 +187,8 @@ _PEEL_SHARE = 1 / 2
 #: least ``_GROWTH``, and stop sooner when a round grows them by less than
 #: ``_FAST`` and less than the round before: the rounds are slowing down
 #: and the splitters finish for less. crowds at 10^6 states (64, 176, 400,
-#: 720 blocks, then splitters to 26,980) saved its third round so (215-245
-#: -> 170-205 ms); random systems, whose rounds speed up (2, 6, 82, 64,159,
+#: 720 blocks, then splitters to 26,980) saves its third round (215-245 ->
+#: 170-205 ms); random systems, whose rounds speed up (2, 6, 82, 64,159,
 #: ...), keep theirs.
 #:
 #: On the real models a round that does not triple the blocks saved the
@@ -379,7 +379,8 @@ def refine(
     """The kernels' least complete partition above ``labels``, and whether it is complete.
 
     With ``rounds`` whole signature rounds run while they triple the
-    blocks (see :data:`_GROWTH`); without, the splitter kernel takes over after the first round.
+    blocks (see :data:`_GROWTH`); without, the splitter kernel takes over
+    after the first round.
     The part of the relation that no cycle reaches is peeled off first
     (:func:`peel`) when it is large.
 
