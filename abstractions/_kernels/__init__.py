@@ -350,11 +350,7 @@ def _first_occurrence_args(values: Any, k: int, scratch: Any = None) -> tuple[An
     if scratch is None:
         new_id = np.empty(k, dtype=values.dtype)
     else:
-        new_id = _room(scratch, k, "scratch")
-        if new_id.dtype != values.dtype:
-            raise TypeError(
-                f"scratch must have the values' dtype {values.dtype}, not {new_id.dtype}"
-            )
+        new_id = _room(scratch, k, "scratch", dtype=values.dtype, whose="the values'")
     return values, k, np.empty(values.shape[0], dtype=np.int64), new_id
 
 
@@ -370,11 +366,19 @@ def _final_states_args(step: Any, halted: Any) -> tuple[Any, ...]:
     return _ids(step), _flags(halted)
 
 
-def _room(scratch: Any, size: int, name: str) -> np.ndarray:
-    """The first ``size`` entries of an in-place index array that must hold them."""
+def _room(
+    scratch: Any, size: int, name: str, *, dtype: np.dtype[Any] | None = None, whose: str = ""
+) -> np.ndarray:
+    """The first ``size`` entries of an in-place index array that must hold them.
+
+    ``dtype``, when given, is the dtype it must have: that of ``whose``
+    array (for the message, e.g. ``"the values'"``).
+    """
     scratch = _in_place(scratch)
     if scratch.shape[0] < size:
         raise ValueError(f"{name} has {scratch.shape[0]} entries; the kernel needs {size}")
+    if dtype is not None and scratch.dtype != dtype:
+        raise TypeError(f"{name} must have {whose} dtype {dtype}, not {scratch.dtype}")
     room: np.ndarray = scratch[:size]
     return room
 
@@ -408,9 +412,10 @@ def _tree_classes_args(
     cls = _in_place(cls)
     dtype = cls.dtype
     queue = _index(queue, dtype)
-    child = _room(scratch, 4 * (int(n_cycle_classes) + queue.shape[0]), "scratch")
-    if child.dtype != dtype:
-        raise TypeError(f"scratch must have the classes' dtype {dtype}, not {child.dtype}")
+    child = _room(
+        scratch, 4 * (int(n_cycle_classes) + queue.shape[0]), "scratch",
+        dtype=dtype, whose="the classes'",
+    )
     if int(chunk) < 1:  # the kernel's chunks would never advance
         raise ValueError(f"chunk must be at least 1, got {chunk}")
     return (
